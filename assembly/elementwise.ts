@@ -1,0 +1,312 @@
+// Elementwise kernels. Buffers are contiguous, row-major, 16-byte aligned byte
+// offsets into the one linear memory; `n` counts elements (4 bytes each: f32,
+// or i32 for int and bool tensors). Nothing is allocated here.
+//
+// Broadcasting: TS collapses the operands to `nd` dims and writes a `meta`
+// block of i32: shape[nd] | aStride[nd] | bStride[nd] | counter[nd], strides in
+// elements (0 on a broadcast dim). The output is contiguous in that shape.
+//
+// Op codes are mirrored in src/backend/kernels.ts.
+
+import {
+  Neg, Abs, Sqrt, Square, Reciprocal, Relu, Floor, Ceil, Trunc, Round, Exp, Log, Sin, Cos, Tan, Tanh,
+  Log1p, Expm1, Sigmoid, Add, Sub, Mul, Div, Pow, Maximum, Minimum,
+  IAdd, ISub, IMul, IPow, IMax, IMin, Eq, Ne, Lt, Le, Gt, Ge,
+} from "./functors";
+
+// ---- loop templates ------------------------------------------------------
+
+@inline function mapUnary<Op>(x: usize, out: usize, n: usize): void {
+  const op = changetype<Op>(0);
+  let i: usize = 0;
+  for (; i + 4 <= n; i += 4) v128.store(out + (i << 2), op.v(v128.load(x + (i << 2))));
+  for (; i < n; i++) store<f32>(out + (i << 2), op.s(load<f32>(x + (i << 2))));
+}
+
+@inline function splat<T>(s: T): v128 {
+  return isFloat<T>() ? f32x4.splat(<f32>s) : i32x4.splat(<i32>s);
+}
+
+@inline function mapBinary<T, Op>(a: usize, b: usize, out: usize, n: usize): void {
+  const op = changetype<Op>(0);
+  let i: usize = 0;
+  for (; i + 4 <= n; i += 4) v128.store(out + (i << 2), op.v(v128.load(a + (i << 2)), v128.load(b + (i << 2))));
+  for (; i < n; i++) store<T>(out + (i << 2), op.s(load<T>(a + (i << 2)), load<T>(b + (i << 2))));
+}
+
+// out = a op s (reversed = false) or s op a (reversed = true)
+@inline function mapScalar<T, Op>(a: usize, s: T, out: usize, n: usize, reversed: bool): void {
+  const op = changetype<Op>(0);
+  const sv = splat<T>(s);
+  let i: usize = 0;
+  if (reversed) {
+    for (; i + 4 <= n; i += 4) v128.store(out + (i << 2), op.v(sv, v128.load(a + (i << 2))));
+    for (; i < n; i++) store<T>(out + (i << 2), op.s(s, load<T>(a + (i << 2))));
+  } else {
+    for (; i + 4 <= n; i += 4) v128.store(out + (i << 2), op.v(v128.load(a + (i << 2)), sv));
+    for (; i < n; i++) store<T>(out + (i << 2), op.s(load<T>(a + (i << 2)), s));
+  }
+}
+
+@inline function mapBroadcast<T, Op>(a: usize, b: usize, out: usize, nd: i32, meta: usize): void {
+  const op = changetype<Op>(0);
+  const shape = meta, sa = meta + (<usize>nd << 2), sb = sa + (<usize>nd << 2), ctr = sb + (<usize>nd << 2);
+  const last = <usize>(nd - 1) << 2;
+  const inner = <usize>load<i32>(shape + last);
+  const ia = load<i32>(sa + last), ib = load<i32>(sb + last);
+  let outer: usize = 1;
+  for (let d = 0; d < nd - 1; d++) { outer *= <usize>load<i32>(shape + (<usize>d << 2)); store<i32>(ctr + (<usize>d << 2), 0); }
+  let offA: isize = 0, offB: isize = 0;
+  for (let o: usize = 0; o < outer; o++) {
+    const pa = a + (<usize>offA << 2), pb = b + (<usize>offB << 2);
+    if (ia == 1 && ib == 1) mapBinary<T, Op>(pa, pb, out, inner);
+    else if (ia == 1 && ib == 0) mapScalar<T, Op>(pa, load<T>(pb), out, inner, false);
+    else if (ia == 0 && ib == 1) mapScalar<T, Op>(pb, load<T>(pa), out, inner, true);
+    else {
+      for (let i: usize = 0; i < inner; i++) {
+        store<T>(out + (i << 2), op.s(load<T>(pa + ((i * <usize>ia) << 2)), load<T>(pb + ((i * <usize>ib) << 2))));
+      }
+    }
+    out += inner << 2;
+    // odometer over the outer dims, last-but-one fastest
+    for (let d = nd - 2; d >= 0; d--) {
+      const dd = <usize>d << 2;
+      const c = load<i32>(ctr + dd) + 1;
+      offA += load<i32>(sa + dd); offB += load<i32>(sb + dd);
+      if (c < load<i32>(shape + dd)) { store<i32>(ctr + dd, c); break; }
+      store<i32>(ctr + dd, 0);
+      offA -= <isize>load<i32>(sa + dd) * c; offB -= <isize>load<i32>(sb + dd) * c;
+    }
+  }
+}
+
+@inline function mapCompare<T, Op>(a: usize, b: usize, out: usize, nd: i32, meta: usize): void {
+  const op = changetype<Op>(0);
+  const shape = meta, sa = meta + (<usize>nd << 2), sb = sa + (<usize>nd << 2), ctr = sb + (<usize>nd << 2);
+  const last = <usize>(nd - 1) << 2;
+  const inner = <usize>load<i32>(shape + last);
+  const ia = <usize>load<i32>(sa + last), ib = <usize>load<i32>(sb + last);
+  let outer: usize = 1;
+  for (let d = 0; d < nd - 1; d++) { outer *= <usize>load<i32>(shape + (<usize>d << 2)); store<i32>(ctr + (<usize>d << 2), 0); }
+  let offA: isize = 0, offB: isize = 0;
+  for (let o: usize = 0; o < outer; o++) {
+    const pa = a + (<usize>offA << 2), pb = b + (<usize>offB << 2);
+    for (let i: usize = 0; i < inner; i++) {
+      store<i32>(out + (i << 2), op.s<T>(load<T>(pa + ((i * ia) << 2)), load<T>(pb + ((i * ib) << 2))));
+    }
+    out += inner << 2;
+    for (let d = nd - 2; d >= 0; d--) {
+      const dd = <usize>d << 2;
+      const c = load<i32>(ctr + dd) + 1;
+      offA += load<i32>(sa + dd); offB += load<i32>(sb + dd);
+      if (c < load<i32>(shape + dd)) { store<i32>(ctr + dd, c); break; }
+      store<i32>(ctr + dd, 0);
+      offA -= <isize>load<i32>(sa + dd) * c; offB -= <isize>load<i32>(sb + dd) * c;
+    }
+  }
+}
+
+// ---- exports -------------------------------------------------------------
+
+export function unary_f32(op: i32, x: usize, out: usize, n: usize): void {
+  switch (op) {
+    case 0: mapUnary<Neg>(x, out, n); break;
+    case 1: mapUnary<Abs>(x, out, n); break;
+    case 2: mapUnary<Sqrt>(x, out, n); break;
+    case 3: mapUnary<Square>(x, out, n); break;
+    case 4: mapUnary<Reciprocal>(x, out, n); break;
+    case 5: mapUnary<Relu>(x, out, n); break;
+    case 6: mapUnary<Floor>(x, out, n); break;
+    case 7: mapUnary<Ceil>(x, out, n); break;
+    case 8: mapUnary<Trunc>(x, out, n); break;
+    case 9: mapUnary<Round>(x, out, n); break;
+    case 10: mapUnary<Exp>(x, out, n); break;
+    case 11: mapUnary<Log>(x, out, n); break;
+    case 12: mapUnary<Sin>(x, out, n); break;
+    case 13: mapUnary<Cos>(x, out, n); break;
+    case 14: mapUnary<Tan>(x, out, n); break;
+    case 15: mapUnary<Tanh>(x, out, n); break;
+    case 16: mapUnary<Log1p>(x, out, n); break;
+    case 17: mapUnary<Expm1>(x, out, n); break;
+    case 18: mapUnary<Sigmoid>(x, out, n); break;
+    default: unreachable();
+  }
+}
+
+export function binary_f32(op: i32, a: usize, b: usize, out: usize, n: usize): void {
+  switch (op) {
+    case 0: mapBinary<f32, Add>(a, b, out, n); break;
+    case 1: mapBinary<f32, Sub>(a, b, out, n); break;
+    case 2: mapBinary<f32, Mul>(a, b, out, n); break;
+    case 3: mapBinary<f32, Div>(a, b, out, n); break;
+    case 4: mapBinary<f32, Pow>(a, b, out, n); break;
+    case 5: mapBinary<f32, Maximum>(a, b, out, n); break;
+    case 6: mapBinary<f32, Minimum>(a, b, out, n); break;
+    default: unreachable();
+  }
+}
+
+export function binary_scalar_f32(op: i32, a: usize, s: f32, out: usize, n: usize, reversed: bool): void {
+  switch (op) {
+    case 0: mapScalar<f32, Add>(a, s, out, n, reversed); break;
+    case 1: mapScalar<f32, Sub>(a, s, out, n, reversed); break;
+    case 2: mapScalar<f32, Mul>(a, s, out, n, reversed); break;
+    case 3: mapScalar<f32, Div>(a, s, out, n, reversed); break;
+    case 4: mapScalar<f32, Pow>(a, s, out, n, reversed); break;
+    case 5: mapScalar<f32, Maximum>(a, s, out, n, reversed); break;
+    case 6: mapScalar<f32, Minimum>(a, s, out, n, reversed); break;
+    default: unreachable();
+  }
+}
+
+export function binary_bcast_f32(op: i32, a: usize, b: usize, out: usize, nd: i32, meta: usize): void {
+  switch (op) {
+    case 0: mapBroadcast<f32, Add>(a, b, out, nd, meta); break;
+    case 1: mapBroadcast<f32, Sub>(a, b, out, nd, meta); break;
+    case 2: mapBroadcast<f32, Mul>(a, b, out, nd, meta); break;
+    case 3: mapBroadcast<f32, Div>(a, b, out, nd, meta); break;
+    case 4: mapBroadcast<f32, Pow>(a, b, out, nd, meta); break;
+    case 5: mapBroadcast<f32, Maximum>(a, b, out, nd, meta); break;
+    case 6: mapBroadcast<f32, Minimum>(a, b, out, nd, meta); break;
+    default: unreachable();
+  }
+}
+
+// int32: the same op codes; 3 (true division) is done in float32 by the caller.
+export function binary_i32(op: i32, a: usize, b: usize, out: usize, n: usize): void {
+  switch (op) {
+    case 0: mapBinary<i32, IAdd>(a, b, out, n); break;
+    case 1: mapBinary<i32, ISub>(a, b, out, n); break;
+    case 2: mapBinary<i32, IMul>(a, b, out, n); break;
+    case 4: mapBinary<i32, IPow>(a, b, out, n); break;
+    case 5: mapBinary<i32, IMax>(a, b, out, n); break;
+    case 6: mapBinary<i32, IMin>(a, b, out, n); break;
+    default: unreachable();
+  }
+}
+
+export function binary_scalar_i32(op: i32, a: usize, s: i32, out: usize, n: usize, reversed: bool): void {
+  switch (op) {
+    case 0: mapScalar<i32, IAdd>(a, s, out, n, reversed); break;
+    case 1: mapScalar<i32, ISub>(a, s, out, n, reversed); break;
+    case 2: mapScalar<i32, IMul>(a, s, out, n, reversed); break;
+    case 4: mapScalar<i32, IPow>(a, s, out, n, reversed); break;
+    case 5: mapScalar<i32, IMax>(a, s, out, n, reversed); break;
+    case 6: mapScalar<i32, IMin>(a, s, out, n, reversed); break;
+    default: unreachable();
+  }
+}
+
+export function binary_bcast_i32(op: i32, a: usize, b: usize, out: usize, nd: i32, meta: usize): void {
+  switch (op) {
+    case 0: mapBroadcast<i32, IAdd>(a, b, out, nd, meta); break;
+    case 1: mapBroadcast<i32, ISub>(a, b, out, nd, meta); break;
+    case 2: mapBroadcast<i32, IMul>(a, b, out, nd, meta); break;
+    case 4: mapBroadcast<i32, IPow>(a, b, out, nd, meta); break;
+    case 5: mapBroadcast<i32, IMax>(a, b, out, nd, meta); break;
+    case 6: mapBroadcast<i32, IMin>(a, b, out, nd, meta); break;
+    default: unreachable();
+  }
+}
+
+// Comparisons write 0/1 as i32 (bool storage). NaN compares unequal to all, as in torch.
+export function compare_f32(op: i32, a: usize, b: usize, out: usize, nd: i32, meta: usize): void {
+  switch (op) {
+    case 0: mapCompare<f32, Eq>(a, b, out, nd, meta); break;
+    case 1: mapCompare<f32, Ne>(a, b, out, nd, meta); break;
+    case 2: mapCompare<f32, Lt>(a, b, out, nd, meta); break;
+    case 3: mapCompare<f32, Le>(a, b, out, nd, meta); break;
+    case 4: mapCompare<f32, Gt>(a, b, out, nd, meta); break;
+    case 5: mapCompare<f32, Ge>(a, b, out, nd, meta); break;
+    default: unreachable();
+  }
+}
+
+export function compare_i32(op: i32, a: usize, b: usize, out: usize, nd: i32, meta: usize): void {
+  switch (op) {
+    case 0: mapCompare<i32, Eq>(a, b, out, nd, meta); break;
+    case 1: mapCompare<i32, Ne>(a, b, out, nd, meta); break;
+    case 2: mapCompare<i32, Lt>(a, b, out, nd, meta); break;
+    case 3: mapCompare<i32, Le>(a, b, out, nd, meta); break;
+    case 4: mapCompare<i32, Gt>(a, b, out, nd, meta); break;
+    case 5: mapCompare<i32, Ge>(a, b, out, nd, meta); break;
+    default: unreachable();
+  }
+}
+
+// ---- conversion, filling, copying ----------------------------------------
+
+export function cast_i32_f32(x: usize, out: usize, n: usize): void {
+  for (let i: usize = 0; i < n; i++) store<f32>(out + (i << 2), <f32>load<i32>(x + (i << 2)));
+}
+
+// float -> int truncates toward zero like a C cast; NaN and out-of-range values
+// saturate instead of trapping.
+export function cast_f32_i32(x: usize, out: usize, n: usize): void {
+  let i: usize = 0;
+  for (; i + 4 <= n; i += 4) v128.store(out + (i << 2), i32x4.trunc_sat_f32x4_s(v128.load(x + (i << 2))));
+  for (; i < n; i++) store<i32>(out + (i << 2), i32x4.extract_lane(i32x4.trunc_sat_f32x4_s(f32x4.splat(load<f32>(x + (i << 2)))), 0));
+}
+
+export function fill32(out: usize, n: usize, bits: i32): void {
+  const v = i32x4.splat(bits);
+  let i: usize = 0;
+  for (; i + 4 <= n; i += 4) v128.store(out + (i << 2), v);
+  for (; i < n; i++) store<i32>(out + (i << 2), bits);
+}
+
+export function copy32(src: usize, dst: usize, n: usize): void {
+  memory.copy(dst, src, n << 2);
+}
+
+// dst (contiguous, `shape`) = src read through strides. meta: shape[nd] | srcStride[nd] | counter[nd].
+// Serves transpose, permute and expand (stride 0) for any 4-byte dtype.
+export function copy_strided32(src: usize, dst: usize, nd: i32, meta: usize): void {
+  const shape = meta, ss = meta + (<usize>nd << 2), ctr = ss + (<usize>nd << 2);
+  const last = <usize>(nd - 1) << 2;
+  const inner = <usize>load<i32>(shape + last);
+  const is = <usize>load<i32>(ss + last);
+  let outer: usize = 1;
+  for (let d = 0; d < nd - 1; d++) { outer *= <usize>load<i32>(shape + (<usize>d << 2)); store<i32>(ctr + (<usize>d << 2), 0); }
+  let off: isize = 0;
+  for (let o: usize = 0; o < outer; o++) {
+    const p = src + (<usize>off << 2);
+    if (is == 1) memory.copy(dst, p, inner << 2);
+    else for (let i: usize = 0; i < inner; i++) store<i32>(dst + (i << 2), load<i32>(p + ((i * is) << 2)));
+    dst += inner << 2;
+    for (let d = nd - 2; d >= 0; d--) {
+      const dd = <usize>d << 2;
+      const c = load<i32>(ctr + dd) + 1;
+      off += load<i32>(ss + dd);
+      if (c < load<i32>(shape + dd)) { store<i32>(ctr + dd, c); break; }
+      store<i32>(ctr + dd, 0);
+      off -= <isize>load<i32>(ss + dd) * c;
+    }
+  }
+}
+
+// dst[o, j, i] = src[o, idx[j], i]; src is [outer, len, inner], dst [outer, nidx, inner].
+// Indices were range-checked in TS.
+export function index_select32(src: usize, idx: usize, dst: usize, outer: usize, len: usize, inner: usize, nidx: usize): void {
+  const rowBytes = inner << 2;
+  for (let o: usize = 0; o < outer; o++) {
+    const s = src + o * len * rowBytes;
+    for (let j: usize = 0; j < nidx; j++) {
+      memory.copy(dst, s + <usize>load<i32>(idx + (j << 2)) * rowBytes, rowBytes);
+      dst += rowBytes;
+    }
+  }
+}
+
+// The adjoint of index_select: dst[o, idx[j], i] += src[o, j, i] (dst pre-zeroed by the caller).
+export function index_add_f32(dst: usize, idx: usize, src: usize, outer: usize, len: usize, inner: usize, nidx: usize): void {
+  const rowBytes = inner << 2;
+  for (let o: usize = 0; o < outer; o++) {
+    const d = dst + o * len * rowBytes;
+    for (let j: usize = 0; j < nidx; j++) {
+      const row = d + <usize>load<i32>(idx + (j << 2)) * rowBytes;
+      mapBinary<f32, Add>(row, src, row, inner);
+      src += rowBytes;
+    }
+  }
+}

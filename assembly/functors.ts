@@ -1,0 +1,96 @@
+// Per-element operations as zero-size "functor" classes. A loop template in
+// elementwise.ts is instantiated once per functor (`mapBinary<f32, Add>`), and
+// because every method is @inline and the classes are @final, binaryen emits a
+// straight loop per op with no indirect call. `v` works on four lanes, `s` on one.
+
+// ---- float32 unary -------------------------------------------------------
+
+@final export class Neg { @inline v(x: v128): v128 { return f32x4.neg(x); } @inline s(x: f32): f32 { return -x; } }
+@final export class Abs { @inline v(x: v128): v128 { return f32x4.abs(x); } @inline s(x: f32): f32 { return Mathf.abs(x); } }
+@final export class Sqrt { @inline v(x: v128): v128 { return f32x4.sqrt(x); } @inline s(x: f32): f32 { return Mathf.sqrt(x); } }
+@final export class Square { @inline v(x: v128): v128 { return f32x4.mul(x, x); } @inline s(x: f32): f32 { return x * x; } }
+@final export class Reciprocal {
+  @inline v(x: v128): v128 { return f32x4.div(f32x4.splat(1), x); }
+  @inline s(x: f32): f32 { return 1 / x; }
+}
+// relu(NaN) = NaN as in torch: wasm's max propagates NaN.
+@final export class Relu { @inline v(x: v128): v128 { return f32x4.max(x, f32x4.splat(0)); } @inline s(x: f32): f32 { return max<f32>(x, 0); } }
+@final export class Floor { @inline v(x: v128): v128 { return f32x4.floor(x); } @inline s(x: f32): f32 { return Mathf.floor(x); } }
+@final export class Ceil { @inline v(x: v128): v128 { return f32x4.ceil(x); } @inline s(x: f32): f32 { return Mathf.ceil(x); } }
+@final export class Trunc { @inline v(x: v128): v128 { return f32x4.trunc(x); } @inline s(x: f32): f32 { return Mathf.trunc(x); } }
+// torch.round rounds half to even, which is wasm's `nearest`.
+@final export class Round { @inline v(x: v128): v128 { return f32x4.nearest(x); } @inline s(x: f32): f32 { return nearest<f32>(x); } }
+
+// Transcendentals have no SIMD instruction; the lanes go through Mathf (musl's
+// float32 algorithms), which gives the same bits on every WebAssembly engine.
+@inline function lanes<Op>(x: v128): v128 {
+  const op = changetype<Op>(0);
+  let r = f32x4.splat(op.s(f32x4.extract_lane(x, 0)));
+  r = f32x4.replace_lane(r, 1, op.s(f32x4.extract_lane(x, 1)));
+  r = f32x4.replace_lane(r, 2, op.s(f32x4.extract_lane(x, 2)));
+  return f32x4.replace_lane(r, 3, op.s(f32x4.extract_lane(x, 3)));
+}
+@final export class Exp { @inline v(x: v128): v128 { return lanes<Exp>(x); } @inline s(x: f32): f32 { return Mathf.exp(x); } }
+@final export class Log { @inline v(x: v128): v128 { return lanes<Log>(x); } @inline s(x: f32): f32 { return Mathf.log(x); } }
+@final export class Sin { @inline v(x: v128): v128 { return lanes<Sin>(x); } @inline s(x: f32): f32 { return Mathf.sin(x); } }
+@final export class Cos { @inline v(x: v128): v128 { return lanes<Cos>(x); } @inline s(x: f32): f32 { return Mathf.cos(x); } }
+@final export class Tan { @inline v(x: v128): v128 { return lanes<Tan>(x); } @inline s(x: f32): f32 { return Mathf.tan(x); } }
+@final export class Tanh { @inline v(x: v128): v128 { return lanes<Tanh>(x); } @inline s(x: f32): f32 { return Mathf.tanh(x); } }
+@final export class Log1p { @inline v(x: v128): v128 { return lanes<Log1p>(x); } @inline s(x: f32): f32 { return Mathf.log1p(x); } }
+@final export class Expm1 { @inline v(x: v128): v128 { return lanes<Expm1>(x); } @inline s(x: f32): f32 { return Mathf.expm1(x); } }
+// sigmoid(x) = 1 / (1 + e^-x)
+@final export class Sigmoid {
+  @inline v(x: v128): v128 { return lanes<Sigmoid>(x); }
+  @inline s(x: f32): f32 { return 1 / (1 + Mathf.exp(-x)); }
+}
+
+// ---- float32 binary ------------------------------------------------------
+
+@final export class Add { @inline v(x: v128, y: v128): v128 { return f32x4.add(x, y); } @inline s(x: f32, y: f32): f32 { return x + y; } }
+@final export class Sub { @inline v(x: v128, y: v128): v128 { return f32x4.sub(x, y); } @inline s(x: f32, y: f32): f32 { return x - y; } }
+@final export class Mul { @inline v(x: v128, y: v128): v128 { return f32x4.mul(x, y); } @inline s(x: f32, y: f32): f32 { return x * y; } }
+@final export class Div { @inline v(x: v128, y: v128): v128 { return f32x4.div(x, y); } @inline s(x: f32, y: f32): f32 { return x / y; } }
+// maximum/minimum propagate NaN like torch.maximum; wasm's f32 max/min do.
+@final export class Maximum { @inline v(x: v128, y: v128): v128 { return f32x4.max(x, y); } @inline s(x: f32, y: f32): f32 { return max<f32>(x, y); } }
+@final export class Minimum { @inline v(x: v128, y: v128): v128 { return f32x4.min(x, y); } @inline s(x: f32, y: f32): f32 { return min<f32>(x, y); } }
+@final export class Pow {
+  @inline v(x: v128, y: v128): v128 {
+    let r = f32x4.splat(Mathf.pow(f32x4.extract_lane(x, 0), f32x4.extract_lane(y, 0)));
+    r = f32x4.replace_lane(r, 1, Mathf.pow(f32x4.extract_lane(x, 1), f32x4.extract_lane(y, 1)));
+    r = f32x4.replace_lane(r, 2, Mathf.pow(f32x4.extract_lane(x, 2), f32x4.extract_lane(y, 2)));
+    return f32x4.replace_lane(r, 3, Mathf.pow(f32x4.extract_lane(x, 3), f32x4.extract_lane(y, 3)));
+  }
+  @inline s(x: f32, y: f32): f32 { return Mathf.pow(x, y); }
+}
+
+// ---- int32 binary (wrapping, as two's complement) ---------------------------
+
+@final export class IAdd { @inline v(x: v128, y: v128): v128 { return i32x4.add(x, y); } @inline s(x: i32, y: i32): i32 { return x + y; } }
+@final export class ISub { @inline v(x: v128, y: v128): v128 { return i32x4.sub(x, y); } @inline s(x: i32, y: i32): i32 { return x - y; } }
+@final export class IMul { @inline v(x: v128, y: v128): v128 { return i32x4.mul(x, y); } @inline s(x: i32, y: i32): i32 { return x * y; } }
+@final export class IMax { @inline v(x: v128, y: v128): v128 { return i32x4.max_s(x, y); } @inline s(x: i32, y: i32): i32 { return max<i32>(x, y); } }
+@final export class IMin { @inline v(x: v128, y: v128): v128 { return i32x4.min_s(x, y); } @inline s(x: i32, y: i32): i32 { return min<i32>(x, y); } }
+// Integer power by squaring; a negative exponent is rejected in TS as torch does.
+@inline function ipow(x: i32, e: i32): i32 {
+  let r: i32 = 1;
+  while (e > 0) { if (e & 1) r *= x; x *= x; e >>= 1; }
+  return r;
+}
+@final export class IPow {
+  @inline v(x: v128, y: v128): v128 {
+    let r = i32x4.splat(ipow(i32x4.extract_lane(x, 0), i32x4.extract_lane(y, 0)));
+    r = i32x4.replace_lane(r, 1, ipow(i32x4.extract_lane(x, 1), i32x4.extract_lane(y, 1)));
+    r = i32x4.replace_lane(r, 2, ipow(i32x4.extract_lane(x, 2), i32x4.extract_lane(y, 2)));
+    return i32x4.replace_lane(r, 3, ipow(i32x4.extract_lane(x, 3), i32x4.extract_lane(y, 3)));
+  }
+  @inline s(x: i32, y: i32): i32 { return ipow(x, y); }
+}
+
+// ---- comparisons: T x T -> i32 (0 or 1), the storage of bool tensors --------
+
+@final export class Eq { @inline s<T>(x: T, y: T): i32 { return i32(x == y); } }
+@final export class Ne { @inline s<T>(x: T, y: T): i32 { return i32(x != y); } }
+@final export class Lt { @inline s<T>(x: T, y: T): i32 { return i32(x < y); } }
+@final export class Le { @inline s<T>(x: T, y: T): i32 { return i32(x <= y); } }
+@final export class Gt { @inline s<T>(x: T, y: T): i32 { return i32(x > y); } }
+@final export class Ge { @inline s<T>(x: T, y: T): i32 { return i32(x >= y); } }

@@ -1,0 +1,4 @@
+// The module's exports: every kernel family, nothing else.
+export * from "./elementwise";
+export * from "./reduce";
+export * from "./matmul";

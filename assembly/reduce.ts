@@ -1,0 +1,89 @@
+// Reductions over contiguous buffers. A reduction along one dim sees the
+// tensor as [outer, len, inner] (row-major) and writes [outer, inner].
+
+// Sum with 16 float32 partial sums (four v128 accumulators) combined pairwise:
+// more accurate than one running sum, and the same bits on every engine.
+export function sum_f32(x: usize, n: usize): f32 {
+  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+  let i: usize = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = x + (i << 2);
+    a0 = f32x4.add(a0, v128.load(p));
+    a1 = f32x4.add(a1, v128.load(p, 16));
+    a2 = f32x4.add(a2, v128.load(p, 32));
+    a3 = f32x4.add(a3, v128.load(p, 48));
+  }
+  const v = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
+  let s: f32 = (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+  for (; i < n; i++) s += load<f32>(x + (i << 2));
+  return s;
+}
+
+export function sum_i32(x: usize, n: usize): i32 {
+  let s: i32 = 0;
+  for (let i: usize = 0; i < n; i++) s += load<i32>(x + (i << 2));
+  return s;
+}
+
+@inline function sumDim<T>(x: usize, out: usize, outer: usize, len: usize, inner: usize): void {
+  for (let o: usize = 0; o < outer; o++) {
+    const src = x + o * len * inner * 4, dst = out + o * inner * 4;
+    if (inner == 1) {
+      if (isFloat<T>()) store<f32>(dst, sum_f32(src, len));
+      else store<i32>(dst, sum_i32(src, len));
+      continue;
+    }
+    memory.fill(dst, 0, inner << 2);
+    for (let k: usize = 0; k < len; k++) {
+      const row = src + k * inner * 4;
+      let i: usize = 0;
+      if (isFloat<T>()) {
+        for (; i + 4 <= inner; i += 4) v128.store(dst + (i << 2), f32x4.add(v128.load(dst + (i << 2)), v128.load(row + (i << 2))));
+      } else {
+        for (; i + 4 <= inner; i += 4) v128.store(dst + (i << 2), i32x4.add(v128.load(dst + (i << 2)), v128.load(row + (i << 2))));
+      }
+      for (; i < inner; i++) store<T>(dst + (i << 2), load<T>(dst + (i << 2)) + load<T>(row + (i << 2)));
+    }
+  }
+}
+
+export function sum_dim_f32(x: usize, out: usize, outer: usize, len: usize, inner: usize): void { sumDim<f32>(x, out, outer, len, inner); }
+export function sum_dim_i32(x: usize, out: usize, outer: usize, len: usize, inner: usize): void { sumDim<i32>(x, out, outer, len, inner); }
+
+// a "wins" against b for max (or min): NaN always wins, as torch.max propagates NaN.
+@inline function wins<T>(a: T, b: T, isMin: bool): bool {
+  if (isFloat<T>()) { if (a != a) return b == b; }
+  return isMin ? a < b : a > b;
+}
+
+// Max (isMin = false) or min over n > 0 elements.
+@inline function extremum<T>(x: usize, n: usize, isMin: bool): T {
+  let m = load<T>(x);
+  for (let i: usize = 1; i < n; i++) { const v = load<T>(x + (i << 2)); if (wins<T>(v, m, isMin)) m = v; }
+  return m;
+}
+export function max_f32(x: usize, n: usize, isMin: bool): f32 { return extremum<f32>(x, n, isMin); }
+export function max_i32(x: usize, n: usize, isMin: bool): i32 { return extremum<i32>(x, n, isMin); }
+
+// Values and indices (i32) along a dim of length len > 0; the first extremum wins ties.
+@inline function extremumDim<T>(x: usize, vals: usize, idx: usize, outer: usize, len: usize, inner: usize, isMin: bool): void {
+  for (let o: usize = 0; o < outer; o++) {
+    for (let i: usize = 0; i < inner; i++) {
+      let p = x + ((o * len * inner + i) << 2);
+      let m = load<T>(p), mi: i32 = 0;
+      for (let k: usize = 1; k < len; k++) {
+        p += inner << 2;
+        const v = load<T>(p);
+        if (wins<T>(v, m, isMin)) { m = v; mi = <i32>k; }
+      }
+      store<T>(vals + ((o * inner + i) << 2), m);
+      store<i32>(idx + ((o * inner + i) << 2), mi);
+    }
+  }
+}
+export function max_dim_f32(x: usize, vals: usize, idx: usize, outer: usize, len: usize, inner: usize, isMin: bool): void {
+  extremumDim<f32>(x, vals, idx, outer, len, inner, isMin);
+}
+export function max_dim_i32(x: usize, vals: usize, idx: usize, outer: usize, len: usize, inner: usize, isMin: bool): void {
+  extremumDim<i32>(x, vals, idx, outer, len, inner, isMin);
+}

@@ -1,0 +1,38 @@
+// The public API, without the embedded module bytes (entries add those).
+
+export { Tensor } from "./tensor";
+export type { TensorOrScalar, NestedArray } from "./tensor";
+export type { DType } from "./dtype";
+export { init, isInitialized, type InitOptions } from "./backend/module";
+export { memoryStats, type MemoryStats } from "./backend/memory";
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd/grad-mode";
+export type { BackwardOptions } from "./autograd/backward";
+export { scope, keep } from "./lifetime";
+export { setPrintOptions, getPrintOptions, type PrintOptions } from "./format";
+export { Generator, defaultGenerator } from "./random/generator";
+
+export {
+  tensor, zeros, ones, empty, full, zerosLike, onesLike, fullLike, eye, arange, linspace,
+  manualSeed, rand, randn, randint, randperm,
+  type TensorOptions, type RandomOptions,
+} from "./ops/creation";
+export {
+  add, sub, mul, div, pow, neg, exp, log, sin, cos, tan, tanh, sigmoid, relu, sqrt, abs, sign, square, reciprocal,
+  eq, ne, lt, le, gt, ge, equal,
+} from "./ops/elementwise";
+export { sum, mean, max, min, type MaxResult } from "./ops/reduce";
+export { matmul, mm, dot } from "./ops/linear";
+export { reshape, transpose, permute, t, squeeze, unsqueeze, expand, indexSelect, diag, clone } from "./ops/shape";
+export { sort, type SortOptions, type SortResult } from "./ops/sort";
+export { mseLoss, type Reduction } from "./ops/loss";
+
+import type { Tensor } from "./tensor";
+/** Frees the memory of each tensor given (arrays and objects of tensors too). */
+export function dispose(...items: unknown[]): void {
+  const visit = (v: unknown, depth: number): void => {
+    if (depth > 8 || v === null || typeof v !== "object") return;
+    if (typeof (v as Tensor).dispose === "function" && "shape" in (v as object)) (v as Tensor).dispose();
+    else for (const x of Array.isArray(v) ? v : Object.values(v)) visit(x, depth + 1);
+  };
+  for (const item of items) visit(item, 0);
+}

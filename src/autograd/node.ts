@@ -1,0 +1,65 @@
+// A node of the autograd graph: the backward rule of one op application, the
+// inputs it sends gradients to, and the tensors its rule reads (checked for
+// disposal and in-place changes before the rule runs, as torch does).
+
+import type { Tensor } from "../tensor";
+import { isGradEnabled } from "./grad-mode";
+
+/** Maps the gradient of an op's output to the gradients of its inputs (null: none). */
+export type BackwardRule = (grad: Tensor) => (Tensor | null)[];
+
+export class Node {
+  released = false;
+  private savedVersions: number[];
+
+  constructor(
+    /** torch's grad_fn name, e.g. "MulBackward0". */
+    readonly name: string,
+    readonly inputs: readonly Tensor[],
+    public rule: BackwardRule | null,
+    public saved: Tensor[],
+  ) {
+    this.savedVersions = saved.map((t) => t.version);
+  }
+
+  /** Throws if a saved tensor was disposed or modified in place since the forward pass. */
+  checkSaved(): void {
+    for (let i = 0; i < this.saved.length; i++) {
+      const t = this.saved[i];
+      if (t.isDisposed) {
+        throw new Error(
+          `backward: a tensor of shape [${t.shape.join(", ")}] that ${this.name} saved for the backward pass was disposed; ` +
+            "keep the tensors of a graph alive until backward() has run",
+        );
+      }
+      if (t.version !== this.savedVersions[i]) {
+        throw new Error(
+          `backward: one of the tensors needed for gradient computation (shape [${t.shape.join(", ")}], saved by ${this.name}) ` +
+            `has been modified by an in-place operation (version ${t.version}, expected ${this.savedVersions[i]})`,
+        );
+      }
+    }
+  }
+
+  /** Frees the saved tensors' hold on memory; later backward through this node is an error. */
+  release(): void {
+    this.released = true;
+    this.rule = null;
+    for (const t of this.saved) if (t.graphOwned) t.dispose();
+    this.saved = [];
+  }
+}
+
+/**
+ * Attaches the backward rule of an op to its output when grad mode is on and
+ * an input requires grad. `saved` lists the tensors the rule reads.
+ */
+export function record(out: Tensor, name: string, inputs: readonly Tensor[], rule: BackwardRule, saved: Tensor[] = []): Tensor {
+  if (!isGradEnabled()) return out;
+  let needed = false;
+  for (const t of inputs) if (t.requiresGrad) needed = true;
+  if (!needed) return out;
+  out.gradFn = new Node(name, inputs, rule, saved);
+  out.setRequiresGradInternal(true);
+  return out;
+}

@@ -1,0 +1,47 @@
+// The typed face of the WebAssembly module's exports (assembly/index.ts) and
+// the op codes its dispatching kernels take. Pointers are byte offsets into the
+// module's one memory; lengths count 4-byte elements.
+
+export interface Kernels {
+  memory: WebAssembly.Memory;
+  unary_f32(op: number, x: number, out: number, n: number): void;
+  binary_f32(op: number, a: number, b: number, out: number, n: number): void;
+  binary_scalar_f32(op: number, a: number, s: number, out: number, n: number, reversed: boolean): void;
+  binary_bcast_f32(op: number, a: number, b: number, out: number, nd: number, meta: number): void;
+  binary_i32(op: number, a: number, b: number, out: number, n: number): void;
+  binary_scalar_i32(op: number, a: number, s: number, out: number, n: number, reversed: boolean): void;
+  binary_bcast_i32(op: number, a: number, b: number, out: number, nd: number, meta: number): void;
+  compare_f32(op: number, a: number, b: number, out: number, nd: number, meta: number): void;
+  compare_i32(op: number, a: number, b: number, out: number, nd: number, meta: number): void;
+  cast_i32_f32(x: number, out: number, n: number): void;
+  cast_f32_i32(x: number, out: number, n: number): void;
+  fill32(out: number, n: number, bits: number): void;
+  copy32(src: number, dst: number, n: number): void;
+  copy_strided32(src: number, dst: number, nd: number, meta: number): void;
+  index_select32(src: number, idx: number, dst: number, outer: number, len: number, inner: number, nidx: number): void;
+  index_add_f32(dst: number, idx: number, src: number, outer: number, len: number, inner: number, nidx: number): void;
+  sum_f32(x: number, n: number): number;
+  sum_i32(x: number, n: number): number;
+  sum_dim_f32(x: number, out: number, outer: number, len: number, inner: number): void;
+  sum_dim_i32(x: number, out: number, outer: number, len: number, inner: number): void;
+  max_f32(x: number, n: number, isMin: boolean): number;
+  max_i32(x: number, n: number, isMin: boolean): number;
+  max_dim_f32(x: number, vals: number, idx: number, outer: number, len: number, inner: number, isMin: boolean): void;
+  max_dim_i32(x: number, vals: number, idx: number, outer: number, len: number, inner: number, isMin: boolean): void;
+  matmul_f32(
+    a: number, b: number, c: number, m: number, k: number, n: number, transA: boolean, transB: boolean,
+    batch: number, strideA: number, strideB: number, strideC: number,
+  ): void;
+}
+
+/** Codes of unary_f32 (assembly/elementwise.ts). */
+export const enum UnaryOp {
+  Neg = 0, Abs, Sqrt, Square, Reciprocal, Relu, Floor, Ceil, Trunc, Round,
+  Exp, Log, Sin, Cos, Tan, Tanh, Log1p, Expm1, Sigmoid,
+}
+
+/** Codes of the binary kernels; Div has no int32 kernel (true division promotes to float). */
+export const enum BinaryOp { Add = 0, Sub, Mul, Div, Pow, Maximum, Minimum }
+
+/** Codes of compare_f32 / compare_i32. */
+export const enum CompareOp { Eq = 0, Ne, Lt, Le, Gt, Ge }

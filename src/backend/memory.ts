@@ -1,0 +1,141 @@
+// The one owner of the module's linear memory. Every tensor's data is a block
+// handed out here; only this file grows the memory.
+//
+// Blocks are 64-byte aligned (a cache line; SIMD needs 16). Sizes up to 64 KiB
+// round up to a power of two, larger ones to a whole 64 KiB page; a freed block
+// goes on the free list of its size and is reused before the memory grows.
+//
+// After `memory.grow` every existing ArrayBuffer view is detached (reads give
+// undefined, writes vanish), so views are only ever taken from f32()/i32()/u8(),
+// which re-create them when the buffer has changed.
+
+import { k } from "./module";
+
+const ALIGN = 64;
+const PAGE = 65536;
+/** WebAssembly (wasm32) addresses at most 4 GiB: 65536 pages. */
+const MAX_PAGES = 65536;
+
+let memory: WebAssembly.Memory | null = null;
+let buffer: ArrayBuffer | null = null;
+let f32View = new Float32Array(0);
+let i32View = new Int32Array(0);
+let u32View = new Uint32Array(0);
+let u8View = new Uint8Array(0);
+let top = 0;
+const freeLists = new Map<number, number[]>();
+let bytesInUse = 0;
+let peakBytesInUse = 0;
+
+/** Called once by the module loader. Static data of the module lies below the initial size. */
+export function attachMemory(m: WebAssembly.Memory): void {
+  memory = m;
+  top = m.buffer.byteLength;
+  refreshViews();
+}
+
+function mem(): WebAssembly.Memory {
+  if (!memory) k();
+  return memory!;
+}
+
+function refreshViews(): void {
+  buffer = memory!.buffer;
+  f32View = new Float32Array(buffer);
+  i32View = new Int32Array(buffer);
+  u32View = new Uint32Array(buffer);
+  u8View = new Uint8Array(buffer);
+}
+
+export function f32(): Float32Array {
+  if (mem().buffer !== buffer) refreshViews();
+  return f32View;
+}
+export function i32(): Int32Array {
+  if (mem().buffer !== buffer) refreshViews();
+  return i32View;
+}
+export function u32(): Uint32Array {
+  if (mem().buffer !== buffer) refreshViews();
+  return u32View;
+}
+export function u8(): Uint8Array {
+  if (mem().buffer !== buffer) refreshViews();
+  return u8View;
+}
+
+/** The size class a request of `bytes` is served from. */
+function blockSize(bytes: number): number {
+  if (bytes <= ALIGN) return ALIGN;
+  if (bytes <= PAGE) return 2 ** Math.ceil(Math.log2(bytes));
+  return Math.ceil(bytes / PAGE) * PAGE;
+}
+
+/**
+ * A block of at least `bytes` bytes; returns its byte offset. Throws a
+ * RangeError naming the size when WebAssembly cannot address that much; the
+ * memory and every live block are untouched then.
+ */
+export function alloc(bytes: number): number {
+  const m = mem();
+  const size = blockSize(bytes);
+  const list = freeLists.get(size);
+  if (list && list.length > 0) {
+    bytesInUse += size;
+    if (bytesInUse > peakBytesInUse) peakBytesInUse = bytesInUse;
+    return list.pop()!;
+  }
+  const ptr = top;
+  const end = ptr + size;
+  if (end > m.buffer.byteLength) {
+    const have = m.buffer.byteLength / PAGE;
+    const need = Math.ceil(end / PAGE);
+    // Grow geometrically (x1.5) so that many small allocations cost few grows.
+    const want = Math.min(MAX_PAGES, Math.max(need, Math.ceil(have * 1.5)));
+    if (need > MAX_PAGES) {
+      throw new RangeError(
+        `wasmgrad: cannot allocate ${bytes} bytes: WebAssembly memory is limited to 4 GiB ` +
+          `(${m.buffer.byteLength} bytes in use by the heap)`,
+      );
+    }
+    try {
+      m.grow(want - have);
+    } catch {
+      try {
+        m.grow(need - have);
+      } catch {
+        throw new RangeError(
+          `wasmgrad: cannot allocate ${bytes} bytes: the WebAssembly memory could not grow from ` +
+            `${m.buffer.byteLength} to ${need * PAGE} bytes`,
+        );
+      }
+    }
+    refreshViews();
+  }
+  top = end;
+  bytesInUse += size;
+  if (bytesInUse > peakBytesInUse) peakBytesInUse = bytesInUse;
+  return ptr;
+}
+
+/** Returns a block from alloc(bytes) to its free list. */
+export function free(ptr: number, bytes: number): void {
+  const size = blockSize(bytes);
+  let list = freeLists.get(size);
+  if (!list) freeLists.set(size, (list = []));
+  list.push(ptr);
+  bytesInUse -= size;
+}
+
+export interface MemoryStats {
+  /** Bytes of linear memory (grows, never shrinks). */
+  memoryBytes: number;
+  /** Bytes in blocks currently handed out. */
+  bytesInUse: number;
+  /** The most bytes in use at once. */
+  peakBytesInUse: number;
+}
+
+export function memoryStats(): MemoryStats {
+  return { memoryBytes: mem().buffer.byteLength, bytesInUse, peakBytesInUse };
+}

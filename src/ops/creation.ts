@@ -1,0 +1,311 @@
+// Factories: tensor() from JS data, the constant and range factories, and the
+// random ones on torch's CPU generator (src/random/generator.ts).
+
+import { Tensor, type NestedArray } from "../tensor";
+import { checkDType, type DType } from "../dtype";
+import { f32, i32 } from "../backend/memory";
+import { parseSize } from "../shape";
+import { fillRaw } from "./dispatch";
+import { defaultGenerator, type Generator } from "../random/generator";
+
+export interface TensorOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+export interface RandomOptions extends TensorOptions {
+  generator?: Generator;
+}
+
+type SizeArgs<O> = (number | number[] | O | undefined)[];
+
+/** Splits `(2, 3)`, `([2, 3])` or `([2, 3], options)` into a size and options. */
+function sizeAndOptions<O extends object>(op: string, args: SizeArgs<O>): [number[], O] {
+  let opts = {} as O;
+  const last = args[args.length - 1];
+  if (last !== undefined && typeof last === "object" && !Array.isArray(last)) {
+    opts = last as O;
+    args = args.slice(0, -1);
+  }
+  return [parseSize(op, args), opts];
+}
+
+function finish(op: string, t: Tensor, opts: TensorOptions): Tensor {
+  if (opts.requiresGrad) {
+    if (t.dtype !== "float32") throw new TypeError(`${op}: only float32 tensors can require gradients, got ${t.dtype}`);
+    t.requiresGrad = true;
+  }
+  return t;
+}
+
+function dtypeOf(op: string, opts: TensorOptions, fallback: DType): DType {
+  return opts.dtype === undefined ? fallback : checkDType(opts.dtype, op);
+}
+
+// ---- tensor(data) ------------------------------------------------------------------
+
+const INT32_MIN = -2147483648, INT32_MAX = 2147483647;
+
+/**
+ * A tensor from a number, a boolean, nested arrays or a typed array. Integer-only
+ * data makes an int32 tensor (JS cannot tell 3.0 from 3: pass { dtype: "float32" }
+ * or requiresGrad, which implies float32), booleans a bool tensor, else float32.
+ */
+export function tensor(data: NestedArray | ArrayLike<number> | Tensor, options: TensorOptions = {}): Tensor {
+  if (data instanceof Tensor) {
+    data.assertAlive("tensor");
+    const out = data.detach().clone();
+    return finish("tensor", options.dtype && options.dtype !== out.dtype ? out.to(options.dtype) : out, options);
+  }
+  let shape: number[];
+  let flat: ArrayLike<number>;
+  let inferred: DType;
+  if (ArrayBuffer.isView(data)) {
+    if (data instanceof DataView) throw new TypeError("tensor: a DataView is not supported; pass a typed array");
+    const ta = data as unknown as ArrayLike<number> & { constructor: unknown };
+    if (typeof (data as unknown as BigInt64Array)[0] === "bigint") throw new TypeError("tensor: BigInt arrays are not supported");
+    shape = [ta.length];
+    flat = ta;
+    inferred = data instanceof Float32Array || data instanceof Float64Array ? "float32" : "int32";
+  } else {
+    const parsed = flatten(data);
+    shape = parsed.shape;
+    flat = parsed.values;
+    inferred = parsed.allBool ? "bool" : parsed.allInt && !options.requiresGrad ? "int32" : "float32";
+    if (shape.length > 0 && parsed.values.length === 0) inferred = "float32";
+  }
+  const dtype = dtypeOf("tensor", options, inferred);
+  const out = Tensor.empty(shape, dtype);
+  writeValues("tensor", out, flat);
+  return finish("tensor", out, options);
+}
+
+function writeValues(op: string, t: Tensor, values: ArrayLike<number>): void {
+  if (t.dtype === "float32") {
+    f32().set(values, t.offset);
+    return;
+  }
+  const v = i32();
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (t.dtype === "bool") v[t.offset + i] = x ? 1 : 0;
+    else {
+      if (!Number.isFinite(x)) throw new RangeError(`${op}: ${x} cannot be stored in an int32 tensor`);
+      const n = Math.trunc(x);
+      if (n < INT32_MIN || n > INT32_MAX) throw new RangeError(`${op}: value ${x} does not fit in int32`);
+      v[t.offset + i] = n;
+    }
+  }
+}
+
+function flatten(data: unknown): { shape: number[]; values: number[]; allInt: boolean; allBool: boolean } {
+  const shape: number[] = [];
+  let probe: unknown = data;
+  while (Array.isArray(probe)) {
+    shape.push(probe.length);
+    probe = probe[0];
+  }
+  const values: number[] = [];
+  let allInt = true, allBool = true;
+  const walk = (x: unknown, dim: number, path: string): void => {
+    if (dim < shape.length) {
+      if (!Array.isArray(x) || x.length !== shape[dim]) {
+        const got = Array.isArray(x) ? `a list of length ${x.length}` : `a ${typeof x}`;
+        throw new TypeError(`tensor: ragged nested array: expected a list of length ${shape[dim]} at ${path || "the top"}, got ${got}`);
+      }
+      for (let i = 0; i < x.length; i++) walk(x[i], dim + 1, `${path}[${i}]`);
+      return;
+    }
+    if (typeof x === "boolean") {
+      values.push(x ? 1 : 0);
+    } else if (typeof x === "number") {
+      allBool = false;
+      if (!Number.isInteger(x)) allInt = false;
+      values.push(x);
+    } else {
+      const what = Array.isArray(x) ? "a list (ragged nesting)" : x === null ? "null" : typeof x === "string" ? `the string ${JSON.stringify(x)}` : typeof x;
+      throw new TypeError(`tensor: element ${path || "value"} must be a number or a boolean, got ${what}`);
+    }
+  };
+  walk(data, 0, "");
+  if (values.length === 0) allBool = false;
+  return { shape, values, allInt, allBool };
+}
+
+// ---- constant factories --------------------------------------------------------------
+
+export function full(size: number[] | number, value: number | boolean, options: TensorOptions = {}): Tensor {
+  const shape = parseSize("full", [size].flat());
+  if (typeof value !== "number" && typeof value !== "boolean") throw new TypeError(`full: fill value must be a number or boolean, got ${typeof value}`);
+  const inferred: DType = typeof value === "boolean" ? "bool" : Number.isInteger(value) && !options.requiresGrad ? "int32" : "float32";
+  const t = Tensor.empty(shape, dtypeOf("full", options, inferred));
+  fillRaw(t, Number(value));
+  return finish("full", t, options);
+}
+
+export function zeros(...args: SizeArgs<TensorOptions>): Tensor {
+  const [shape, opts] = sizeAndOptions<TensorOptions>("zeros", args);
+  const t = Tensor.empty(shape, dtypeOf("zeros", opts, "float32"));
+  fillRaw(t, 0);
+  return finish("zeros", t, opts);
+}
+
+export function ones(...args: SizeArgs<TensorOptions>): Tensor {
+  const [shape, opts] = sizeAndOptions<TensorOptions>("ones", args);
+  const t = Tensor.empty(shape, dtypeOf("ones", opts, "float32"));
+  fillRaw(t, 1);
+  return finish("ones", t, opts);
+}
+
+export function empty(...args: SizeArgs<TensorOptions>): Tensor {
+  const [shape, opts] = sizeAndOptions<TensorOptions>("empty", args);
+  return finish("empty", Tensor.empty(shape, dtypeOf("empty", opts, "float32")), opts);
+}
+
+export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
+  t.assertAlive("zerosLike");
+  return zeros([...t.shape], { dtype: t.dtype, ...options });
+}
+
+export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
+  t.assertAlive("onesLike");
+  return ones([...t.shape], { dtype: t.dtype, ...options });
+}
+
+export function fullLike(t: Tensor, value: number, options: TensorOptions = {}): Tensor {
+  t.assertAlive("fullLike");
+  return full([...t.shape], value, { dtype: t.dtype, ...options });
+}
+
+/** The n×m identity (m defaults to n). */
+export function eye(n: number, m: number | TensorOptions = n, options: TensorOptions = {}): Tensor {
+  if (typeof m === "object") {
+    options = m;
+    m = n;
+  }
+  const [rows, cols] = parseSize("eye", [n, m]);
+  const t = Tensor.empty([rows, cols], dtypeOf("eye", options, "float32"));
+  fillRaw(t, 0);
+  const v = t.dtype === "float32" ? f32() : i32();
+  for (let i = 0; i < Math.min(rows, cols); i++) v[t.offset + i * cols + i] = 1;
+  return finish("eye", t, options);
+}
+
+// ---- ranges ------------------------------------------------------------------------
+
+function checkFinite(op: string, name: string, x: unknown): asserts x is number {
+  if (typeof x !== "number" || !Number.isFinite(x)) throw new RangeError(`${op}: ${name} must be a finite number, got ${String(x)}`);
+}
+
+/** [start, end) in steps of `step`: arange(end), arange(start, end, step?). Integer arguments give int32. */
+export function arange(start: number, end?: number | TensorOptions, step: number | TensorOptions = 1, options: TensorOptions = {}): Tensor {
+  if (typeof end === "object") [options, end] = [end, undefined];
+  if (typeof step === "object") [options, step] = [step, 1];
+  if (end === undefined) [start, end] = [0, start];
+  checkFinite("arange", "start", start);
+  checkFinite("arange", "end", end);
+  checkFinite("arange", "step", step);
+  if (step === 0) throw new RangeError("arange: step must be nonzero");
+  if ((end - start) / step < 0) {
+    throw new RangeError(`arange: upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`);
+  }
+  const n = Math.ceil((end - start) / step);
+  const allInt = Number.isInteger(start) && Number.isInteger(end) && Number.isInteger(step);
+  const t = Tensor.empty([n], dtypeOf("arange", options, allInt && !options.requiresGrad ? "int32" : "float32"));
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = start + step * i; // torch accumulates in double, then casts
+  writeValues("arange", t, values);
+  return finish("arange", t, options);
+}
+
+/**
+ * `steps` evenly spaced values from start to end inclusive (float32), with
+ * torch's CPU kernel arithmetic so the values match torch bit for bit: the
+ * first half counts up from start, the second down from end, and within each
+ * 8-lane vector block the lanes add multiples of the step to the block's base.
+ */
+export function linspace(start: number, end: number, steps: number | TensorOptions = 100, options: TensorOptions = {}): Tensor {
+  if (typeof steps === "object") [options, steps] = [steps, 100];
+  checkFinite("linspace", "start", start);
+  checkFinite("linspace", "end", end);
+  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: number of steps must be a non-negative integer, got ${steps}`);
+  const t = Tensor.empty([steps], dtypeOf("linspace", options, "float32"));
+  if (t.dtype !== "float32") throw new TypeError(`linspace: only float32 is supported, got ${t.dtype}`);
+  const fr = Math.fround;
+  const s = fr(start), e = fr(end);
+  const v = f32();
+  const o = t.offset;
+  if (steps === 1) v[o] = s;
+  else if (steps > 1) {
+    const step = fr(fr(e - s) / (steps - 1));
+    const halfway = Math.floor(steps / 2);
+    const VEC = 8;
+    let i = 0;
+    // vectorized_loop: two 8-lane vectors per iteration while 16 elements remain
+    for (; i <= steps - 2 * VEC; i += VEC) {
+      const base = i < halfway ? fr(s + fr(step * i)) : fr(e - fr(step * (steps - i - 1)));
+      for (let j = 0; j < VEC; j++) v[o + i + j] = fr(base + fr(j * step));
+    }
+    for (; i < steps; i++) v[o + i] = i < halfway ? fr(s + fr(step * i)) : fr(e - fr(step * (steps - i - 1)));
+  }
+  return finish("linspace", t, options);
+}
+
+// ---- random ------------------------------------------------------------------------
+
+/** Seeds the default generator (torch.manual_seed). */
+export function manualSeed(seed: number | bigint): Generator {
+  return defaultGenerator.manualSeed(seed);
+}
+
+/** Uniform [0, 1) float32, torch.rand. */
+export function rand(...args: SizeArgs<RandomOptions>): Tensor {
+  const [shape, opts] = sizeAndOptions<RandomOptions>("rand", args);
+  const t = Tensor.empty(shape, dtypeOf("rand", opts, "float32"));
+  if (t.dtype !== "float32") throw new TypeError(`rand: only float32 is supported, got ${t.dtype}`);
+  const buf = new Float32Array(t.numel);
+  (opts.generator ?? defaultGenerator).fillUniform(buf);
+  f32().set(buf, t.offset);
+  return finish("rand", t, opts);
+}
+
+/** Standard normal float32, torch.randn. */
+export function randn(...args: SizeArgs<RandomOptions>): Tensor {
+  const [shape, opts] = sizeAndOptions<RandomOptions>("randn", args);
+  const t = Tensor.empty(shape, dtypeOf("randn", opts, "float32"));
+  if (t.dtype !== "float32") throw new TypeError(`randn: only float32 is supported, got ${t.dtype}`);
+  const buf = new Float32Array(t.numel);
+  (opts.generator ?? defaultGenerator).fillNormal(buf);
+  f32().set(buf, t.offset);
+  return finish("randn", t, opts);
+}
+
+/** Integers uniform in [low, high): randint(high, size) or randint(low, high, size). */
+export function randint(low: number, high: number | number[], size?: number[] | RandomOptions, options: RandomOptions = {}): Tensor {
+  if (Array.isArray(high)) {
+    if (size !== undefined && !Array.isArray(size)) options = size;
+    size = high;
+    high = low;
+    low = 0;
+  }
+  if (!Array.isArray(size)) throw new TypeError("randint: a size list is required, e.g. randint(0, 10, [6])");
+  if (!Number.isInteger(low) || !Number.isInteger(high)) throw new TypeError(`randint: low and high must be integers, got ${low} and ${high}`);
+  if (high <= low) throw new RangeError(`randint: expects low < high, got low ${low} and high ${high}`);
+  const shape = parseSize("randint", [size]);
+  const t = Tensor.empty(shape, dtypeOf("randint", options, "int32"));
+  const buf = new Int32Array(t.numel);
+  (options.generator ?? defaultGenerator).fillRandint(buf, low, high);
+  writeValues("randint", t, buf);
+  return finish("randint", t, options);
+}
+
+/** A random permutation of 0..n-1, torch.randperm. */
+export function randperm(n: number, options: RandomOptions = {}): Tensor {
+  const [len] = parseSize("randperm", [n]);
+  const t = Tensor.empty([len], dtypeOf("randperm", options, "int32"));
+  const buf = new Int32Array(len);
+  (options.generator ?? defaultGenerator).fillRandperm(buf);
+  writeValues("randperm", t, buf);
+  return finish("randperm", t, options);
+}
+

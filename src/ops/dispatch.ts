@@ -1,0 +1,79 @@
+// Shared plumbing between ops and kernels: the broadcast meta block, dtype
+// casts, and fresh outputs.
+
+import { Tensor } from "../tensor";
+import type { DType } from "../dtype";
+import { k } from "../backend/module";
+import { alloc, i32 } from "../backend/memory";
+import { collapse, type Shape } from "../shape";
+
+/** Scratch for kernel metadata (shape/stride blocks); one block serves every call. */
+let metaPtr = 0;
+const META_INTS = 4 * 64;
+
+function meta(): number {
+  if (metaPtr === 0) metaPtr = alloc(META_INTS * 4);
+  return metaPtr;
+}
+
+/**
+ * Writes shape | stride lists | counters for a kernel that walks `shape`
+ * reading operands through `strides` (in elements). Returns [nd, metaPtr].
+ */
+export function writeMeta(shape: Shape, strides: number[][]): [number, number] {
+  const c = collapse(shape, strides);
+  const nd = c.shape.length;
+  if (nd * (strides.length + 2) > META_INTS) throw new RangeError(`too many dims (${shape.length}) for a kernel`);
+  const p = meta();
+  const v = i32();
+  let o = p >>> 2;
+  for (const d of c.shape) v[o++] = d;
+  for (const s of c.strides) for (const d of s) v[o++] = d;
+  return [nd, p];
+}
+
+/** The tensor in dtype `d` (itself when it already is; a copy otherwise). */
+export function castTo(t: Tensor, d: DType): Tensor {
+  if (t.dtype === d) return t;
+  const out = Tensor.empty(t.shape, d);
+  if (t.dtype === "float32") {
+    k().cast_f32_i32(t.ptr, out.ptr, t.numel);
+    if (d === "bool") boolify(out);
+  } else if (d === "float32") {
+    k().cast_i32_f32(t.ptr, out.ptr, t.numel);
+  } else if (d === "bool") {
+    k().copy32(t.ptr, out.ptr, t.numel);
+    boolify(out);
+  } else {
+    k().copy32(t.ptr, out.ptr, t.numel);
+  }
+  return out;
+}
+
+function boolify(t: Tensor): void {
+  const v = i32();
+  const o = t.offset;
+  for (let i = 0; i < t.numel; i++) v[o + i] = v[o + i] !== 0 ? 1 : 0;
+}
+
+/** A float32 tensor of `shape` filled with `value`. */
+export function filled(shape: Shape, value: number, dtype: DType = "float32"): Tensor {
+  const t = Tensor.empty(shape, dtype);
+  fillRaw(t, value);
+  return t;
+}
+
+const scratch = new DataView(new ArrayBuffer(4));
+/** The int32 bit pattern that stores `value` in a tensor of dtype `d`. */
+export function bitsOf(value: number, d: DType): number {
+  if (d === "float32") {
+    scratch.setFloat32(0, value, true);
+    return scratch.getInt32(0, true);
+  }
+  if (d === "bool") return value ? 1 : 0;
+  return value | 0;
+}
+
+export function fillRaw(t: Tensor, value: number): void {
+  k().fill32(t.ptr, t.numel, bitsOf(value, t.dtype));
+}

@@ -1,0 +1,110 @@
+// In-place updates (torch's trailing underscore). As in torch, a leaf that
+// requires grad may only be updated inside noGrad (that is how optimizers and
+// the series' hand-written momentum step work), and every write bumps the
+// version that autograd checks saved tensors against.
+
+import { Tensor, type TensorOrScalar } from "../tensor";
+import { k } from "../backend/module";
+import { BinaryOp } from "../backend/kernels";
+import { isGradEnabled } from "../autograd/grad-mode";
+import { broadcastShapes, broadcastStrides, sameShape, fmt } from "../shape";
+import { promote, promoteScalar } from "../dtype";
+import { castTo, writeMeta, fillRaw } from "./dispatch";
+
+const names = ["add_", "sub_", "mul_", "div_"];
+
+function checkWritable(op: string, t: Tensor): void {
+  t.assertAlive(op);
+  if (!isGradEnabled()) return;
+  if (t.requiresGrad && t.isLeaf) {
+    throw new Error(
+      `${op}: a leaf tensor that requires grad (shape ${fmt(t.shape)}) is being used in an in-place operation; ` +
+        "wrap the update in noGrad(() => ...)",
+    );
+  }
+  if (t.requiresGrad) {
+    throw new Error(
+      `${op}: in-place operations on a tensor that is part of an autograd graph (produced by ${t.gradFn!.name}) ` +
+        "are not supported; use the out-of-place op",
+    );
+  }
+}
+
+function update(op: BinaryOp, t: Tensor, other: TensorOrScalar, alpha = 1): Tensor {
+  const name = names[op];
+  checkWritable(name, t);
+  if (t.dtype === "bool") throw new TypeError(`${name}: in-place arithmetic on a bool tensor is not supported`);
+  if (typeof other === "number") {
+    const value = op === BinaryOp.Add || op === BinaryOp.Sub ? other * alpha : other;
+    const d = op === BinaryOp.Div ? "float32" : promoteScalar(t.dtype, value);
+    if (d !== t.dtype) throw new TypeError(`${name}: result type float32 can't be cast to the tensor's dtype ${t.dtype}`);
+    if (d === "float32") k().binary_scalar_f32(op, t.ptr, value, t.ptr, t.numel, false);
+    else k().binary_scalar_i32(op, t.ptr, value, t.ptr, t.numel, false);
+    t.bumpVersion();
+    return t;
+  }
+  if (!(other instanceof Tensor)) throw new TypeError(`${name}: expected a Tensor or a number, got ${typeof other}`);
+  other.assertAlive(name);
+  const d = op === BinaryOp.Div ? "float32" : promote(t.dtype, other.dtype);
+  if (d !== t.dtype) throw new TypeError(`${name}: result type ${d} can't be cast to the tensor's dtype ${t.dtype}`);
+  const shape = broadcastShapes(name, t.shape, other.shape);
+  if (!sameShape(shape, t.shape)) {
+    throw new RangeError(`${name}: the operand of shape ${fmt(other.shape)} does not broadcast to the tensor's shape ${fmt(t.shape)}`);
+  }
+  let y = castTo(other, d);
+  if (alpha !== 1) {
+    const scaled = Tensor.empty(y.shape, d);
+    if (d === "float32") k().binary_scalar_f32(BinaryOp.Mul, y.ptr, alpha, scaled.ptr, y.numel, false);
+    else k().binary_scalar_i32(BinaryOp.Mul, y.ptr, alpha, scaled.ptr, y.numel, false);
+    if (y !== other) y.dispose();
+    y = scaled;
+  }
+  if (t.numel > 0) {
+    if (sameShape(t.shape, y.shape)) {
+      if (d === "float32") k().binary_f32(op, t.ptr, y.ptr, t.ptr, t.numel);
+      else k().binary_i32(op, t.ptr, y.ptr, t.ptr, t.numel);
+    } else {
+      const [nd, meta] = writeMeta(shape, [broadcastStrides(t.shape, shape), broadcastStrides(y.shape, shape)]);
+      if (d === "float32") k().binary_bcast_f32(op, t.ptr, y.ptr, t.ptr, nd, meta);
+      else k().binary_bcast_i32(op, t.ptr, y.ptr, t.ptr, nd, meta);
+    }
+  }
+  if (y !== other) y.dispose();
+  t.bumpVersion();
+  return t;
+}
+
+export const add_ = <T extends Tensor>(t: T, o: TensorOrScalar, alpha = 1): T => update(BinaryOp.Add, t, o, alpha) as T;
+export const sub_ = <T extends Tensor>(t: T, o: TensorOrScalar, alpha = 1): T => update(BinaryOp.Sub, t, o, alpha) as T;
+export const mul_ = <T extends Tensor>(t: T, o: TensorOrScalar): T => update(BinaryOp.Mul, t, o) as T;
+export const div_ = <T extends Tensor>(t: T, o: TensorOrScalar): T => update(BinaryOp.Div, t, o) as T;
+
+export function fill_<T extends Tensor>(t: T, value: number): T {
+  checkWritable("fill_", t);
+  if (typeof value !== "number") throw new TypeError(`fill_: expected a number, got ${typeof value}`);
+  fillRaw(t, value);
+  t.bumpVersion();
+  return t;
+}
+
+/** Copies src into t, broadcasting and converting dtype as torch's copy_ does. */
+export function copy_<T extends Tensor>(t: T, src: Tensor): T {
+  checkWritable("copy_", t);
+  if (!(src instanceof Tensor)) throw new TypeError(`copy_: expected a Tensor, got ${typeof src}`);
+  src.assertAlive("copy_");
+  const shape = broadcastShapes("copy_", t.shape, src.shape);
+  if (!sameShape(shape, t.shape)) {
+    throw new RangeError(`copy_: the source of shape ${fmt(src.shape)} does not broadcast to the tensor's shape ${fmt(t.shape)}`);
+  }
+  const y = castTo(src, t.dtype);
+  if (t.numel > 0) {
+    if (sameShape(y.shape, t.shape)) k().copy32(y.ptr, t.ptr, t.numel);
+    else {
+      const [nd, meta] = writeMeta(shape, [broadcastStrides(y.shape, shape)]);
+      k().copy_strided32(y.ptr, t.ptr, nd, meta);
+    }
+  }
+  if (y !== src) y.dispose();
+  t.bumpVersion();
+  return t;
+}

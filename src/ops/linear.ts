@@ -1,0 +1,143 @@
+// Matrix products with torch.matmul's rules: 1-D·1-D is a dot product, 1-D
+// operands gain and lose a dim, batch dims broadcast. The backward pass calls
+// the same kernel with transposed operands, so no transpose is ever copied:
+//   C = A·B  ⇒  dA = dC·Bᵀ,  dB = Aᵀ·dC.
+
+import { Tensor } from "../tensor";
+import { k } from "../backend/module";
+import { i32 } from "../backend/memory";
+import { fmt, broadcastShapes, numel } from "../shape";
+import { record } from "../autograd/node";
+import { expand, reshape } from "./shape";
+import { sumTo } from "./reduce";
+
+function requireTensor(op: string, x: unknown): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor, got ${x === null ? "null" : typeof x}`);
+  x.assertAlive(op);
+}
+
+/**
+ * C = op(A)·op(B) for [batch, m, k]-shaped operands without a graph. A is read
+ * as [.., k, m] when transA (likewise B), exactly as stored.
+ */
+function gemm(
+  a: Tensor, b: Tensor, batchShape: number[], m: number, kk: number, n: number, transA: boolean, transB: boolean,
+  outShape: readonly number[] = [...batchShape, m, n],
+): Tensor {
+  const out = Tensor.empty(outShape, a.dtype);
+  const batch = numel(batchShape);
+  if (out.numel === 0) return out;
+  if (a.dtype === "float32") {
+    const sa = a.numel === m * kk ? 0 : m * kk * 4;
+    const sb = b.numel === kk * n ? 0 : kk * n * 4;
+    k().matmul_f32(a.ptr, b.ptr, out.ptr, m, kk, n, transA, transB, batch, sa, sb, m * n * 4);
+  } else {
+    intGemm(a, b, out, batch, m, kk, n, transA, transB);
+  }
+  return out;
+}
+
+/** Integer products are rare (the series' 1-D dot); wrapping int32 arithmetic in TS. */
+function intGemm(a: Tensor, b: Tensor, out: Tensor, batch: number, m: number, kk: number, n: number, tA: boolean, tB: boolean): void {
+  const v = i32();
+  const oneA = a.numel === m * kk, oneB = b.numel === kk * n;
+  for (let t = 0; t < batch; t++) {
+    const pa = a.offset + (oneA ? 0 : t * m * kk), pb = b.offset + (oneB ? 0 : t * kk * n), pc = out.offset + t * m * n;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < kk; p++) {
+          s = (s + Math.imul(v[pa + (tA ? p * m + i : i * kk + p)], v[pb + (tB ? j * kk + p : p * n + j)])) | 0;
+        }
+        v[pc + i * n + j] = s;
+      }
+    }
+  }
+}
+
+function checkDtypes(op: string, a: Tensor, b: Tensor): void {
+  if (a.dtype !== b.dtype || a.dtype === "bool") {
+    throw new TypeError(`${op}: expected both operands to be float32 or both int32, got ${a.dtype} and ${b.dtype}`);
+  }
+}
+
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  requireTensor("matmul", a);
+  requireTensor("matmul", b);
+  checkDtypes("matmul", a, b);
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new RangeError(`matmul: both arguments need at least 1 dim, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  }
+  if (a.ndim === 1 && b.ndim === 1) return dot(a, b);
+  // 1-D operands become a row (left) or a column (right), removed again at the end.
+  const A = a.ndim === 1 ? reshape(a, [1, a.shape[0]]) : a;
+  const B = b.ndim === 1 ? reshape(b, [b.shape[0], 1]) : b;
+  const m = A.shape[A.ndim - 2], kk = A.shape[A.ndim - 1];
+  const k2 = B.shape[B.ndim - 2], n = B.shape[B.ndim - 1];
+  if (kk !== k2) {
+    throw new RangeError(`matmul: shapes ${fmt(a.shape)} and ${fmt(b.shape)} cannot be multiplied (${kk} != ${k2})`);
+  }
+  let out: Tensor;
+  if (A.ndim === 2 && B.ndim === 2) {
+    out = mm(A, B);
+  } else {
+    const batch = broadcastShapes("matmul", A.shape.slice(0, -2), B.shape.slice(0, -2));
+    out = batchedMatmul(A, B, batch, m, kk, n);
+  }
+  if (a.ndim === 1 || b.ndim === 1) {
+    const shape = [...out.shape];
+    if (b.ndim === 1) shape.splice(shape.length - 1, 1);
+    if (a.ndim === 1) shape.splice(shape.length - (b.ndim === 1 ? 1 : 2), 1);
+    out = reshape(out, shape);
+  }
+  return out;
+}
+
+function batchedMatmul(A: Tensor, B: Tensor, batch: number[], m: number, kk: number, n: number): Tensor {
+  // Operands whose batch dims differ from the result's are broadcast by a copy (1 matrix is read in place).
+  const fit = (x: Tensor, r: number, c: number) => {
+    const xb = x.shape.slice(0, -2);
+    if (numel(xb) === 1 || fmt(xb) === fmt(batch)) return x;
+    return expand(x, [...batch, r, c]);
+  };
+  const EA = fit(A, m, kk), EB = fit(B, kk, n);
+  const out = gemm(EA, EB, batch, m, kk, n, false, false);
+  return record(out, "BmmBackward0", [EA, EB], (g) => [
+    EA.requiresGrad ? sumTo(gemm(g, EB, batch, m, n, kk, false, true), EA.shape) : null,
+    EB.requiresGrad ? sumTo(gemm(EA, g, batch, kk, m, n, true, false), EB.shape) : null,
+  ], [EA, EB]);
+}
+
+/** Matrix product of two 2-D tensors. */
+export function mm(a: Tensor, b: Tensor): Tensor {
+  requireTensor("mm", a);
+  requireTensor("mm", b);
+  checkDtypes("mm", a, b);
+  if (a.ndim !== 2 || b.ndim !== 2) throw new RangeError(`mm: expects 2-D tensors, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  const [m, kk] = a.shape, [k2, n] = b.shape;
+  if (kk !== k2) throw new RangeError(`mm: shapes ${fmt(a.shape)} and ${fmt(b.shape)} cannot be multiplied (${kk} != ${k2})`);
+  const out = gemm(a, b, [], m, kk, n, false, false);
+  // dA = dC·Bᵀ, dB = Aᵀ·dC
+  return record(out, "MmBackward0", [a, b], (g) => [
+    a.requiresGrad ? gemm(g, b, [], m, n, kk, false, true) : null,
+    b.requiresGrad ? gemm(a, g, [], kk, m, n, true, false) : null,
+  ], [a, b]);
+}
+
+/** Inner product of two 1-D tensors of the same length. */
+export function dot(a: Tensor, b: Tensor): Tensor {
+  requireTensor("dot", a);
+  requireTensor("dot", b);
+  checkDtypes("dot", a, b);
+  if (a.ndim !== 1 || b.ndim !== 1) throw new RangeError(`dot: expects 1-D tensors, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  if (a.shape[0] !== b.shape[0]) {
+    throw new RangeError(`dot: the tensors have ${a.shape[0]} and ${b.shape[0]} elements; they must have the same number`);
+  }
+  const len = a.shape[0];
+  const out = gemm(a, b, [], 1, len, 1, false, false, []);
+  // d(a·b) = b da + a db
+  return record(out, "DotBackward0", [a, b], (g) => [
+    a.requiresGrad ? gemm(b, g, [], len, 1, 1, false, false, [len]) : null,
+    b.requiresGrad ? gemm(a, g, [], len, 1, 1, false, false, [len]) : null,
+  ], [a, b]);
+}

@@ -1,0 +1,17 @@
+// Losses, composed from primitives (their gradients come for free).
+
+import type { Tensor } from "../tensor";
+import { sub, mul } from "./elementwise";
+import { mean, sum } from "./reduce";
+import { broadcastShapes } from "../shape";
+
+export type Reduction = "mean" | "sum" | "none";
+
+/** Mean squared error, torch.nn.functional.mse_loss: mean((input - target)²). */
+export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = "mean"): Tensor {
+  broadcastShapes("mseLoss", input.shape, target.shape);
+  const d = sub(input, target);
+  const sq = mul(d, d);
+  if (reduction === "none") return sq;
+  return reduction === "sum" ? sum(sq) : mean(sq);
+}

@@ -1,0 +1,198 @@
+// Reductions: sum, mean, max, min over everything or along dims, and sumTo,
+// the adjoint of broadcasting that every broadcasting op's backward uses.
+
+import { Tensor } from "../tensor";
+import { k } from "../backend/module";
+import { f32, i32 } from "../backend/memory";
+import { normDim, fmt, sameShape, type Shape } from "../shape";
+import { record } from "../autograd/node";
+import { castTo, fillRaw } from "./dispatch";
+import { expand, reshape } from "./shape";
+import { div, mul, eq } from "./elementwise";
+
+function normDims(op: string, dim: number | number[], ndim: number): number[] {
+  const list = Array.isArray(dim) ? dim : [dim];
+  const out = list.map((d) => normDim(op, d, ndim));
+  if (new Set(out).size !== out.length) throw new RangeError(`${op}: dim ${out.join(", ")} appears more than once in the list of dims`);
+  return out;
+}
+
+/** Sum along one dim, keeping it with size 1. */
+function sumDimKeep(x: Tensor, d: number): Tensor {
+  const shape = [...x.shape];
+  const len = shape[d];
+  let outer = 1, inner = 1;
+  for (let i = 0; i < d; i++) outer *= shape[i];
+  for (let i = d + 1; i < shape.length; i++) inner *= shape[i];
+  shape[d] = 1;
+  const out = Tensor.empty(shape, x.dtype);
+  if (len === 0) fillRaw(out, 0);
+  else if (x.dtype === "float32") k().sum_dim_f32(x.ptr, out.ptr, outer, len, inner);
+  else k().sum_dim_i32(x.ptr, out.ptr, outer, len, inner);
+  return out;
+}
+
+/** The sum without a graph; int and bool tensors sum to int32. */
+function sumForward(x: Tensor, dims: number[] | null, keepdim: boolean): Tensor {
+  const src = x.dtype === "bool" ? castTo(x, "int32") : x;
+  let out: Tensor;
+  if (dims === null) {
+    out = Tensor.empty([], src.dtype);
+    const v = src.numel === 0 ? 0 : src.dtype === "float32" ? k().sum_f32(src.ptr, src.numel) : k().sum_i32(src.ptr, src.numel);
+    fillRaw(out, v);
+    if (keepdim) {
+      const kept = reshape(out, x.shape.map(() => 1));
+      out.dispose();
+      out = kept;
+    }
+  } else {
+    let cur = src;
+    for (const d of [...dims].sort((a, b) => b - a)) {
+      const next = sumDimKeep(cur, d);
+      if (cur !== src) cur.dispose();
+      cur = next;
+    }
+    if (cur === src) cur = src.clone();
+    out = keepdim ? cur : reshape(cur, x.shape.filter((_, i) => !dims.includes(i)));
+    if (out !== cur) cur.dispose();
+  }
+  if (src !== x) src.dispose();
+  return out;
+}
+
+/** The shape of a reduction's output with the reduced dims kept as 1. */
+function keptShape(shape: Shape, dims: number[] | null): number[] {
+  return shape.map((s, i) => (dims === null || dims.includes(i) ? 1 : s));
+}
+
+/** Broadcasts a reduction's gradient back over the reduced dims. */
+function unreduce(g: Tensor, inputShape: Shape, dims: number[] | null): Tensor {
+  const kept = reshape(g, keptShape(inputShape, dims));
+  const out = expand(kept, inputShape);
+  if (out !== kept) kept.dispose();
+  return out;
+}
+
+export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
+  x.assertAlive("sum");
+  const dims = dim === undefined ? null : normDims("sum", dim, x.ndim);
+  const out = sumForward(x, dims, keepdim);
+  // d Σx = broadcast of the output gradient
+  return record(out, "SumBackward" + (dims === null ? "0" : "1"), [x], (g) => [unreduce(g, x.shape, dims)]);
+}
+
+export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
+  x.assertAlive("mean");
+  if (x.dtype !== "float32") {
+    throw new TypeError(`mean: input dtype must be float32, got ${x.dtype}; convert with .float() first`);
+  }
+  const dims = dim === undefined ? null : normDims("mean", dim, x.ndim);
+  let count = 1;
+  x.shape.forEach((s, i) => {
+    if (dims === null || dims.includes(i)) count *= s;
+  });
+  const s = sumForward(x, dims, keepdim);
+  const out = Tensor.empty(s.shape, "float32");
+  k().binary_scalar_f32(3, s.ptr, count, out.ptr, out.numel, false); // sum / n, as torch divides
+  s.dispose();
+  // d mean(x) = broadcast(g) / n
+  return record(out, "MeanBackward" + (dims === null ? "0" : "1"), [x], (g) => {
+    const gn = div(g, count);
+    const r = unreduce(gn, x.shape, dims);
+    if (r !== gn) gn.dispose();
+    return [r];
+  });
+}
+
+export interface MaxResult {
+  values: Tensor;
+  indices: Tensor;
+}
+
+function extremum(x: Tensor, isMin: boolean, dim?: number, keepdim = false): Tensor | MaxResult {
+  const name = isMin ? "min" : "max";
+  x.assertAlive(name);
+  const src = x.dtype === "bool" ? castTo(x, "int32") : x;
+  if (dim === undefined) {
+    if (x.numel === 0) throw new RangeError(`${name}: the tensor is empty; specify a dim or use a non-empty tensor`);
+    const out = Tensor.empty([], x.dtype);
+    const v = src.dtype === "float32" ? k().max_f32(src.ptr, src.numel, isMin) : k().max_i32(src.ptr, src.numel, isMin);
+    fillRaw(out, v);
+    if (src !== x) src.dispose();
+    // The gradient is shared evenly between the elements equal to the result (torch's evenly_distribute_backward).
+    return record(out, isMin ? "MinBackward1" : "MaxBackward1", [x], (g) => {
+      const mask = castTo(eq(x, out), "float32");
+      const count = mask.sum().item();
+      const r = mul(mask, div(g, count));
+      mask.dispose();
+      return [r];
+    }, [x, out]);
+  }
+  const d = normDim(name, dim, x.ndim);
+  const shape = x.ndim === 0 ? [] : [...x.shape];
+  const len = x.ndim === 0 ? 1 : shape[d];
+  if (len === 0) throw new RangeError(`${name}: cannot reduce over dim ${dim} of size 0 (shape ${fmt(x.shape)})`);
+  let outer = 1, inner = 1;
+  for (let i = 0; i < d; i++) outer *= shape[i];
+  for (let i = d + 1; i < shape.length; i++) inner *= shape[i];
+  if (x.ndim > 0) shape[d] = 1;
+  const values = Tensor.empty(shape, x.dtype);
+  const indices = Tensor.empty(shape, "int32");
+  if (values.numel > 0) {
+    if (src.dtype === "float32") k().max_dim_f32(src.ptr, values.ptr, indices.ptr, outer, len, inner, isMin);
+    else k().max_dim_i32(src.ptr, values.ptr, indices.ptr, outer, len, inner, isMin);
+  }
+  if (src !== x) src.dispose();
+  let v = values, ix = indices;
+  if (!keepdim && x.ndim > 0) {
+    const squeezed = shape.filter((_, i) => i !== d);
+    v = reshape(values, squeezed);
+    ix = reshape(indices, squeezed);
+    values.dispose();
+    indices.dispose();
+  }
+  // The gradient goes to the position of the extremum along the dim.
+  record(v, isMin ? "MinBackward0" : "MaxBackward0", [x], (g) => {
+    const gin = Tensor.empty(x.shape, "float32");
+    fillRaw(gin, 0);
+    const gv = f32(), iv = i32();
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const j = o * inner + i;
+        gv[gin.offset + (o * len + iv[ix.offset + j]) * inner + i] = gv[g.offset + j];
+      }
+    }
+    return [gin];
+  }, [ix]);
+  return { values: v, indices: ix };
+}
+
+export function max(x: Tensor): Tensor;
+export function max(x: Tensor, dim: number, keepdim?: boolean): MaxResult;
+export function max(x: Tensor, dim?: number, keepdim = false): Tensor | MaxResult {
+  return extremum(x, false, dim, keepdim);
+}
+
+export function min(x: Tensor): Tensor;
+export function min(x: Tensor, dim: number, keepdim?: boolean): MaxResult;
+export function min(x: Tensor, dim?: number, keepdim = false): Tensor | MaxResult {
+  return extremum(x, true, dim, keepdim);
+}
+
+/**
+ * Sums a broadcast gradient back to `shape`: over the leading dims the
+ * broadcast added and the dims where `shape` has 1. Returns g itself when no
+ * sum is needed.
+ */
+export function sumTo(g: Tensor, shape: Shape): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  const dims: number[] = [];
+  for (let i = 0; i < g.ndim; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) dims.push(i);
+  }
+  const s = sumForward(g, dims, true);
+  const out = reshape(s, shape);
+  if (out !== s) s.dispose();
+  return out;
+}

@@ -1,0 +1,219 @@
+// Movement ops: reshape, transpose/permute, squeeze/unsqueeze, expand,
+// indexSelect, diag, clone. Tensors are always contiguous: reshape shares
+// memory (a view), the others copy through a strided kernel.
+
+import { Tensor } from "../tensor";
+import { k } from "../backend/module";
+import { f32, i32 } from "../backend/memory";
+import { fmt, normDim, numel, broadcastStrides, sameShape, type Shape } from "../shape";
+import { record } from "../autograd/node";
+import { writeMeta, fillRaw } from "./dispatch";
+import { sumTo } from "./reduce";
+
+function contiguousStrides(shape: Shape): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+/** Same data, new shape (one dim may be -1); shares memory like torch's view. */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  x.assertAlive("reshape");
+  const dims = [...shape];
+  const infer = dims.indexOf(-1);
+  for (const d of dims) {
+    if (!Number.isInteger(d) || d < -1) throw new TypeError(`reshape: invalid size ${d} in shape ${fmt(shape)}`);
+  }
+  if (infer !== dims.lastIndexOf(-1)) throw new TypeError(`reshape: only one dimension can be -1, got shape ${fmt(shape)}`);
+  if (infer >= 0) {
+    const rest = numel(dims.filter((_, i) => i !== infer));
+    if (rest === 0 || x.numel % rest !== 0) {
+      throw new RangeError(`reshape: shape ${fmt(shape)} is invalid for input of size ${x.numel}`);
+    }
+    dims[infer] = x.numel / rest;
+  }
+  if (numel(dims) !== x.numel) {
+    throw new RangeError(`reshape: shape ${fmt(shape)} is invalid for input of size ${x.numel} (shape ${fmt(x.shape)})`);
+  }
+  const out = x.alias(dims);
+  // d reshape(x) = reshape(dx) back
+  return record(out, "ViewBackward0", [x], (g) => [reshape(g, x.shape)]);
+}
+
+/** Copies x with its dims reordered: out[i_perm...] = x[i...]. */
+function permuteForward(x: Tensor, perm: number[]): Tensor {
+  const inStrides = contiguousStrides(x.shape);
+  const outShape = perm.map((p) => x.shape[p]);
+  const out = Tensor.empty(outShape, x.dtype);
+  if (out.numel > 0) {
+    const [nd, meta] = writeMeta(outShape, [perm.map((p) => inStrides[p])]);
+    k().copy_strided32(x.ptr, out.ptr, nd, meta);
+  }
+  return out;
+}
+
+export function permute(x: Tensor, dims: number[]): Tensor {
+  x.assertAlive("permute");
+  if (dims.length !== x.ndim) {
+    throw new RangeError(`permute: got ${dims.length} dims [${dims.join(", ")}] for a tensor of ${x.ndim} dims`);
+  }
+  const perm = dims.map((d) => normDim("permute", d, x.ndim));
+  if (new Set(perm).size !== perm.length) throw new RangeError(`permute: repeated dim in [${dims.join(", ")}]`);
+  const out = permuteForward(x, perm);
+  const inverse = new Array<number>(perm.length);
+  perm.forEach((p, i) => (inverse[p] = i));
+  return record(out, "PermuteBackward0", [x], (g) => [permute(g, inverse)]);
+}
+
+export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+  x.assertAlive("transpose");
+  const a = normDim("transpose", dim0, x.ndim), b = normDim("transpose", dim1, x.ndim);
+  if (x.ndim < 2 || a === b) return record(x.alias(x.shape), "TransposeBackward0", [x], (g) => [g]);
+  const perm = x.shape.map((_, i) => i);
+  perm[a] = b;
+  perm[b] = a;
+  const out = permuteForward(x, perm);
+  return record(out, "TransposeBackward0", [x], (g) => [transpose(g, a, b)]); // the adjoint swaps the dims back
+}
+
+/** torch's .T: dims reversed; 0-d and 1-D tensors come back as they are. */
+export function reverseDims(x: Tensor): Tensor {
+  if (x.ndim < 2) return x;
+  if (x.ndim === 2) return t(x);
+  return permute(x, x.shape.map((_, i) => x.ndim - 1 - i));
+}
+
+/** Transpose of a matrix (torch.t); 0-d and 1-D tensors come back as they are. */
+export function t(x: Tensor): Tensor {
+  x.assertAlive("t");
+  if (x.ndim > 2) throw new RangeError(`t: expects a tensor with <= 2 dims, but got ${x.ndim} dims (shape ${fmt(x.shape)})`);
+  if (x.ndim < 2) return x;
+  const out = permuteForward(x, [1, 0]);
+  return record(out, "TBackward0", [x], (g) => [t(g)]);
+}
+
+export function squeeze(x: Tensor, dim?: number): Tensor {
+  x.assertAlive("squeeze");
+  if (dim === undefined) return reshape(x, x.shape.filter((s) => s !== 1));
+  const d = normDim("squeeze", dim, x.ndim);
+  if (x.ndim === 0 || x.shape[d] !== 1) return reshape(x, x.shape);
+  return reshape(x, x.shape.filter((_, i) => i !== d));
+}
+
+export function unsqueeze(x: Tensor, dim: number): Tensor {
+  x.assertAlive("unsqueeze");
+  const d = normDim("unsqueeze", dim, x.ndim + 1);
+  const shape = [...x.shape];
+  shape.splice(d, 0, 1);
+  return reshape(x, shape);
+}
+
+/** Broadcasts x to `shape` (a copy; -1 keeps a dim). */
+export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  x.assertAlive("expand");
+  if (shape.length < x.ndim) {
+    throw new RangeError(`expand: the target shape ${fmt(shape)} has fewer dims than the tensor's ${fmt(x.shape)}`);
+  }
+  const target = shape.map((s, i) => {
+    const j = i - (shape.length - x.ndim);
+    const have = j >= 0 ? x.shape[j] : 1;
+    const want = s === -1 && j >= 0 ? have : s;
+    if (!Number.isInteger(want) || want < 0 || (have !== want && have !== 1)) {
+      throw new RangeError(`expand: the tensor of shape ${fmt(x.shape)} cannot be expanded to ${fmt(shape)} (dim ${i}: ${have} vs ${s})`);
+    }
+    return want;
+  });
+  if (sameShape(target, x.shape)) return x;
+  const out = Tensor.empty(target, x.dtype);
+  if (out.numel > 0) {
+    const [nd, meta] = writeMeta(target, [broadcastStrides(x.shape, target)]);
+    k().copy_strided32(x.ptr, out.ptr, nd, meta);
+  }
+  return record(out, "ExpandBackward0", [x], (g) => [sumTo(g, x.shape)]); // the adjoint of a broadcast is a sum
+}
+
+function indexArray(op: string, index: Tensor | readonly number[], len: number): Int32Array {
+  let idx: Int32Array;
+  if (index instanceof Tensor) {
+    index.assertAlive(op);
+    if (index.dtype !== "int32") throw new TypeError(`${op}: index must be an int32 tensor, got ${index.dtype}`);
+    if (index.ndim > 1) throw new RangeError(`${op}: index must be 0-d or 1-D, got shape ${fmt(index.shape)}`);
+    idx = index.data() as Int32Array;
+  } else if (Array.isArray(index)) {
+    for (const v of index) if (!Number.isInteger(v)) throw new TypeError(`${op}: index values must be integers, got ${v}`);
+    idx = Int32Array.from(index);
+  } else {
+    throw new TypeError(`${op}: index must be an int32 tensor or an array of integers`);
+  }
+  for (let j = 0; j < idx.length; j++) {
+    const v = idx[j];
+    if (v < -len || v >= len) throw new RangeError(`${op}: index ${v} is out of range for a dim of size ${len}`);
+    if (v < 0) idx[j] = v + len;
+  }
+  return idx;
+}
+
+/** Rows (or slices along `dim`) picked by index: torch.index_select. */
+export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly number[]): Tensor {
+  x.assertAlive("indexSelect");
+  if (x.ndim === 0) throw new RangeError("indexSelect: expects a tensor with at least one dim, got a 0-d tensor");
+  const d = normDim("indexSelect", dim, x.ndim);
+  const len = x.shape[d];
+  const idx = indexArray("indexSelect", index, len);
+  let outer = 1, inner = 1;
+  for (let i = 0; i < d; i++) outer *= x.shape[i];
+  for (let i = d + 1; i < x.ndim; i++) inner *= x.shape[i];
+  const shape = [...x.shape];
+  shape[d] = idx.length;
+  const out = Tensor.empty(shape, x.dtype);
+  const idxT = Tensor.empty([idx.length], "int32");
+  i32().set(idx, idxT.offset);
+  if (out.numel > 0) k().index_select32(x.ptr, idxT.ptr, out.ptr, outer, len, inner, idx.length);
+  // The adjoint adds each output slice back into the slice it came from.
+  return record(out, "IndexSelectBackward0", [x], (g) => {
+    const gin = Tensor.empty(x.shape, "float32");
+    fillRaw(gin, 0);
+    if (g.numel > 0) k().index_add_f32(gin.ptr, idxT.ptr, g.ptr, outer, len, inner, idx.length);
+    return [gin];
+  }, [idxT]);
+}
+
+/** torch.diag: a vector becomes a square diagonal matrix; a matrix gives its diagonal. */
+export function diag(x: Tensor): Tensor {
+  x.assertAlive("diag");
+  if (x.ndim === 1) {
+    const n = x.shape[0];
+    const out = Tensor.empty([n, n], x.dtype);
+    fillRaw(out, 0);
+    const v = x.dtype === "float32" ? f32() : i32();
+    for (let i = 0; i < n; i++) v[out.offset + i * (n + 1)] = v[x.offset + i];
+    return record(out, "DiagBackward0", [x], (g) => [diag(g)]); // the adjoint reads the diagonal back
+  }
+  if (x.ndim === 2) {
+    const [r, c] = x.shape;
+    const n = Math.min(r, c);
+    const out = Tensor.empty([n], x.dtype);
+    const v = x.dtype === "float32" ? f32() : i32();
+    for (let i = 0; i < n; i++) v[out.offset + i] = v[x.offset + i * (c + 1)];
+    return record(out, "DiagBackward0", [x], (g) => {
+      const gin = Tensor.empty([r, c], "float32");
+      fillRaw(gin, 0);
+      const w = f32();
+      for (let i = 0; i < n; i++) w[gin.offset + i * (c + 1)] = w[g.offset + i];
+      return [gin];
+    });
+  }
+  throw new RangeError(`diag: expects a 1-D or 2-D tensor, got shape ${fmt(x.shape)}`);
+}
+
+/** A copy with its own memory. */
+export function clone(x: Tensor): Tensor {
+  x.assertAlive("clone");
+  const out = Tensor.empty(x.shape, x.dtype);
+  k().copy32(x.ptr, out.ptr, x.numel);
+  return record(out, "CloneBackward0", [x], (g) => [g]);
+}

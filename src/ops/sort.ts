@@ -1,0 +1,70 @@
+// torch.sort along a dim: values and the int32 indices they came from. Stable
+// (equal elements keep their order); NaN sorts as the largest value, as in torch.
+
+import { Tensor } from "../tensor";
+import { f32, i32 } from "../backend/memory";
+import { normDim } from "../shape";
+import { record } from "../autograd/node";
+import { fillRaw } from "./dispatch";
+
+export interface SortOptions {
+  dim?: number;
+  descending?: boolean;
+}
+
+export interface SortResult {
+  values: Tensor;
+  indices: Tensor;
+}
+
+export function sort(x: Tensor, options: SortOptions = {}): SortResult {
+  x.assertAlive("sort");
+  const descending = options.descending ?? false;
+  const d = normDim("sort", options.dim ?? -1, x.ndim);
+  const len = x.ndim === 0 ? 1 : x.shape[d];
+  let outer = 1, inner = 1;
+  for (let i = 0; i < d; i++) outer *= x.shape[i];
+  for (let i = d + 1; i < x.ndim; i++) inner *= x.shape[i];
+  const src = x.data();
+  const values = Tensor.empty(x.shape, x.dtype);
+  const indices = Tensor.empty(x.shape, "int32");
+  const order = new Array<number>(len);
+  const key = new Float64Array(len);
+  const vv = x.dtype === "float32" ? f32() : i32(), iv = i32();
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * len * inner + i;
+      for (let j = 0; j < len; j++) {
+        order[j] = j;
+        const v = src[base + j * inner];
+        key[j] = Number.isNaN(v) ? Infinity : v;
+      }
+      const nan = (j: number) => Number.isNaN(src[base + j * inner]);
+      order.sort((p, q) => {
+        let c = key[p] - key[q];
+        if (c === 0 || Number.isNaN(c)) c = (nan(p) ? 1 : 0) - (nan(q) ? 1 : 0);
+        return descending ? -c : c;
+      });
+      for (let j = 0; j < len; j++) {
+        vv[values.offset + base + j * inner] = src[base + order[j] * inner];
+        iv[indices.offset + base + j * inner] = order[j];
+      }
+    }
+  }
+  // The gradient goes back to the position each value came from.
+  record(values, "SortBackward0", [x], (g) => {
+    const gin = Tensor.empty(x.shape, "float32");
+    fillRaw(gin, 0);
+    const gv = f32(), ix = i32();
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const base = o * len * inner + i;
+        for (let j = 0; j < len; j++) {
+          gv[gin.offset + base + ix[indices.offset + base + j * inner] * inner] = gv[g.offset + base + j * inner];
+        }
+      }
+    }
+    return [gin];
+  }, [indices]);
+  return { values, indices };
+}
