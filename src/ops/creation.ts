@@ -242,9 +242,11 @@ export function linspace(start: number, end: number, steps: number | TensorOptio
     const VEC = 8;
     let i = 0;
     // vectorized_loop: two 8-lane vectors per iteration while 16 elements remain
-    for (; i <= steps - 2 * VEC; i += VEC) {
-      const base = i < halfway ? fr(s + fr(step * i)) : fr(e - fr(step * (steps - i - 1)));
-      for (let j = 0; j < VEC; j++) v[o + i + j] = fr(base + fr(j * step));
+    for (; i <= steps - 2 * VEC; i += 2 * VEC) {
+      for (const b of [i, i + VEC]) {
+        const base = b < halfway ? fr(s + fr(step * b)) : fr(e - fr(step * (steps - b - 1)));
+        for (let j = 0; j < VEC; j++) v[o + b + j] = fr(base + fr(j * step));
+      }
     }
     for (; i < steps; i++) v[o + i] = i < halfway ? fr(s + fr(step * i)) : fr(e - fr(step * (steps - i - 1)));
   }
