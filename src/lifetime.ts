@@ -13,15 +13,26 @@ const registry =
 
 let scopes: Tensor[][] = [];
 
-/** Called for every new tensor. */
+/**
+ * Called for every new tensor. Inside a scope the scope frees it, so the
+ * (costly) finalizer registration waits until the tensor outlives its scope.
+ */
 export function track(t: Tensor, storage: Storage): void {
-  registry?.register(t, storage, t);
   if (scopes.length > 0) scopes[scopes.length - 1].push(t);
+  else register(t, storage);
+}
+
+const registered = new WeakSet<Tensor>();
+
+function register(t: Tensor, storage: Storage): void {
+  if (!registry) return;
+  registry.register(t, storage, t);
+  registered.add(t);
 }
 
 /** Called when a tensor is disposed explicitly. */
 export function untrackFinalizer(t: Tensor): void {
-  registry?.unregister(t);
+  if (registered.has(t)) registry!.unregister(t);
 }
 
 /**
@@ -33,6 +44,7 @@ export function keep<T extends Tensor>(t: T): T {
     const idx = scopes[i].lastIndexOf(t);
     if (idx >= 0) {
       scopes[i].splice(idx, 1);
+      if (!t.isDisposed) register(t, t.storageRef());
       break;
     }
   }
@@ -68,6 +80,7 @@ export function scope<T>(fn: () => T): T {
   try {
     result = fn();
   } catch (e) {
+    // Nothing computed inside can be returned now; free it all (tensors kept with keep() are not in `mine`).
     scopes.pop();
     for (const t of mine) t.dispose();
     throw e;
@@ -78,8 +91,9 @@ export function scope<T>(fn: () => T): T {
   for (const t of [...survivors]) for (const s of t.graphTensors()) survivors.add(s);
   const outer = scopes.length > 0 ? scopes[scopes.length - 1] : null;
   for (const t of mine) {
-    if (survivors.has(t)) outer?.push(t);
-    else t.dispose();
+    if (!survivors.has(t)) t.dispose();
+    else if (outer) outer.push(t);
+    else if (!t.isDisposed) register(t, t.storageRef());
   }
   return result;
 }

@@ -63,6 +63,11 @@ export class Tensor {
 
   // ---- memory ----------------------------------------------------------------
 
+  /** @internal The memory block (for the lifetime bookkeeping). */
+  storageRef(): Storage {
+    return this.storage;
+  }
+
   /** @internal Byte offset of the data in linear memory. */
   get ptr(): number {
     if (this.disposed) this.assertAlive("this operation");

@@ -46,7 +46,8 @@ export function init(options: InitOptions = {}): void {
     }
     throw e;
   }
-  kernels = instance.exports as unknown as Kernels;
+  // The raw exports: the loader's demangled wrappers add a rest-args call per kernel.
+  kernels = instance.instance.exports as unknown as Kernels;
   attachMemory(kernels.memory);
 }
 
