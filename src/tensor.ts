@@ -41,17 +41,19 @@ export class Tensor {
   private disposed = false;
 
   /** @internal Use the factories (tensor, zeros, ...); this wraps a storage. */
-  constructor(storage: Storage, shape: Shape, dtype: DType) {
+  constructor(storage: Storage, shape: Shape, dtype: DType, numel = countElements(shape)) {
     this.storage = storage;
-    this.shape = Object.freeze([...shape]);
+    // Shapes are immutable, so a frozen one (another tensor's) is shared rather than copied.
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
     this.dtype = dtype;
-    this.numel = countElements(shape);
+    this.numel = numel;
     track(this, storage);
   }
 
   /** @internal A new tensor of this shape and dtype with uninitialized memory. */
   static empty(shape: Shape, dtype: DType = "float32"): Tensor {
-    return new Tensor(Storage.allocate(countElements(shape)), shape, dtype);
+    const n = countElements(shape);
+    return new Tensor(Storage.allocate(n), shape, dtype, n);
   }
 
   /** @internal A tensor sharing this one's memory (reshape, detach): torch's views. */

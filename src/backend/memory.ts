@@ -67,7 +67,7 @@ export function u8(): Uint8Array {
 /** The size class a request of `bytes` is served from. */
 function blockSize(bytes: number): number {
   if (bytes <= ALIGN) return ALIGN;
-  if (bytes <= PAGE) return 2 ** Math.ceil(Math.log2(bytes));
+  if (bytes <= PAGE) return 1 << (32 - Math.clz32(bytes - 1));
   return Math.ceil(bytes / PAGE) * PAGE;
 }
 
