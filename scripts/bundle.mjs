@@ -1,22 +1,79 @@
-// Bundles the library with esbuild into dist/: one ESM file per entry, the
-// main one carrying the .wasm bytes; plus the .wasm file itself for hosts that
-// must import it as a module (Cloudflare Workers, Vercel Edge).
+// Bundles the library into dist/:
+//   wasmgrad.js          the main entry (Node, Deno, browsers, web workers): one ESM
+//                        file carrying the .wasm bytes, compiled synchronously on first use
+//   wasmgrad-workerd.js  the same API without the bytes, for runtimes that forbid
+//                        compiling WebAssembly from bytes (Cloudflare Workers, Vercel
+//                        Edge): the host imports wasmgrad.wasm and calls init({ module })
+//   wasmgrad.wasm        the module itself (+ wasmgrad.wasm.d.ts), listed in `exports`
+//   types/               declarations for the whole API (index.d.ts)
+// Both bundles: no import.meta, no top-level await, no eval / new Function, no fetch.
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-mkdirSync(join(root, "dist"), { recursive: true });
+const dist = join(root, "dist");
+mkdirSync(dist, { recursive: true });
+
 const common = {
   bundle: true,
   format: "esm",
   platform: "neutral",
-  target: "es2020",
+  target: "es2020", // also makes esbuild reject a top-level await
   minify: true,
   legalComments: "none",
   logLevel: "warning",
 };
-await build({ ...common, entryPoints: [join(root, "src/index.ts")], outfile: join(root, "dist/wasmgrad.js") });
-copyFileSync(join(root, "build/wasmgrad.wasm"), join(root, "dist/wasmgrad.wasm"));
-console.log("dist/wasmgrad.js, dist/wasmgrad.wasm");
+await build({ ...common, entryPoints: [join(root, "src/index.ts")], outfile: join(dist, "wasmgrad.js") });
+await build({ ...common, entryPoints: [join(root, "src/index-workerd.ts")], outfile: join(dist, "wasmgrad-workerd.js") });
+copyFileSync(join(root, "build/wasmgrad.wasm"), join(dist, "wasmgrad.wasm"));
+writeFileSync(
+  join(dist, "wasmgrad.wasm.d.ts"),
+  "// What `import wasm from \"wasmgrad/wasmgrad.wasm\"` gives on Cloudflare Workers and Vercel Edge.\n" +
+    "declare const module: WebAssembly.Module;\nexport default module;\n",
+);
+
+// Declarations: tsc emits one .d.ts per source file into build/types; they are
+// copied to dist/types with relative specifiers made explicit ("./api" ->
+// "./api.js"), which TypeScript's node16/nodenext resolution requires.
+// A type error does not stop the build (tsc still emits; `npm run typecheck`
+// and test/runtimes.test.ts, which compiles a strict consumer against dist/types,
+// are where it fails), but it is reported here.
+const staged = join(root, "build/types");
+rmSync(staged, { recursive: true, force: true });
+try {
+  execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.types.json")], {
+    cwd: root,
+    stdio: "inherit",
+  });
+} catch {
+  console.warn("warning: tsc reported type errors (above); the declarations in dist/types were emitted anyway");
+}
+if (!existsSync(join(staged, "index.d.ts"))) throw new Error("tsc emitted no declarations (build/types/index.d.ts)");
+const typesOut = join(dist, "types");
+rmSync(typesOut, { recursive: true, force: true });
+const walk = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
+for (const file of walk(staged).filter((f) => f.endsWith(".d.ts"))) {
+  const dir = dirname(file);
+  const text = readFileSync(file, "utf8").replace(
+    /((?:from|import)\s*\(?\s*)(["'])(\.\.?\/[^"']*)\2/g,
+    (match, head, q, spec) => {
+      if (/\.js$/.test(spec)) return match;
+      if (existsSync(join(dir, spec + ".d.ts"))) return `${head}${q}${spec}.js${q}`;
+      if (existsSync(join(dir, spec, "index.d.ts"))) return `${head}${q}${spec}/index.js${q}`;
+      throw new Error(`${relative(root, file)}: cannot resolve ${spec}`);
+    },
+  );
+  const out = join(typesOut, relative(staged, file));
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, text);
+}
+
+const size = (f) => {
+  const bytes = readFileSync(join(dist, f));
+  return `${f} ${bytes.length} B (gzip ${gzipSync(bytes, { level: 9 }).length} B)`;
+};
+console.log(["wasmgrad.js", "wasmgrad-workerd.js", "wasmgrad.wasm"].map(size).join(", ") + ", types/");

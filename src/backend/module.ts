@@ -16,6 +16,12 @@ export function setEmbeddedModule(bytes: () => Uint8Array): void {
   embeddedBytes = bytes;
 }
 
+const HOW_TO_INIT =
+  "Import the compiled module and pass it to init() before the first op:\n" +
+  '  import wasm from "wasmgrad/wasmgrad.wasm";\n' +
+  '  import { init } from "wasmgrad";\n' +
+  "  init({ module: wasm });";
+
 export interface InitOptions {
   /** A compiled module: what `import mod from "wasmgrad/wasmgrad.wasm"` gives on Workers. */
   module?: WebAssembly.Module;
@@ -29,8 +35,9 @@ export function init(options: InitOptions = {}): void {
   const source = options.module ?? options.bytes ?? embeddedBytes?.();
   if (!source) {
     throw new Error(
-      "wasmgrad: the WebAssembly module is not loaded. On this platform call init({ module }) first, " +
-        'with the module imported from "wasmgrad/wasmgrad.wasm".',
+      "wasmgrad: the WebAssembly module is not loaded. This build of wasmgrad (the one Cloudflare Workers and " +
+        "other edge runtimes resolve) does not carry the module's bytes, since those runtimes forbid compiling " +
+        `WebAssembly from bytes. ${HOW_TO_INIT}`,
     );
   }
   let instance;
@@ -39,9 +46,12 @@ export function init(options: InitOptions = {}): void {
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     if (/disallowed|code generation/i.test(msg)) {
+      throw new Error(`wasmgrad: this runtime forbids compiling WebAssembly from bytes (${msg}). ${HOW_TO_INIT}`);
+    }
+    if (/Content.Security.Policy|unsafe-eval/i.test(msg)) {
       throw new Error(
-        `wasmgrad: this runtime forbids compiling WebAssembly from bytes (${msg}). ` +
-          'Import the module ("wasmgrad/wasmgrad.wasm") and call init({ module }) before the first op.',
+        `wasmgrad: the page's Content Security Policy forbids compiling WebAssembly (${msg}). ` +
+          "Allow it with 'wasm-unsafe-eval' in script-src (it does not allow eval).",
       );
     }
     throw e;
