@@ -14,23 +14,30 @@ export interface BackwardOptions {
   retainGraph?: boolean;
 }
 
-function topoOrder(root: Node): Node[] {
+let pass = 0;
+
+/** Nodes reachable from root, each after every node that feeds it a gradient. */
+function topoOrder(root: Node, stamp: number): Node[] {
   const order: Node[] = [];
-  const seen = new Set<Node>([root]);
+  root.visited = stamp;
   // iterative post-order DFS: deep graphs (long loops of ops) must not overflow the stack
-  const stack: [Node, number][] = [[root, 0]];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    const [node, i] = top;
+  const nodes: Node[] = [root];
+  const next: number[] = [0];
+  while (nodes.length > 0) {
+    const top = nodes.length - 1;
+    const node = nodes[top];
+    const i = next[top];
     if (i < node.inputs.length) {
-      top[1]++;
+      next[top] = i + 1;
       const child = node.inputs[i].gradFn;
-      if (child && !seen.has(child)) {
-        seen.add(child);
-        stack.push([child, 0]);
+      if (child && child.visited !== stamp) {
+        child.visited = stamp;
+        nodes.push(child);
+        next.push(0);
       }
     } else {
-      stack.pop();
+      nodes.pop();
+      next.pop();
       order.push(node);
     }
   }
@@ -66,7 +73,7 @@ export function backward(root: Tensor, gradient: Tensor | null, options: Backwar
     if (gradient.dtype !== "float32") throw new TypeError(`backward: gradient must be float32, got ${gradient.dtype}`);
   }
   const node = root.gradFn;
-  const order = node ? topoOrder(node) : [];
+  const order = node ? topoOrder(node, ++pass) : [];
   for (const n of order) {
     if (n.released) {
       throw new Error(
@@ -84,39 +91,46 @@ export function backward(root: Tensor, gradient: Tensor | null, options: Backwar
       accumulateGrad(root, gradient ? seed.clone() : seed);
       return;
     }
-    const grads = new Map<Node, Tensor>([[node, seed]]);
-    const outputs = new Map<Node, Tensor>([[node, root]]);
-    for (const n of order) {
-      const g = grads.get(n);
-      if (!g) continue;
-      grads.delete(n);
-      const out = outputs.get(n);
-      if (out && out.retainsGrad) accumulateGrad(out, g.clone());
-      const inGrads = n.rule!(g);
-      const placed = new Set<Tensor>();
-      for (let i = 0; i < n.inputs.length; i++) {
-        const inp = n.inputs[i];
-        let ig = inGrads[i];
-        if (!ig) continue;
-        if (!inp.requiresGrad) {
-          if (ig !== g && !placed.has(ig)) ig.dispose();
-          continue;
+    node.pendingGrad = seed;
+    const placed: Tensor[] = [];
+    try {
+      for (const n of order) {
+        const g = n.pendingGrad;
+        if (!g) continue;
+        n.pendingGrad = null;
+        const out = n.output;
+        if (out && out.retainsGrad) accumulateGrad(out, g.clone());
+        const inGrads = n.rule!(g);
+        placed.length = 0;
+        for (let i = 0; i < n.inputs.length; i++) {
+          const inp = n.inputs[i];
+          let ig = inGrads[i];
+          if (!ig) continue;
+          if (!inp.requiresGrad) {
+            if (ig !== g && !placed.includes(ig)) ig.dispose();
+            continue;
+          }
+          // a rule may pass its incoming gradient straight through, or reuse one result twice
+          if (ig === g || placed.includes(ig)) ig = ig.clone();
+          placed.push(ig);
+          const child = inp.gradFn;
+          if (child) {
+            if (child.pendingGrad) {
+              child.pendingGrad.add_(ig);
+              ig.dispose();
+            } else child.pendingGrad = ig;
+          } else {
+            accumulateGrad(inp, ig);
+          }
         }
-        // a rule may pass its incoming gradient straight through, or reuse one result twice
-        if (ig === g || placed.has(ig)) ig = ig.clone();
-        placed.add(ig);
-        if (inp.gradFn) {
-          outputs.set(inp.gradFn, inp);
-          const prev = grads.get(inp.gradFn);
-          if (prev) {
-            prev.add_(ig);
-            ig.dispose();
-          } else grads.set(inp.gradFn, ig);
-        } else {
-          accumulateGrad(inp, ig);
-        }
+        if (g !== gradient) g.dispose();
       }
-      if (g !== gradient) g.dispose();
+    } finally {
+      // after an error, drop the gradients still in flight so a retry starts clean
+      for (const n of order) {
+        if (n.pendingGrad && n.pendingGrad !== gradient) n.pendingGrad.dispose();
+        n.pendingGrad = null;
+      }
     }
     if (!options.retainGraph) for (const n of order) n.release();
   });

@@ -10,6 +10,11 @@ export type BackwardRule = (grad: Tensor) => (Tensor | null)[];
 
 export class Node {
   released = false;
+  /** The op's output; weakly conceptually, but a plain field keeps the engine free of Maps. */
+  output: Tensor | null = null;
+  /** Backward-pass scratch: the gradient flowing into `output`, and the pass that last visited. */
+  pendingGrad: Tensor | null = null;
+  visited = 0;
   private savedVersions: number[];
 
   constructor(
@@ -45,6 +50,7 @@ export class Node {
   release(): void {
     this.released = true;
     this.rule = null;
+    this.output = null;
     for (const t of this.saved) if (t.graphOwned) t.dispose();
     this.saved = [];
   }
@@ -59,7 +65,9 @@ export function record(out: Tensor, name: string, inputs: readonly Tensor[], rul
   let needed = false;
   for (const t of inputs) if (t.requiresGrad) needed = true;
   if (!needed) return out;
-  out.gradFn = new Node(name, inputs, rule, saved);
+  const node = new Node(name, inputs, rule, saved);
+  node.output = out;
+  out.gradFn = node;
   out.setRequiresGradInternal(true);
   return out;
 }
