@@ -53,14 +53,20 @@
 // maximum/minimum propagate NaN like torch.maximum; wasm's f32 max/min do.
 @final export class Maximum { @inline v(x: v128, y: v128): v128 { return f32x4.max(x, y); } @inline s(x: f32, y: f32): f32 { return max<f32>(x, y); } }
 @final export class Minimum { @inline v(x: v128, y: v128): v128 { return f32x4.min(x, y); } @inline s(x: f32, y: f32): f32 { return min<f32>(x, y); } }
+// C's powf, which torch uses. AssemblyScript's Mathf.pow follows JS Math.pow
+// instead, where pow(1, NaN), pow(1, ±Inf) and pow(-1, ±Inf) are NaN; C says 1.
+@inline function cpowf(x: f32, y: f32): f32 {
+  if (x == 1 || (x == -1 && Mathf.abs(y) == Infinity)) return 1;
+  return Mathf.pow(x, y);
+}
 @final export class Pow {
   @inline v(x: v128, y: v128): v128 {
-    let r = f32x4.splat(Mathf.pow(f32x4.extract_lane(x, 0), f32x4.extract_lane(y, 0)));
-    r = f32x4.replace_lane(r, 1, Mathf.pow(f32x4.extract_lane(x, 1), f32x4.extract_lane(y, 1)));
-    r = f32x4.replace_lane(r, 2, Mathf.pow(f32x4.extract_lane(x, 2), f32x4.extract_lane(y, 2)));
-    return f32x4.replace_lane(r, 3, Mathf.pow(f32x4.extract_lane(x, 3), f32x4.extract_lane(y, 3)));
+    let r = f32x4.splat(cpowf(f32x4.extract_lane(x, 0), f32x4.extract_lane(y, 0)));
+    r = f32x4.replace_lane(r, 1, cpowf(f32x4.extract_lane(x, 1), f32x4.extract_lane(y, 1)));
+    r = f32x4.replace_lane(r, 2, cpowf(f32x4.extract_lane(x, 2), f32x4.extract_lane(y, 2)));
+    return f32x4.replace_lane(r, 3, cpowf(f32x4.extract_lane(x, 3), f32x4.extract_lane(y, 3)));
   }
-  @inline s(x: f32, y: f32): f32 { return Mathf.pow(x, y); }
+  @inline s(x: f32, y: f32): f32 { return cpowf(x, y); }
 }
 
 // ---- int32 binary (wrapping, as two's complement) ---------------------------

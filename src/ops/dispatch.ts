@@ -4,7 +4,7 @@
 import { Tensor } from "../tensor";
 import type { DType } from "../dtype";
 import { k } from "../backend/module";
-import { alloc, i32 } from "../backend/memory";
+import { alloc, f32, i32 } from "../backend/memory";
 import { collapse, type Shape } from "../shape";
 
 /** Scratch for kernel metadata (shape/stride blocks); one block serves every call. */
@@ -37,8 +37,8 @@ export function castTo(t: Tensor, d: DType): Tensor {
   if (t.dtype === d) return t;
   const out = Tensor.empty(t.shape, d);
   if (t.dtype === "float32") {
-    k().cast_f32_i32(t.ptr, out.ptr, t.numel);
-    if (d === "bool") boolify(out);
+    if (d === "bool") floatToBool(t, out);
+    else k().cast_f32_i32(t.ptr, out.ptr, t.numel);
   } else if (d === "float32") {
     k().cast_i32_f32(t.ptr, out.ptr, t.numel);
   } else if (d === "bool") {
@@ -48,6 +48,13 @@ export function castTo(t: Tensor, d: DType): Tensor {
     k().copy32(t.ptr, out.ptr, t.numel);
   }
   return out;
+}
+
+/** torch's float -> bool is x != 0, so 0.5 and NaN are true (truncating to int first would make them false). */
+function floatToBool(t: Tensor, out: Tensor): void {
+  const f = f32(), v = i32();
+  const a = t.offset, o = out.offset;
+  for (let i = 0; i < t.numel; i++) v[o + i] = f[a + i] !== 0 ? 1 : 0;
 }
 
 function boolify(t: Tensor): void {

@@ -6,10 +6,11 @@ import { promote, promoteScalar, type DType } from "../dtype";
 import { k } from "../backend/module";
 import { BinaryOp, CompareOp, UnaryOp } from "../backend/kernels";
 import { broadcastShapes, broadcastStrides, sameShape } from "../shape";
-import { f32 } from "../backend/memory";
+import { f32, i32 } from "../backend/memory";
 import { record } from "../autograd/node";
 import { castTo, writeMeta, filled } from "./dispatch";
 import { sumTo } from "./reduce";
+import { expand } from "./shape";
 
 const binaryNames = ["add", "sub", "mul", "div", "pow", "maximum", "minimum"];
 
@@ -149,19 +150,31 @@ export function pow(base: TensorOrScalar, exponent: TensorOrScalar): Tensor {
     if (base.dtype === "float32" && e === 2) out = unaryForward(UnaryOp.Square, "pow", base);
     else if (base.dtype === "float32" && e === 0.5) out = unaryForward(UnaryOp.Sqrt, "pow", base);
     else if (base.dtype === "float32" && e === -1) out = unaryForward(UnaryOp.Reciprocal, "pow", base);
+    else if (base.dtype === "float32" && e === -0.5) {
+      // torch's rsqrt path, 1 / sqrt(x): rsqrt(-0) = -Inf and rsqrt(-Inf) = NaN, where C pow gives +Inf and 0
+      const s = unaryForward(UnaryOp.Sqrt, "pow", base);
+      out = unaryForward(UnaryOp.Reciprocal, "pow", s);
+      s.dispose();
+    }
     else out = binaryForward(BinaryOp.Pow, base, e);
     // d(x^e) = e x^(e-1) dx
     return record(out, "PowBackward0", [base], (g) => [e === 0 ? mul(g, 0) : mul(g, mul(pow(base, e - 1), e))], [base]);
   }
   const out = binaryForward(BinaryOp.Pow, base, exponent);
   if (typeof base === "number") {
-    // d(s^x) = s^x ln(s) dx
-    return record(out, "PowBackward2", [exponent as Tensor], (g) => [mul(g, mul(out, Math.log(base)))], [out]);
+    const x = exponent as Tensor;
+    // d(s^x) = s^x ln(s) dx, taken as 0 where s = 0 and x >= 0 (torch), where ln 0 would give -Inf or NaN
+    return record(out, "PowBackward2", [x], (g) => {
+      const t = mul(out, Math.log(base));
+      if (base === 0) zeroWhere(t, ge(x, 0));
+      return [mul(g, t)];
+    }, [out, x]);
   }
   const b = base as Tensor, e = exponent as Tensor;
   // d(a^b) = b a^(b-1) da + a^b ln(a) db, the second term taken as 0 where a = 0 and b >= 0 (torch)
   return record(out, "PowBackward1", [b, e], (g) => {
-    const ga = b.requiresGrad ? sumTo(mul(g, mul(e, pow(b, sub(e, 1)))), b.shape) : null;
+    // the first term is 0 where the exponent is 0 (torch), not 0 · 0^-1 = NaN at a base of 0
+    const ga = b.requiresGrad ? sumTo(mul(g, zeroWhere(mul(e, pow(b, sub(e, 1))), eq(e, 0))), b.shape) : null;
     let gb: Tensor | null = null;
     if (e.requiresGrad) {
       const t = mul(out, log(b));
@@ -172,6 +185,14 @@ export function pow(base: TensorOrScalar, exponent: TensorOrScalar): Tensor {
     }
     return [ga, gb];
   }, [b, e, out]);
+}
+
+/** Sets t (a fresh result) to 0 where `mask`, a bool tensor that broadcasts to t's shape, is true: torch's masked_fill(mask, 0). */
+function zeroWhere(t: Tensor, mask: Tensor): Tensor {
+  const m = expand(mask, t.shape);
+  const tv = f32(), mv = i32();
+  for (let i = 0; i < t.numel; i++) if (mv[m.offset + i] !== 0) tv[t.offset + i] = 0;
+  return t;
 }
 
 // ---- unary ------------------------------------------------------------------------
@@ -217,7 +238,8 @@ export function sigmoid(x: Tensor): Tensor {
 }
 
 export function relu(x: Tensor): Tensor {
-  const out = unaryForward(UnaryOp.Relu, "relu", x);
+  // torch keeps an integer dtype: relu(int) is max(x, 0) in int
+  const out = x.dtype === "float32" ? unaryForward(UnaryOp.Relu, "relu", x) : binaryForward(BinaryOp.Maximum, x, 0);
   return record(out, "ReluBackward0", [x], (g) => [mul(g, castTo(gt(out, 0), "float32"))], [out]); // d relu = [x > 0] dx
 }
 

@@ -10,8 +10,10 @@ import { castTo, fillRaw } from "./dispatch";
 import { expand, reshape } from "./shape";
 import { div, mul, eq } from "./elementwise";
 
-function normDims(op: string, dim: number | number[], ndim: number): number[] {
+/** The dims to reduce, or null for all of them: an empty list means all, as torch 1.13's sum(dim=[]). */
+function normDims(op: string, dim: number | number[], ndim: number): number[] | null {
   const list = Array.isArray(dim) ? dim : [dim];
+  if (list.length === 0) return null;
   const out = list.map((d) => normDim(op, d, ndim));
   if (new Set(out).size !== out.length) throw new RangeError(`${op}: dim ${out.join(", ")} appears more than once in the list of dims`);
   return out;
@@ -47,7 +49,8 @@ function sumForward(x: Tensor, dims: number[] | null, keepdim: boolean): Tensor 
     }
   } else {
     let cur = src;
-    for (const d of [...dims].sort((a, b) => b - a)) {
+    // a 0-d tensor accepts dim 0 (or -1) like torch, and there is nothing to sum along it
+    for (const d of x.ndim === 0 ? [] : [...dims].sort((a, b) => b - a)) {
       const next = sumDimKeep(cur, d);
       if (cur !== src) cur.dispose();
       cur = next;
