@@ -2,3 +2,5 @@
 export * from "./elementwise";
 export * from "./reduce";
 export * from "./matmul";
+export * from "./optim";
+export * from "./linalg";

@@ -22,17 +22,31 @@
   }
 }
 
-// C[i, j] = dot(A[i, :], B[j, :]) for transB with row-major A: both rows contiguous.
+// C[i, j] = dot(A[i, :], B[j, :]) for transB with row-major A. Each dot runs
+// over p in order, as BLAS's reference gemm (which torch calls) sums, so the
+// bits match torch's; SIMD goes across four outputs j at a time instead.
 @inline function rowDots(a: usize, b: usize, c: usize, m: usize, k: usize, n: usize): void {
+  const rowBytes = k << 2;
   for (let i: usize = 0; i < m; i++) {
-    const ai = a + i * k * 4;
-    for (let j: usize = 0; j < n; j++) {
-      const bj = b + j * k * 4;
+    const ai = a + i * rowBytes;
+    let j: usize = 0;
+    for (; j + 4 <= n; j += 4) {
+      const b0 = b + j * rowBytes;
       let acc = f32x4.splat(0);
-      let p: usize = 0;
-      for (; p + 4 <= k; p += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(ai + (p << 2)), v128.load(bj + (p << 2))));
-      let s: f32 = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
-      for (; p < k; p++) s += load<f32>(ai + (p << 2)) * load<f32>(bj + (p << 2));
+      for (let p: usize = 0; p < k; p++) {
+        const q = b0 + (p << 2);
+        let bv = f32x4.splat(load<f32>(q));
+        bv = f32x4.replace_lane(bv, 1, load<f32>(q + rowBytes));
+        bv = f32x4.replace_lane(bv, 2, load<f32>(q + 2 * rowBytes));
+        bv = f32x4.replace_lane(bv, 3, load<f32>(q + 3 * rowBytes));
+        acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(ai + (p << 2))), bv));
+      }
+      v128.store(c + (i * n + j) * 4, acc);
+    }
+    for (; j < n; j++) {
+      const bj = b + j * rowBytes;
+      let s: f32 = 0;
+      for (let p: usize = 0; p < k; p++) s += load<f32>(ai + (p << 2)) * load<f32>(bj + (p << 2));
       store<f32>(c + (i * n + j) * 4, s);
     }
   }

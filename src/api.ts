@@ -25,6 +25,8 @@ export { matmul, mm, dot } from "./ops/linear";
 export { reshape, transpose, permute, t, squeeze, unsqueeze, expand, indexSelect, diag, clone } from "./ops/shape";
 export { sort, type SortOptions, type SortResult } from "./ops/sort";
 export { mseLoss, type Reduction } from "./ops/loss";
+export * as optim from "./optim/index";
+export * as linalg from "./linalg/index";
 
 import type { Tensor } from "./tensor";
 /** Frees the memory of each tensor given (arrays and objects of tensors too). */

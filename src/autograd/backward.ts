@@ -93,6 +93,11 @@ export function backward(root: Tensor, gradient: Tensor | null, options: Backwar
     }
     node.pendingGrad = seed;
     const placed: Tensor[] = [];
+    // Like torch's AccumulateGrad input buffer, a leaf's contributions from this
+    // pass are summed first and then added to .grad once: grad + (g1 + g2), not
+    // (grad + g1) + g2, which rounds differently when .grad is not zero.
+    const leaves: Tensor[] = [];
+    const leafGrads: (Tensor | null)[] = [];
     try {
       for (const n of order) {
         const g = n.pendingGrad;
@@ -120,12 +125,25 @@ export function backward(root: Tensor, gradient: Tensor | null, options: Backwar
               ig.dispose();
             } else child.pendingGrad = ig;
           } else {
-            accumulateGrad(inp, ig);
+            const j = leaves.indexOf(inp);
+            if (j >= 0) {
+              leafGrads[j]!.add_(ig);
+              ig.dispose();
+            } else {
+              leaves.push(inp);
+              leafGrads.push(ig);
+            }
           }
         }
         if (g !== gradient) g.dispose();
       }
+      for (let j = 0; j < leaves.length; j++) {
+        const g = leafGrads[j]!;
+        leafGrads[j] = null;
+        accumulateGrad(leaves[j], g);
+      }
     } finally {
+      for (const g of leafGrads) if (g) g.dispose();
       // after an error, drop the gradients still in flight so a retry starts clean
       for (const n of order) {
         if (n.pendingGrad && n.pendingGrad !== gradient) n.pendingGrad.dispose();

@@ -32,6 +32,21 @@ export interface Kernels {
     a: number, b: number, c: number, m: number, k: number, n: number, transA: boolean, transB: boolean,
     batch: number, strideA: number, strideB: number, strideC: number,
   ): void;
+  // assembly/optim.ts: one fused pass per parameter per step
+  sgd_step_f32(
+    param: number, grad: number, buf: number, n: number,
+    negLr: number, momentum: number, oneMinusDampening: number, weightDecay: number,
+    nesterov: boolean, maximize: boolean, first: boolean,
+  ): void;
+  adam_step_f32(
+    param: number, grad: number, expAvg: number, expAvgSq: number, maxExpAvgSq: number, n: number,
+    beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
+    l2: number, decay: number, biasCorrection2Sqrt: number, eps: number, negStepSize: number,
+    amsgrad: boolean, maximize: boolean,
+  ): void;
+  // assembly/linalg.ts: float64 work in a caller-provided scratch block
+  inv_f32(a: number, out: number, n: number, work: number): number;
+  svd_f32(a: number, m: number, n: number, u: number, s: number, vh: number, work: number): number;
 }
 
 /** Codes of unary_f32 (assembly/elementwise.ts). */

@@ -1,0 +1,157 @@
+// torch.optim.Adam and AdamW with torch's exact update (assembly/optim.ts,
+// adam_step_f32). Adam's weightDecay is an L2 term added to the gradient;
+// AdamW decays the parameter directly ("decoupled" weight decay).
+
+import type { Tensor } from "../tensor";
+import { k } from "../backend/module";
+import { Optimizer, checkOption } from "./optimizer";
+
+export interface AdamOptions {
+  /** Learning rate, default 1e-3. */
+  lr?: number;
+  /** Decay rates of the first and second moment averages, default [0.9, 0.999]. */
+  betas?: [number, number];
+  /** Added to the denominator for numerical stability, default 1e-8. */
+  eps?: number;
+  /** Adam: L2 penalty added to the gradient (default 0). AdamW: decoupled decay (default 1e-2). */
+  weightDecay?: number;
+  /** Use the maximum of past second moments (AMSGrad). */
+  amsgrad?: boolean;
+  /** Ascend the objective instead of descending it. */
+  maximize?: boolean;
+}
+
+interface AdamState {
+  step: number;
+  expAvg: Tensor;
+  expAvgSq: Tensor;
+  maxExpAvgSq: Tensor | null;
+}
+
+/**
+ * For each parameter p with gradient g, at step t = 1, 2, ... (torch 1.13's update):
+ *
+ *     g = g + weightDecay·p                     (Adam; AdamW instead: p = p·(1 - lr·weightDecay))
+ *     m = β1·m + (1 - β1)·g
+ *     v = β2·v + (1 - β2)·g²                    (AMSGrad: v̂ = max(v̂, v) is used below)
+ *     p = p - lr/(1 - β1^t) · m / (√v / √(1 - β2^t) + eps)
+ */
+export class Adam extends Optimizer {
+  lr: number;
+  readonly betas: readonly [number, number];
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly amsgrad: boolean;
+  readonly maximize: boolean;
+  private readonly decoupled: boolean;
+  private states = new Map<Tensor, AdamState>();
+
+  constructor(params: Iterable<Tensor>, options: AdamOptions = {}, name = "Adam", decoupled = false, defaultDecay = 0) {
+    super(name, params);
+    if (options === null || typeof options !== "object") throw new TypeError(`${name}: options must be an object`);
+    this.decoupled = decoupled;
+    this.lr = checkOption(name, "learning rate (lr)", options.lr ?? 1e-3, 0);
+    const betas = options.betas ?? [0.9, 0.999];
+    if (!Array.isArray(betas) || betas.length !== 2) throw new TypeError(`${name}: betas must be a pair [beta1, beta2]`);
+    checkOption(name, "beta parameter at index 0", betas[0], 0, 1);
+    checkOption(name, "beta parameter at index 1", betas[1], 0, 1);
+    this.betas = Object.freeze([betas[0], betas[1]] as [number, number]);
+    this.eps = checkOption(name, "epsilon value (eps)", options.eps ?? 1e-8, 0);
+    this.weightDecay = checkOption(name, "weightDecay", options.weightDecay ?? defaultDecay, 0);
+    this.amsgrad = options.amsgrad ?? false;
+    this.maximize = options.maximize ?? false;
+  }
+
+  step(): void {
+    checkOption(this.name, "learning rate (lr)", this.lr, 0);
+    const kernels = k();
+    const [beta1, beta2] = this.betas;
+    const lr = this.lr;
+    // Python-double scalars as torch computes them, cast to float32 where a tensor op takes them.
+    const b1 = Math.fround(beta1), omb1 = Math.fround(1 - beta1);
+    const b2 = Math.fround(beta2), omb2 = Math.fround(1 - beta2);
+    const eps = Math.fround(this.eps);
+    const l2 = this.decoupled ? 0 : Math.fround(this.weightDecay);
+    const decay = this.decoupled ? Math.fround(1 - lr * this.weightDecay) : 1;
+    this.params.forEach((p, i) => {
+      const g = this.gradOf(p, i);
+      if (!g) return;
+      let s = this.states.get(p);
+      if (!s) {
+        s = { step: 0, expAvg: this.stateBuffer(p), expAvgSq: this.stateBuffer(p), maxExpAvgSq: this.amsgrad ? this.stateBuffer(p) : null };
+        this.states.set(p, s);
+      }
+      const t = ++s.step;
+      // bias corrections in double precision, as torch computes them in Python
+      const biasCorrection1 = 1 - powInt(beta1, t);
+      const biasCorrection2 = 1 - powInt(beta2, t);
+      const stepSize = lr / biasCorrection1;
+      const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
+      kernels.adam_step_f32(
+        p.ptr, g.ptr, s.expAvg.ptr, s.expAvgSq.ptr, s.maxExpAvgSq ? s.maxExpAvgSq.ptr : 0, p.numel,
+        b1, omb1, b2, omb2, l2, decay, Math.fround(biasCorrection2Sqrt), eps, Math.fround(-stepSize),
+        this.amsgrad, this.maximize,
+      );
+      p.bumpVersion();
+    });
+  }
+
+  /** The state torch keeps for a parameter (step count and moment buffers), if it exists yet. */
+  stateOf(p: Tensor): Readonly<AdamState> | null {
+    return this.states.get(p) ?? null;
+  }
+
+  protected resetState(): void {
+    this.states.clear();
+  }
+}
+
+/** Adam with decoupled weight decay (Loshchilov & Hutter): p = p·(1 - lr·weightDecay) before the Adam step. */
+export class AdamW extends Adam {
+  constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
+    super(params, options, "AdamW", true, 1e-2);
+  }
+}
+
+// ---- base^n for integer n, correctly rounded ---------------------------------------
+// Python's `beta ** step` is libm's pow, correctly rounded in all but
+// astronomically rare cases; Math.pow is not specified that tightly and differs
+// between engines. Double-double arithmetic (Dekker's products, ~2^-100
+// relative error) rounded once gives the correctly rounded power everywhere.
+
+const SPLITTER = 134217729; // 2^27 + 1
+
+/** (hi, lo) with a·b = hi + lo exactly (Dekker's TwoProduct without fma). */
+function twoProduct(a: number, b: number, out: Float64Array): void {
+  const p = a * b;
+  let c = SPLITTER * a;
+  const ah = c - (c - a), al = a - ah;
+  c = SPLITTER * b;
+  const bh = c - (c - b), bl = b - bh;
+  out[0] = p;
+  out[1] = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+}
+
+const scratch = new Float64Array(2);
+
+/** (xh + xl)(yh + yl) as a normalized double-double, written to out. */
+function ddMul(xh: number, xl: number, yh: number, yl: number, out: Float64Array): void {
+  twoProduct(xh, yh, scratch);
+  const p = scratch[0];
+  const e = scratch[1] + (xh * yl + xl * yh);
+  const s = p + e;
+  out[0] = s;
+  out[1] = e - (s - p);
+}
+
+export function powInt(base: number, n: number): number {
+  if (!Number.isInteger(n) || n < 0 || n > 2 ** 53 || !Number.isFinite(base)) return Math.pow(base, n);
+  const r = new Float64Array([1, 0]);
+  const b = new Float64Array([base, 0]);
+  while (n > 0) {
+    if (n % 2 === 1) ddMul(r[0], r[1], b[0], b[1], r);
+    n = Math.floor(n / 2);
+    if (n > 0) ddMul(b[0], b[1], b[0], b[1], b);
+  }
+  return r[0] + r[1];
+}
