@@ -8,6 +8,7 @@ export { memoryStats, type MemoryStats } from "./backend/memory";
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd/grad-mode";
 export type { BackwardOptions } from "./autograd/backward";
 export { scope, keep } from "./lifetime";
+export { capture, type CapturedStep, type CaptureOptions } from "./capture";
 export { setPrintOptions, getPrintOptions, type PrintOptions } from "./format";
 export { Generator, defaultGenerator } from "./random/generator";
 

@@ -9,6 +9,7 @@ import type { Node } from "./autograd/node";
 import { backward, type BackwardOptions } from "./autograd/backward";
 import { track, untrackFinalizer, setTensorCheck } from "./lifetime";
 import { formatTensor } from "./format";
+import { recordingTape, assertNotRecording } from "./backend/tape";
 import { fmt, numel as countElements, type Shape } from "./shape";
 import * as ew from "./ops/elementwise";
 import * as red from "./ops/reduce";
@@ -35,6 +36,8 @@ export class Tensor {
   gradFn: Node | null = null;
   /** Set when a scope let this tensor outlive it only because a graph saved it: freed with the graph. */
   graphOwned = false;
+  /** Set on the results of a captured step: they belong to the capture, and dispose() leaves them be. */
+  pinned = false;
   private storage: Storage;
   private requires = false;
   private retains = false;
@@ -73,6 +76,8 @@ export class Tensor {
   /** @internal Byte offset of the data in linear memory. */
   get ptr(): number {
     if (this.disposed) this.assertAlive("this operation");
+    const tape = recordingTape();
+    if (tape) tape.storages.add(this.storage);
     return this.storage.ptr;
   }
 
@@ -103,7 +108,7 @@ export class Tensor {
 
   /** Frees the tensor's memory now (the block is reused by later tensors). Idempotent. */
   dispose(): void {
-    if (this.disposed) return;
+    if (this.disposed || this.pinned) return;
     this.disposed = true;
     untrackFinalizer(this);
     this.storage.release();
@@ -191,6 +196,7 @@ export class Tensor {
   /** The value of a one-element tensor. */
   item(): number {
     this.assertAlive("item");
+    assertNotRecording("item()");
     if (this.numel !== 1) {
       throw new Error(`item: only one-element tensors can be converted to a number, this one has shape ${fmt(this.shape)}`);
     }
@@ -200,6 +206,7 @@ export class Tensor {
   /** A copy of the elements in row-major order. */
   data(): Float32Array | Int32Array {
     this.assertAlive("data");
+    assertNotRecording("data()");
     const o = this.offset;
     return this.dtype === "float32" ? f32().slice(o, o + this.numel) : i32().slice(o, o + this.numel);
   }

@@ -28,10 +28,12 @@ export interface Kernels {
   max_i32(x: number, n: number, isMin: boolean): number;
   max_dim_f32(x: number, vals: number, idx: number, outer: number, len: number, inner: number, isMin: boolean): void;
   max_dim_i32(x: number, vals: number, idx: number, outer: number, len: number, inner: number, isMin: boolean): void;
+  // assembly/matmul.ts: returns 0, or the scratch bytes it needs when the block given is smaller (C untouched)
   matmul_f32(
     a: number, b: number, c: number, m: number, k: number, n: number, transA: boolean, transB: boolean,
-    batch: number, strideA: number, strideB: number, strideC: number,
-  ): void;
+    batch: number, strideA: number, strideB: number, strideC: number, scratch: number, scratchBytes: number,
+  ): number;
+  matmul_f32_scratch(m: number, k: number, n: number, transA: boolean, transB: boolean): number;
   // assembly/optim.ts: one fused pass per parameter per step
   sgd_step_f32(
     param: number, grad: number, buf: number, n: number,

@@ -118,8 +118,28 @@ export function alloc(bytes: number): number {
   return ptr;
 }
 
+/**
+ * While a capture records, freed blocks are set aside instead of reused: the
+ * recorded kernel calls name them, and each replay writes them again.
+ */
+let reserving: number[] | null = null;
+
+export function setAsideFreedBlocks(list: number[] | null): void {
+  reserving = list;
+}
+
+/** Returns blocks set aside by a capture (pairs of ptr, bytes) to the free lists. */
+export function freeSetAside(list: number[]): void {
+  for (let i = 0; i < list.length; i += 2) free(list[i], list[i + 1]);
+  list.length = 0;
+}
+
 /** Returns a block from alloc(bytes) to its free list. */
 export function free(ptr: number, bytes: number): void {
+  if (reserving) {
+    reserving.push(ptr, bytes);
+    return;
+  }
   const size = blockSize(bytes);
   let list = freeLists.get(size);
   if (!list) freeLists.set(size, (list = []));

@@ -4,9 +4,9 @@
 // (Cloudflare Workers, Vercel Edge), the user passes the precompiled module to
 // `init({ module })` before the first op.
 
-import { instantiateSync } from "@assemblyscript/loader";
 import type { Kernels } from "./kernels";
 import { attachMemory } from "./memory";
+import { recordingTape, recordingFacade } from "./tape";
 
 let kernels: Kernels | null = null;
 let embeddedBytes: (() => Uint8Array) | null = null;
@@ -40,9 +40,10 @@ export function init(options: InitOptions = {}): void {
         `WebAssembly from bytes. ${HOW_TO_INIT}`,
     );
   }
-  let instance;
+  let instance: WebAssembly.Instance;
   try {
-    instance = instantiateSync<Record<string, unknown>>(source as WebAssembly.Module | BufferSource, {});
+    const module = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source as BufferSource);
+    instance = new WebAssembly.Instance(module, { env: { abort } });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     if (/disallowed|code generation/i.test(msg)) {
@@ -56,15 +57,30 @@ export function init(options: InitOptions = {}): void {
     }
     throw e;
   }
-  // The raw exports: the loader's demangled wrappers add a rest-args call per kernel.
-  kernels = instance.instance.exports as unknown as Kernels;
+  kernels = instance.exports as unknown as Kernels;
   attachMemory(kernels.memory);
+}
+
+/**
+ * AssemblyScript's abort(message, file, line, column), should a kernel ever be
+ * built with assertions: its strings are UTF-16 with the byte length stored
+ * 4 bytes before them. (This, and accepting a compiled module, is all that
+ * @assemblyscript/loader did for us; its wrappers cost a rest-args call per
+ * kernel and 2 KB of the bundle, so the module is instantiated directly.)
+ */
+function abort(message: number, file: number, line: number, column: number): never {
+  const text = (ptr: number): string => {
+    if (!ptr || !kernels) return "?";
+    const bytes = new Uint32Array(kernels.memory.buffer)[(ptr - 4) >>> 2];
+    return String.fromCharCode(...new Uint16Array(kernels.memory.buffer, ptr, bytes >>> 1));
+  };
+  throw new Error(`wasmgrad kernel abort: ${text(message)} at ${text(file)}:${line}:${column}`);
 }
 
 /** The kernels, loading the module on first use. */
 export function k(): Kernels {
   if (!kernels) init();
-  return kernels!;
+  return recordingTape() ? recordingFacade(kernels!) : kernels!;
 }
 
 export function isInitialized(): boolean {

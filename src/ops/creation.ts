@@ -6,6 +6,10 @@ import { checkDType, type DType } from "../dtype";
 import { f32, i32 } from "../backend/memory";
 import { parseSize } from "../shape";
 import { fillRaw } from "./dispatch";
+import { refuseWhileRecording } from "../backend/tape";
+
+const RANDOM_IN_CAPTURE = (op: string) =>
+  `${op}() inside a captured step would give the same numbers on every replay; draw them outside the step`;
 import { defaultGenerator, type Generator } from "../random/generator";
 
 export interface TensorOptions {
@@ -262,6 +266,7 @@ export function manualSeed(seed: number | bigint): Generator {
 
 /** Uniform [0, 1) float32, torch.rand. */
 export function rand(...args: SizeArgs<RandomOptions>): Tensor {
+  refuseWhileRecording(RANDOM_IN_CAPTURE("rand"));
   const [shape, opts] = sizeAndOptions<RandomOptions>("rand", args);
   const t = Tensor.empty(shape, dtypeOf("rand", opts, "float32"));
   if (t.dtype !== "float32") throw new TypeError(`rand: only float32 is supported, got ${t.dtype}`);
@@ -273,6 +278,7 @@ export function rand(...args: SizeArgs<RandomOptions>): Tensor {
 
 /** Standard normal float32, torch.randn. */
 export function randn(...args: SizeArgs<RandomOptions>): Tensor {
+  refuseWhileRecording(RANDOM_IN_CAPTURE("randn"));
   const [shape, opts] = sizeAndOptions<RandomOptions>("randn", args);
   const t = Tensor.empty(shape, dtypeOf("randn", opts, "float32"));
   if (t.dtype !== "float32") throw new TypeError(`randn: only float32 is supported, got ${t.dtype}`);
@@ -284,6 +290,7 @@ export function randn(...args: SizeArgs<RandomOptions>): Tensor {
 
 /** Integers uniform in [low, high): randint(high, size) or randint(low, high, size). */
 export function randint(low: number, high: number | number[], size?: number[] | RandomOptions, options: RandomOptions = {}): Tensor {
+  refuseWhileRecording(RANDOM_IN_CAPTURE("randint"));
   if (Array.isArray(high)) {
     if (size !== undefined && !Array.isArray(size)) options = size;
     size = high;
@@ -303,6 +310,7 @@ export function randint(low: number, high: number | number[], size?: number[] | 
 
 /** A random permutation of 0..n-1, torch.randperm. */
 export function randperm(n: number, options: RandomOptions = {}): Tensor {
+  refuseWhileRecording(RANDOM_IN_CAPTURE("randperm"));
   const [len] = parseSize("randperm", [n]);
   const t = Tensor.empty([len], dtypeOf("randperm", options, "int32"));
   const buf = new Int32Array(len);

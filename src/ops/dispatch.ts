@@ -4,7 +4,8 @@
 import { Tensor } from "../tensor";
 import type { DType } from "../dtype";
 import { k } from "../backend/module";
-import { alloc, f32, i32 } from "../backend/memory";
+import { alloc, free, f32, i32 } from "../backend/memory";
+import { exec, recordingTape } from "../backend/tape";
 import { collapse, type Shape } from "../shape";
 
 /** Scratch for kernel metadata (shape/stride blocks); one block serves every call. */
@@ -24,11 +25,13 @@ export function writeMeta(shape: Shape, strides: number[][]): [number, number] {
   const c = collapse(shape, strides);
   const nd = c.shape.length;
   if (nd * (strides.length + 2) > META_INTS) throw new RangeError(`too many dims (${shape.length}) for a kernel`);
-  const p = meta();
+  // A captured step replays this call later: it gets a block of its own, set aside with the step's.
+  const p = recordingTape() ? alloc(META_INTS * 4) : meta();
   const v = i32();
   let o = p >>> 2;
   for (const d of c.shape) v[o++] = d;
   for (const s of c.strides) for (const d of s) v[o++] = d;
+  if (p !== metaPtr) free(p, META_INTS * 4);
   return [nd, p];
 }
 
@@ -52,15 +55,19 @@ export function castTo(t: Tensor, d: DType): Tensor {
 
 /** torch's float -> bool is x != 0, so 0.5 and NaN are true (truncating to int first would make them false). */
 function floatToBool(t: Tensor, out: Tensor): void {
-  const f = f32(), v = i32();
-  const a = t.offset, o = out.offset;
-  for (let i = 0; i < t.numel; i++) v[o + i] = f[a + i] !== 0 ? 1 : 0;
+  const a = t.offset, o = out.offset, n = t.numel;
+  exec(() => {
+    const f = f32(), v = i32();
+    for (let i = 0; i < n; i++) v[o + i] = f[a + i] !== 0 ? 1 : 0;
+  });
 }
 
 function boolify(t: Tensor): void {
-  const v = i32();
-  const o = t.offset;
-  for (let i = 0; i < t.numel; i++) v[o + i] = v[o + i] !== 0 ? 1 : 0;
+  const o = t.offset, n = t.numel;
+  exec(() => {
+    const v = i32();
+    for (let i = 0; i < n; i++) v[o + i] = v[o + i] !== 0 ? 1 : 0;
+  });
 }
 
 /** A float32 tensor of `shape` filled with `value`. */

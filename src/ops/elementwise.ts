@@ -7,6 +7,7 @@ import { k } from "../backend/module";
 import { BinaryOp, CompareOp, UnaryOp } from "../backend/kernels";
 import { broadcastShapes, broadcastStrides, sameShape } from "../shape";
 import { f32, i32 } from "../backend/memory";
+import { exec } from "../backend/tape";
 import { record } from "../autograd/node";
 import { castTo, writeMeta, filled } from "./dispatch";
 import { sumTo } from "./reduce";
@@ -179,8 +180,11 @@ export function pow(base: TensorOrScalar, exponent: TensorOrScalar): Tensor {
     if (e.requiresGrad) {
       const t = mul(out, log(b));
       const zeroBase = mul(castTo(eq(b, 0), "float32"), castTo(ge(e, 0), "float32")); // broadcasts to t's shape
-      const tv = f32(), mv = f32();
-      for (let i = 0; i < t.numel; i++) if (mv[zeroBase.offset + i] !== 0) tv[t.offset + i] = 0;
+      const to = t.offset, zo = zeroBase.offset, n = t.numel;
+      exec(() => {
+        const v = f32();
+        for (let i = 0; i < n; i++) if (v[zo + i] !== 0) v[to + i] = 0;
+      });
       gb = sumTo(mul(g, t), e.shape);
     }
     return [ga, gb];
@@ -190,8 +194,11 @@ export function pow(base: TensorOrScalar, exponent: TensorOrScalar): Tensor {
 /** Sets t (a fresh result) to 0 where `mask`, a bool tensor that broadcasts to t's shape, is true: torch's masked_fill(mask, 0). */
 function zeroWhere(t: Tensor, mask: Tensor): Tensor {
   const m = expand(mask, t.shape);
-  const tv = f32(), mv = i32();
-  for (let i = 0; i < t.numel; i++) if (mv[m.offset + i] !== 0) tv[t.offset + i] = 0;
+  const to = t.offset, mo = m.offset, n = t.numel;
+  exec(() => {
+    const tv = f32(), mv = i32();
+    for (let i = 0; i < n; i++) if (mv[mo + i] !== 0) tv[to + i] = 0;
+  });
   return t;
 }
 

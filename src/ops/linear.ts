@@ -5,15 +5,40 @@
 
 import { Tensor } from "../tensor";
 import { k } from "../backend/module";
-import { i32 } from "../backend/memory";
+import { i32, alloc, free } from "../backend/memory";
 import { fmt, broadcastShapes, numel } from "../shape";
 import { record } from "../autograd/node";
+import { exec, recordingTape } from "../backend/tape";
 import { expand, reshape } from "./shape";
 import { sumTo } from "./reduce";
 
 function requireTensor(op: string, x: unknown): asserts x is Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor, got ${x === null ? "null" : typeof x}`);
   x.assertAlive(op);
+}
+
+/**
+ * The kernel's packing buffer: one block, kept between calls and replaced by a
+ * bigger one when a product needs more (at least 64 KiB, at least doubling).
+ */
+let scratchPtr = 0;
+let scratchBytes = 0;
+function gemmScratch(bytes: number): number {
+  if (bytes > scratchBytes) {
+    const size = Math.max(bytes, 2 * scratchBytes, 65536);
+    const ptr = alloc(size);
+    if (scratchBytes > 0) free(scratchPtr, scratchBytes);
+    scratchPtr = ptr;
+    scratchBytes = size;
+  }
+  return scratchPtr;
+}
+
+/** A captured step's replays must not share the scratch that later calls may move: a block of its own, set aside. */
+function blockForTape(bytes: number): number {
+  const ptr = alloc(bytes);
+  free(ptr, bytes);
+  return ptr;
 }
 
 /**
@@ -30,7 +55,9 @@ function gemm(
   if (a.dtype === "float32") {
     const sa = a.numel === m * kk ? 0 : m * kk * 4;
     const sb = b.numel === kk * n ? 0 : kk * n * 4;
-    k().matmul_f32(a.ptr, b.ptr, out.ptr, m, kk, n, transA, transB, batch, sa, sb, m * n * 4);
+    const need = k().matmul_f32_scratch(m, kk, n, transA, transB);
+    const scratch = need > 0 ? (recordingTape() ? blockForTape(need) : gemmScratch(need)) : 0;
+    k().matmul_f32(a.ptr, b.ptr, out.ptr, m, kk, n, transA, transB, batch, sa, sb, m * n * 4, scratch, need);
   } else {
     intGemm(a, b, out, batch, m, kk, n, transA, transB);
   }
@@ -39,10 +66,17 @@ function gemm(
 
 /** Integer products are rare (the series' 1-D dot); wrapping int32 arithmetic in TS. */
 function intGemm(a: Tensor, b: Tensor, out: Tensor, batch: number, m: number, kk: number, n: number, tA: boolean, tB: boolean): void {
-  const v = i32();
   const oneA = a.numel === m * kk, oneB = b.numel === kk * n;
+  const ao = a.offset, bo = b.offset, co = out.offset;
+  exec(() => intGemmAt(ao, bo, co, oneA, oneB, batch, m, kk, n, tA, tB));
+}
+
+function intGemmAt(
+  ao: number, bo: number, co: number, oneA: boolean, oneB: boolean, batch: number, m: number, kk: number, n: number, tA: boolean, tB: boolean,
+): void {
+  const v = i32();
   for (let t = 0; t < batch; t++) {
-    const pa = a.offset + (oneA ? 0 : t * m * kk), pb = b.offset + (oneB ? 0 : t * kk * n), pc = out.offset + t * m * n;
+    const pa = ao + (oneA ? 0 : t * m * kk), pb = bo + (oneB ? 0 : t * kk * n), pc = co + t * m * n;
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let s = 0;

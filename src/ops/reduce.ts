@@ -6,6 +6,7 @@ import { k } from "../backend/module";
 import { f32, i32 } from "../backend/memory";
 import { normDim, fmt, sameShape, type Shape } from "../shape";
 import { record } from "../autograd/node";
+import { exec } from "../backend/tape";
 import { castTo, fillRaw } from "./dispatch";
 import { expand, reshape } from "./shape";
 import { div, mul, eq } from "./elementwise";
@@ -40,8 +41,10 @@ function sumForward(x: Tensor, dims: number[] | null, keepdim: boolean): Tensor 
   let out: Tensor;
   if (dims === null) {
     out = Tensor.empty([], src.dtype);
-    const v = src.numel === 0 ? 0 : src.dtype === "float32" ? k().sum_f32(src.ptr, src.numel) : k().sum_i32(src.ptr, src.numel);
-    fillRaw(out, v);
+    // the sum along one dim of length n, written by the kernel (a captured step may replay it)
+    if (src.numel === 0) fillRaw(out, 0);
+    else if (src.dtype === "float32") k().sum_dim_f32(src.ptr, out.ptr, 1, src.numel, 1);
+    else k().sum_dim_i32(src.ptr, out.ptr, 1, src.numel, 1);
     if (keepdim) {
       const kept = reshape(out, x.shape.map(() => 1));
       out.dispose();
@@ -119,8 +122,10 @@ function extremum(x: Tensor, isMin: boolean, dim?: number, keepdim = false): Ten
   if (dim === undefined) {
     if (x.numel === 0) throw new RangeError(`${name}: the tensor is empty; specify a dim or use a non-empty tensor`);
     const out = Tensor.empty([], x.dtype);
-    const v = src.dtype === "float32" ? k().max_f32(src.ptr, src.numel, isMin) : k().max_i32(src.ptr, src.numel, isMin);
-    fillRaw(out, v);
+    const where = Tensor.empty([], "int32");
+    if (src.dtype === "float32") k().max_dim_f32(src.ptr, out.ptr, where.ptr, 1, src.numel, 1, isMin);
+    else k().max_dim_i32(src.ptr, out.ptr, where.ptr, 1, src.numel, 1, isMin);
+    where.dispose();
     if (src !== x) src.dispose();
     // The gradient is shared evenly between the elements equal to the result (torch's evenly_distribute_backward).
     return record(out, isMin ? "MinBackward1" : "MaxBackward1", [x], (g) => {
@@ -158,13 +163,16 @@ function extremum(x: Tensor, isMin: boolean, dim?: number, keepdim = false): Ten
   record(v, isMin ? "MinBackward0" : "MaxBackward0", [x], (g) => {
     const gin = Tensor.empty(x.shape, "float32");
     fillRaw(gin, 0);
-    const gv = f32(), iv = i32();
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        const j = o * inner + i;
-        gv[gin.offset + (o * len + iv[ix.offset + j]) * inner + i] = gv[g.offset + j];
+    const go = gin.offset, xo = ix.offset, so = g.offset;
+    exec(() => {
+      const gv = f32(), iv = i32();
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i++) {
+          const j = o * inner + i;
+          gv[go + (o * len + iv[xo + j]) * inner + i] = gv[so + j];
+        }
       }
-    }
+    });
     return [gin];
   }, [ix]);
   return { values: v, indices: ix };

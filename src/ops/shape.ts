@@ -7,6 +7,7 @@ import { k } from "../backend/module";
 import { f32, i32 } from "../backend/memory";
 import { fmt, normDim, numel, broadcastStrides, sameShape, type Shape } from "../shape";
 import { record } from "../autograd/node";
+import { exec } from "../backend/tape";
 import { writeMeta, fillRaw } from "./dispatch";
 import { sumTo } from "./reduce";
 
@@ -189,21 +190,30 @@ export function diag(x: Tensor): Tensor {
     const n = x.shape[0];
     const out = Tensor.empty([n, n], x.dtype);
     fillRaw(out, 0);
-    const v = x.dtype === "float32" ? f32() : i32();
-    for (let i = 0; i < n; i++) v[out.offset + i * (n + 1)] = v[x.offset + i];
+    const oo = out.offset, xo = x.offset;
+    exec(() => {
+      const v = i32(); // a copy of 4-byte elements: the same bits for every dtype
+      for (let i = 0; i < n; i++) v[oo + i * (n + 1)] = v[xo + i];
+    });
     return record(out, "DiagBackward0", [x], (g) => [diag(g)]); // the adjoint reads the diagonal back
   }
   if (x.ndim === 2) {
     const [r, c] = x.shape;
     const n = Math.min(r, c);
     const out = Tensor.empty([n], x.dtype);
-    const v = x.dtype === "float32" ? f32() : i32();
-    for (let i = 0; i < n; i++) v[out.offset + i] = v[x.offset + i * (c + 1)];
+    const oo = out.offset, xo = x.offset;
+    exec(() => {
+      const v = i32();
+      for (let i = 0; i < n; i++) v[oo + i] = v[xo + i * (c + 1)];
+    });
     return record(out, "DiagBackward0", [x], (g) => {
       const gin = Tensor.empty([r, c], "float32");
       fillRaw(gin, 0);
-      const w = f32();
-      for (let i = 0; i < n; i++) w[gin.offset + i * (c + 1)] = w[g.offset + i];
+      const go = gin.offset, so = g.offset;
+      exec(() => {
+        const w = i32();
+        for (let i = 0; i < n; i++) w[go + i * (c + 1)] = w[so + i];
+      });
       return [gin];
     });
   }

@@ -4,6 +4,7 @@
 
 import type { Tensor } from "../tensor";
 import { k } from "../backend/module";
+import { exec } from "../backend/tape";
 import { Optimizer, checkOption } from "./optimizer";
 
 export interface AdamOptions {
@@ -64,15 +65,6 @@ export class Adam extends Optimizer {
 
   step(): void {
     checkOption(this.name, "learning rate (lr)", this.lr, 0);
-    const kernels = k();
-    const [beta1, beta2] = this.betas;
-    const lr = this.lr;
-    // Python-double scalars as torch computes them, cast to float32 where a tensor op takes them.
-    const b1 = Math.fround(beta1), omb1 = Math.fround(1 - beta1);
-    const b2 = Math.fround(beta2), omb2 = Math.fround(1 - beta2);
-    const eps = Math.fround(this.eps);
-    const l2 = this.decoupled ? 0 : Math.fround(this.weightDecay);
-    const decay = this.decoupled ? Math.fround(1 - lr * this.weightDecay) : 1;
     this.params.forEach((p, i) => {
       const g = this.gradOf(p, i);
       if (!g) return;
@@ -81,19 +73,31 @@ export class Adam extends Optimizer {
         s = { step: 0, expAvg: this.stateBuffer(p), expAvgSq: this.stateBuffer(p), maxExpAvgSq: this.amsgrad ? this.stateBuffer(p) : null };
         this.states.set(p, s);
       }
-      const t = ++s.step;
-      // bias corrections in double precision, as torch computes them in Python
-      const biasCorrection1 = 1 - powInt(beta1, t);
-      const biasCorrection2 = 1 - powInt(beta2, t);
-      const stepSize = lr / biasCorrection1;
-      const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
-      kernels.adam_step_f32(
-        p.ptr, g.ptr, s.expAvg.ptr, s.expAvgSq.ptr, s.maxExpAvgSq ? s.maxExpAvgSq.ptr : 0, p.numel,
-        b1, omb1, b2, omb2, l2, decay, Math.fround(biasCorrection2Sqrt), eps, Math.fround(-stepSize),
-        this.amsgrad, this.maximize,
-      );
+      const state = s;
+      const pp = p.ptr, gp = g.ptr, m = s.expAvg.ptr, v = s.expAvgSq.ptr, vmax = s.maxExpAvgSq ? s.maxExpAvgSq.ptr : 0, n = p.numel;
+      // A thunk: the bias corrections change every step, and a captured step must replay them so.
+      exec(() => this.update(state, pp, gp, m, v, vmax, n));
       p.bumpVersion();
     });
+  }
+
+  private update(s: AdamState, p: number, g: number, m: number, v: number, vmax: number, n: number): void {
+    const [beta1, beta2] = this.betas;
+    const lr = this.lr;
+    const t = ++s.step;
+    const biasCorrection1 = 1 - powInt(beta1, t);
+    const biasCorrection2 = 1 - powInt(beta2, t);
+    const stepSize = lr / biasCorrection1;
+    const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
+    // torch casts each Python-double scalar to float32 where the tensor op takes it.
+    k().adam_step_f32(
+      p, g, m, v, vmax, n,
+      Math.fround(beta1), Math.fround(1 - beta1), Math.fround(beta2), Math.fround(1 - beta2),
+      this.decoupled ? 0 : Math.fround(this.weightDecay),
+      this.decoupled ? Math.fround(1 - lr * this.weightDecay) : 1,
+      Math.fround(biasCorrection2Sqrt), Math.fround(this.eps), Math.fround(-stepSize),
+      this.amsgrad, this.maximize,
+    );
   }
 
   /** The state torch keeps for a parameter (step count and moment buffers), if it exists yet. */
@@ -144,10 +148,15 @@ function ddMul(xh: number, xl: number, yh: number, yl: number, out: Float64Array
   out[1] = e - (s - p);
 }
 
+const powR = new Float64Array(2), powB = new Float64Array(2);
+
 export function powInt(base: number, n: number): number {
   if (!Number.isInteger(n) || n < 0 || n > 2 ** 53 || !Number.isFinite(base)) return Math.pow(base, n);
-  const r = new Float64Array([1, 0]);
-  const b = new Float64Array([base, 0]);
+  const r = powR, b = powB;
+  r[0] = 1;
+  r[1] = 0;
+  b[0] = base;
+  b[1] = 0;
   while (n > 0) {
     if (n % 2 === 1) ddMul(r[0], r[1], b[0], b[1], r);
     n = Math.floor(n / 2);

@@ -4,6 +4,7 @@
 
 import type { Tensor } from "../tensor";
 import { k } from "../backend/module";
+import { exec } from "../backend/tape";
 import { Optimizer, checkOption } from "./optimizer";
 
 export interface SGDOptions {
@@ -51,23 +52,23 @@ export class SGD extends Optimizer {
 
   step(): void {
     checkOption("SGD", "learning rate (lr)", this.lr, 0);
-    const kernels = k();
-    // torch casts each Python-double scalar to float32 where the tensor op takes it.
-    const negLr = Math.fround(-this.lr);
-    const momentum = Math.fround(this.momentum);
-    const oneMinusDampening = Math.fround(1 - this.dampening);
-    const weightDecay = Math.fround(this.weightDecay);
     this.params.forEach((p, i) => {
       const g = this.gradOf(p, i);
       if (!g) return;
       let buf = this.buffers.get(p);
-      const first = buf === undefined;
+      let first = buf === undefined;
       if (this.momentum !== 0 && !buf) this.buffers.set(p, (buf = this.stateBuffer(p)));
-      kernels.sgd_step_f32(
-        p.ptr, g.ptr, buf ? buf.ptr : 0, p.numel,
-        negLr, momentum, oneMinusDampening, weightDecay,
-        this.nesterov, this.maximize, first,
-      );
+      const pp = p.ptr, gp = g.ptr, bp = buf ? buf.ptr : 0, n = p.numel;
+      // A thunk, so that a captured step replays it with the optimizer's current settings.
+      exec(() => {
+        // torch casts each Python-double scalar to float32 where the tensor op takes it.
+        k().sgd_step_f32(
+          pp, gp, bp, n,
+          Math.fround(-this.lr), Math.fround(this.momentum), Math.fround(1 - this.dampening), Math.fround(this.weightDecay),
+          this.nesterov, this.maximize, first,
+        );
+        first = false;
+      });
       p.bumpVersion();
     });
   }

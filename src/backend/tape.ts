@@ -1,0 +1,107 @@
+// Recording the work of a step so capture() can replay it. While a tape is
+// recording, every kernel call is logged with its arguments, and work done in
+// TypeScript on linear memory is logged as a thunk (see `exec`). Replaying
+// runs the log again: the same kernels on the same blocks, no graph, no
+// allocation, no JS bookkeeping, hence the same bits as the eager run.
+
+import type { Kernels } from "./kernels";
+import type { Storage } from "../storage";
+
+/** Kernels whose result is a value read in JS: a replay could not reproduce what JS did with it. */
+const RETURNS_VALUE = new Set(["sum_f32", "sum_i32", "max_f32", "max_i32", "inv_f32", "svd_f32"]);
+/** Pure functions of their (shape) arguments that touch no memory: called, not logged. */
+const PURE = new Set(["matmul_f32_scratch"]);
+
+export class Tape {
+  readonly fns: ((...args: never[]) => unknown)[] = [];
+  readonly args: unknown[][] = [];
+  /** Storages of tensors the recorded work touched (checked for disposal before each replay). */
+  readonly storages = new Set<Storage>();
+
+  push(fn: (...args: never[]) => unknown, args: unknown[]): void {
+    this.fns.push(fn);
+    this.args.push(args);
+  }
+
+  replay(): void {
+    const { fns, args } = this;
+    for (let i = 0; i < fns.length; i++) (fns[i] as (...a: unknown[]) => unknown).apply(null, args[i]);
+  }
+}
+
+let active: Tape | null = null;
+let recordingKernels: Kernels | null = null;
+
+export function recordingTape(): Tape | null {
+  return active;
+}
+
+/** Runs fn with `tape` recording. */
+export function recordInto<T>(tape: Tape, fn: () => T): T {
+  if (active) throw new Error("capture: a captured step cannot capture another step inside it");
+  active = tape;
+  try {
+    return fn();
+  } finally {
+    active = null;
+  }
+}
+
+/** The kernels as seen while recording: each call is logged, then run. */
+export function recordingFacade(real: Kernels): Kernels {
+  if (recordingKernels) return recordingKernels;
+  const facade: Record<string, unknown> = { memory: real.memory };
+  for (const name of Object.keys(real)) {
+    const fn = (real as unknown as Record<string, unknown>)[name];
+    if (typeof fn !== "function") continue;
+    const f = fn as (...args: unknown[]) => unknown;
+    if (PURE.has(name)) {
+      facade[name] = f;
+      continue;
+    }
+    facade[name] = RETURNS_VALUE.has(name)
+      ? () => {
+          throw new Error(`capture: this step reads a kernel's result (${name}) in JavaScript, which a replay cannot reproduce`);
+        }
+      : (...args: unknown[]) => {
+          active!.push(f, args);
+          return f(...args);
+        };
+  }
+  return (recordingKernels = facade as unknown as Kernels);
+}
+
+/**
+ * Runs TypeScript work on linear memory so that a replay repeats it. The body
+ * must capture element offsets, never Tensor objects (those are disposed after
+ * the step), and must call kernels directly or touch memory only.
+ */
+export function exec(body: () => void): void {
+  const tape = active;
+  if (!tape) {
+    body();
+    return;
+  }
+  active = null;
+  try {
+    body();
+  } finally {
+    active = tape;
+  }
+  tape.push(body, []);
+}
+
+/** Refuses work that a replay could not repeat faithfully, with the reason. */
+export function refuseWhileRecording(reason: string): void {
+  if (active) throw new Error(`capture: ${reason}`);
+}
+
+/** For reads of tensor data into JS, which a replay cannot repeat. */
+export function assertNotRecording(what: string): void {
+  if (active) {
+    throw new Error(
+      `capture: ${what} reads tensor data into JavaScript inside a captured step; ` +
+        "return the tensor from the step and read it after the call",
+    );
+  }
+}
