@@ -4,6 +4,10 @@
 //
 //   npm start              # everything
 //   npm start -- --quick   # fewer steps, for a smoke run
+//
+// The loops run with { capture: true }: one step is recorded and its kernels
+// replayed, which gives the same bits as the eager loop (test/capture.test.ts)
+// in a fraction of the time.
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -17,7 +21,6 @@ const INVERSE_STEPS = quick ? 1000 : 10000;
 const SVD_STEPS = quick ? 2000 : 20000;
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const figures = [];
-const sections = [];
 
 const say = (...args) => console.log(...args);
 const heading = (s) => say(`\n${"=".repeat(s.length)}\n${s}\n${"=".repeat(s.length)}`);
@@ -105,12 +108,12 @@ manualSeed(314);
 const M1 = rand(4, 4);
 const M2 = diag(tensor([1, 2, 3, 4], { dtype: "float32" }));
 show("M1 = (manual_seed(314); rand(4, 4))", M1);
-const inv1 = timed("inverse of M1", INVERSE_STEPS, (onStep) => linalg.inverseGD(M1, { steps: INVERSE_STEPS, onStep }));
+const inv1 = timed("inverse of M1", INVERSE_STEPS, (onStep) => linalg.inverseGD(M1, { steps: INVERSE_STEPS, onStep, capture: true }));
 show("approximate inverse X of M1", inv1.inverse);
 show("X @ M1", inv1.inverse.matmul(M1));
 show("torch.linalg.inv(M1) for comparison: linalg.inv(M1)", linalg.inv(M1));
 show("M2 = diag([1, 2, 3, 4])", M2);
-const inv2 = timed("inverse of M2", INVERSE_STEPS, (onStep) => linalg.inverseGD(M2, { steps: INVERSE_STEPS, onStep }));
+const inv2 = timed("inverse of M2", INVERSE_STEPS, (onStep) => linalg.inverseGD(M2, { steps: INVERSE_STEPS, onStep, capture: true }));
 show("approximate inverse X of M2", inv2.inverse);
 show("X @ M2", inv2.inverse.matmul(M2));
 figures.push({
@@ -140,7 +143,7 @@ for (const optimizer of ["momentum", "sgd", "adam"]) {
   say(`\n-- optimizer: ${optimizer === "momentum" ? "hand-written momentum (lr 0.9, momentum 0.9)" : optimizer === "sgd" ? "optim.SGD(lr=0.9, momentum=0.9)" : "optim.Adam(weightDecay=1e-5)"}`);
   cases.forEach((c, k) => {
     const M = c.make();
-    const r = timed(c.name, SVD_STEPS, (onStep) => linalg.svdGD(M, { steps: SVD_STEPS, optimizer, onStep }));
+    const r = timed(c.name, SVD_STEPS, (onStep) => linalg.svdGD(M, { steps: SVD_STEPS, optimizer, onStep, capture: true }));
     curves[optimizer].push({ name: c.name, y: Array.from(r.losses) });
     results[`${optimizer}:${k}`] = { M, ...r };
   });
