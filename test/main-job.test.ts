@@ -20,7 +20,7 @@ describe("npm start (quick run)", () => {
     expect(existsSync(report)).toBe(true);
     expect(Date.now() - statSync(report).mtimeMs).toBeLessThan(120_000);
     const html = readFileSync(report, "utf8");
-    expect((html.match(/<svg /g) ?? []).length).toBe(7);
+    expect((html.match(/<svg /g) ?? []).length).toBe(6); // sin/cos, inverse, and four SVD plots
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // no scripts, nothing fetched
   });
 });
