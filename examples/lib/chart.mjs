@@ -48,7 +48,7 @@ function fmtTick(v) {
  */
 export function lineChart(series, options = {}) {
   const { title = "", xLabel = "", yLabel = "", logY = false, width = 720, height: plotHeight = 380 } = options;
-  const m = { left: 64, right: 16, top: title ? 36 : 16, bottom: 72 };
+  const m = { left: 64, right: 24, top: title ? 36 : 16, bottom: 72 }; // right: room for the last x label
   const w = width - m.left - m.right, h = plotHeight - m.top - m.bottom;
   const prepared = series.map((s, i) => {
     const xs = s.x ?? Array.from(s.y, (_, j) => j);

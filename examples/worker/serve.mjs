@@ -1,0 +1,145 @@
+// Runs the worker locally in workerd (Cloudflare Workers' open-source runtime,
+// a devDependency), without wrangler or an account: bundles src/index.js the
+// way wrangler does (export conditions workerd, worker, browser; the imported
+// .wasm kept as a separate Wasm module), writes a workerd config, and serves
+// on 127.0.0.1.
+//
+//   npm run build && node examples/worker/serve.mjs          # port 8787, or $PORT
+//   curl -s localhost:8787/svd -d '{"matrix": [[3, 0], [0, 1]], "steps": 2000}'
+//
+// Also the test's harness: `startWorker({ port: 0 })` resolves to
+// { url, pid, close() } once workerd listens.
+import { spawn } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "../..");
+const require = createRequire(import.meta.url);
+
+/** wrangler's CompiledWasm rule: an imported .wasm becomes a separate module of type wasm. */
+function wasmModules(found) {
+  return {
+    name: "wasm-modules",
+    setup(b) {
+      b.onResolve({ filter: /\.wasm$/ }, async (args) => {
+        if (args.pluginData?.inner) return undefined;
+        const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: { inner: true } });
+        if (r.errors.length) return { errors: r.errors };
+        const name = basename(r.path);
+        found.set(name, r.path);
+        return { path: `./${name}`, external: true };
+      });
+    },
+  };
+}
+
+/** Bundles the worker into outDir (worker.js plus its .wasm modules); returns the .wasm names. */
+export async function bundleWorker(outDir) {
+  for (const f of ["dist/wasmgrad-workerd.js", "dist/wasmgrad.wasm"]) {
+    if (!existsSync(join(root, f))) throw new Error(`${f} is missing: run \`npm run build\` at the repo root first`);
+  }
+  const wasm = new Map();
+  await build({
+    entryPoints: [join(here, "src/index.js")],
+    outfile: join(outDir, "worker.js"),
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    logLevel: "warning",
+    absWorkingDir: root,
+    plugins: [wasmModules(wasm)],
+  });
+  for (const [name, path] of wasm) copyFileSync(path, join(outDir, name));
+  return [...wasm.keys()];
+}
+
+function config(wasmNames, port) {
+  const modules = [`(name = "worker.js", esModule = embed "worker.js")`, ...wasmNames.map((n) => `(name = "${n}", wasm = embed "${n}")`)];
+  return `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [ (name = "series", worker = .seriesWorker) ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "series") ],
+);
+const seriesWorker :Workerd.Worker = (
+  modules = [ ${modules.join(",\n    ")} ],
+  compatibilityDate = "2025-01-01",
+);
+`;
+}
+
+function workerdBinary() {
+  const pkg = require("workerd/package.json");
+  const bin = typeof pkg.bin === "string" ? pkg.bin : pkg.bin.workerd;
+  return join(dirname(require.resolve("workerd/package.json")), bin);
+}
+
+/**
+ * Bundles and starts the worker in workerd on 127.0.0.1:`port` (0: any free
+ * port). Resolves once it listens. `logs()` returns what workerd printed.
+ */
+export async function startWorker({ port = 8787, timeoutMs = 60_000 } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "wasmgrad-worker-"));
+  let child;
+  let logs = "";
+  const cleanup = async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const wasmNames = await bundleWorker(dir);
+    writeFileSync(join(dir, "config.capnp"), config(wasmNames, port));
+    // fd 3: workerd's control channel, which reports the port it bound
+    child = spawn(workerdBinary(), ["serve", join(dir, "config.capnp"), "--control-fd=3"], {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "pipe", "pipe"],
+    });
+    child.stdout.on("data", (d) => (logs += d));
+    child.stderr.on("data", (d) => (logs += d));
+    const bound = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`workerd did not report a port within ${timeoutMs} ms:\n${logs}`)), timeoutMs);
+      let buf = "";
+      child.stdio[3].on("data", (d) => {
+        buf += d;
+        for (const line of buf.split("\n").slice(0, -1)) {
+          const msg = JSON.parse(line);
+          if (msg.event === "listen" && msg.socket === "http") {
+            clearTimeout(timer);
+            resolve(msg.port);
+          }
+        }
+        buf = buf.slice(buf.lastIndexOf("\n") + 1);
+      });
+      child.on("exit", (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`workerd exited (${code ?? signal}) before listening:\n${logs}`));
+      });
+    });
+    return { url: `http://127.0.0.1:${bound}`, pid: child.pid, logs: () => logs, close: cleanup };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const port = process.env.PORT ? Number(process.env.PORT) : 8787;
+  const w = await startWorker({ port });
+  console.log(`wasmgrad worker (workerd) listening on ${w.url}  (Ctrl-C to stop)`);
+  console.log(`  curl -s ${w.url}/`);
+  console.log(`  curl -s ${w.url}/inverse -d '{"matrix": [[1, 0], [0, 2]], "steps": 2000}'`);
+  const stop = () => w.close().then(() => process.exit(0));
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
