@@ -1,0 +1,217 @@
+// wasmgrad's side of the benchmark, written as a user would write it with the
+// public API. Each workload maps variant names to one function; a new feature
+// (optim.Adam, a captured step, linalg.inverseGD, ...) is one more entry, and
+// the runner gives every variant its own row in the table.
+
+// i.e. `import * as wg from "../../dist/wasmgrad.js"`; the runner copies that
+// bundle once at its start and points WASMGRAD_BUNDLE at the copy, so that a
+// rebuild by someone else during a run cannot mix two builds in one table.
+const wg = await import(process.env.WASMGRAD_BUNDLE ?? "../../dist/wasmgrad.js");
+
+const { manualSeed, rand, eye, diag, mseLoss, noGrad, scope, memoryStats } = wg;
+
+export const label = "wasmgrad";
+
+// ---- optimizers -------------------------------------------------------------------
+
+/** Heavy-ball momentum as the series writes it: X -= lr * X.grad; X.grad *= momentum; grad never zeroed. */
+function handMomentum(params, lr = 0.9, momentum = 0.9) {
+  return () =>
+    noGrad(() => {
+      for (const p of params) {
+        p.sub_(p.grad.mul(lr));
+        p.grad.mul_(momentum);
+      }
+    });
+}
+
+/**
+ * torch.optim.Adam's update (1.13, single-tensor path) written with wasmgrad
+ * ops, for as long as wasmgrad has no optim.Adam: weight decay is L2 added to
+ * the gradient; denom = sqrt(v) / sqrt(1 - b2^t) + eps.
+ */
+function handAdam(params, { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0 } = {}) {
+  const [b1, b2] = betas;
+  const m = params.map((p) => wg.zerosLike(p));
+  const v = params.map((p) => wg.zerosLike(p));
+  let t = 0;
+  return {
+    step() {
+      t++;
+      const bc1 = 1 - b1 ** t;
+      const bc2 = 1 - b2 ** t;
+      scope(() =>
+        noGrad(() => {
+          params.forEach((p, i) => {
+            const g = weightDecay ? p.grad.add(p, weightDecay) : p.grad;
+            m[i].mul_(b1).add_(g, 1 - b1);
+            v[i].mul_(b2).add_(g.mul(g), 1 - b2);
+            const denom = v[i].sqrt().div(Math.sqrt(bc2)).add(eps);
+            p.sub_(m[i].div(denom), lr / bc1);
+          });
+        }),
+      );
+    },
+    zeroGrad() {
+      for (const p of params) if (p.grad) p.grad.zero_();
+    },
+  };
+}
+
+/** wasmgrad's own optim.Adam, once it exists (torch-like: new Adam(params, { lr, weightDecay })). */
+function libraryAdam(params, { lr = 1e-3, weightDecay = 0 } = {}) {
+  const opt = new wg.optim.Adam(params, { lr, weightDecay });
+  return { step: () => opt.step(), zeroGrad: () => opt.zeroGrad() };
+}
+
+const adams = { "hand-written Adam": handAdam };
+if (wg.optim?.Adam) adams["optim.Adam"] = libraryAdam;
+
+// ---- the series' programs ------------------------------------------------------------
+
+/** Part 2: X @ M = I by hand momentum; returns the loss of every step. */
+function inverseMomentum(steps) {
+  manualSeed(314);
+  const M = rand(4, 4);
+  manualSeed(314);
+  const X = rand(4, 4, { requiresGrad: true });
+  const I = eye(4);
+  const update = handMomentum([X]);
+  const losses = new Float64Array(steps);
+  for (let i = 0; i < steps; i++) {
+    scope(() => {
+      const loss = mseLoss(X.matmul(M), I);
+      losses[i] = loss.item();
+      loss.backward();
+      update();
+    });
+  }
+  wg.dispose(M, X, I);
+  return losses;
+}
+
+/** Part 3: U S Vᵀ = M with S = diag(d²); `makeStep(params)` is the optimizer's step. */
+function svd(steps, makeOptimizer) {
+  manualSeed(314);
+  const M = rand(5, 4);
+  manualSeed(314);
+  const U = rand(5, 4, { requiresGrad: true });
+  const d = rand(4, { requiresGrad: true });
+  const V = rand(4, 4, { requiresGrad: true });
+  const I = eye(4);
+  const opt = makeOptimizer([U, d, V]);
+  const losses = new Float64Array(steps);
+  for (let i = 0; i < steps; i++) {
+    scope(() => {
+      const S = diag(d.mul(d));
+      const loss = mseLoss(U.matmul(S).matmul(V.T), M)
+        .add(mseLoss(U.T.matmul(U), I).div(100))
+        .add(mseLoss(V.matmul(V.T), I).div(100));
+      losses[i] = loss.item();
+      loss.backward();
+      opt.step();
+      opt.zeroGrad();
+    });
+  }
+  wg.dispose(M, U, d, V, I);
+  return losses;
+}
+
+const momentumOptimizer = (params) => ({ step: handMomentum(params), zeroGrad() {} });
+
+/** Inverse of an n×n matrix by Adam: one step per call, loss read every step. */
+function inverseAdam(n, makeAdam) {
+  manualSeed(314);
+  const M = rand(n, n);
+  manualSeed(314);
+  const X = rand(n, n, { requiresGrad: true });
+  const I = eye(n);
+  const opt = makeAdam([X], { lr: 1e-3 });
+  return {
+    step: () =>
+      scope(() => {
+        const loss = mseLoss(X.matmul(M), I);
+        const value = loss.item();
+        loss.backward();
+        opt.step();
+        opt.zeroGrad();
+        return value;
+      }),
+    dispose: () => wg.dispose(M, X, I),
+  };
+}
+
+/** One float32 matmul per call; `kase` says which operand is transposed and whether the transpose is made inside the timing. */
+function matmulCase(n, kase) {
+  manualSeed(1234);
+  const a = rand(n, n);
+  const b = rand(n, n);
+  const at = a.T; // wasmgrad materializes transposes: these two are copies made once, outside the timing
+  const bt = b.T;
+  const runs = {
+    AB: () => a.matmul(b).dispose(),
+    AtB: () => scope(() => void a.T.matmul(b)),
+    ABt: () => scope(() => void a.matmul(b.T)),
+    AtB_pre: () => at.matmul(b).dispose(),
+    ABt_pre: () => a.matmul(bt).dispose(),
+  };
+  return { run: runs[kase], dispose: () => wg.dispose(a, b, at, bt) };
+}
+
+/** One eager 4×4 op with autograd: mul of two tensors requiring grad (output and graph node built, then freed). */
+function perOp() {
+  manualSeed(314);
+  const a = rand(4, 4, { requiresGrad: true });
+  const b = rand(4, 4, { requiresGrad: true });
+  return { run: () => a.mul(b).dispose(), dispose: () => wg.dispose(a, b) };
+}
+
+// ---- the series' programs as library calls (variants that appear when wasmgrad has them) -------------
+
+/** linalg.inverseGD(M, { steps }) runs part 2 itself (X from manual_seed(314), hand momentum); the losses it records. */
+function inverseLibrary(steps) {
+  manualSeed(314);
+  const M = rand(4, 4);
+  const { inverse, losses } = wg.linalg.inverseGD(M, { steps });
+  wg.dispose(M, inverse);
+  return losses;
+}
+
+/** linalg.svdGD(M, { steps, optimizer }) runs part 3 itself. */
+function svdLibrary(steps, optimizer) {
+  manualSeed(314);
+  const M = rand(5, 4);
+  const { U, S, V, losses } = wg.linalg.svdGD(M, { steps, optimizer });
+  wg.dispose(M, U, S, V);
+  return losses;
+}
+
+// ---- what the runner sees ----------------------------------------------------------------
+
+export async function load() {
+  const adamVariants = (f) => Object.fromEntries(Object.entries(adams).map(([name, make]) => [name, f(make)]));
+  return {
+    version: "dist/wasmgrad.js (this checkout)",
+    notes: [
+      "eager: the series written as user code with the public API, one scope() per step, loss.item() every step",
+      "hand-written Adam: torch 1.13's Adam written with wasmgrad ops" + (wg.optim?.Adam ? "; optim.Adam: wasmgrad's own (one fused kernel per parameter)" : " (this build has no wg.optim)"),
+      wg.linalg?.inverseGD ? "linalg.inverseGD / linalg.svdGD: the library's own implementation of the series' loops" : "this build has no wg.linalg: no linalg variants",
+      "per-op: a.mul(b).dispose() outside any scope",
+    ],
+    workloads: {
+      W1: { eager: inverseMomentum, ...(wg.linalg?.inverseGD && { "linalg.inverseGD": inverseLibrary }) },
+      W2: { eager: (steps) => svd(steps, momentumOptimizer), ...(wg.linalg?.svdGD && { "linalg.svdGD": (steps) => svdLibrary(steps, "momentum") }) },
+      W2b: {
+        ...adamVariants((make) => (steps) => svd(steps, (p) => make(p, { weightDecay: 1e-5 }))),
+        ...(wg.linalg?.svdGD && { "linalg.svdGD": (steps) => svdLibrary(steps, "adam") }),
+      },
+      W3: adamVariants((make) => (n) => inverseAdam(n, make)),
+      W4: { eager: matmulCase },
+      perop: { eager: perOp },
+    },
+    memory: () => {
+      const s = memoryStats();
+      return { linearPeakBytesInUse: s.peakBytesInUse, linearMemoryBytes: s.memoryBytes };
+    },
+  };
+}
