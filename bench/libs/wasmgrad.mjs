@@ -169,19 +169,19 @@ function perOp() {
 // ---- the series' programs as library calls (variants that appear when wasmgrad has them) -------------
 
 /** linalg.inverseGD(M, { steps }) runs part 2 itself (X from manual_seed(314), hand momentum); the losses it records. */
-function inverseLibrary(steps) {
+function inverseLibrary(steps, capture = false) {
   manualSeed(314);
   const M = rand(4, 4);
-  const { inverse, losses } = wg.linalg.inverseGD(M, { steps });
+  const { inverse, losses } = wg.linalg.inverseGD(M, { steps, capture });
   wg.dispose(M, inverse);
   return losses;
 }
 
 /** linalg.svdGD(M, { steps, optimizer }) runs part 3 itself. */
-function svdLibrary(steps, optimizer) {
+function svdLibrary(steps, optimizer, capture = false) {
   manualSeed(314);
   const M = rand(5, 4);
-  const { U, S, V, losses } = wg.linalg.svdGD(M, { steps, optimizer });
+  const { U, S, V, losses } = wg.linalg.svdGD(M, { steps, optimizer, capture });
   wg.dispose(M, U, S, V);
   return losses;
 }
@@ -197,13 +197,23 @@ export async function load() {
       "hand-written Adam: torch 1.13's Adam written with wasmgrad ops" + (wg.optim?.Adam ? "; optim.Adam: wasmgrad's own (one fused kernel per parameter)" : " (this build has no wg.optim)"),
       wg.linalg?.inverseGD ? "linalg.inverseGD / linalg.svdGD: the library's own implementation of the series' loops" : "this build has no wg.linalg: no linalg variants",
       "per-op: a.mul(b).dispose() outside any scope",
+      ...(wg.capture ? ["captured: { capture: true }, one step recorded and its kernels replayed (the same bits as eager)"] : []),
     ],
     workloads: {
-      W1: { eager: inverseMomentum, ...(wg.linalg?.inverseGD && { "linalg.inverseGD": inverseLibrary }) },
-      W2: { eager: (steps) => svd(steps, momentumOptimizer), ...(wg.linalg?.svdGD && { "linalg.svdGD": (steps) => svdLibrary(steps, "momentum") }) },
+      W1: {
+        eager: inverseMomentum,
+        ...(wg.linalg?.inverseGD && { "linalg.inverseGD": (steps) => inverseLibrary(steps) }),
+        ...(wg.capture && { "linalg.inverseGD, captured": (steps) => inverseLibrary(steps, true) }),
+      },
+      W2: {
+        eager: (steps) => svd(steps, momentumOptimizer),
+        ...(wg.linalg?.svdGD && { "linalg.svdGD": (steps) => svdLibrary(steps, "momentum") }),
+        ...(wg.capture && { "linalg.svdGD, captured": (steps) => svdLibrary(steps, "momentum", true) }),
+      },
       W2b: {
         ...adamVariants((make) => (steps) => svd(steps, (p) => make(p, { weightDecay: 1e-5 }))),
         ...(wg.linalg?.svdGD && { "linalg.svdGD": (steps) => svdLibrary(steps, "adam") }),
+        ...(wg.capture && { "linalg.svdGD, captured": (steps) => svdLibrary(steps, "adam", true) }),
       },
       W3: adamVariants((make) => (n) => inverseAdam(n, make)),
       W4: { eager: matmulCase },
