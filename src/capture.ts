@@ -89,6 +89,8 @@ export function capture<R>(step: () => R, options: CaptureOptions = {}): Capture
     }
     // Tensors from outside the step that it reads or writes: each replay checks they still exist.
     external = [...t.storages].filter((st) => !st.freed);
+    // Replays name these blocks: they must not be spilled out of linear memory (storage.ts).
+    for (const st of external) st.pins++;
     tape = t;
     return result;
   }) as CapturedStep<R>;
@@ -107,6 +109,7 @@ export function capture<R>(step: () => R, options: CaptureOptions = {}): Capture
         pinned = [];
         freeSetAside(setAside);
         tape = null;
+        for (const st of external) st.pins--;
         external = [];
       },
     },

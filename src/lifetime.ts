@@ -1,38 +1,23 @@
-// When a tensor's memory goes back to the allocator: `dispose()`, the end of a
-// `scope`, or — as a safety net — when the garbage collector has collected the
-// tensor object (FinalizationRegistry). The safety net is not prompt: the GC
-// does not see linear memory, so loops should use scope() or dispose().
+// When a tensor's memory goes back to the allocator: `dispose()` or the end of
+// a `scope`. A tensor no scope owns and nobody disposes is reclaimed without
+// the garbage collector's help, which cannot see linear memory nor report a
+// collected object during a synchronous loop: its block is spilled out of
+// linear memory when the memory would otherwise grow and it has not been used
+// lately, and the copy is freed by the GC with the tensor (see storage.ts).
+// Loops should still use scope() or dispose(): it is cheaper than a copy.
 
 import type { Tensor } from "./tensor";
 import type { Storage } from "./storage";
 
-const registry =
-  typeof FinalizationRegistry !== "undefined"
-    ? new FinalizationRegistry<Storage>((storage) => storage.release())
-    : null;
-
 let scopes: Tensor[][] = [];
 
 /**
- * Called for every new tensor. Inside a scope the scope frees it, so the
- * (costly) finalizer registration waits until the tensor outlives its scope.
+ * Called for every new tensor. Inside a scope the scope frees it; otherwise its
+ * storage becomes a candidate for spilling.
  */
 export function track(t: Tensor, storage: Storage): void {
   if (scopes.length > 0) scopes[scopes.length - 1].push(t);
-  else register(t, storage);
-}
-
-const registered = new WeakSet<Tensor>();
-
-function register(t: Tensor, storage: Storage): void {
-  if (!registry) return;
-  registry.register(t, storage, t);
-  registered.add(t);
-}
-
-/** Called when a tensor is disposed explicitly. */
-export function untrackFinalizer(t: Tensor): void {
-  if (registered.has(t)) registry!.unregister(t);
+  else storage.unscope();
 }
 
 /**
@@ -40,11 +25,12 @@ export function untrackFinalizer(t: Tensor): void {
  * optimizer state created inside a scope belong to their owner, not to the scope.
  */
 export function keep<T extends Tensor>(t: T): T {
+  if (!isTensorFn(t)) throw new TypeError(`keep: expected a Tensor, got ${t === null ? "null" : typeof t}`);
   for (let i = scopes.length - 1; i >= 0; i--) {
     const idx = scopes[i].lastIndexOf(t);
     if (idx >= 0) {
       scopes[i].splice(idx, 1);
-      if (!t.isDisposed) register(t, t.storageRef());
+      if (!t.isDisposed) t.storageRef().unscope();
       break;
     }
   }
@@ -74,6 +60,7 @@ export function setTensorCheck(fn: (v: unknown) => v is Tensor): void {
  * graph). Scopes nest; survivors move to the enclosing scope.
  */
 export function scope<T>(fn: () => T): T {
+  if (typeof fn !== "function") throw new TypeError(`scope: expected a function, got ${fn === null ? "null" : typeof fn}`);
   const mine: Tensor[] = [];
   scopes.push(mine);
   let result: T;
@@ -93,9 +80,34 @@ export function scope<T>(fn: () => T): T {
   for (const t of mine) {
     if (!survivors.has(t)) t.dispose();
     else if (outer) outer.push(t);
-    else if (!t.isDisposed) register(t, t.storageRef());
+    else if (!t.isDisposed) t.storageRef().unscope();
   }
   return result;
+}
+
+/**
+ * Runs a backward rule (a lightweight scope): frees every tensor the rule
+ * created except the gradients it returns, which move on like a scope's survivors.
+ */
+export function runRule(rule: (g: Tensor) => (Tensor | null)[], g: Tensor): (Tensor | null)[] {
+  const mine: Tensor[] = [];
+  scopes.push(mine);
+  let grads: (Tensor | null)[];
+  try {
+    grads = rule(g);
+  } catch (e) {
+    scopes.pop();
+    for (const t of mine) t.dispose();
+    throw e;
+  }
+  scopes.pop();
+  const outer = scopes.length > 0 ? scopes[scopes.length - 1] : null;
+  for (const t of mine) {
+    if (!grads.includes(t)) t.dispose();
+    else if (outer) outer.push(t);
+    else if (!t.isDisposed) t.storageRef().unscope();
+  }
+  return grads;
 }
 
 /** For tests and diagnostics: how many scopes are open. */

@@ -2,6 +2,9 @@
 
 export type Shape = readonly number[];
 
+/** WebAssembly (wasm32) addresses at most 4 GiB. */
+const MAX_BYTES = 2 ** 32;
+
 export function numel(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;
@@ -24,6 +27,13 @@ export function parseSize(op: string, args: readonly unknown[]): number[] {
         `${op}: sizes must be non-negative integers, got [${dims.map((x) => (typeof x === "string" ? JSON.stringify(x) : String(x))).join(", ")}]`,
       );
     }
+  }
+  const n = numel(dims as number[]);
+  if (n * 4 > MAX_BYTES) {
+    throw new RangeError(
+      `${op}: a tensor of shape ${fmt(dims as number[])} needs ${n * 4} bytes (${n} elements of 4 bytes), ` +
+        "more than the 4 GiB WebAssembly memory can address",
+    );
   }
   return dims as number[];
 }

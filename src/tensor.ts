@@ -7,10 +7,10 @@ import { Storage } from "./storage";
 import { f32, i32 } from "./backend/memory";
 import type { Node } from "./autograd/node";
 import { backward, type BackwardOptions } from "./autograd/backward";
-import { track, untrackFinalizer, setTensorCheck } from "./lifetime";
+import { track, setTensorCheck } from "./lifetime";
 import { formatTensor } from "./format";
 import { recordingTape, assertNotRecording } from "./backend/tape";
-import { fmt, numel as countElements, type Shape } from "./shape";
+import { fmt, normDim, numel as countElements, type Shape } from "./shape";
 import * as ew from "./ops/elementwise";
 import * as red from "./ops/reduce";
 import * as lin from "./ops/linear";
@@ -56,6 +56,12 @@ export class Tensor {
   /** @internal A new tensor of this shape and dtype with uninitialized memory. */
   static empty(shape: Shape, dtype: DType = "float32"): Tensor {
     const n = countElements(shape);
+    if (n > 2 ** 30) {
+      throw new RangeError(
+        `wasmgrad: cannot allocate a ${dtype} tensor of shape ${fmt(shape)}: it needs ${n * 4} bytes, ` +
+          "more than the 4 GiB WebAssembly memory can address",
+      );
+    }
     return new Tensor(Storage.allocate(n), shape, dtype, n);
   }
 
@@ -78,7 +84,7 @@ export class Tensor {
     if (this.disposed) this.assertAlive("this operation");
     const tape = recordingTape();
     if (tape) tape.storages.add(this.storage);
-    return this.storage.ptr;
+    return this.storage.touch(); // copies the data back into linear memory if it was spilled (storage.ts)
   }
 
   /** @internal Element offset (ptr / 4) for indexing the memory views. */
@@ -104,13 +110,15 @@ export class Tensor {
     if (this.disposed) {
       throw new Error(`${op}: tensor of shape ${fmt(this.shape)} (${this.dtype}) was disposed and cannot be used`);
     }
+    // Ops check their inputs on entry: they are resident from here on, so reading
+    // a pointer later cannot allocate (and detach a typed-array view taken meanwhile).
+    this.storage.touch();
   }
 
   /** Frees the tensor's memory now (the block is reused by later tensors). Idempotent. */
   dispose(): void {
     if (this.disposed || this.pinned) return;
     this.disposed = true;
-    untrackFinalizer(this);
     this.storage.release();
   }
 
@@ -235,7 +243,8 @@ export class Tensor {
   size(dim: number): number;
   size(dim?: number): number[] | number {
     if (dim === undefined) return [...this.shape];
-    return this.shape[dim < 0 ? dim + this.shape.length : dim];
+    if (this.shape.length === 0) throw new RangeError(`size: dimension specified as ${dim} but the tensor has no dimensions`);
+    return this.shape[normDim("size", dim, this.shape.length)];
   }
 
   toString(): string {

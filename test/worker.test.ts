@@ -75,7 +75,10 @@ describe("the worker in workerd", () => {
     expect(r.text).toContain(`<= ${LIMITS.maxDim}`);
     const s = await call("/stats");
     expect(s.status).toBe(200);
-    expect(s.body.memory).toEqual({ memoryBytes: expect.any(Number), bytesInUse: expect.any(Number), peakBytesInUse: expect.any(Number) });
+    expect(s.body.memory).toEqual({
+      memoryBytes: expect.any(Number), bytesInUse: expect.any(Number), peakBytesInUse: expect.any(Number),
+      spills: expect.any(Number), restores: expect.any(Number),
+    });
   });
 
   it("the inverse of the series' M1 and M2 (10,000 steps): X·M = I, PyTorch's numbers", async () => {

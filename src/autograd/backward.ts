@@ -6,7 +6,7 @@
 import type { Tensor } from "../tensor";
 import type { Node } from "./node";
 import { noGrad } from "./grad-mode";
-import { keep } from "../lifetime";
+import { keep, runRule } from "../lifetime";
 import { fmt, sameShape } from "../shape";
 
 export interface BackwardOptions {
@@ -105,7 +105,10 @@ export function backward(root: Tensor, gradient: Tensor | null, options: Backwar
         n.pendingGrad = null;
         const out = n.output;
         if (out && out.retainsGrad) accumulateGrad(out, g.clone());
-        const inGrads = n.rule!(g);
+        // The rule's inputs are resident while it runs (storage.ts), and its temporaries die with it.
+        g.assertAlive("backward");
+        for (const s of n.saved) s.assertAlive("backward");
+        const inGrads = runRule(n.rule!, g);
         placed.length = 0;
         for (let i = 0; i < n.inputs.length; i++) {
           const inp = n.inputs[i];

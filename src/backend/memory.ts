@@ -87,6 +87,16 @@ export function alloc(bytes: number): number {
   }
   const ptr = top;
   const end = ptr + size;
+  if (end > m.buffer.byteLength && reclaimer && !reserving) {
+    // Before growing, spill the blocks of forgotten-looking tensors (storage.ts): one of this size may come free.
+    reclaimer();
+    const again = freeLists.get(size);
+    if (again && again.length > 0) {
+      bytesInUse += size;
+      if (bytesInUse > peakBytesInUse) peakBytesInUse = bytesInUse;
+      return again.pop()!;
+    }
+  }
   if (end > m.buffer.byteLength) {
     const have = m.buffer.byteLength / PAGE;
     const need = Math.ceil(end / PAGE);
@@ -94,8 +104,8 @@ export function alloc(bytes: number): number {
     const want = Math.min(MAX_PAGES, Math.max(need, Math.ceil(have * 1.5)));
     if (need > MAX_PAGES) {
       throw new RangeError(
-        `wasmgrad: cannot allocate ${bytes} bytes: WebAssembly memory is limited to 4 GiB ` +
-          `(${m.buffer.byteLength} bytes in use by the heap)`,
+        `wasmgrad: cannot allocate ${bytes} bytes (${gib(bytes)}): WebAssembly memory is limited to 4 GiB ` +
+          `(the memory is ${m.buffer.byteLength} bytes, ${bytesInUse} in use)`,
       );
     }
     try {
@@ -105,7 +115,7 @@ export function alloc(bytes: number): number {
         m.grow(need - have);
       } catch {
         throw new RangeError(
-          `wasmgrad: cannot allocate ${bytes} bytes: the WebAssembly memory could not grow from ` +
+          `wasmgrad: cannot allocate ${bytes} bytes (${gib(bytes)}): the WebAssembly memory could not grow from ` +
             `${m.buffer.byteLength} to ${need * PAGE} bytes`,
         );
       }
@@ -134,6 +144,24 @@ export function freeSetAside(list: number[]): void {
   list.length = 0;
 }
 
+function gib(bytes: number): string {
+  return `${(bytes / 2 ** 30).toPrecision(3)} GiB`;
+}
+
+/** Called before the memory grows; may free blocks (storage.ts spills forgotten-looking tensors). */
+let reclaimer: (() => void) | null = null;
+export function setReclaimer(fn: () => void): void {
+  reclaimer = fn;
+}
+
+/** Counts of blocks spilled out of linear memory and copied back in (storage.ts keeps them). */
+export const spillCounts = { spills: 0, restores: 0 };
+
+/** Bytes of linear memory now. */
+export function memoryBytes(): number {
+  return mem().buffer.byteLength;
+}
+
 /** Returns a block from alloc(bytes) to its free list. */
 export function free(ptr: number, bytes: number): void {
   if (reserving) {
@@ -154,8 +182,12 @@ export interface MemoryStats {
   bytesInUse: number;
   /** The most bytes in use at once. */
   peakBytesInUse: number;
+  /** Blocks of tensors no scope owned, unused lately, whose data was moved out of linear memory before it grew. */
+  spills: number;
+  /** Spilled tensors used again, their data copied back into linear memory. */
+  restores: number;
 }
 
 export function memoryStats(): MemoryStats {
-  return { memoryBytes: mem().buffer.byteLength, bytesInUse, peakBytesInUse };
+  return { memoryBytes: mem().buffer.byteLength, bytesInUse, peakBytesInUse, spills: spillCounts.spills, restores: spillCounts.restores };
 }

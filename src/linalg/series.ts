@@ -9,7 +9,7 @@ import { scope } from "../lifetime";
 import { capture } from "../capture";
 import { manualSeed, rand, eye } from "../ops/creation";
 import { diag } from "../ops/shape";
-import { Optimizer } from "../optim/optimizer";
+import { Optimizer, checkOption } from "../optim/optimizer";
 import { SGD } from "../optim/sgd";
 import { Adam } from "../optim/adam";
 
@@ -43,6 +43,10 @@ interface LoopOptions {
  */
 function descend(op: string, params: Tensor[], lossFn: () => Tensor, steps: number, o: LoopOptions, onStep?: OnStep): Float32Array {
   const { lr, momentum } = o;
+  if (o.optimizer === "momentum") {
+    checkOption(op, "learning rate (lr)", lr, 0);
+    checkOption(op, "momentum", momentum, 0);
+  }
   let opt: Optimizer | null = null;
   if (o.optimizer === "sgd") opt = new SGD(params, { lr, momentum, weightDecay: o.weightDecay });
   else if (o.optimizer === "adam") opt = new Adam(params, { lr, weightDecay: o.weightDecay });

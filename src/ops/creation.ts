@@ -5,12 +5,12 @@ import { Tensor, type NestedArray } from "../tensor";
 import { checkDType, type DType } from "../dtype";
 import { f32, i32 } from "../backend/memory";
 import { parseSize } from "../shape";
-import { fillRaw } from "./dispatch";
+import { fillRaw, checkTensor } from "./dispatch";
 import { refuseWhileRecording } from "../backend/tape";
 
 const RANDOM_IN_CAPTURE = (op: string) =>
   `${op}() inside a captured step would give the same numbers on every replay; draw them outside the step`;
-import { defaultGenerator, type Generator } from "../random/generator";
+import { defaultGenerator, Generator } from "../random/generator";
 
 export interface TensorOptions {
   dtype?: DType;
@@ -167,17 +167,17 @@ export function empty(...args: SizeArgs<TensorOptions>): Tensor {
 }
 
 export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
-  t.assertAlive("zerosLike");
+  checkTensor("zerosLike", t);
   return zeros([...t.shape], { dtype: t.dtype, ...options });
 }
 
 export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
-  t.assertAlive("onesLike");
+  checkTensor("onesLike", t);
   return ones([...t.shape], { dtype: t.dtype, ...options });
 }
 
 export function fullLike(t: Tensor, value: number, options: TensorOptions = {}): Tensor {
-  t.assertAlive("fullLike");
+  checkTensor("fullLike", t);
   return full([...t.shape], value, { dtype: t.dtype, ...options });
 }
 
@@ -259,6 +259,13 @@ export function linspace(start: number, end: number, steps: number | TensorOptio
 
 // ---- random ------------------------------------------------------------------------
 
+function generatorOf(op: string, opts: RandomOptions): Generator {
+  const g = opts.generator;
+  if (g === undefined || g === null) return defaultGenerator;
+  if (!(g instanceof Generator)) throw new TypeError(`${op}: the generator option must be a Generator, got ${typeof g}`);
+  return g;
+}
+
 /** Seeds the default generator (torch.manual_seed). */
 export function manualSeed(seed: number | bigint): Generator {
   return defaultGenerator.manualSeed(seed);
@@ -271,7 +278,7 @@ export function rand(...args: SizeArgs<RandomOptions>): Tensor {
   const t = Tensor.empty(shape, dtypeOf("rand", opts, "float32"));
   if (t.dtype !== "float32") throw new TypeError(`rand: only float32 is supported, got ${t.dtype}`);
   const buf = new Float32Array(t.numel);
-  (opts.generator ?? defaultGenerator).fillUniform(buf);
+  generatorOf("rand", opts).fillUniform(buf);
   f32().set(buf, t.offset);
   return finish("rand", t, opts);
 }
@@ -283,7 +290,7 @@ export function randn(...args: SizeArgs<RandomOptions>): Tensor {
   const t = Tensor.empty(shape, dtypeOf("randn", opts, "float32"));
   if (t.dtype !== "float32") throw new TypeError(`randn: only float32 is supported, got ${t.dtype}`);
   const buf = new Float32Array(t.numel);
-  (opts.generator ?? defaultGenerator).fillNormal(buf);
+  generatorOf("randn", opts).fillNormal(buf);
   f32().set(buf, t.offset);
   return finish("randn", t, opts);
 }
@@ -303,7 +310,7 @@ export function randint(low: number, high: number | number[], size?: number[] | 
   const shape = parseSize("randint", [size]);
   const t = Tensor.empty(shape, dtypeOf("randint", options, "int32"));
   const buf = new Int32Array(t.numel);
-  (options.generator ?? defaultGenerator).fillRandint(buf, low, high);
+  generatorOf("randint", options).fillRandint(buf, low, high);
   writeValues("randint", t, buf);
   return finish("randint", t, options);
 }
@@ -314,7 +321,7 @@ export function randperm(n: number, options: RandomOptions = {}): Tensor {
   const [len] = parseSize("randperm", [n]);
   const t = Tensor.empty([len], dtypeOf("randperm", options, "int32"));
   const buf = new Int32Array(len);
-  (options.generator ?? defaultGenerator).fillRandperm(buf);
+  generatorOf("randperm", options).fillRandperm(buf);
   writeValues("randperm", t, buf);
   return finish("randperm", t, options);
 }

@@ -35,6 +35,20 @@ export function writeMeta(shape: Shape, strides: number[][]): [number, number] {
   return [nd, p];
 }
 
+/** What a wrong argument is, for error messages: "null", "an array", "a string", ... */
+export function describeValue(x: unknown): string {
+  if (x === null) return "null";
+  if (Array.isArray(x)) return "an array";
+  const t = typeof x;
+  return t === "undefined" ? "undefined" : t === "object" ? (x as object).constructor?.name ?? "an object" : `a ${t}`;
+}
+
+/** Throws a TypeError naming the op unless x is a Tensor, and the disposal error if it was disposed. */
+export function checkTensor(op: string, x: unknown): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor, got ${describeValue(x)}`);
+  x.assertAlive(op);
+}
+
 /** The tensor in dtype `d` (itself when it already is; a copy otherwise). */
 export function castTo(t: Tensor, d: DType): Tensor {
   if (t.dtype === d) return t;

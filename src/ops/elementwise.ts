@@ -2,14 +2,14 @@
 // forward kernel call, then its backward rule (the math in the comment).
 
 import { Tensor, type TensorOrScalar } from "../tensor";
-import { promote, promoteScalar, type DType } from "../dtype";
+import { promote, promoteScalar, checkDType, type DType } from "../dtype";
 import { k } from "../backend/module";
 import { BinaryOp, CompareOp, UnaryOp } from "../backend/kernels";
-import { broadcastShapes, broadcastStrides, sameShape } from "../shape";
+import { broadcastShapes, broadcastStrides, sameShape, fmt } from "../shape";
 import { f32, i32 } from "../backend/memory";
 import { exec } from "../backend/tape";
 import { record } from "../autograd/node";
-import { castTo, writeMeta, filled } from "./dispatch";
+import { castTo, writeMeta, filled, checkTensor } from "./dispatch";
 import { sumTo } from "./reduce";
 import { expand } from "./shape";
 
@@ -64,7 +64,9 @@ function binaryForward(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar): Tens
 function checkIntExponent(e: Tensor): void {
   const data = e.data();
   for (let i = 0; i < data.length; i++) {
-    if (data[i] < 0) throw new RangeError("pow: integers to negative integer powers are not allowed");
+    if (data[i] < 0) {
+      throw new RangeError(`pow: integers to negative integer powers are not allowed (the exponent of shape ${fmt(e.shape)} holds ${data[i]})`);
+    }
   }
 }
 
@@ -74,7 +76,9 @@ function scalarForward(op: BinaryOp, t: Tensor, s: number, reversed: boolean): T
   let d: DType = promoteScalar(t.dtype, s);
   if (op === BinaryOp.Div) d = "float32";
   if (op === BinaryOp.Pow && d === "int32") {
-    if (!reversed && s < 0) throw new RangeError("pow: integers to negative integer powers are not allowed");
+    if (!reversed && s < 0) {
+      throw new RangeError(`pow: integers to negative integer powers are not allowed (${t.dtype} tensor of shape ${fmt(t.shape)} to the power ${s})`);
+    }
     if (reversed) checkIntExponent(t);
   }
   const x = castTo(t, d);
@@ -204,7 +208,14 @@ function zeroWhere(t: Tensor, mask: Tensor): Tensor {
 
 // ---- unary ------------------------------------------------------------------------
 
+/** The unary ops torch refuses on bool tensors, with its reasons. */
+function checkNotBool(op: string, x: unknown, hint: string): asserts x is Tensor {
+  checkTensor(op, x);
+  if (x.dtype === "bool") throw new TypeError(`${op}: not supported on a bool tensor (shape ${fmt(x.shape)}); ${hint}`);
+}
+
 export function neg(x: Tensor): Tensor {
+  checkNotBool("neg", x, "to invert a mask, use x.eq(false)");
   const out = x.dtype === "float32" ? unaryForward(UnaryOp.Neg, "neg", x) : binaryForward(BinaryOp.Mul, x, -1);
   return record(out, "NegBackward0", [x], (g) => [neg(g)]); // d(-x) = -dx
 }
@@ -245,6 +256,7 @@ export function sigmoid(x: Tensor): Tensor {
 }
 
 export function relu(x: Tensor): Tensor {
+  checkNotBool("relu", x, "convert it with .float() or .int() first");
   // torch keeps an integer dtype: relu(int) is max(x, 0) in int
   const out = x.dtype === "float32" ? unaryForward(UnaryOp.Relu, "relu", x) : binaryForward(BinaryOp.Maximum, x, 0);
   return record(out, "ReluBackward0", [x], (g) => [mul(g, castTo(gt(out, 0), "float32"))], [out]); // d relu = [x > 0] dx
@@ -256,6 +268,7 @@ export function sqrt(x: Tensor): Tensor {
 }
 
 export function abs(x: Tensor): Tensor {
+  checkNotBool("abs", x, "convert it with .float() or .int() first");
   const out = x.dtype === "float32" ? unaryForward(UnaryOp.Abs, "abs", x) : absInt(x);
   return record(out, "AbsBackward0", [x], (g) => [mul(g, sign(x))], [x]); // d|x| = sign(x) dx
 }
@@ -266,6 +279,7 @@ function absInt(x: Tensor): Tensor {
 
 /** -1, 0 or 1 by the sign of each element (0 for NaN). Not differentiable. */
 export function sign(x: Tensor): Tensor {
+  checkTensor("sign", x);
   const p = castTo(gt(x, 0), x.dtype === "float32" ? "float32" : "int32");
   const n = castTo(lt(x, 0), p.dtype);
   const out = binaryForward(BinaryOp.Sub, p, n);
@@ -323,6 +337,8 @@ export const ge = (a: Tensor, b: TensorOrScalar): Tensor => compare(CompareOp.Ge
 
 /** Whether two tensors have the same shape and elements (torch.equal). */
 export function equal(a: Tensor, b: Tensor): boolean {
+  checkTensor("equal", a);
+  checkTensor("equal", b);
   if (!sameShape(a.shape, b.shape)) return false;
   const x = a.data(), y = b.data();
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
@@ -331,7 +347,8 @@ export function equal(a: Tensor, b: Tensor): boolean {
 
 /** A copy in another dtype; differentiable between float32 tensors only (identity). */
 export function cast(x: Tensor, dtype: DType): Tensor {
-  x.assertAlive("to");
+  checkTensor("to", x);
+  checkDType(dtype, "to");
   if (x.dtype === dtype) return x;
   return castTo(x, dtype);
 }

@@ -10,11 +10,11 @@ import { fmt, broadcastShapes, numel } from "../shape";
 import { record } from "../autograd/node";
 import { exec, recordingTape } from "../backend/tape";
 import { expand, reshape } from "./shape";
+import { checkTensor } from "./dispatch";
 import { sumTo } from "./reduce";
 
 function requireTensor(op: string, x: unknown): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor, got ${x === null ? "null" : typeof x}`);
-  x.assertAlive(op);
+  checkTensor(op, x);
 }
 
 /**
@@ -115,7 +115,17 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (A.ndim === 2 && B.ndim === 2) {
     out = mm(A, B);
   } else {
-    const batch = broadcastShapes("matmul", A.shape.slice(0, -2), B.shape.slice(0, -2));
+    const batchA = A.shape.slice(0, -2), batchB = B.shape.slice(0, -2);
+    for (let i = 1; i <= Math.min(batchA.length, batchB.length); i++) {
+      const da = batchA[batchA.length - i], db = batchB[batchB.length - i];
+      if (da !== db && da !== 1 && db !== 1) {
+        throw new RangeError(
+          `matmul: shapes ${fmt(a.shape)} and ${fmt(b.shape)} cannot be multiplied: ` +
+            `their batch dims ${fmt(batchA)} and ${fmt(batchB)} cannot be broadcast together (${da} vs ${db})`,
+        );
+      }
+    }
+    const batch = broadcastShapes("matmul", batchA, batchB);
     out = batchedMatmul(A, B, batch, m, kk, n);
   }
   if (a.ndim === 1 || b.ndim === 1) {

@@ -7,7 +7,7 @@ import { f32, i32 } from "../backend/memory";
 import { normDim, fmt, sameShape, type Shape } from "../shape";
 import { record } from "../autograd/node";
 import { exec } from "../backend/tape";
-import { castTo, fillRaw } from "./dispatch";
+import { castTo, fillRaw, checkTensor } from "./dispatch";
 import { expand, reshape } from "./shape";
 import { div, mul, eq } from "./elementwise";
 
@@ -80,7 +80,7 @@ function unreduce(g: Tensor, inputShape: Shape, dims: number[] | null): Tensor {
 }
 
 export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
-  x.assertAlive("sum");
+  checkTensor("sum", x);
   const dims = dim === undefined ? null : normDims("sum", dim, x.ndim);
   const out = sumForward(x, dims, keepdim);
   // d Σx = broadcast of the output gradient
@@ -88,7 +88,7 @@ export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor
 }
 
 export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
-  x.assertAlive("mean");
+  checkTensor("mean", x);
   if (x.dtype !== "float32") {
     throw new TypeError(`mean: input dtype must be float32, got ${x.dtype}; convert with .float() first`);
   }
@@ -117,10 +117,10 @@ export interface MaxResult {
 
 function extremum(x: Tensor, isMin: boolean, dim?: number, keepdim = false): Tensor | MaxResult {
   const name = isMin ? "min" : "max";
-  x.assertAlive(name);
+  checkTensor(name, x);
   const src = x.dtype === "bool" ? castTo(x, "int32") : x;
   if (dim === undefined) {
-    if (x.numel === 0) throw new RangeError(`${name}: the tensor is empty; specify a dim or use a non-empty tensor`);
+    if (x.numel === 0) throw new RangeError(`${name}: the tensor of shape ${fmt(x.shape)} is empty; specify a dim or use a non-empty tensor`);
     const out = Tensor.empty([], x.dtype);
     const where = Tensor.empty([], "int32");
     if (src.dtype === "float32") k().max_dim_f32(src.ptr, out.ptr, where.ptr, 1, src.numel, 1, isMin);

@@ -8,7 +8,7 @@ import { f32, i32 } from "../backend/memory";
 import { fmt, normDim, numel, broadcastStrides, sameShape, type Shape } from "../shape";
 import { record } from "../autograd/node";
 import { exec } from "../backend/tape";
-import { writeMeta, fillRaw } from "./dispatch";
+import { writeMeta, fillRaw, checkTensor } from "./dispatch";
 import { sumTo } from "./reduce";
 
 function contiguousStrides(shape: Shape): number[] {
@@ -23,7 +23,7 @@ function contiguousStrides(shape: Shape): number[] {
 
 /** Same data, new shape (one dim may be -1); shares memory like torch's view. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  x.assertAlive("reshape");
+  checkTensor("reshape", x);
   const dims = [...shape];
   const infer = dims.indexOf(-1);
   for (const d of dims) {
@@ -58,7 +58,7 @@ function permuteForward(x: Tensor, perm: number[]): Tensor {
 }
 
 export function permute(x: Tensor, dims: number[]): Tensor {
-  x.assertAlive("permute");
+  checkTensor("permute", x);
   if (dims.length !== x.ndim) {
     throw new RangeError(`permute: got ${dims.length} dims [${dims.join(", ")}] for a tensor of ${x.ndim} dims`);
   }
@@ -71,7 +71,7 @@ export function permute(x: Tensor, dims: number[]): Tensor {
 }
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
-  x.assertAlive("transpose");
+  checkTensor("transpose", x);
   const a = normDim("transpose", dim0, x.ndim), b = normDim("transpose", dim1, x.ndim);
   if (x.ndim < 2 || a === b) return record(x.alias(x.shape), "TransposeBackward0", [x], (g) => [g]);
   const perm = x.shape.map((_, i) => i);
@@ -90,7 +90,7 @@ export function reverseDims(x: Tensor): Tensor {
 
 /** Transpose of a matrix (torch.t); 0-d and 1-D tensors come back as they are. */
 export function t(x: Tensor): Tensor {
-  x.assertAlive("t");
+  checkTensor("t", x);
   if (x.ndim > 2) throw new RangeError(`t: expects a tensor with <= 2 dims, but got ${x.ndim} dims (shape ${fmt(x.shape)})`);
   if (x.ndim < 2) return x;
   const out = permuteForward(x, [1, 0]);
@@ -98,7 +98,7 @@ export function t(x: Tensor): Tensor {
 }
 
 export function squeeze(x: Tensor, dim?: number): Tensor {
-  x.assertAlive("squeeze");
+  checkTensor("squeeze", x);
   if (dim === undefined) return reshape(x, x.shape.filter((s) => s !== 1));
   const d = normDim("squeeze", dim, x.ndim);
   if (x.ndim === 0 || x.shape[d] !== 1) return reshape(x, x.shape);
@@ -106,7 +106,7 @@ export function squeeze(x: Tensor, dim?: number): Tensor {
 }
 
 export function unsqueeze(x: Tensor, dim: number): Tensor {
-  x.assertAlive("unsqueeze");
+  checkTensor("unsqueeze", x);
   const d = normDim("unsqueeze", dim, x.ndim + 1);
   const shape = [...x.shape];
   shape.splice(d, 0, 1);
@@ -115,7 +115,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 
 /** Broadcasts x to `shape` (a copy; -1 keeps a dim). */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
-  x.assertAlive("expand");
+  checkTensor("expand", x);
   if (shape.length < x.ndim) {
     throw new RangeError(`expand: the target shape ${fmt(shape)} has fewer dims than the tensor's ${fmt(x.shape)}`);
   }
@@ -137,7 +137,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   return record(out, "ExpandBackward0", [x], (g) => [sumTo(g, x.shape)]); // the adjoint of a broadcast is a sum
 }
 
-function indexArray(op: string, index: Tensor | readonly number[], len: number): Int32Array {
+function indexArray(op: string, index: Tensor | readonly number[], len: number, where = ""): Int32Array {
   let idx: Int32Array;
   if (index instanceof Tensor) {
     index.assertAlive(op);
@@ -152,7 +152,9 @@ function indexArray(op: string, index: Tensor | readonly number[], len: number):
   }
   for (let j = 0; j < idx.length; j++) {
     const v = idx[j];
-    if (v < -len || v >= len) throw new RangeError(`${op}: index ${v} is out of range for a dim of size ${len}`);
+    if (v < -len || v >= len) {
+      throw new RangeError(`${op}: index ${v} is out of range for a dim of size ${len} (${where}expected ${-len} <= index < ${len})`);
+    }
     if (v < 0) idx[j] = v + len;
   }
   return idx;
@@ -160,11 +162,11 @@ function indexArray(op: string, index: Tensor | readonly number[], len: number):
 
 /** Rows (or slices along `dim`) picked by index: torch.index_select. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly number[]): Tensor {
-  x.assertAlive("indexSelect");
+  checkTensor("indexSelect", x);
   if (x.ndim === 0) throw new RangeError("indexSelect: expects a tensor with at least one dim, got a 0-d tensor");
   const d = normDim("indexSelect", dim, x.ndim);
   const len = x.shape[d];
-  const idx = indexArray("indexSelect", index, len);
+  const idx = indexArray("indexSelect", index, len, `dim ${d} of the tensor of shape ${fmt(x.shape)}; `);
   let outer = 1, inner = 1;
   for (let i = 0; i < d; i++) outer *= x.shape[i];
   for (let i = d + 1; i < x.ndim; i++) inner *= x.shape[i];
@@ -185,7 +187,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
 
 /** torch.diag: a vector becomes a square diagonal matrix; a matrix gives its diagonal. */
 export function diag(x: Tensor): Tensor {
-  x.assertAlive("diag");
+  checkTensor("diag", x);
   if (x.ndim === 1) {
     const n = x.shape[0];
     const out = Tensor.empty([n, n], x.dtype);
@@ -222,7 +224,7 @@ export function diag(x: Tensor): Tensor {
 
 /** A copy with its own memory. */
 export function clone(x: Tensor): Tensor {
-  x.assertAlive("clone");
+  checkTensor("clone", x);
   const out = Tensor.empty(x.shape, x.dtype);
   k().copy32(x.ptr, out.ptr, x.numel);
   return record(out, "CloneBackward0", [x], (g) => [g]);

@@ -5,7 +5,7 @@ import { Tensor } from "../tensor";
 import { f32, i32 } from "../backend/memory";
 import { normDim } from "../shape";
 import { record } from "../autograd/node";
-import { fillRaw } from "./dispatch";
+import { fillRaw, checkTensor } from "./dispatch";
 
 export interface SortOptions {
   dim?: number;
@@ -18,7 +18,7 @@ export interface SortResult {
 }
 
 export function sort(x: Tensor, options: SortOptions = {}): SortResult {
-  x.assertAlive("sort");
+  checkTensor("sort", x);
   const descending = options.descending ?? false;
   const d = normDim("sort", options.dim ?? -1, x.ndim);
   const len = x.ndim === 0 ? 1 : x.shape[d];

@@ -1,0 +1,859 @@
+// The catalogue of bad input (issue 7): every case must throw an Error of the
+// stated type whose message names the operation, the offending shapes or
+// values and what was expected, and must leave the library fully usable: no
+// scope left open, grad mode restored, no memory kept, and the next valid ops
+// (a product, a broadcast, a backward pass, a seeded draw) give the right answer.
+//
+// docs/ERRORS.md is this table rendered with the messages the library gives;
+// regenerate it after changing a case with
+//   WRITE_ERRORS_DOC=1 npx vitest run test/errors.test.ts
+import { readFileSync, writeFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  tensor, zeros, ones, eye, rand, arange, linspace, full, randint, randperm, manualSeed, empty,
+  matmul, mm, dot, diag, indexSelect, sum, sort, mseLoss, noGrad, scope, keep, isGradEnabled, memoryStats,
+  optim, linalg, Tensor,
+} from "../src/index";
+import { scopeDepth } from "../src/lifetime";
+
+type ErrorType = ErrorConstructor | RangeErrorConstructor | TypeErrorConstructor;
+
+interface Case {
+  family: string;
+  /** What is wrong, in a few words. */
+  name: string;
+  /** The call as a user would write it (shown in docs/ERRORS.md). */
+  example: string;
+  run: () => unknown;
+  type: ErrorType;
+  /** Must match the message: the op, the offending shapes or values, what was expected. */
+  message: RegExp;
+  /** A valid call of the same family afterwards, and its expected result. */
+  after?: () => void;
+}
+
+const f = (data: number[] | number[][]) => tensor(data, { dtype: "float32" });
+const leaf = (data: number[]) => tensor(data, { requiresGrad: true });
+
+/** A graph x -> y = x * x for the autograd cases; the caller frees x.grad. */
+function square(): { x: Tensor; y: Tensor } {
+  const x = leaf([1, 2]);
+  return { x, y: x.mul(x) };
+}
+
+const cases: Case[] = [
+  // ---- matrix products -------------------------------------------------------------
+  {
+    family: "matmul", name: "inner dims differ", example: "zeros(5, 4).matmul(zeros(5, 4))",
+    run: () => zeros(5, 4).matmul(zeros(5, 4)), type: RangeError,
+    message: /^matmul: shapes \[5, 4\] and \[5, 4\] cannot be multiplied \(4 != 5\)$/,
+    after: () => expect(zeros(5, 4).matmul(ones(4, 3)).shape).toEqual([5, 3]),
+  },
+  {
+    family: "matmul", name: "vector and matrix do not fit", example: "zeros(3).matmul(zeros(4, 2))",
+    run: () => zeros(3).matmul(zeros(4, 2)), type: RangeError,
+    message: /^matmul: shapes \[3\] and \[4, 2\] cannot be multiplied \(3 != 4\)$/,
+  },
+  {
+    family: "matmul", name: "0-d operand", example: "tensor(2.5).matmul(zeros(2))",
+    run: () => tensor(2.5).matmul(zeros(2)), type: RangeError,
+    message: /^matmul: both arguments need at least 1 dim, got shapes \[\] and \[2\]$/,
+  },
+  {
+    family: "matmul", name: "batch dims do not broadcast", example: "zeros(2, 3, 4).matmul(zeros(3, 4, 5))",
+    run: () => zeros(2, 3, 4).matmul(zeros(3, 4, 5)), type: RangeError,
+    message: /^matmul: shapes \[2, 3, 4\] and \[3, 4, 5\] cannot be multiplied: their batch dims \[2\] and \[3\] cannot be broadcast together \(2 vs 3\)$/,
+  },
+  {
+    family: "matmul", name: "float32 times int32", example: "zeros(2, 2).matmul(tensor([[1, 2], [3, 4]]))",
+    run: () => zeros(2, 2).matmul(tensor([[1, 2], [3, 4]])), type: TypeError,
+    message: /^matmul: expected both operands to be float32 or both int32, got float32 and int32$/,
+  },
+  {
+    family: "matmul", name: "an array instead of a tensor", example: "matmul(zeros(2, 2), [[1, 2], [3, 4]])",
+    run: () => matmul(zeros(2, 2), [[1, 2], [3, 4]] as unknown as Tensor), type: TypeError,
+    message: /^matmul: expected a Tensor, got an array$/,
+  },
+  {
+    family: "matmul", name: "mm of a 3-D tensor", example: "mm(zeros(2, 2, 2), zeros(2, 2))",
+    run: () => mm(zeros(2, 2, 2), zeros(2, 2)), type: RangeError,
+    message: /^mm: expects 2-D tensors, got shapes \[2, 2, 2\] and \[2, 2\]$/,
+  },
+  {
+    family: "matmul", name: "mm inner dims differ", example: "mm(zeros(2, 3), zeros(2, 3))",
+    run: () => mm(zeros(2, 3), zeros(2, 3)), type: RangeError,
+    message: /^mm: shapes \[2, 3\] and \[2, 3\] cannot be multiplied \(3 != 2\)$/,
+  },
+  {
+    family: "matmul", name: "dot of different lengths", example: "dot(zeros(3), zeros(4))",
+    run: () => dot(zeros(3), zeros(4)), type: RangeError,
+    message: /^dot: the tensors have 3 and 4 elements; they must have the same number$/,
+  },
+  {
+    family: "matmul", name: "dot of a matrix", example: "dot(zeros(2, 2), zeros(2))",
+    run: () => dot(zeros(2, 2), zeros(2)), type: RangeError,
+    message: /^dot: expects 1-D tensors, got shapes \[2, 2\] and \[2\]$/,
+  },
+
+  // ---- broadcasting ----------------------------------------------------------------
+  {
+    family: "broadcasting", name: "trailing dims differ", example: "zeros(2, 3).add(zeros(4))",
+    run: () => zeros(2, 3).add(zeros(4)), type: RangeError,
+    message: /^add: shapes \[2, 3\] and \[4\] cannot be broadcast together \(dim -1: 3 vs 4\)$/,
+    after: () => expect(zeros(2, 3).add(ones(3)).sum().item()).toBe(6),
+  },
+  {
+    family: "broadcasting", name: "transposed shapes", example: "zeros(2, 3).mul(zeros(3, 2))",
+    run: () => zeros(2, 3).mul(zeros(3, 2)), type: RangeError,
+    message: /^mul: shapes \[2, 3\] and \[3, 2\] cannot be broadcast together \(dim -2: 2 vs 3\)$/,
+  },
+  {
+    family: "broadcasting", name: "comparison", example: "zeros(2, 3).lt(zeros(2))",
+    run: () => zeros(2, 3).lt(zeros(2)), type: RangeError,
+    message: /^lt: shapes \[2, 3\] and \[2\] cannot be broadcast together \(dim -1: 3 vs 2\)$/,
+  },
+  {
+    family: "broadcasting", name: "in-place result would grow", example: "zeros(3).add_(zeros(2, 3))",
+    run: () => zeros(3).add_(zeros(2, 3)), type: RangeError,
+    message: /^add_: the operand of shape \[2, 3\] does not broadcast to the tensor's shape \[3\]$/,
+  },
+  {
+    family: "broadcasting", name: "copy_ from another shape", example: "zeros(3).copy_(zeros(4))",
+    run: () => zeros(3).copy_(zeros(4)), type: RangeError,
+    message: /^copy_: shapes \[3\] and \[4\] cannot be broadcast together \(dim -1: 3 vs 4\)$/,
+  },
+  {
+    family: "broadcasting", name: "expand to a different size", example: "zeros(3).expand(2, 4)",
+    run: () => zeros(3).expand(2, 4), type: RangeError,
+    message: /^expand: the tensor of shape \[3\] cannot be expanded to \[2, 4\] \(dim 1: 3 vs 4\)$/,
+  },
+  {
+    family: "broadcasting", name: "expand to fewer dims", example: "zeros(2, 3).expand(3)",
+    run: () => zeros(2, 3).expand(3), type: RangeError,
+    message: /^expand: the target shape \[3\] has fewer dims than the tensor's \[2, 3\]$/,
+  },
+  {
+    family: "broadcasting", name: "mseLoss of mismatched shapes", example: "mseLoss(zeros(2, 3), zeros(3, 2))",
+    run: () => mseLoss(zeros(2, 3), zeros(3, 2)), type: RangeError,
+    message: /^mseLoss: shapes \[2, 3\] and \[3, 2\] cannot be broadcast together \(dim -2: 2 vs 3\)$/,
+  },
+
+  // ---- reshape and friends ---------------------------------------------------------
+  {
+    family: "reshape", name: "wrong number of elements", example: "zeros(2, 3).reshape(4, 2)",
+    run: () => zeros(2, 3).reshape(4, 2), type: RangeError,
+    message: /^reshape: shape \[4, 2\] is invalid for input of size 6 \(shape \[2, 3\]\)$/,
+    after: () => expect(zeros(2, 3).reshape(3, 2).shape).toEqual([3, 2]),
+  },
+  {
+    family: "reshape", name: "-1 cannot be inferred", example: "zeros(2, 3).view(-1, 4)",
+    run: () => zeros(2, 3).view(-1, 4), type: RangeError,
+    message: /^reshape: shape \[-1, 4\] is invalid for input of size 6$/,
+  },
+  {
+    family: "reshape", name: "two -1 dims", example: "zeros(2, 3).reshape(-1, -1)",
+    run: () => zeros(2, 3).reshape(-1, -1), type: TypeError,
+    message: /^reshape: only one dimension can be -1, got shape \[-1, -1\]$/,
+  },
+  {
+    family: "reshape", name: "non-integer size", example: "zeros(2, 3).reshape(1.5, 4)",
+    run: () => zeros(2, 3).reshape(1.5, 4), type: TypeError,
+    message: /^reshape: invalid size 1\.5 in shape \[1\.5, 4\]$/,
+  },
+  {
+    family: "reshape", name: "negative size", example: "zeros(2, 3).reshape(-2, -3)",
+    run: () => zeros(2, 3).reshape(-2, -3), type: TypeError,
+    message: /^reshape: invalid size -2 in shape \[-2, -3\]$/,
+  },
+  {
+    family: "reshape", name: "permute with too few dims", example: "zeros(2, 3).permute(0)",
+    run: () => zeros(2, 3).permute(0), type: RangeError,
+    message: /^permute: got 1 dims \[0\] for a tensor of 2 dims$/,
+  },
+  {
+    family: "reshape", name: "permute with a repeated dim", example: "zeros(2, 3).permute(0, 0)",
+    run: () => zeros(2, 3).permute(0, 0), type: RangeError,
+    message: /^permute: repeated dim in \[0, 0\]$/,
+  },
+  {
+    family: "reshape", name: "t() of a 3-D tensor", example: "zeros(2, 3, 4).t()",
+    run: () => zeros(2, 3, 4).t(), type: RangeError,
+    message: /^t: expects a tensor with <= 2 dims, but got 3 dims \(shape \[2, 3, 4\]\)$/,
+  },
+
+  // ---- indexSelect -----------------------------------------------------------------
+  {
+    family: "indexSelect", name: "index past the end", example: "zeros(3, 4).indexSelect(0, [0, 3])",
+    run: () => zeros(3, 4).indexSelect(0, [0, 3]), type: RangeError,
+    message: /^indexSelect: index 3 is out of range for a dim of size 3 \(dim 0 of the tensor of shape \[3, 4\]; expected -3 <= index < 3\)$/,
+    after: () => expect(arange(6).reshape(3, 2).indexSelect(0, [2, -3]).toArray()).toEqual([[4, 5], [0, 1]]),
+  },
+  {
+    family: "indexSelect", name: "negative index past the start", example: "zeros(3, 4).indexSelect(1, [-5])",
+    run: () => zeros(3, 4).indexSelect(1, [-5]), type: RangeError,
+    message: /^indexSelect: index -5 is out of range for a dim of size 4 \(dim 1 of the tensor of shape \[3, 4\]; expected -4 <= index < 4\)$/,
+  },
+  {
+    family: "indexSelect", name: "float index tensor", example: "zeros(3, 4).indexSelect(0, zeros(2))",
+    run: () => zeros(3, 4).indexSelect(0, zeros(2)), type: TypeError,
+    message: /^indexSelect: index must be an int32 tensor, got float32$/,
+  },
+  {
+    family: "indexSelect", name: "2-D index", example: "zeros(3, 4).indexSelect(0, tensor([[0]]))",
+    run: () => zeros(3, 4).indexSelect(0, tensor([[0]])), type: RangeError,
+    message: /^indexSelect: index must be 0-d or 1-D, got shape \[1, 1\]$/,
+  },
+  {
+    family: "indexSelect", name: "non-integer index", example: "zeros(3, 4).indexSelect(0, [0.5])",
+    run: () => zeros(3, 4).indexSelect(0, [0.5]), type: TypeError,
+    message: /^indexSelect: index values must be integers, got 0\.5$/,
+  },
+  {
+    family: "indexSelect", name: "dim out of range", example: "zeros(3, 4).indexSelect(2, [0])",
+    run: () => zeros(3, 4).indexSelect(2, [0]), type: RangeError,
+    message: /^indexSelect: dim 2 is out of range for a tensor of 2 dims \(expected -2 <= dim < 2\)$/,
+  },
+  {
+    family: "indexSelect", name: "0-d input", example: "indexSelect(tensor(1.5), 0, [0])",
+    run: () => indexSelect(tensor(1.5), 0, [0]), type: RangeError,
+    message: /^indexSelect: expects a tensor with at least one dim, got a 0-d tensor$/,
+  },
+
+  // ---- diag ------------------------------------------------------------------------
+  {
+    family: "diag", name: "3-D input", example: "diag(zeros(2, 2, 2))",
+    run: () => diag(zeros(2, 2, 2)), type: RangeError,
+    message: /^diag: expects a 1-D or 2-D tensor, got shape \[2, 2, 2\]$/,
+    after: () => expect(diag(f([1, 2])).toArray()).toEqual([[1, 0], [0, 2]]),
+  },
+  {
+    family: "diag", name: "0-d input", example: "diag(tensor(1.5))",
+    run: () => diag(tensor(1.5)), type: RangeError,
+    message: /^diag: expects a 1-D or 2-D tensor, got shape \[\]$/,
+  },
+
+  // ---- nested arrays ---------------------------------------------------------------
+  {
+    family: "nested arrays", name: "ragged rows", example: "tensor([[1, 2], [3]])",
+    run: () => tensor([[1, 2], [3]]), type: TypeError,
+    message: /^tensor: ragged nested array: expected a list of length 2 at \[1\], got a list of length 1$/,
+    after: () => expect(tensor([[1, 2], [3, 4]]).toArray()).toEqual([[1, 2], [3, 4]]),
+  },
+  {
+    family: "nested arrays", name: "a number where a row should be", example: "tensor([[1, 2], 3])",
+    run: () => tensor([[1, 2], 3]), type: TypeError,
+    message: /^tensor: ragged nested array: expected a list of length 2 at \[1\], got a number$/,
+  },
+  {
+    family: "nested arrays", name: "ragged deep inside", example: "tensor([[[1], [2]], [[3], [4, 5]]])",
+    run: () => tensor([[[1], [2]], [[3], [4, 5]]]), type: TypeError,
+    message: /^tensor: ragged nested array: expected a list of length 1 at \[1\]\[1\], got a list of length 2$/,
+  },
+  {
+    family: "nested arrays", name: "a row where a number should be", example: "tensor([1, [2]])",
+    run: () => tensor([1, [2]]), type: TypeError,
+    message: /^tensor: element \[1\] must be a number or a boolean, got a list \(ragged nesting\)$/,
+  },
+  {
+    family: "nested arrays", name: "a string element", example: 'tensor([1, "a"])',
+    run: () => tensor([1, "a"] as never), type: TypeError,
+    message: /^tensor: element \[1\] must be a number or a boolean, got the string "a"$/,
+  },
+  {
+    family: "nested arrays", name: "a null element", example: "tensor([[1, null]])",
+    run: () => tensor([[1, null]] as never), type: TypeError,
+    message: /^tensor: element \[0\]\[1\] must be a number or a boolean, got null$/,
+  },
+  {
+    family: "nested arrays", name: "undefined data", example: "tensor(undefined)",
+    run: () => tensor(undefined as never), type: TypeError,
+    message: /^tensor: element value must be a number or a boolean, got undefined$/,
+  },
+  {
+    family: "nested arrays", name: "a BigInt element", example: "tensor([1n])",
+    run: () => tensor([1n] as never), type: TypeError,
+    message: /^tensor: element \[0\] must be a number or a boolean, got bigint$/,
+  },
+  {
+    family: "nested arrays", name: "NaN into int32", example: 'tensor([NaN, 1], { dtype: "int32" })',
+    run: () => tensor([NaN, 1], { dtype: "int32" }), type: RangeError,
+    message: /^tensor: NaN cannot be stored in an int32 tensor$/,
+  },
+  {
+    family: "nested arrays", name: "an integer too large for int32", example: "tensor([3e9])",
+    run: () => tensor([3e9]), type: RangeError,
+    message: /^tensor: value 3000000000 does not fit in int32$/,
+  },
+
+  // ---- dtypes ----------------------------------------------------------------------
+  {
+    family: "dtype", name: "unknown dtype", example: 'zeros(2, { dtype: "float64" })',
+    run: () => zeros(2, { dtype: "float64" as never }), type: TypeError,
+    message: /^zeros: unsupported dtype "float64"; expected one of float32, int32, bool$/,
+    after: () => expect(zeros(2, { dtype: "int32" }).dtype).toBe("int32"),
+  },
+  {
+    family: "dtype", name: "to() an unknown dtype", example: 'zeros(2).to("float16")',
+    run: () => zeros(2).to("float16" as never), type: TypeError,
+    message: /^to: unsupported dtype "float16"; expected one of float32, int32, bool$/,
+  },
+  {
+    family: "dtype", name: "arithmetic on two bools", example: "tensor([true]).add(tensor([false]))",
+    run: () => tensor([true]).add(tensor([false])), type: TypeError,
+    message: /^add: arithmetic on two bool tensors is not supported; convert one with \.int\(\) or \.float\(\)$/,
+  },
+  {
+    family: "dtype", name: "negating a bool tensor", example: "tensor([true]).neg()",
+    run: () => tensor([true]).neg(), type: TypeError,
+    message: /^neg: not supported on a bool tensor \(shape \[1\]\); to invert a mask, use x\.eq\(false\)$/,
+  },
+  {
+    family: "dtype", name: "float result into an int32 tensor in place", example: "tensor([1, 2]).add_(0.5)",
+    run: () => tensor([1, 2]).add_(0.5), type: TypeError,
+    message: /^add_: result type float32 can't be cast to the tensor's dtype int32$/,
+  },
+  {
+    family: "dtype", name: "int32 tensor requiring grad", example: 'tensor([1, 2], { dtype: "int32", requiresGrad: true })',
+    run: () => tensor([1, 2], { dtype: "int32", requiresGrad: true }), type: TypeError,
+    message: /^tensor: only float32 tensors can require gradients, got int32$/,
+  },
+  {
+    family: "dtype", name: "mean of an int32 tensor", example: "tensor([1, 2]).mean()",
+    run: () => tensor([1, 2]).mean(), type: TypeError,
+    message: /^mean: input dtype must be float32, got int32; convert with \.float\(\) first$/,
+  },
+  {
+    family: "dtype", name: "integer to a negative power", example: "tensor([1, 2]).pow(-1)",
+    run: () => tensor([1, 2]).pow(-1), type: RangeError,
+    message: /^pow: integers to negative integer powers are not allowed \(int32 tensor of shape \[2\] to the power -1\)$/,
+  },
+  {
+    family: "dtype", name: "rand of int32", example: 'rand(2, { dtype: "int32" })',
+    run: () => rand(2, { dtype: "int32" }), type: TypeError,
+    message: /^rand: only float32 is supported, got int32$/,
+  },
+
+  // ---- dims ------------------------------------------------------------------------
+  {
+    family: "dims", name: "sum over a dim past the end", example: "zeros(2, 3).sum(2)",
+    run: () => zeros(2, 3).sum(2), type: RangeError,
+    message: /^sum: dim 2 is out of range for a tensor of 2 dims \(expected -2 <= dim < 2\)$/,
+    after: () => expect(ones(2, 3).sum(-1).toArray()).toEqual([3, 3]),
+  },
+  {
+    family: "dims", name: "sum over a repeated dim", example: "zeros(2, 3).sum([0, 0])",
+    run: () => zeros(2, 3).sum([0, 0]), type: RangeError,
+    message: /^sum: dim 0, 0 appears more than once in the list of dims$/,
+  },
+  {
+    family: "dims", name: "transpose with a dim past the end", example: "zeros(2, 3).transpose(0, 3)",
+    run: () => zeros(2, 3).transpose(0, 3), type: RangeError,
+    message: /^transpose: dim 3 is out of range for a tensor of 2 dims \(expected -2 <= dim < 2\)$/,
+  },
+  {
+    family: "dims", name: "non-integer dim", example: "zeros(2, 3).transpose(0.5, 1)",
+    run: () => zeros(2, 3).transpose(0.5, 1), type: RangeError,
+    message: /^transpose: dim 0\.5 is out of range for a tensor of 2 dims \(expected -2 <= dim < 2\)$/,
+  },
+  {
+    family: "dims", name: "unsqueeze past the end", example: "zeros(2, 3).unsqueeze(4)",
+    run: () => zeros(2, 3).unsqueeze(4), type: RangeError,
+    message: /^unsqueeze: dim 4 is out of range for a tensor of 3 dims \(expected -3 <= dim < 3\)$/,
+  },
+  {
+    family: "dims", name: "max along a dim past the end", example: "zeros(2, 3).max(3)",
+    run: () => zeros(2, 3).max(3), type: RangeError,
+    message: /^max: dim 3 is out of range for a tensor of 2 dims \(expected -2 <= dim < 2\)$/,
+  },
+  {
+    family: "dims", name: "sort along a dim past the end", example: "zeros(2, 3).sort({ dim: 2 })",
+    run: () => zeros(2, 3).sort({ dim: 2 }), type: RangeError,
+    message: /^sort: dim 2 is out of range for a tensor of 2 dims \(expected -2 <= dim < 2\)$/,
+  },
+  {
+    family: "dims", name: "size() of a dim past the end", example: "zeros(2, 3).size(5)",
+    run: () => zeros(2, 3).size(5), type: RangeError,
+    message: /^size: dim 5 is out of range for a tensor of 2 dims \(expected -2 <= dim < 2\)$/,
+  },
+  {
+    family: "dims", name: "max of an empty tensor", example: "zeros(0, 3).max()",
+    run: () => zeros(0, 3).max(), type: RangeError,
+    message: /^max: the tensor of shape \[0, 3\] is empty; specify a dim or use a non-empty tensor$/,
+  },
+  {
+    family: "dims", name: "item() of several elements", example: "zeros(2).item()",
+    run: () => zeros(2).item(), type: Error,
+    message: /^item: only one-element tensors can be converted to a number, this one has shape \[2\]$/,
+  },
+
+  // ---- autograd --------------------------------------------------------------------
+  {
+    family: "autograd", name: "backward of a non-scalar without a gradient", example: "x.mul(x).backward()",
+    run: () => square().y.backward(), type: Error,
+    message: /^backward: grad can be implicitly created only for scalar outputs, but the tensor has shape \[2\]; pass a gradient of the same shape, e\.g\. backward\(onesLike\(y\)\)$/,
+    after: () => {
+      const { x, y } = square();
+      y.backward(ones(2));
+      expect(x.grad!.toArray()).toEqual([2, 4]);
+      x.grad!.dispose();
+    },
+  },
+  {
+    family: "autograd", name: "a gradient of the wrong shape", example: "x.mul(x).backward(ones(3))",
+    run: () => square().y.backward(ones(3)), type: Error,
+    message: /^backward: gradient has shape \[3\] but the tensor has shape \[2\]$/,
+  },
+  {
+    family: "autograd", name: "an int32 gradient", example: "x.mul(x).backward(tensor([1, 1]))",
+    run: () => square().y.backward(tensor([1, 1])), type: TypeError,
+    message: /^backward: gradient must be float32, got int32$/,
+  },
+  {
+    family: "autograd", name: "backward through a freed graph", example: "y = x.mul(x).sum(); y.backward(); y.backward()",
+    run: () => {
+      const { x, y } = square();
+      const s = y.sum();
+      s.backward();
+      x.grad!.dispose();
+      x.grad = null;
+      s.backward();
+    },
+    type: Error,
+    message: /^backward: trying to backward through the graph a second time \(SumBackward0 was already freed\); pass \{ retainGraph: true \} to the first backward\(\) if you need to$/,
+  },
+  {
+    family: "autograd", name: "backward of a tensor without a graph", example: "zeros(2).sum().backward()",
+    run: () => zeros(2).sum().backward(), type: Error,
+    message: /^backward: the tensor does not require grad and has no grad_fn; nothing to differentiate$/,
+  },
+  {
+    family: "autograd", name: "a saved tensor was disposed", example: "y = x.sin(); x.dispose(); y.sum().backward()",
+    run: () => {
+      const x = leaf([1, 2]);
+      const y = x.sin();
+      x.dispose();
+      y.sum().backward();
+    },
+    type: Error,
+    message: /^backward: a tensor of shape \[2\] that SinBackward0 saved for the backward pass was disposed; keep the tensors of a graph alive until backward\(\) has run$/,
+  },
+  {
+    family: "autograd", name: "a saved tensor was modified in place", example: "y = x.sin(); noGrad(() => x.add_(1)); y.sum().backward()",
+    run: () => {
+      const x = leaf([1, 2]);
+      const y = x.sin();
+      noGrad(() => x.add_(1));
+      y.sum().backward();
+    },
+    type: Error,
+    message: /^backward: one of the tensors needed for gradient computation \(shape \[2\], saved by SinBackward0\) has been modified by an in-place operation \(version 1, expected 0\)$/,
+  },
+  {
+    family: "autograd", name: "in-place update of a leaf that requires grad", example: "x.sub_(1)   // outside noGrad",
+    run: () => leaf([1, 2]).sub_(1), type: Error,
+    message: /^sub_: a leaf tensor that requires grad \(shape \[2\]\) is being used in an in-place operation; wrap the update in noGrad\(\(\) => \.\.\.\)$/,
+    after: () => expect(noGrad(() => leaf([1, 2]).sub_(1)).toArray()).toEqual([0, 1]),
+  },
+  {
+    family: "autograd", name: "in-place update inside a graph", example: "x.mul(2).add_(1)",
+    run: () => leaf([1, 2]).mul(2).add_(1), type: Error,
+    message: /^add_: in-place operations on a tensor that is part of an autograd graph \(produced by MulBackward0\) are not supported; use the out-of-place op$/,
+  },
+  {
+    family: "autograd", name: "requiresGrad of a non-leaf", example: "x.mul(2).requiresGrad = false",
+    run: () => {
+      leaf([1, 2]).mul(2).requiresGrad = false;
+    },
+    type: Error,
+    message: /^requiresGrad: can only change the flag of leaf tensors; this one was produced by MulBackward0\. Use detach\(\) first$/,
+  },
+
+  // ---- disposed tensors ------------------------------------------------------------
+  {
+    family: "disposed", name: "an op on a disposed tensor", example: "t.dispose(); t.add(1)",
+    run: () => {
+      const t = zeros(2);
+      t.dispose();
+      t.add(1);
+    },
+    type: Error,
+    message: /^add: tensor of shape \[2\] \(float32\) was disposed and cannot be used$/,
+    after: () => expect(zeros(2).add(1).toArray()).toEqual([1, 1]),
+  },
+  {
+    family: "disposed", name: "reading a disposed tensor", example: "t.dispose(); t.item()",
+    run: () => {
+      const t = tensor(1.5);
+      t.dispose();
+      t.item();
+    },
+    type: Error,
+    message: /^item: tensor of shape \[\] \(float32\) was disposed and cannot be used$/,
+  },
+  {
+    family: "disposed", name: "a disposed operand of matmul", example: "b.dispose(); a.matmul(b)",
+    run: () => {
+      const b = zeros(3, 2);
+      b.dispose();
+      zeros(2, 3).matmul(b);
+    },
+    type: Error,
+    message: /^matmul: tensor of shape \[3, 2\] \(float32\) was disposed and cannot be used$/,
+  },
+  {
+    family: "disposed", name: "a disposed gradient for backward", example: "g.dispose(); y.backward(g)",
+    run: () => {
+      const g = ones(2);
+      g.dispose();
+      square().y.backward(g);
+    },
+    type: Error,
+    message: /^backward: tensor of shape \[2\] \(float32\) was disposed and cannot be used$/,
+  },
+
+  // ---- optimizers ------------------------------------------------------------------
+  {
+    family: "optim", name: "a non-leaf parameter", example: "new optim.SGD([x.mul(2)], { lr: 0.1 })",
+    run: () => new optim.SGD([leaf([1, 2]).mul(2)], { lr: 0.1 }), type: Error,
+    message: /^SGD: params\[0\] is not a leaf tensor \(produced by MulBackward0\); can't optimize a non-leaf Tensor$/,
+    after: () => {
+      const p = leaf([1, 2]);
+      p.grad = keep(ones(2));
+      new optim.SGD([p], { lr: 0.5 }).step();
+      expect(p.toArray()).toEqual([0.5, 1.5]);
+      p.grad.dispose();
+    },
+  },
+  {
+    family: "optim", name: "a parameter given twice", example: "new optim.Adam([p, p])",
+    run: () => {
+      const p = leaf([1, 2]);
+      new optim.Adam([p, p]);
+    },
+    type: Error,
+    message: /^Adam: params\[1\] appears more than once in the parameter list$/,
+  },
+  {
+    family: "optim", name: "no parameters", example: "new optim.SGD([], { lr: 0.1 })",
+    run: () => new optim.SGD([], { lr: 0.1 }), type: Error,
+    message: /^SGD: optimizer got an empty parameter list$/,
+  },
+  {
+    family: "optim", name: "an int32 parameter", example: "new optim.Adam([tensor([1, 2])])",
+    run: () => new optim.Adam([tensor([1, 2])]), type: TypeError,
+    message: /^Adam: params\[0\] has dtype int32; only float32 tensors can be optimized$/,
+  },
+  {
+    family: "optim", name: "a NaN learning rate", example: "new optim.SGD([p], { lr: NaN })",
+    run: () => new optim.SGD([leaf([1])], { lr: NaN }), type: RangeError,
+    message: /^SGD: invalid learning rate \(lr\): NaN \(expected a number >= 0\)$/,
+  },
+  {
+    family: "optim", name: "a beta of 1", example: "new optim.Adam([p], { betas: [1, 0.9] })",
+    run: () => new optim.Adam([leaf([1])], { betas: [1, 0.9] }), type: RangeError,
+    message: /^Adam: invalid beta parameter at index 0: 1 \(expected a number in \[0, 1\)\)$/,
+  },
+  {
+    family: "optim", name: "a gradient of the wrong shape", example: "p.grad = zeros(3); new optim.SGD([p], { lr: 0.1 }).step()",
+    run: () => {
+      const p = leaf([1, 2]);
+      p.grad = zeros(3);
+      new optim.SGD([p], { lr: 0.1 }).step();
+    },
+    type: Error,
+    message: /^SGD\.step: params\[0\] has shape \[2\] but its grad has shape \[3\]$/,
+  },
+
+  // ---- linalg ----------------------------------------------------------------------
+  {
+    family: "linalg", name: "inverse of a non-square matrix", example: "linalg.inv(zeros(2, 3))",
+    run: () => linalg.inv(zeros(2, 3)), type: RangeError,
+    message: /^linalg\.inv: A must be batches of square matrices, but they are 2 by 3 matrices \(shape \[2, 3\]\)$/,
+    after: () => expect(linalg.inv(f([[2, 0], [0, 4]])).toArray()).toEqual([[0.5, 0], [0, 0.25]]),
+  },
+  {
+    family: "linalg", name: "inverse of a singular matrix", example: "linalg.inv(tensor([[1, 2], [2, 4]], { dtype: \"float32\" }))",
+    run: () => linalg.inv(f([[1, 2], [2, 4]])), type: Error,
+    message: /^linalg\.inv: the matrix is singular: pivot 1 of the LU decomposition is zero, so it has no inverse$/,
+  },
+  {
+    family: "linalg", name: "inverse of a matrix holding NaN", example: "linalg.inv(tensor([[NaN, 2], [2, 4]]))",
+    run: () => linalg.inv(f([[NaN, 2], [2, 4]])), type: RangeError,
+    message: /^linalg\.inv: the input contains NaN \(at flat index 0\); expected finite values$/,
+  },
+  {
+    family: "linalg", name: "inverse of an int32 matrix", example: "linalg.inv(tensor([[1, 2], [3, 4]]))",
+    run: () => linalg.inv(tensor([[1, 2], [3, 4]])), type: TypeError,
+    message: /^linalg\.inv: expected a floating point tensor as input, got int32; convert with \.float\(\) first$/,
+  },
+  {
+    family: "linalg", name: "inverseGD of a non-square matrix", example: "linalg.inverseGD(zeros(2, 3))",
+    run: () => linalg.inverseGD(zeros(2, 3)), type: RangeError,
+    message: /^linalg\.inverseGD: M must be square, got shape \[2, 3\]$/,
+  },
+  {
+    family: "linalg", name: "a fractional number of steps", example: "linalg.inverseGD(eye(2), { steps: 1.5 })",
+    run: () => linalg.inverseGD(eye(2), { steps: 1.5 }), type: RangeError,
+    message: /^linalg\.inverseGD: steps must be a non-negative integer, got 1\.5$/,
+  },
+  {
+    family: "linalg", name: "a NaN learning rate", example: "linalg.inverseGD(eye(2), { steps: 2, lr: NaN })",
+    run: () => linalg.inverseGD(eye(2), { steps: 2, lr: NaN }), type: RangeError,
+    message: /^linalg\.inverseGD: invalid learning rate \(lr\): NaN \(expected a number >= 0\)$/,
+  },
+  {
+    family: "linalg", name: "svdGD of a vector", example: "linalg.svdGD(zeros(3))",
+    run: () => linalg.svdGD(zeros(3)), type: RangeError,
+    message: /^linalg\.svdGD: expected a matrix \(2 dims\), got shape \[3\]$/,
+  },
+  {
+    family: "linalg", name: "an unknown optimizer", example: 'linalg.svdGD(eye(3), { steps: 1, optimizer: "rmsprop" })',
+    run: () => linalg.svdGD(eye(3), { steps: 1, optimizer: "rmsprop" as never }), type: RangeError,
+    message: /^linalg\.svdGD: unknown optimizer "rmsprop"; expected "momentum", "sgd", "adam" or a function \(params\) => optimizer$/,
+  },
+
+  // ---- seeds and sizes -------------------------------------------------------------
+  {
+    family: "seeds and sizes", name: "a NaN seed", example: "manualSeed(NaN)",
+    run: () => manualSeed(NaN), type: Error,
+    message: /^manualSeed: seed must be a finite integer, got NaN$/,
+  },
+  {
+    family: "seeds and sizes", name: "an infinite seed", example: "manualSeed(Infinity)",
+    run: () => manualSeed(Infinity), type: Error,
+    message: /^manualSeed: seed must be a finite integer, got Infinity$/,
+  },
+  {
+    family: "seeds and sizes", name: "a fractional seed", example: "manualSeed(1.5)",
+    run: () => manualSeed(1.5), type: Error,
+    message: /^manualSeed: seed must be a finite integer, got 1\.5$/,
+  },
+  {
+    family: "seeds and sizes", name: "a negative size", example: "rand(-1, 2)",
+    run: () => rand(-1, 2), type: TypeError,
+    message: /^rand: sizes must be non-negative integers, got \[-1, 2\]$/,
+  },
+  {
+    family: "seeds and sizes", name: "a fractional size", example: "rand(1.5)",
+    run: () => rand(1.5), type: TypeError,
+    message: /^rand: sizes must be non-negative integers, got \[1\.5\]$/,
+  },
+  {
+    family: "seeds and sizes", name: "a NaN size", example: "zeros(NaN)",
+    run: () => zeros(NaN), type: TypeError,
+    message: /^zeros: sizes must be non-negative integers, got \[NaN\]$/,
+  },
+  {
+    family: "seeds and sizes", name: "an infinite size", example: "ones([2, Infinity])",
+    run: () => ones([2, Infinity]), type: TypeError,
+    message: /^ones: sizes must be non-negative integers, got \[2, Infinity\]$/,
+  },
+  {
+    family: "seeds and sizes", name: "a string size", example: 'zeros("3")',
+    run: () => zeros("3" as never), type: TypeError,
+    message: /^zeros: sizes must be non-negative integers, got \["3"\]$/,
+  },
+  {
+    family: "seeds and sizes", name: "a negative identity size", example: "eye(-2)",
+    run: () => eye(-2), type: TypeError,
+    message: /^eye: sizes must be non-negative integers, got \[-2, -2\]$/,
+  },
+  {
+    family: "seeds and sizes", name: "a NaN fill size", example: "full([NaN], 1)",
+    run: () => full([NaN], 1), type: TypeError,
+    message: /^full: sizes must be non-negative integers, got \[NaN\]$/,
+  },
+  {
+    family: "seeds and sizes", name: "an infinite range", example: "arange(0, Infinity)",
+    run: () => arange(0, Infinity), type: RangeError,
+    message: /^arange: end must be a finite number, got Infinity$/,
+  },
+  {
+    family: "seeds and sizes", name: "a zero step", example: "arange(0, 5, 0)",
+    run: () => arange(0, 5, 0), type: RangeError,
+    message: /^arange: step must be nonzero$/,
+  },
+  {
+    family: "seeds and sizes", name: "a NaN number of steps", example: "linspace(0, 1, NaN)",
+    run: () => linspace(0, 1, NaN), type: RangeError,
+    message: /^linspace: number of steps must be a non-negative integer, got NaN$/,
+  },
+  {
+    family: "seeds and sizes", name: "an empty integer range", example: "randint(5, 5, [2])",
+    run: () => randint(5, 5, [2]), type: RangeError,
+    message: /^randint: expects low < high, got low 5 and high 5$/,
+  },
+  {
+    family: "seeds and sizes", name: "a negative permutation length", example: "randperm(-3)",
+    run: () => randperm(-3), type: TypeError,
+    message: /^randperm: sizes must be non-negative integers, got \[-3\]$/,
+  },
+  {
+    family: "seeds and sizes", name: "a generator that is not one", example: "rand(2, { generator: 5 })",
+    run: () => rand(2, { generator: 5 as never }), type: TypeError,
+    message: /^rand: the generator option must be a Generator, got number$/,
+  },
+
+  // ---- memory ----------------------------------------------------------------------
+  {
+    family: "memory", name: "more than WebAssembly can address", example: "zeros(70000, 70000)",
+    run: () => zeros(70000, 70000), type: RangeError,
+    message: /^zeros: a tensor of shape \[70000, 70000\] needs 19600000000 bytes \(4900000000 elements of 4 bytes\), more than the 4 GiB WebAssembly memory can address$/,
+    after: () => {
+      const before = memoryStats().memoryBytes;
+      expect(full([1 << 18], 2).sum().item()).toBe(2 ** 19); // a 1 MiB tensor still works
+      expect(memoryStats().memoryBytes).toBeLessThanOrEqual(Math.max(before, 4 << 20));
+    },
+  },
+  {
+    family: "memory", name: "an op whose result is too large", example: "zeros(70000, 1).matmul(zeros(1, 70000))",
+    run: () => zeros(70000, 1).matmul(zeros(1, 70000)), type: RangeError,
+    message: /^wasmgrad: cannot allocate a float32 tensor of shape \[70000, 70000\]: it needs 19600000000 bytes, more than the 4 GiB WebAssembly memory can address$/,
+  },
+  {
+    family: "memory", name: "a 2^40-element request", example: "empty(2 ** 40)",
+    run: () => empty(2 ** 40), type: RangeError,
+    message: /^empty: a tensor of shape \[1099511627776\] needs 4398046511104 bytes \(1099511627776 elements of 4 bytes\), more than the 4 GiB WebAssembly memory can address$/,
+  },
+
+  // ---- arguments that are not what they should be ----------------------------------
+  {
+    family: "arguments", name: "a number where a tensor goes", example: "sum(5)",
+    run: () => sum(5 as never), type: TypeError,
+    message: /^sum: expected a Tensor, got a number$/,
+  },
+  {
+    family: "arguments", name: "a string operand", example: 'zeros(2).add("1")',
+    run: () => zeros(2).add("1" as never), type: TypeError,
+    message: /^add: expected a Tensor or a number, got string$/,
+  },
+  {
+    family: "arguments", name: "sort of a plain array", example: "sort([3, 1, 2])",
+    run: () => sort([3, 1, 2] as never), type: TypeError,
+    message: /^sort: expected a Tensor, got an array$/,
+  },
+  {
+    family: "arguments", name: "scope of a non-function", example: "scope(5)",
+    run: () => scope(5 as never), type: TypeError,
+    message: /^scope: expected a function, got number$/,
+  },
+  {
+    family: "arguments", name: "noGrad of a non-function", example: "noGrad(undefined)",
+    run: () => noGrad(undefined as never), type: TypeError,
+    message: /^noGrad: expected a function, got undefined$/,
+  },
+  {
+    family: "arguments", name: "keep of a non-tensor", example: "keep(5)",
+    run: () => keep(5 as never), type: TypeError,
+    message: /^keep: expected a Tensor, got number$/,
+  },
+  {
+    family: "arguments", name: "an unknown loss reduction", example: 'mseLoss(a, b, "avg")',
+    run: () => mseLoss(zeros(2), zeros(2), "avg" as never), type: RangeError,
+    message: /^mseLoss: reduction must be "mean", "sum" or "none", got "avg"$/,
+  },
+];
+
+// ---- the checks ------------------------------------------------------------------------
+
+/** The library after an error: scopes closed, grad mode on, and a few valid ops right. */
+function expectUsable(): void {
+  expect(scopeDepth()).toBe(0);
+  expect(isGradEnabled()).toBe(true);
+  scope(() => {
+    expect(f([[1, 2], [3, 4]]).matmul(eye(2).mul(2)).toArray()).toEqual([[2, 4], [6, 8]]);
+    expect(tensor([1, 2, 3]).add(tensor([[10], [20]])).toArray()).toEqual([[11, 12, 13], [21, 22, 23]]);
+    const x = leaf([3]);
+    x.mul(x).sum().backward();
+    expect(x.grad!.toArray()).toEqual([6]);
+    x.grad!.dispose();
+    manualSeed(314);
+    const r = rand(3).toArray() as number[];
+    expect(r[0]).toBeCloseTo(0.7196, 4);
+    expect(r[1]).toBeCloseTo(0.6295, 4);
+  });
+}
+
+const observed = new Map<Case, string>();
+
+beforeAll(() => {
+  // one-time allocations (kernel scratch blocks) happen here, not inside a case
+  scope(() => {
+    zeros(2, 3, 4).matmul(zeros(4, 5));
+    zeros(2, 3).add(zeros(3));
+    const { x, y } = square();
+    y.sum().backward();
+    x.grad!.dispose();
+  });
+  expectUsable();
+});
+
+describe("the catalogue of bad input (docs/ERRORS.md)", () => {
+  it("has at least 40 cases, each named once", () => {
+    expect(cases.length).toBeGreaterThanOrEqual(40);
+    expect(new Set(cases.map((c) => `${c.family}: ${c.name}`)).size).toBe(cases.length);
+  });
+
+  for (const c of cases) {
+    it(`${c.family}: ${c.name} — ${c.example}`, () => {
+      const before = memoryStats().bytesInUse;
+      let error: unknown = null;
+      scope(() => {
+        try {
+          c.run();
+        } catch (e) {
+          error = e;
+        }
+      });
+      expect(error, "expected an error").not.toBeNull();
+      expect((error as Error).constructor, String(error)).toBe(c.type);
+      expect((error as Error).message).toMatch(c.message);
+      observed.set(c, (error as Error).message);
+      // nothing the failed call allocated is kept
+      expect(memoryStats().bytesInUse).toBeLessThanOrEqual(before);
+      if (c.after) scope(c.after);
+      expectUsable();
+      expect(memoryStats().bytesInUse).toBeLessThanOrEqual(before);
+    });
+  }
+
+  it("docs/ERRORS.md lists every case", () => {
+    const doc = readFileSync(new URL("../docs/ERRORS.md", import.meta.url), "utf8");
+    for (const c of cases) expect(doc, `missing: ${c.example}`).toContain(`\`${c.example.replace(/\|/g, "\\|")}\``);
+  });
+});
+
+afterAll(() => {
+  if (!process.env.WRITE_ERRORS_DOC || observed.size !== cases.length) return;
+  const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+  const lines = [
+    "# Errors: the catalogue of bad input",
+    "",
+    "Every call below throws an `Error` (the type is in the third column) whose message names the",
+    "operation, the offending shapes or values, and what was expected. None of them leaves anything",
+    "behind: no memory is kept, no scope stays open, grad mode is restored, and the next valid call",
+    "gives the right answer. `test/errors.test.ts` checks each case (type, message, and the library",
+    "afterwards); this page is generated from it (`WRITE_ERRORS_DOC=1 npx vitest run test/errors.test.ts`).",
+    "",
+    "In the examples `x` is a float32 leaf with `requiresGrad: true`, `p` a parameter, `a`, `b`, `t`, `g` tensors.",
+    "",
+    `${cases.length} cases.`,
+    "",
+    "| # | family | case | example | error | message |",
+    "|---|---|---|---|---|---|",
+  ];
+  cases.forEach((c, i) => {
+    lines.push(`| ${i + 1} | ${c.family} | ${cell(c.name)} | \`${cell(c.example)}\` | ${c.type.name} | ${cell(observed.get(c)!)} |`);
+  });
+  lines.push(
+    "",
+    "## Memory",
+    "",
+    "Running out of memory is a `RangeError` that names the size (and, for factories, the op and the",
+    "shape), thrown before anything is allocated: the memory and every tensor are as they were.",
+    "Forgetting to free tensors is not an error: see the README's Memory section for how linear memory",
+    "stays bounded anyway.",
+    "",
+  );
+  writeFileSync(new URL("../docs/ERRORS.md", import.meta.url), lines.join("\n"));
+});
