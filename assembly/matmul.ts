@@ -17,10 +17,13 @@
 // the tile's loads are contiguous whatever the layout; a transposed operand
 // costs a 4x4 register transpose while packing and nothing in the inner loop.
 // A later KC block reloads C and continues the same sequential sum.
-// Products whose operands fit in L2 take the direct path: no blocking, the
-// tiles read A (any layout: it is only splatted) and B in place. A transposed B
-// is packed once into 8-column slivers when at least four rows reuse it, and
-// otherwise read as 4x4 blocks transposed in registers.
+// The direct path takes products whose operands fit in L2 and thin ones (under
+// 4 rows or columns, under 16 rows unless B is transposed): no blocking, no
+// packing of A (it is only splatted, so any layout will do). B is read in place:
+// by the tiles, or streamed a row at a time into each row of C when there are
+// few rows. A transposed B is copied once into 8-column slivers when at least
+// eight rows reuse it (four if it is not tiny), otherwise read as 4x4 blocks
+// transposed in registers.
 //
 // matmul_f32_scratch(m, k, n, transA, transB) gives the scratch bytes a product
 // needs (0 for most small ones); matmul_f32 handed a smaller block returns that
@@ -34,23 +37,40 @@ const NC: usize = 1024;  // columns of op(B) packed at once
 
 @inline function roundUp(x: usize, r: usize): usize { return (x + r - 1) / r * r; }
 
-/** Products whose operands fit in L2 (m*k + k*n <= 64 Ki floats) take the direct path. (k >= 1) */
-@inline function isSmall(m: usize, k: usize, n: usize): bool {
-  return m + n <= 65536 / k;
+/** Operands beyond L2: m*k + k*n > 64 Ki floats. */
+@inline function largeOperands(m: usize, k: usize, n: usize): bool {
+  return <u64>k * <u64>(m + n) > 65536;
 }
 
-/** The direct path copies a transposed B (into slivers) when four or more rows reuse it. */
-@inline function packsB(m: usize, transB: bool): bool {
-  return transB && m >= 4;
+/**
+ * Which products take the packed path: large operands, both sides at least a tile
+ * wide and, unless B is transposed, 16 rows or more (fewer rows stream B in place).
+ */
+@inline function usesPacked(m: usize, n: usize, transB: bool, large: bool): bool {
+  return large && m >= 4 && n >= 4 && (transB || m >= 16);
+}
+
+/** Direct path, B not transposed: under 4 rows, or under 16 with large operands, a row at a time. */
+@inline function streamsRows(m: usize, large: bool): bool {
+  return m < 4 || (m < 16 && large);
+}
+
+/** Direct path, B transposed: B is copied into slivers unless it is tiny or only a few rows read it. */
+@inline function packsB(m: usize, k: usize, n: usize, transB: bool): bool {
+  return transB && m >= 4 && n >= 4 && (m >= 8 || <u64>k * <u64>n >= 64);
+}
+
+@inline function scratchBytes(m: usize, k: usize, n: usize, transB: bool, large: bool): usize {
+  if (!usesPacked(m, n, transB, large)) return packsB(m, k, n, transB) ? (k * roundUp(n, NR)) << 2 : 0;
+  const kc = min(k, KC);
+  return (kc * roundUp(min(n, NC), NR) + roundUp(min(m, MC), MR) * kc + MR * NR) << 2;
 }
 
 /** Bytes of scratch matmul_f32 needs for one product of these sizes (0 when none). */
 export function matmul_f32_scratch(m: usize, k: usize, n: usize, transA: bool, transB: bool): usize {
   if (m == 0 || n == 0 || k == 0) return 0;
   if (n == 1 || k == 1) transB = false; // see matmul_f32
-  if (isSmall(m, k, n)) return packsB(m, transB) ? (k * roundUp(n, NR)) << 2 : 0;
-  const kc = min(k, KC);
-  return (kc * roundUp(min(n, NC), NR) + roundUp(min(m, MC), MR) * kc + MR * NR) << 2;
+  return scratchBytes(m, k, n, transB, largeOperands(m, k, n));
 }
 
 // ---- packing -----------------------------------------------------------------
@@ -369,6 +389,61 @@ function direct1x1(a: usize, cs: usize, bj: usize, bs: usize, c: usize, k: usize
   store<f32>(c, s);
 }
 
+// C[i, :] += A(i, p..p+3)·B(p..p+3, :) over a row of C in memory (p in order per element);
+// `first` starts the row at +0 instead of reading it.
+@inline function rowUpdate4(c: usize, x0: v128, x1: v128, x2: v128, x3: v128, b0: usize, ldb: usize, n: usize, first: bool): void {
+  const b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+  let j: usize = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = j << 2;
+    let v = first ? f32x4.splat(0) : v128.load(c + o);
+    v = f32x4.add(v, f32x4.mul(x0, v128.load(b0 + o)));
+    v = f32x4.add(v, f32x4.mul(x1, v128.load(b1 + o)));
+    v = f32x4.add(v, f32x4.mul(x2, v128.load(b2 + o)));
+    v = f32x4.add(v, f32x4.mul(x3, v128.load(b3 + o)));
+    v128.store(c + o, v);
+  }
+  for (; j < n; j++) {
+    const o = j << 2;
+    let s: f32 = first ? 0 : load<f32>(c + o);
+    s += f32x4.extract_lane(x0, 0) * load<f32>(b0 + o);
+    s += f32x4.extract_lane(x1, 0) * load<f32>(b1 + o);
+    s += f32x4.extract_lane(x2, 0) * load<f32>(b2 + o);
+    s += f32x4.extract_lane(x3, 0) * load<f32>(b3 + o);
+    store<f32>(c + o, s);
+  }
+}
+@inline function rowUpdate1(c: usize, x0: v128, b0: usize, n: usize, first: bool): void {
+  let j: usize = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = j << 2;
+    const v = first ? f32x4.splat(0) : v128.load(c + o);
+    v128.store(c + o, f32x4.add(v, f32x4.mul(x0, v128.load(b0 + o))));
+  }
+  for (; j < n; j++) {
+    const o = j << 2;
+    const s: f32 = first ? 0 : load<f32>(c + o);
+    store<f32>(c + o, s + f32x4.extract_lane(x0, 0) * load<f32>(b0 + o));
+  }
+}
+
+// One row of C, B not transposed and read in place: B streamed row by row, four rows at a
+// time, into the row of C (which stays in L1). For products of few rows.
+function rowStream(a: usize, cs: usize, b: usize, ldb: usize, c: usize, k: usize, n: usize): void {
+  let p: usize = 0;
+  if (k >= 4) {
+    rowUpdate4(c, v128.load32_splat(a), v128.load32_splat(a + cs), v128.load32_splat(a + 2 * cs), v128.load32_splat(a + 3 * cs), b, ldb, n, true);
+    for (p = 4; p + 4 <= k; p += 4) {
+      const ap = a + p * cs;
+      rowUpdate4(c, v128.load32_splat(ap), v128.load32_splat(ap + cs), v128.load32_splat(ap + 2 * cs), v128.load32_splat(ap + 3 * cs), b + p * ldb, ldb, n, false);
+    }
+  } else {
+    rowUpdate1(c, v128.load32_splat(a), b, n, true);
+    p = 1;
+  }
+  for (; p < k; p++) rowUpdate1(c, v128.load32_splat(a + p * cs), b + p * ldb, n, false);
+}
+
 // Small products, B not transposed: B(p, j) at b + (j/8)*bs8 + p*ldb + (j%8)*4, which is
 // B in place (bs8 = 32, ldb = 4n) or packed into slivers of 8 columns (bs8 = 32k, ldb = 32).
 // Tiles of 4 rows by 8, 4, 1 columns, then single rows.
@@ -391,7 +466,8 @@ function gemmDirect(a: usize, rs: usize, cs: usize, b: usize, bs8: usize, ldb: u
   }
 }
 
-// Fewer than four rows with B transposed (B(p, j) at b + j*ldb + p*4): no copy of B.
+// B transposed (B(p, j) at b + j*ldb + p*4) for a few rows, or with no scratch: no copy
+// of B, each row reads it as 4x4 blocks transposed in registers.
 function gemmDirectT(a: usize, rs: usize, cs: usize, b: usize, ldb: usize, c: usize, m: usize, k: usize, n: usize): void {
   const ldc = n << 2, n4 = n & ~3;
   for (let i: usize = 0; i < m; i++) {
@@ -410,7 +486,7 @@ function gemmDirectT(a: usize, rs: usize, cs: usize, b: usize, ldb: usize, c: us
  */
 export function matmul_f32(
   a: usize, b: usize, c: usize, m: usize, k: usize, n: usize, transA: bool, transB: bool,
-  batch: usize, strideA: usize, strideB: usize, strideC: usize, scratch: usize, scratchBytes: usize,
+  batch: usize, strideA: usize, strideB: usize, strideC: usize, scratch: usize, bytes: usize,
 ): usize {
   if (m == 0 || n == 0) return 0;
   if (k == 0) {
@@ -421,10 +497,11 @@ export function matmul_f32(
   if (m == 1) transA = false;
   if (n == 1) transB = false;
   if (k == 1) { transA = false; transB = false; }
-  const need = matmul_f32_scratch(m, k, n, transA, transB);
-  if (scratchBytes < need && scratch != 0) return need;
-  const enough = scratchBytes >= need;
-  if (enough && !isSmall(m, k, n)) {
+  const large = largeOperands(m, k, n);
+  const need = scratchBytes(m, k, n, transB, large);
+  if (bytes < need && scratch != 0) return need;
+  const enough = bytes >= need;
+  if (enough && usesPacked(m, n, transB, large)) {
     // A broadcast B is packed once when one block holds all of it.
     const keepB = strideB == 0 && k <= KC && n <= NC;
     for (let t: usize = 0; t < batch; t++) {
@@ -434,16 +511,20 @@ export function matmul_f32(
     return 0;
   }
   const rs: usize = transA ? 4 : k << 2, cs: usize = transA ? m << 2 : 4;
-  const packB1 = enough && packsB(m, transB);
+  const stream = streamsRows(m, large), copyB = enough && packsB(m, k, n, transB);
   for (let t: usize = 0; t < batch; t++) {
     if (!transB) {
-      gemmDirect(a, rs, cs, b, 32, n << 2, c, m, k, n);
-    } else if (!packB1) {
-      gemmDirectT(a, rs, cs, b, k << 2, c, m, k, n);
-    } else {
+      if (stream) {
+        for (let i: usize = 0; i < m; i++) rowStream(a + i * rs, cs, b, n << 2, c + i * (n << 2), k, n);
+      } else {
+        gemmDirect(a, rs, cs, b, 32, n << 2, c, m, k, n);
+      }
+    } else if (copyB) {
       // pack B once (once for the whole batch when it is broadcast)
       if (t == 0 || strideB != 0) packB(b, k, n, true, 0, 0, k, n, scratch);
       gemmDirect(a, rs, cs, scratch, k * (NR * 4), NR * 4, c, m, k, n);
+    } else {
+      gemmDirectT(a, rs, cs, b, k << 2, c, m, k, n);
     }
     a += strideA; b += strideB; c += strideC;
   }
