@@ -57,6 +57,15 @@ export class Node {
 }
 
 /**
+ * Whether an op on these operands records a graph node: lets an op skip
+ * building its backward closure when grad mode is off or nothing requires grad.
+ */
+export function tracks(a: unknown, b?: unknown): boolean {
+  if (!isGradEnabled()) return false;
+  return (a as Tensor | null)?.requiresGrad === true || (b as Tensor | null)?.requiresGrad === true;
+}
+
+/**
  * Attaches the backward rule of an op to its output when grad mode is on and
  * an input requires grad. `saved` lists the tensors the rule reads.
  */

@@ -8,7 +8,7 @@ import { BinaryOp, CompareOp, UnaryOp } from "../backend/kernels";
 import { broadcastShapes, broadcastStrides, sameShape, fmt } from "../shape";
 import { f32, i32 } from "../backend/memory";
 import { exec } from "../backend/tape";
-import { record } from "../autograd/node";
+import { record, tracks } from "../autograd/node";
 import { castTo, writeMeta, filled, checkTensor } from "./dispatch";
 import { sumTo } from "./reduce";
 import { expand } from "./shape";
@@ -110,6 +110,7 @@ export function add(a: TensorOrScalar, b: TensorOrScalar, alpha = 1): Tensor {
   const out = binaryForward(BinaryOp.Add, a, bb);
   if (bb !== b && bb instanceof Tensor) bb.dispose();
   // d(a + αb) = da + α db
+  if (!tracks(a, b)) return out;
   return record(out, "AddBackward0", inputsOf(a, b), (g) => [
     isT(a) ? sumTo(g, a.shape) : null,
     isT(b) ? sumTo(alpha === 1 ? g : mul(g, alpha), b.shape) : null,
@@ -122,6 +123,7 @@ export function sub(a: TensorOrScalar, b: TensorOrScalar, alpha = 1): Tensor {
   const out = binaryForward(BinaryOp.Sub, a, bb);
   if (bb !== b && bb instanceof Tensor) bb.dispose();
   // d(a - αb) = da - α db
+  if (!tracks(a, b)) return out;
   return record(out, "SubBackward0", inputsOf(a, b), (g) => [
     isT(a) ? sumTo(g, a.shape) : null,
     isT(b) ? sumTo(mul(g, -alpha), b.shape) : null,
@@ -131,6 +133,7 @@ export function sub(a: TensorOrScalar, b: TensorOrScalar, alpha = 1): Tensor {
 export function mul(a: TensorOrScalar, b: TensorOrScalar): Tensor {
   const out = binaryForward(BinaryOp.Mul, a, b);
   // d(ab) = b da + a db
+  if (!tracks(a, b)) return out;
   return record(out, "MulBackward0", inputsOf(a, b), (g) => [
     isT(a) ? sumTo(mul(g, b), a.shape) : null,
     isT(b) ? sumTo(mul(g, a), b.shape) : null,
@@ -140,6 +143,7 @@ export function mul(a: TensorOrScalar, b: TensorOrScalar): Tensor {
 export function div(a: TensorOrScalar, b: TensorOrScalar): Tensor {
   const out = binaryForward(BinaryOp.Div, a, b);
   // d(a/b) = da / b - a db / b²
+  if (!tracks(a, b)) return out;
   return record(out, "DivBackward0", inputsOf(a, b), (g) => [
     isT(a) ? sumTo(div(g, b), a.shape) : null,
     isT(b) ? sumTo(neg(div(mul(g, a), mul(b, b))), b.shape) : null,
@@ -163,12 +167,14 @@ export function pow(base: TensorOrScalar, exponent: TensorOrScalar): Tensor {
     }
     else out = binaryForward(BinaryOp.Pow, base, e);
     // d(x^e) = e x^(e-1) dx
+    if (!tracks(base)) return out;
     return record(out, "PowBackward0", [base], (g) => [e === 0 ? mul(g, 0) : mul(g, mul(pow(base, e - 1), e))], [base]);
   }
   const out = binaryForward(BinaryOp.Pow, base, exponent);
   if (typeof base === "number") {
     const x = exponent as Tensor;
     // d(s^x) = s^x ln(s) dx, taken as 0 where s = 0 and x >= 0 (torch), where ln 0 would give -Inf or NaN
+    if (!tracks(x)) return out;
     return record(out, "PowBackward2", [x], (g) => {
       const t = mul(out, Math.log(base));
       if (base === 0) zeroWhere(t, ge(x, 0));
@@ -177,6 +183,7 @@ export function pow(base: TensorOrScalar, exponent: TensorOrScalar): Tensor {
   }
   const b = base as Tensor, e = exponent as Tensor;
   // d(a^b) = b a^(b-1) da + a^b ln(a) db, the second term taken as 0 where a = 0 and b >= 0 (torch)
+  if (!tracks(b, e)) return out;
   return record(out, "PowBackward1", [b, e], (g) => {
     // the first term is 0 where the exponent is 0 (torch), not 0 · 0^-1 = NaN at a base of 0
     const ga = b.requiresGrad ? sumTo(mul(g, zeroWhere(mul(e, pow(b, sub(e, 1))), eq(e, 0))), b.shape) : null;
@@ -217,41 +224,49 @@ function checkNotBool(op: string, x: unknown, hint: string): asserts x is Tensor
 export function neg(x: Tensor): Tensor {
   checkNotBool("neg", x, "to invert a mask, use x.eq(false)");
   const out = x.dtype === "float32" ? unaryForward(UnaryOp.Neg, "neg", x) : binaryForward(BinaryOp.Mul, x, -1);
+  if (!tracks(x)) return out;
   return record(out, "NegBackward0", [x], (g) => [neg(g)]); // d(-x) = -dx
 }
 
 export function exp(x: Tensor): Tensor {
   const out = unaryForward(UnaryOp.Exp, "exp", x);
+  if (!tracks(x)) return out;
   return record(out, "ExpBackward0", [x], (g) => [mul(g, out)], [out]); // d e^x = e^x dx
 }
 
 export function log(x: Tensor): Tensor {
   const out = unaryForward(UnaryOp.Log, "log", x);
+  if (!tracks(x)) return out;
   return record(out, "LogBackward0", [x], (g) => [div(g, x)], [x]); // d ln x = dx / x
 }
 
 export function sin(x: Tensor): Tensor {
   const out = unaryForward(UnaryOp.Sin, "sin", x);
+  if (!tracks(x)) return out;
   return record(out, "SinBackward0", [x], (g) => [mul(g, cos(x))], [x]); // d sin x = cos x dx
 }
 
 export function cos(x: Tensor): Tensor {
   const out = unaryForward(UnaryOp.Cos, "cos", x);
+  if (!tracks(x)) return out;
   return record(out, "CosBackward0", [x], (g) => [mul(g, neg(sin(x)))], [x]); // d cos x = -sin x dx
 }
 
 export function tan(x: Tensor): Tensor {
   const out = unaryForward(UnaryOp.Tan, "tan", x);
+  if (!tracks(x)) return out;
   return record(out, "TanBackward0", [x], (g) => [mul(g, add(mul(out, out), 1))], [out]); // d tan x = (1 + tan²x) dx
 }
 
 export function tanh(x: Tensor): Tensor {
   const out = unaryForward(UnaryOp.Tanh, "tanh", x);
+  if (!tracks(x)) return out;
   return record(out, "TanhBackward0", [x], (g) => [mul(g, sub(1, mul(out, out)))], [out]); // d tanh x = (1 - tanh²x) dx
 }
 
 export function sigmoid(x: Tensor): Tensor {
   const out = unaryForward(UnaryOp.Sigmoid, "sigmoid", x);
+  if (!tracks(x)) return out;
   return record(out, "SigmoidBackward0", [x], (g) => [mul(mul(g, sub(1, out)), out)], [out]); // dσ = (1 - σ) σ dx
 }
 
@@ -259,17 +274,20 @@ export function relu(x: Tensor): Tensor {
   checkNotBool("relu", x, "convert it with .float() or .int() first");
   // torch keeps an integer dtype: relu(int) is max(x, 0) in int
   const out = x.dtype === "float32" ? unaryForward(UnaryOp.Relu, "relu", x) : binaryForward(BinaryOp.Maximum, x, 0);
+  if (!tracks(x)) return out;
   return record(out, "ReluBackward0", [x], (g) => [mul(g, castTo(gt(out, 0), "float32"))], [out]); // d relu = [x > 0] dx
 }
 
 export function sqrt(x: Tensor): Tensor {
   const out = unaryForward(UnaryOp.Sqrt, "sqrt", x);
+  if (!tracks(x)) return out;
   return record(out, "SqrtBackward0", [x], (g) => [div(g, mul(out, 2))], [out]); // d √x = dx / (2√x)
 }
 
 export function abs(x: Tensor): Tensor {
   checkNotBool("abs", x, "convert it with .float() or .int() first");
   const out = x.dtype === "float32" ? unaryForward(UnaryOp.Abs, "abs", x) : absInt(x);
+  if (!tracks(x)) return out;
   return record(out, "AbsBackward0", [x], (g) => [mul(g, sign(x))], [x]); // d|x| = sign(x) dx
 }
 
@@ -294,6 +312,7 @@ export function square(x: Tensor): Tensor {
 
 export function reciprocal(x: Tensor): Tensor {
   const out = unaryForward(UnaryOp.Reciprocal, "reciprocal", x);
+  if (!tracks(x)) return out;
   return record(out, "ReciprocalBackward0", [x], (g) => [neg(mul(g, mul(out, out)))], [out]); // d(1/x) = -dx / x²
 }
 

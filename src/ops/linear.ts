@@ -7,7 +7,7 @@ import { Tensor } from "../tensor";
 import { k } from "../backend/module";
 import { i32, alloc, free } from "../backend/memory";
 import { fmt, broadcastShapes, numel } from "../shape";
-import { record } from "../autograd/node";
+import { record, tracks } from "../autograd/node";
 import { exec, recordingTape } from "../backend/tape";
 import { expand, reshape } from "./shape";
 import { checkTensor } from "./dispatch";
@@ -146,6 +146,7 @@ function batchedMatmul(A: Tensor, B: Tensor, batch: number[], m: number, kk: num
   };
   const EA = fit(A, m, kk), EB = fit(B, kk, n);
   const out = gemm(EA, EB, batch, m, kk, n, false, false);
+  if (!tracks(EA, EB)) return out;
   return record(out, "BmmBackward0", [EA, EB], (g) => [
     EA.requiresGrad ? sumTo(gemm(g, EB, batch, m, n, kk, false, true), EA.shape) : null,
     EB.requiresGrad ? sumTo(gemm(EA, g, batch, kk, m, n, true, false), EB.shape) : null,
@@ -162,6 +163,7 @@ export function mm(a: Tensor, b: Tensor): Tensor {
   if (kk !== k2) throw new RangeError(`mm: shapes ${fmt(a.shape)} and ${fmt(b.shape)} cannot be multiplied (${kk} != ${k2})`);
   const out = gemm(a, b, [], m, kk, n, false, false);
   // dA = dC·Bᵀ, dB = Aᵀ·dC
+  if (!tracks(a, b)) return out;
   return record(out, "MmBackward0", [a, b], (g) => [
     a.requiresGrad ? gemm(g, b, [], m, n, kk, false, true) : null,
     b.requiresGrad ? gemm(a, g, [], kk, m, n, true, false) : null,
@@ -180,6 +182,7 @@ export function dot(a: Tensor, b: Tensor): Tensor {
   const len = a.shape[0];
   const out = gemm(a, b, [], 1, len, 1, false, false, []);
   // d(a·b) = b da + a db
+  if (!tracks(a, b)) return out;
   return record(out, "DotBackward0", [a, b], (g) => [
     a.requiresGrad ? gemm(b, g, [], len, 1, 1, false, false, [len]) : null,
     b.requiresGrad ? gemm(a, g, [], len, 1, 1, false, false, [len]) : null,

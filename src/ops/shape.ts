@@ -6,7 +6,7 @@ import { Tensor } from "../tensor";
 import { k } from "../backend/module";
 import { f32, i32 } from "../backend/memory";
 import { fmt, normDim, numel, broadcastStrides, sameShape, type Shape } from "../shape";
-import { record } from "../autograd/node";
+import { record, tracks } from "../autograd/node";
 import { exec } from "../backend/tape";
 import { writeMeta, fillRaw, checkTensor } from "./dispatch";
 import { sumTo } from "./reduce";
@@ -42,6 +42,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   }
   const out = x.alias(dims);
   // d reshape(x) = reshape(dx) back
+  if (!tracks(x)) return out;
   return record(out, "ViewBackward0", [x], (g) => [reshape(g, x.shape)]);
 }
 
@@ -67,6 +68,7 @@ export function permute(x: Tensor, dims: number[]): Tensor {
   const out = permuteForward(x, perm);
   const inverse = new Array<number>(perm.length);
   perm.forEach((p, i) => (inverse[p] = i));
+  if (!tracks(x)) return out;
   return record(out, "PermuteBackward0", [x], (g) => [permute(g, inverse)]);
 }
 
@@ -78,6 +80,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   perm[a] = b;
   perm[b] = a;
   const out = permuteForward(x, perm);
+  if (!tracks(x)) return out;
   return record(out, "TransposeBackward0", [x], (g) => [transpose(g, a, b)]); // the adjoint swaps the dims back
 }
 
@@ -94,6 +97,7 @@ export function t(x: Tensor): Tensor {
   if (x.ndim > 2) throw new RangeError(`t: expects a tensor with <= 2 dims, but got ${x.ndim} dims (shape ${fmt(x.shape)})`);
   if (x.ndim < 2) return x;
   const out = permuteForward(x, [1, 0]);
+  if (!tracks(x)) return out;
   return record(out, "TBackward0", [x], (g) => [t(g)]);
 }
 
@@ -134,6 +138,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
     const [nd, meta] = writeMeta(target, [broadcastStrides(x.shape, target)]);
     k().copy_strided32(x.ptr, out.ptr, nd, meta);
   }
+  if (!tracks(x)) return out;
   return record(out, "ExpandBackward0", [x], (g) => [sumTo(g, x.shape)]); // the adjoint of a broadcast is a sum
 }
 
@@ -177,6 +182,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
   i32().set(idx, idxT.offset);
   if (out.numel > 0) k().index_select32(x.ptr, idxT.ptr, out.ptr, outer, len, inner, idx.length);
   // The adjoint adds each output slice back into the slice it came from.
+  if (!tracks(x)) return out;
   return record(out, "IndexSelectBackward0", [x], (g) => {
     const gin = Tensor.empty(x.shape, "float32");
     fillRaw(gin, 0);
@@ -197,6 +203,7 @@ export function diag(x: Tensor): Tensor {
       const v = i32(); // a copy of 4-byte elements: the same bits for every dtype
       for (let i = 0; i < n; i++) v[oo + i * (n + 1)] = v[xo + i];
     });
+    if (!tracks(x)) return out;
     return record(out, "DiagBackward0", [x], (g) => [diag(g)]); // the adjoint reads the diagonal back
   }
   if (x.ndim === 2) {
@@ -208,6 +215,7 @@ export function diag(x: Tensor): Tensor {
       const v = i32();
       for (let i = 0; i < n; i++) v[oo + i] = v[xo + i * (c + 1)];
     });
+    if (!tracks(x)) return out;
     return record(out, "DiagBackward0", [x], (g) => {
       const gin = Tensor.empty([r, c], "float32");
       fillRaw(gin, 0);
@@ -227,5 +235,6 @@ export function clone(x: Tensor): Tensor {
   checkTensor("clone", x);
   const out = Tensor.empty(x.shape, x.dtype);
   k().copy32(x.ptr, out.ptr, x.numel);
+  if (!tracks(x)) return out;
   return record(out, "CloneBackward0", [x], (g) => [g]);
 }
