@@ -4,16 +4,9 @@
 import { describe, expect, it } from "vitest";
 import { linalg, tensor, rand, randn, manualSeed, eye, zeros, diag, scope, Tensor } from "../src/index";
 import { golden } from "./helpers/golden";
+import { maxAbsDiff } from "./helpers/compare";
 
 const cases = golden("seed_programs.json").cases;
-
-function maxAbsDiff(a: Tensor | ArrayLike<number>, b: Tensor | ArrayLike<number>): number {
-  const x = a instanceof Tensor ? a.data() : a, y = b instanceof Tensor ? b.data() : b;
-  expect(x.length).toBe(y.length);
-  let m = 0;
-  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i] - y[i]));
-  return m;
-}
 
 /** Columns of a (rows × cols, row-major) equal those of b up to the sign of each column. */
 function maxDiffUpToColumnSign(a: ArrayLike<number>, b: ArrayLike<number>, rows: number, cols: number): number {

@@ -9,18 +9,11 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { linalg, optim, manualSeed, rand, tensor, diag, eye, memoryStats, dispose, Tensor } from "../src/index";
 import { golden, hexF32 } from "./helpers/golden";
+import { maxAbsDiff } from "./helpers/compare";
 
 const G = golden("seed_programs.json").cases;
 const INVERSE_STEPS = 10000;
 const SVD_STEPS = 20000;
-
-function maxAbsDiff(a: Tensor | ArrayLike<number>, b: Tensor | ArrayLike<number>): number {
-  const x = a instanceof Tensor ? a.data() : a, y = b instanceof Tensor ? b.data() : b;
-  expect(x.length).toBe(y.length);
-  let m = 0;
-  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i] - y[i]));
-  return m;
-}
 
 const relErr = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
