@@ -9,30 +9,15 @@ import { spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { wasmModules } from "../../scripts/wasm-modules-plugin.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "../..");
 const require = createRequire(import.meta.url);
 
-/** wrangler's Wasm module rule: an imported .wasm becomes a separate module of type wasm. */
-function wasmModules(found) {
-  return {
-    name: "wasm-modules",
-    setup(b) {
-      b.onResolve({ filter: /\.wasm$/ }, async (args) => {
-        if (args.pluginData?.inner) return undefined;
-        const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: { inner: true } });
-        if (r.errors.length) return { errors: r.errors };
-        const name = basename(r.path);
-        found.set(name, r.path);
-        return { path: `./${name}`, external: true };
-      });
-    },
-  };
-}
 
 export async function bundleWorker(outDir) {
   const wasm = new Map();
