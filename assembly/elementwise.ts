@@ -9,8 +9,7 @@
 // Op codes are mirrored in src/backend/kernels.ts.
 
 import {
-  Neg, Abs, Sqrt, Square, Reciprocal, Relu, Floor, Ceil, Trunc, Round, Exp, Log, Sin, Cos, Tan, Tanh,
-  Log1p, Expm1, Sigmoid, Add, Sub, Mul, Div, Pow, Maximum, Minimum,
+  Neg, Abs, Sqrt, Square, Reciprocal, Relu, Exp, Log, Sin, Cos, Tan, Tanh, Sigmoid, Add, Sub, Mul, Div, Pow, Maximum, Minimum,
   IAdd, ISub, IMul, IPow, IMax, IMin, Eq, Ne, Lt, Le, Gt, Ge,
 } from "./functors";
 
@@ -116,19 +115,13 @@ export function unary_f32(op: i32, x: usize, out: usize, n: usize): void {
     case 3: mapUnary<Square>(x, out, n); break;
     case 4: mapUnary<Reciprocal>(x, out, n); break;
     case 5: mapUnary<Relu>(x, out, n); break;
-    case 6: mapUnary<Floor>(x, out, n); break;
-    case 7: mapUnary<Ceil>(x, out, n); break;
-    case 8: mapUnary<Trunc>(x, out, n); break;
-    case 9: mapUnary<Round>(x, out, n); break;
-    case 10: mapUnary<Exp>(x, out, n); break;
-    case 11: mapUnary<Log>(x, out, n); break;
-    case 12: mapUnary<Sin>(x, out, n); break;
-    case 13: mapUnary<Cos>(x, out, n); break;
-    case 14: mapUnary<Tan>(x, out, n); break;
-    case 15: mapUnary<Tanh>(x, out, n); break;
-    case 16: mapUnary<Log1p>(x, out, n); break;
-    case 17: mapUnary<Expm1>(x, out, n); break;
-    case 18: mapUnary<Sigmoid>(x, out, n); break;
+    case 6: mapUnary<Exp>(x, out, n); break;
+    case 7: mapUnary<Log>(x, out, n); break;
+    case 8: mapUnary<Sin>(x, out, n); break;
+    case 9: mapUnary<Cos>(x, out, n); break;
+    case 10: mapUnary<Tan>(x, out, n); break;
+    case 11: mapUnary<Tanh>(x, out, n); break;
+    case 12: mapUnary<Sigmoid>(x, out, n); break;
     default: unreachable();
   }
 }

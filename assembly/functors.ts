@@ -15,11 +15,6 @@
 }
 // relu(NaN) = NaN as in torch: wasm's max propagates NaN.
 @final export class Relu { @inline v(x: v128): v128 { return f32x4.max(x, f32x4.splat(0)); } @inline s(x: f32): f32 { return max<f32>(x, 0); } }
-@final export class Floor { @inline v(x: v128): v128 { return f32x4.floor(x); } @inline s(x: f32): f32 { return Mathf.floor(x); } }
-@final export class Ceil { @inline v(x: v128): v128 { return f32x4.ceil(x); } @inline s(x: f32): f32 { return Mathf.ceil(x); } }
-@final export class Trunc { @inline v(x: v128): v128 { return f32x4.trunc(x); } @inline s(x: f32): f32 { return Mathf.trunc(x); } }
-// torch.round rounds half to even, which is wasm's `nearest`.
-@final export class Round { @inline v(x: v128): v128 { return f32x4.nearest(x); } @inline s(x: f32): f32 { return nearest<f32>(x); } }
 
 // Transcendentals have no SIMD instruction; the lanes go through Mathf (musl's
 // float32 algorithms), which gives the same bits on every WebAssembly engine.
@@ -36,8 +31,6 @@
 @final export class Cos { @inline v(x: v128): v128 { return lanes<Cos>(x); } @inline s(x: f32): f32 { return Mathf.cos(x); } }
 @final export class Tan { @inline v(x: v128): v128 { return lanes<Tan>(x); } @inline s(x: f32): f32 { return Mathf.tan(x); } }
 @final export class Tanh { @inline v(x: v128): v128 { return lanes<Tanh>(x); } @inline s(x: f32): f32 { return Mathf.tanh(x); } }
-@final export class Log1p { @inline v(x: v128): v128 { return lanes<Log1p>(x); } @inline s(x: f32): f32 { return Mathf.log1p(x); } }
-@final export class Expm1 { @inline v(x: v128): v128 { return lanes<Expm1>(x); } @inline s(x: f32): f32 { return Mathf.expm1(x); } }
 // sigmoid(x) = 1 / (1 + e^-x)
 @final export class Sigmoid {
   @inline v(x: v128): v128 { return lanes<Sigmoid>(x); }

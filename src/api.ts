@@ -25,7 +25,7 @@ export { sum, mean, max, min, type MaxResult } from "./ops/reduce";
 export { matmul, mm, dot } from "./ops/linear";
 export { reshape, transpose, permute, t, squeeze, unsqueeze, expand, indexSelect, diag, clone } from "./ops/shape";
 export { sort, type SortOptions, type SortResult } from "./ops/sort";
-export { mseLoss, type Reduction } from "./ops/loss";
+export { mseLoss, meanSquaredError, type Reduction } from "./ops/loss";
 export * as optim from "./optim/index";
 export * as linalg from "./linalg/index";
 

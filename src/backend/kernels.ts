@@ -53,8 +53,7 @@ export interface Kernels {
 
 /** Codes of unary_f32 (assembly/elementwise.ts). */
 export const enum UnaryOp {
-  Neg = 0, Abs, Sqrt, Square, Reciprocal, Relu, Floor, Ceil, Trunc, Round,
-  Exp, Log, Sin, Cos, Tan, Tanh, Log1p, Expm1, Sigmoid,
+  Neg = 0, Abs, Sqrt, Square, Reciprocal, Relu, Exp, Log, Sin, Cos, Tan, Tanh, Sigmoid,
 }
 
 /** Codes of the binary kernels; Div has no int32 kernel (true division promotes to float). */

@@ -7,6 +7,7 @@ import { fmt } from "../shape";
 import { noGrad } from "../autograd/grad-mode";
 import { scope } from "../lifetime";
 import { capture } from "../capture";
+import { meanSquaredError } from "../ops/loss";
 import { manualSeed, rand, eye } from "../ops/creation";
 import { diag } from "../ops/shape";
 import { Optimizer, checkOption } from "../optim/optimizer";
@@ -19,7 +20,7 @@ import { Adam } from "../optim/adam";
  * which matters once values are subnormal (the inverse of diag(1, 2, 3, 4)).
  */
 function mse(a: Tensor, b: Tensor): Tensor {
-  return a.sub(b).pow(2).mean();
+  return meanSquaredError(a, b); // a.sub(b).pow(2).mean(), fused with the same bits
 }
 
 /** "momentum": part 2's hand-written update; "sgd" / "adam": torch.optim; or a factory of any optimizer. */
