@@ -9,18 +9,15 @@
 //
 // Also the test's harness: `startWorker({ port: 0 })` resolves to
 // { url, pid, close() } once workerd listens.
-import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { wasmModules } from "../../scripts/wasm-modules-plugin.mjs";
+import { spawnWorkerd, wasmModules } from "../../scripts/workerd.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "../..");
-const require = createRequire(import.meta.url);
 
 
 /** Bundles the worker into outDir (worker.js plus its .wasm modules); returns the .wasm names. */
@@ -60,60 +57,23 @@ const seriesWorker :Workerd.Worker = (
 `;
 }
 
-function workerdBinary() {
-  const pkg = require("workerd/package.json");
-  const bin = typeof pkg.bin === "string" ? pkg.bin : pkg.bin.workerd;
-  return join(dirname(require.resolve("workerd/package.json")), bin);
-}
-
 /**
  * Bundles and starts the worker in workerd on 127.0.0.1:`port` (0: any free
  * port). Resolves once it listens. `logs()` returns what workerd printed.
  */
 export async function startWorker({ port = 8787, timeoutMs = 60_000 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "wasmgrad-worker-"));
-  let child;
-  let logs = "";
-  const cleanup = async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
   try {
     const wasmNames = await bundleWorker(dir);
     writeFileSync(join(dir, "config.capnp"), config(wasmNames, port));
-    // fd 3: workerd's control channel, which reports the port it bound
-    child = spawn(workerdBinary(), ["serve", join(dir, "config.capnp"), "--control-fd=3"], {
-      cwd: dir,
-      stdio: ["ignore", "pipe", "pipe", "pipe"],
-    });
-    child.stdout.on("data", (d) => (logs += d));
-    child.stderr.on("data", (d) => (logs += d));
-    const bound = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`workerd did not report a port within ${timeoutMs} ms:\n${logs}`)), timeoutMs);
-      let buf = "";
-      child.stdio[3].on("data", (d) => {
-        buf += d;
-        for (const line of buf.split("\n").slice(0, -1)) {
-          const msg = JSON.parse(line);
-          if (msg.event === "listen" && msg.socket === "http") {
-            clearTimeout(timer);
-            resolve(msg.port);
-          }
-        }
-        buf = buf.slice(buf.lastIndexOf("\n") + 1);
-      });
-      child.on("exit", (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`workerd exited (${code ?? signal}) before listening:\n${logs}`));
-      });
-    });
-    return { url: `http://127.0.0.1:${bound}`, pid: child.pid, logs: () => logs, close: cleanup };
+    const w = await spawnWorkerd(join(dir, "config.capnp"), dir, timeoutMs);
+    const close = async () => {
+      await w.stop();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    return { url: `http://127.0.0.1:${w.port}`, pid: w.pid, logs: w.logs, close };
   } catch (e) {
-    await cleanup();
+    rmSync(dir, { recursive: true, force: true });
     throw e;
   }
 }
