@@ -6,6 +6,7 @@
 
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { broadcastPair, operandShape } from "./helpers/arbitraries";
 import * as wg from "../src/index";
 import type { Tensor } from "../src/index";
 import * as R from "./reference";
@@ -67,13 +68,8 @@ const shapeArb = fc.array(dimArb, { minLength: 0, maxLength: 3 });
 const nonEmptyShapeArb = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 0, maxLength: 3 });
 const seedArb = fc.integer({ min: 0, max: 0x7fffffff });
 
-function operandShape(out: number[]): fc.Arbitrary<number[]> {
-  return fc
-    .tuple(fc.integer({ min: 0, max: out.length }), fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }))
-    .map(([drop, ones]) => out.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d)));
-}
 /** Two shapes that broadcast together, e.g. [3,1] and [4]: each gradient must be summed back over the broadcast dims. */
-const bcastPairArb = shapeArb.chain((out) => fc.tuple(operandShape(out), operandShape(out)));
+const bcastPairArb = broadcastPair(shapeArb);
 /** Which of two inputs require grad: at least one. */
 const maskArb = fc.constantFrom([true, true], [true, false], [false, true]);
 
@@ -200,7 +196,7 @@ describe("gradients of elementwise ops", () => {
 // ---- products and reductions ----------------------------------------------------------------
 
 const dimSmall = fc.oneof({ arbitrary: fc.constant(0), weight: 1 }, { arbitrary: fc.integer({ min: 1, max: 4 }), weight: 6 });
-const batchPairArb = fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }).chain((out) => fc.tuple(operandShape(out), operandShape(out)));
+const batchPairArb = broadcastPair(fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }));
 
 describe("gradients of matrix products", () => {
   it("matmul on 1-D, 2-D and batched operands with broadcast batch dims", () => {

@@ -13,6 +13,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { broadcastPair, operandShape } from "./helpers/arbitraries";
 import * as wg from "../src/index";
 import type { Tensor } from "../src/index";
 import { k } from "../src/backend/module";
@@ -47,13 +48,7 @@ const shapeArb = fc.array(dimArb, { minLength: 0, maxLength: 4 });
 const dtypeArb = fc.constantFrom<RDType>("float32", "int32", "bool");
 const seedArb = fc.integer({ min: 0, max: 0x7fffffff });
 
-/** A shape that broadcasts to `out`: some leading dims dropped, some dims set to 1. */
-function operandShape(out: number[]): fc.Arbitrary<number[]> {
-  return fc
-    .tuple(fc.integer({ min: 0, max: out.length }), fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }))
-    .map(([drop, ones]) => out.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d)));
-}
-const bcastPairArb = shapeArb.chain((out) => fc.tuple(operandShape(out), operandShape(out)));
+const bcastPairArb = broadcastPair(shapeArb);
 
 function randomTensor(seed: number, shape: number[], dtype: RDType, opts: ValueOptions = {}): RTensor {
   return R.make(shape, randomValues(mulberry32(seed), R.numel(shape), dtype, opts), dtype);
@@ -355,7 +350,7 @@ function productTolerance(a: RTensor, b: RTensor, product: (x: RTensor, y: RTens
 const PRODUCT_VALUES: ValueOptions = { special: 0.1, pool: [0, -0, 1, -1, 1e-38, NaN, Infinity, -Infinity] };
 const small = fc.oneof({ arbitrary: fc.constantFrom(0, 1), weight: 1 }, { arbitrary: fc.integer({ min: 2, max: 9 }), weight: 4 });
 /** Batch dims of an operand: broadcastable against the other's, possibly absent. */
-const batchPairArb = fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }).chain((out) => fc.tuple(operandShape(out), operandShape(out)));
+const batchPairArb = broadcastPair(fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }));
 
 describe("matrix products", () => {
   it("matmul on 1-D, 2-D and batched operands with broadcast batch dims", () => {
