@@ -9,7 +9,7 @@
 import type { Tensor } from "./tensor";
 import type { Storage } from "./storage";
 
-let scopes: Tensor[][] = [];
+const scopes: Tensor[][] = [];
 
 /**
  * Called for every new tensor. Inside a scope the scope frees it; otherwise its
@@ -113,9 +113,4 @@ export function runRule(rule: (g: Tensor) => (Tensor | null)[], g: Tensor): (Ten
 /** For tests and diagnostics: how many scopes are open. */
 export function scopeDepth(): number {
   return scopes.length;
-}
-
-/** Resets scope bookkeeping (used after a failed run left scopes open). */
-export function resetScopes(): void {
-  scopes = [];
 }

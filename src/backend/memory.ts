@@ -6,7 +6,7 @@
 // goes on the free list of its size and is reused before the memory grows.
 //
 // After `memory.grow` every existing ArrayBuffer view is detached (reads give
-// undefined, writes vanish), so views are only ever taken from f32()/i32()/u8(),
+// undefined, writes vanish), so views are only ever taken from f32()/i32(),
 // which re-create them when the buffer has changed.
 
 import { k } from "./module";
@@ -20,8 +20,6 @@ let memory: WebAssembly.Memory | null = null;
 let buffer: ArrayBuffer | null = null;
 let f32View = new Float32Array(0);
 let i32View = new Int32Array(0);
-let u32View = new Uint32Array(0);
-let u8View = new Uint8Array(0);
 let top = 0;
 const freeLists = new Map<number, number[]>();
 let bytesInUse = 0;
@@ -43,8 +41,6 @@ function refreshViews(): void {
   buffer = memory!.buffer;
   f32View = new Float32Array(buffer);
   i32View = new Int32Array(buffer);
-  u32View = new Uint32Array(buffer);
-  u8View = new Uint8Array(buffer);
 }
 
 export function f32(): Float32Array {
@@ -54,14 +50,6 @@ export function f32(): Float32Array {
 export function i32(): Int32Array {
   if (mem().buffer !== buffer) refreshViews();
   return i32View;
-}
-export function u32(): Uint32Array {
-  if (mem().buffer !== buffer) refreshViews();
-  return u32View;
-}
-export function u8(): Uint8Array {
-  if (mem().buffer !== buffer) refreshViews();
-  return u8View;
 }
 
 /** The size class a request of `bytes` is served from. */

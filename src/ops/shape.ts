@@ -4,7 +4,7 @@
 
 import { Tensor } from "../tensor";
 import { k } from "../backend/module";
-import { f32, i32 } from "../backend/memory";
+import { i32 } from "../backend/memory";
 import { fmt, normDim, numel, broadcastStrides, sameShape, type Shape } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { exec } from "../backend/tape";
