@@ -5,6 +5,7 @@
 // allocation, no JS bookkeeping, hence the same bits as the eager run.
 
 import type { Kernels } from "./kernels";
+import { alloc, free } from "./memory";
 import type { Storage } from "../storage";
 
 /** Kernels whose result is a value read in JS: a replay could not reproduce what JS did with it. */
@@ -89,6 +90,20 @@ export function exec(body: () => void): void {
     active = tape;
   }
   tape.push(body, []);
+}
+
+/**
+ * Scratch memory for one kernel call (metadata, packing buffers): normally the
+ * caller's shared block. While a step records, a block of its own instead: the
+ * replays name it long after the shared block was rewritten or moved. Freed at
+ * once, it goes to the recording's set-aside blocks, so nothing else gets it
+ * while the capture lives.
+ */
+export function scratchFor(bytes: number, shared: () => number): number {
+  if (!active) return shared();
+  const ptr = alloc(bytes);
+  free(ptr, bytes);
+  return ptr;
 }
 
 /** Refuses work that a replay could not repeat faithfully, with the reason. */

@@ -4,8 +4,8 @@
 import { Tensor } from "../tensor";
 import type { DType } from "../dtype";
 import { k } from "../backend/module";
-import { alloc, free, f32, i32 } from "../backend/memory";
-import { exec, recordingTape } from "../backend/tape";
+import { alloc, f32, i32 } from "../backend/memory";
+import { exec, scratchFor } from "../backend/tape";
 import { collapse, type Shape } from "../shape";
 
 /** Scratch for kernel metadata (shape/stride blocks); one block serves every call. */
@@ -25,13 +25,11 @@ export function writeMeta(shape: Shape, strides: number[][]): [number, number] {
   const c = collapse(shape, strides);
   const nd = c.shape.length;
   if (nd * (strides.length + 2) > META_INTS) throw new RangeError(`too many dims (${shape.length}) for a kernel`);
-  // A captured step replays this call later: it gets a block of its own, set aside with the step's.
-  const p = recordingTape() ? alloc(META_INTS * 4) : meta();
+  const p = scratchFor(nd * (strides.length + 2) * 4, meta);
   const v = i32();
   let o = p >>> 2;
   for (const d of c.shape) v[o++] = d;
   for (const s of c.strides) for (const d of s) v[o++] = d;
-  if (p !== metaPtr) free(p, META_INTS * 4);
   return [nd, p];
 }
 

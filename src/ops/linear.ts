@@ -8,7 +8,7 @@ import { k } from "../backend/module";
 import { i32, alloc, free } from "../backend/memory";
 import { fmt, broadcastShapes, numel } from "../shape";
 import { record, tracks } from "../autograd/node";
-import { exec, recordingTape } from "../backend/tape";
+import { exec, scratchFor } from "../backend/tape";
 import { expand, reshape } from "./shape";
 import { checkTensor } from "./dispatch";
 import { sumTo } from "./reduce";
@@ -34,13 +34,6 @@ function gemmScratch(bytes: number): number {
   return scratchPtr;
 }
 
-/** A captured step's replays must not share the scratch that later calls may move: a block of its own, set aside. */
-function blockForTape(bytes: number): number {
-  const ptr = alloc(bytes);
-  free(ptr, bytes);
-  return ptr;
-}
-
 /**
  * C = op(A)·op(B) for [batch, m, k]-shaped operands without a graph. A is read
  * as [.., k, m] when transA (likewise B), exactly as stored.
@@ -56,7 +49,7 @@ function gemm(
     const sa = a.numel === m * kk ? 0 : m * kk * 4;
     const sb = b.numel === kk * n ? 0 : kk * n * 4;
     const need = k().matmul_f32_scratch(m, kk, n, transA, transB);
-    const scratch = need > 0 ? (recordingTape() ? blockForTape(need) : gemmScratch(need)) : 0;
+    const scratch = need > 0 ? scratchFor(need, () => gemmScratch(need)) : 0;
     k().matmul_f32(a.ptr, b.ptr, out.ptr, m, kk, n, transA, transB, batch, sa, sb, m * n * 4, scratch, need);
   } else {
     intGemm(a, b, out, batch, m, kk, n, transA, transB);
