@@ -10,7 +10,7 @@
 
 import {
   Neg, Abs, Sqrt, Square, Reciprocal, Relu, Exp, Log, Sin, Cos, Tan, Tanh, Sigmoid, Add, Sub, Mul, Div, Pow, Maximum, Minimum,
-  IAdd, ISub, IMul, IPow, IMax, IMin, Eq, Ne, Lt, Le, Gt, Ge,
+  Eq, Ne, Lt, Le, Gt, Ge, iop, ICMP,
 } from "./functors";
 
 // ---- loop templates ------------------------------------------------------
@@ -165,43 +165,6 @@ export function binary_bcast_f32(op: i32, a: usize, b: usize, out: usize, nd: i3
   }
 }
 
-// int32: the same op codes; 3 (true division) is done in float32 by the caller.
-export function binary_i32(op: i32, a: usize, b: usize, out: usize, n: usize): void {
-  switch (op) {
-    case 0: mapBinary<i32, IAdd>(a, b, out, n); break;
-    case 1: mapBinary<i32, ISub>(a, b, out, n); break;
-    case 2: mapBinary<i32, IMul>(a, b, out, n); break;
-    case 4: mapBinary<i32, IPow>(a, b, out, n); break;
-    case 5: mapBinary<i32, IMax>(a, b, out, n); break;
-    case 6: mapBinary<i32, IMin>(a, b, out, n); break;
-    default: unreachable();
-  }
-}
-
-export function binary_scalar_i32(op: i32, a: usize, s: i32, out: usize, n: usize, reversed: bool): void {
-  switch (op) {
-    case 0: mapScalar<i32, IAdd>(a, s, out, n, reversed); break;
-    case 1: mapScalar<i32, ISub>(a, s, out, n, reversed); break;
-    case 2: mapScalar<i32, IMul>(a, s, out, n, reversed); break;
-    case 4: mapScalar<i32, IPow>(a, s, out, n, reversed); break;
-    case 5: mapScalar<i32, IMax>(a, s, out, n, reversed); break;
-    case 6: mapScalar<i32, IMin>(a, s, out, n, reversed); break;
-    default: unreachable();
-  }
-}
-
-export function binary_bcast_i32(op: i32, a: usize, b: usize, out: usize, nd: i32, meta: usize): void {
-  switch (op) {
-    case 0: mapBroadcast<i32, IAdd>(a, b, out, nd, meta); break;
-    case 1: mapBroadcast<i32, ISub>(a, b, out, nd, meta); break;
-    case 2: mapBroadcast<i32, IMul>(a, b, out, nd, meta); break;
-    case 4: mapBroadcast<i32, IPow>(a, b, out, nd, meta); break;
-    case 5: mapBroadcast<i32, IMax>(a, b, out, nd, meta); break;
-    case 6: mapBroadcast<i32, IMin>(a, b, out, nd, meta); break;
-    default: unreachable();
-  }
-}
-
 // Comparisons write 0/1 as i32 (bool storage). NaN compares unequal to all, as in torch.
 export function compare_f32(op: i32, a: usize, b: usize, out: usize, nd: i32, meta: usize): void {
   switch (op) {
@@ -215,16 +178,49 @@ export function compare_f32(op: i32, a: usize, b: usize, out: usize, nd: i32, me
   }
 }
 
-export function compare_i32(op: i32, a: usize, b: usize, out: usize, nd: i32, meta: usize): void {
-  switch (op) {
-    case 0: mapCompare<i32, Eq>(a, b, out, nd, meta); break;
-    case 1: mapCompare<i32, Ne>(a, b, out, nd, meta); break;
-    case 2: mapCompare<i32, Lt>(a, b, out, nd, meta); break;
-    case 3: mapCompare<i32, Le>(a, b, out, nd, meta); break;
-    case 4: mapCompare<i32, Gt>(a, b, out, nd, meta); break;
-    case 5: mapCompare<i32, Ge>(a, b, out, nd, meta); break;
-    default: unreachable();
+// ---- int32 ----------------------------------------------------------------
+// One scalar loop for every op (iop in functors.ts), and one broadcast walk for
+// the arithmetic and the comparisons: int32 kernels are kept small, not fast.
+
+// out[i] = a[i] op b[i], with a and b advancing sa and sb bytes (0: broadcast).
+function irow(op: i32, a: usize, sa: usize, b: usize, sb: usize, out: usize, n: usize): void {
+  for (let i: usize = 0; i < n; i++) {
+    store<i32>(out + (i << 2), iop(op, load<i32>(a), load<i32>(b)));
+    a += sa; b += sb;
   }
+}
+
+// The broadcast walk (meta as above, no counters needed) by recursion over the
+// dims, from dim d; returns the end of what it wrote.
+function ibroadcast(op: i32, a: usize, b: usize, out: usize, d: i32, nd: i32, meta: usize): usize {
+  const dd = <usize>d << 2, len = <usize>load<i32>(meta + dd);
+  const sa = <usize>load<i32>(meta + (<usize>nd << 2) + dd) << 2, sb = <usize>load<i32>(meta + (<usize>nd << 3) + dd) << 2;
+  if (d == nd - 1) {
+    irow(op, a, sa, b, sb, out, len);
+    return out + (len << 2);
+  }
+  for (let i: usize = 0; i < len; i++) out = ibroadcast(op, a + i * sa, b + i * sb, out, d + 1, nd, meta);
+  return out;
+}
+
+// The binary op codes; 3 (true division) is done in float32 by the caller.
+export function binary_i32(op: i32, a: usize, b: usize, out: usize, n: usize): void {
+  irow(op, a, 4, b, 4, out, n);
+}
+
+export function binary_scalar_i32(op: i32, a: usize, s: i32, out: usize, n: usize, reversed: bool): void {
+  for (let i: usize = 0; i < n; i++) {
+    const x = load<i32>(a + (i << 2));
+    store<i32>(out + (i << 2), iop(op, reversed ? s : x, reversed ? x : s));
+  }
+}
+
+export function binary_bcast_i32(op: i32, a: usize, b: usize, out: usize, nd: i32, meta: usize): void {
+  ibroadcast(op, a, b, out, 0, nd, meta);
+}
+
+export function compare_i32(op: i32, a: usize, b: usize, out: usize, nd: i32, meta: usize): void {
+  ibroadcast(op + ICMP, a, b, out, 0, nd, meta);
 }
 
 // ---- conversion, filling, copying ----------------------------------------

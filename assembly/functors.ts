@@ -52,40 +52,57 @@
   if (x == 1 || (x == -1 && Mathf.abs(y) == Infinity)) return 1;
   return Mathf.pow(x, y);
 }
+// Four lanes of powf out of line: pow's calls dominate, and the lane code would
+// otherwise be repeated in every loop that raises to a power. The lanes where
+// C's powf gives 1 but Mathf.pow does not are set after the calls.
+function cpowf4(x: v128, y: v128): v128 {
+  let r = f32x4.splat(Mathf.pow(f32x4.extract_lane(x, 0), f32x4.extract_lane(y, 0)));
+  r = f32x4.replace_lane(r, 1, Mathf.pow(f32x4.extract_lane(x, 1), f32x4.extract_lane(y, 1)));
+  r = f32x4.replace_lane(r, 2, Mathf.pow(f32x4.extract_lane(x, 2), f32x4.extract_lane(y, 2)));
+  r = f32x4.replace_lane(r, 3, Mathf.pow(f32x4.extract_lane(x, 3), f32x4.extract_lane(y, 3)));
+  const one = f32x4.splat(1);
+  const c = v128.or(f32x4.eq(x, one), v128.and(f32x4.eq(x, f32x4.neg(one)), f32x4.eq(f32x4.abs(y), f32x4.splat(Infinity))));
+  return v128.bitselect(one, r, c);
+}
 @final export class Pow {
-  @inline v(x: v128, y: v128): v128 {
-    let r = f32x4.splat(cpowf(f32x4.extract_lane(x, 0), f32x4.extract_lane(y, 0)));
-    r = f32x4.replace_lane(r, 1, cpowf(f32x4.extract_lane(x, 1), f32x4.extract_lane(y, 1)));
-    r = f32x4.replace_lane(r, 2, cpowf(f32x4.extract_lane(x, 2), f32x4.extract_lane(y, 2)));
-    return f32x4.replace_lane(r, 3, cpowf(f32x4.extract_lane(x, 3), f32x4.extract_lane(y, 3)));
-  }
+  @inline v(x: v128, y: v128): v128 { return cpowf4(x, y); }
   @inline s(x: f32, y: f32): f32 { return cpowf(x, y); }
 }
 
-// ---- int32 binary (wrapping, as two's complement) ---------------------------
+// ---- int32: one scalar function for every op --------------------------------
+// int32 tensors are rare (indices, counts), so their kernels trade speed for
+// size: a switch per element instead of a SIMD loop per op. Arithmetic wraps
+// (two's complement). Codes: the binary op codes (3, true division, is done in
+// float32 by the caller), then the comparison codes + 8, which give 0 or 1.
 
-@final export class IAdd { @inline v(x: v128, y: v128): v128 { return i32x4.add(x, y); } @inline s(x: i32, y: i32): i32 { return x + y; } }
-@final export class ISub { @inline v(x: v128, y: v128): v128 { return i32x4.sub(x, y); } @inline s(x: i32, y: i32): i32 { return x - y; } }
-@final export class IMul { @inline v(x: v128, y: v128): v128 { return i32x4.mul(x, y); } @inline s(x: i32, y: i32): i32 { return x * y; } }
-@final export class IMax { @inline v(x: v128, y: v128): v128 { return i32x4.max_s(x, y); } @inline s(x: i32, y: i32): i32 { return max<i32>(x, y); } }
-@final export class IMin { @inline v(x: v128, y: v128): v128 { return i32x4.min_s(x, y); } @inline s(x: i32, y: i32): i32 { return min<i32>(x, y); } }
+export const ICMP: i32 = 8;
+
 // Integer power by squaring; a negative exponent is rejected in TS as torch does.
-@inline function ipow(x: i32, e: i32): i32 {
+function ipow(x: i32, e: i32): i32 {
   let r: i32 = 1;
   while (e > 0) { if (e & 1) r *= x; x *= x; e >>= 1; }
   return r;
 }
-@final export class IPow {
-  @inline v(x: v128, y: v128): v128 {
-    let r = i32x4.splat(ipow(i32x4.extract_lane(x, 0), i32x4.extract_lane(y, 0)));
-    r = i32x4.replace_lane(r, 1, ipow(i32x4.extract_lane(x, 1), i32x4.extract_lane(y, 1)));
-    r = i32x4.replace_lane(r, 2, ipow(i32x4.extract_lane(x, 2), i32x4.extract_lane(y, 2)));
-    return i32x4.replace_lane(r, 3, ipow(i32x4.extract_lane(x, 3), i32x4.extract_lane(y, 3)));
+
+export function iop(op: i32, x: i32, y: i32): i32 {
+  switch (op) {
+    case 0: return x + y;
+    case 1: return x - y;
+    case 2: return x * y;
+    case 4: return ipow(x, y);
+    case 5: return max(x, y);
+    case 6: return min(x, y);
+    case ICMP + 0: return i32(x == y);
+    case ICMP + 1: return i32(x != y);
+    case ICMP + 2: return i32(x < y);
+    case ICMP + 3: return i32(x <= y);
+    case ICMP + 4: return i32(x > y);
+    case ICMP + 5: return i32(x >= y);
   }
-  @inline s(x: i32, y: i32): i32 { return ipow(x, y); }
+  return unreachable();
 }
 
-// ---- comparisons: T x T -> i32 (0 or 1), the storage of bool tensors --------
+// ---- float32 comparisons: f32 x f32 -> i32 (0 or 1), the storage of bool tensors
 
 @final export class Eq { @inline s<T>(x: T, y: T): i32 { return i32(x == y); } }
 @final export class Ne { @inline s<T>(x: T, y: T): i32 { return i32(x != y); } }
