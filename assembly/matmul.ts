@@ -231,7 +231,10 @@ function macroKernel(apack: usize, bpack: usize, c: usize, mc: usize, nc: usize,
   }
 }
 
-function gemmPacked(a: usize, b: usize, c: usize, m: usize, k: usize, n: usize, transA: bool, transB: bool, scratch: usize, bReady: bool): void {
+// Rows r0..r1 of C (r0 a multiple of MC unless it is a thread's share: any row will do).
+function gemmPacked(
+  a: usize, b: usize, c: usize, m: usize, k: usize, n: usize, transA: bool, transB: bool, scratch: usize, bReady: bool, r0: usize, r1: usize,
+): void {
   const kcMax = min(k, KC);
   const bpack = scratch;
   const apack = bpack + kcMax * roundUp(min(n, NC), NR) * 4;
@@ -241,8 +244,8 @@ function gemmPacked(a: usize, b: usize, c: usize, m: usize, k: usize, n: usize, 
     for (let pc: usize = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
       if (!bReady) packB(b, k, n, transB, pc, jc, kc, nc, bpack);
-      for (let ic: usize = 0; ic < m; ic += MC) {
-        const mc = min(MC, m - ic);
+      for (let ic = r0; ic < r1; ic += MC) {
+        const mc = min(MC, r1 - ic);
         packA(a, m, k, transA, ic, pc, mc, kc, apack);
         macroKernel(apack, bpack, c + (ic * n + jc) * 4, mc, nc, kc, n << 2, pc == 0, tile);
       }
@@ -505,7 +508,7 @@ export function matmul_f32(
     // A broadcast B is packed once when one block holds all of it.
     const keepB = strideB == 0 && k <= KC && n <= NC;
     for (let t: usize = 0; t < batch; t++) {
-      gemmPacked(a, b, c, m, k, n, transA, transB, scratch, keepB && t > 0);
+      gemmPacked(a, b, c, m, k, n, transA, transB, scratch, keepB && t > 0, 0, m);
       a += strideA; b += strideB; c += strideC;
     }
     return 0;
@@ -529,4 +532,31 @@ export function matmul_f32(
     a += strideA; b += strideB; c += strideC;
   }
   return 0;
+}
+
+/**
+ * Whether matmul_f32 would take the packed path for these sizes, and so
+ * whether matmul_f32_rows can split the product across threads.
+ */
+export function matmul_f32_splits(m: usize, k: usize, n: usize, transB: bool): bool {
+  if (n == 1 || k == 1) transB = false;
+  return usesPacked(m, n, transB, largeOperands(m, k, n));
+}
+
+/**
+ * Rows r0..r1 of every product's C: one thread's share of a matmul_f32 for which
+ * matmul_f32_splits holds, with a scratch block of its own of
+ * matmul_f32_scratch(...) bytes. Each element is the same sequential sum as in
+ * matmul_f32, so however the rows are split, the bits are the same.
+ */
+export function matmul_f32_rows(
+  a: usize, b: usize, c: usize, m: usize, k: usize, n: usize, transA: bool, transB: bool,
+  batch: usize, strideA: usize, strideB: usize, strideC: usize, scratch: usize, r0: usize, r1: usize,
+): void {
+  if (k == 1) { transA = false; transB = false; }
+  const keepB = strideB == 0 && k <= KC && n <= NC;
+  for (let t: usize = 0; t < batch; t++) {
+    gemmPacked(a, b, c, m, k, n, transA, transB, scratch, keepB && t > 0, r0, r1);
+    a += strideA; b += strideB; c += strideC;
+  }
 }

@@ -42,7 +42,7 @@ async function main() {
       break;
     }
     case "W3": {
-      const s = fn(task.n);
+      const s = await fn(task.n);
       const r = await timeRepeated({ run: s.step, blocks: task.blocks, targetMs: task.targetMs, budgetMs: task.budgetMs, warmupCalls: 2, warmupMs: task.warmupMs ?? 0 });
       const loss = s.step();
       s.dispose();
@@ -57,7 +57,7 @@ async function main() {
           cases[kase] = { error: "skipped: the child's time budget was spent" };
           continue;
         }
-        const c = fn(task.n, kase);
+        const c = await fn(task.n, kase);
         const r = await timeRepeated({ run: c.run, blocks: task.blocks, targetMs: task.targetMs, budgetMs: task.budgetMs / task.cases.length, warmupMs: task.warmupMs ?? 0 });
         c.dispose();
         cases[kase] = { ...r, gflops: (2 * task.n ** 3) / (r.median * 1e6) };

@@ -5,6 +5,7 @@ export type { TensorOrScalar, NestedArray } from "./tensor";
 export type { DType } from "./dtype";
 export { init, isInitialized, type InitOptions } from "./backend/module";
 export { memoryStats, type MemoryStats } from "./backend/memory";
+export { setNumThreads, getNumThreads } from "./backend/threads";
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd/grad-mode";
 export type { BackwardOptions } from "./autograd/backward";
 export { scope, keep } from "./lifetime";

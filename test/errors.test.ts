@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   tensor, zeros, ones, eye, rand, arange, linspace, full, randint, randperm, manualSeed, empty,
   matmul, mm, dot, diag, indexSelect, sum, sort, mseLoss, noGrad, scope, keep, isGradEnabled, memoryStats,
-  optim, linalg, Tensor,
+  optim, linalg, Tensor, setNumThreads, getNumThreads,
 } from "../src/index";
 import { scopeDepth } from "../src/lifetime";
 
@@ -751,6 +751,17 @@ const cases: Case[] = [
     family: "arguments", name: "an unknown loss reduction", example: 'mseLoss(a, b, "avg")',
     run: () => mseLoss(zeros(2), zeros(2), "avg" as never), type: RangeError,
     message: /^mseLoss: reduction must be "mean", "sum" or "none", got "avg"$/,
+  },
+  {
+    family: "threads", name: "no threads", example: "setNumThreads(0)",
+    run: () => setNumThreads(0), type: RangeError,
+    message: /^setNumThreads: expected an integer from 1 to 64, got 0$/,
+    after: () => expect(getNumThreads()).toBe(1),
+  },
+  {
+    family: "threads", name: "a fraction of a thread", example: "setNumThreads(1.5)",
+    run: () => setNumThreads(1.5), type: RangeError,
+    message: /^setNumThreads: expected an integer from 1 to 64, got 1.5$/,
   },
 ];
 

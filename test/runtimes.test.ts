@@ -250,6 +250,10 @@ describe("the smoke program in every runtime", () => {
     expect(run.withoutWasmCsp.error).toMatch(/^wasmgrad: the page's Content Security Policy forbids compiling WebAssembly/);
     expect(run.withoutWasmCsp.error).toContain("'wasm-unsafe-eval'");
     expect(firstDifference(run.results, reference)).toBeNull();
+    // threads: on a cross-origin isolated page two give the bits of one; elsewhere setNumThreads says why not
+    expect(run.threads.isolated).toMatchObject({ ok: true, isolated: true, threads: 2, sameBits: true });
+    expect(run.threads.plain).toMatchObject({ ok: true, isolated: false, threads: 1, sameBits: true });
+    expect(run.threads.plain.rejected).toMatch(/^setNumThreads: threads need shared memory .*Cross-Origin-Embedder-Policy: require-corp/);
   });
 
   it("workerd, the Workers way (wasm module import, init({ module })): the same bits, and the helpful errors", async () => {
@@ -275,9 +279,10 @@ describe("the smoke program in every runtime", () => {
     expect(firstDifference(report.results, reference)).toBeNull();
   });
 
-  it("Deno: the same bits", async () => {
+  it("Deno: the same bits, with one thread and with two", async () => {
     const run = await runs.deno;
     console.log(run.version);
     expect(firstDifference(run.results, reference)).toBeNull();
+    expect(run.threads).toEqual({ threads: 2, sameBits: true }); // and the process exited with its workers alive
   });
 });

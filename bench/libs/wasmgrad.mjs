@@ -186,6 +186,14 @@ function svdLibrary(steps, optimizer, capture = false) {
   return losses;
 }
 
+/** The same workload after `await setNumThreads(n)` (each variant runs in a process of its own). */
+function withThreads(n, make) {
+  return async (...args) => {
+    await wg.setNumThreads(n);
+    return make(...args);
+  };
+}
+
 // ---- what the runner sees ----------------------------------------------------------------
 
 export async function load() {
@@ -197,6 +205,7 @@ export async function load() {
       "hand-written Adam: torch 1.13's Adam written with wasmgrad ops" + (wg.optim?.Adam ? "; optim.Adam: wasmgrad's own (one fused kernel per parameter)" : " (this build has no wg.optim)"),
       wg.linalg?.inverseGD ? "linalg.inverseGD / linalg.svdGD: the library's own implementation of the series' loops" : "this build has no wg.linalg: no linalg variants",
       "per-op: a.mul(b).dispose() outside any scope",
+      ...(wg.setNumThreads ? ["2 threads: after `await setNumThreads(2)` (products of 2^20 multiply-adds or more are split by rows; the same bits)"] : []),
       ...(wg.capture ? ["captured: { capture: true }, one step recorded and its kernels replayed (the same bits as eager)"] : []),
     ],
     workloads: {
@@ -215,8 +224,14 @@ export async function load() {
         ...(wg.linalg?.svdGD && { "linalg.svdGD": (steps) => svdLibrary(steps, "adam") }),
         ...(wg.capture && { "linalg.svdGD, captured": (steps) => svdLibrary(steps, "adam", true) }),
       },
-      W3: adamVariants((make) => (n) => inverseAdam(n, make)),
-      W4: { eager: matmulCase },
+      W3: {
+        ...adamVariants((make) => (n) => inverseAdam(n, make)),
+        ...(wg.setNumThreads && wg.optim?.Adam && { "optim.Adam, 2 threads": withThreads(2, (n) => inverseAdam(n, libraryAdam)) }),
+      },
+      W4: {
+        eager: matmulCase,
+        ...(wg.setNumThreads && { "2 threads": withThreads(2, matmulCase) }),
+      },
       perop: { eager: perOp },
     },
     memory: () => {

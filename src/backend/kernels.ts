@@ -34,6 +34,11 @@ export interface Kernels {
     batch: number, strideA: number, strideB: number, strideC: number, scratch: number, scratchBytes: number,
   ): number;
   matmul_f32_scratch(m: number, k: number, n: number, transA: boolean, transB: boolean): number;
+  matmul_f32_splits(m: number, k: number, n: number, transB: boolean): boolean;
+  matmul_f32_rows(
+    a: number, b: number, c: number, m: number, k: number, n: number, transA: boolean, transB: boolean,
+    batch: number, strideA: number, strideB: number, strideC: number, scratch: number, r0: number, r1: number,
+  ): void;
   // assembly/optim.ts: one fused pass per parameter per step
   sgd_step_f32(
     param: number, grad: number, buf: number, n: number,

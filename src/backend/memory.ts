@@ -6,8 +6,9 @@
 // goes on the free list of its size and is reused before the memory grows.
 //
 // After `memory.grow` every existing ArrayBuffer view is detached (reads give
-// undefined, writes vanish), so views are only ever taken from f32()/i32(),
-// which re-create them when the buffer has changed.
+// undefined, writes vanish), or on a shared memory (threads) stays its old
+// length, so views are only ever taken from f32()/i32(). They are re-created
+// here after each grow, and whenever a view turns up detached.
 
 import { k } from "./module";
 
@@ -17,7 +18,7 @@ const PAGE = 65536;
 const MAX_PAGES = 65536;
 
 let memory: WebAssembly.Memory | null = null;
-let buffer: ArrayBuffer | null = null;
+let buffer: ArrayBufferLike | null = null;
 let f32View = new Float32Array(0);
 let i32View = new Int32Array(0);
 let top = 0;
@@ -25,10 +26,14 @@ const freeLists = new Map<number, number[]>();
 let bytesInUse = 0;
 let peakBytesInUse = 0;
 
-/** Called once by the module loader. Static data of the module lies below the initial size. */
+/**
+ * Called by the module loader: first with the module's new memory (its static
+ * data lies below the initial size), then again if the kernels move onto a
+ * shared copy of it for threads (same size, same blocks).
+ */
 export function attachMemory(m: WebAssembly.Memory): void {
+  if (!memory) top = m.buffer.byteLength;
   memory = m;
-  top = m.buffer.byteLength;
   refreshViews();
 }
 
@@ -43,12 +48,21 @@ function refreshViews(): void {
   i32View = new Int32Array(buffer);
 }
 
+// A detached view has length 0 (and the memory never has 0 bytes). The getter
+// memory.buffer is not free (on a shared memory it freezes the buffer on each
+// call), so it is not asked on every op.
 export function f32(): Float32Array {
-  if (mem().buffer !== buffer) refreshViews();
+  if (f32View.length === 0) {
+    mem();
+    refreshViews();
+  }
   return f32View;
 }
 export function i32(): Int32Array {
-  if (mem().buffer !== buffer) refreshViews();
+  if (i32View.length === 0) {
+    mem();
+    refreshViews();
+  }
   return i32View;
 }
 
@@ -67,6 +81,7 @@ function blockSize(bytes: number): number {
 export function alloc(bytes: number): number {
   const m = mem();
   const size = blockSize(bytes);
+  const bytesNow = buffer!.byteLength;
   const list = freeLists.get(size);
   if (list && list.length > 0) {
     bytesInUse += size;
@@ -75,7 +90,7 @@ export function alloc(bytes: number): number {
   }
   const ptr = top;
   const end = ptr + size;
-  if (end > m.buffer.byteLength && reclaimer && !reserving) {
+  if (end > bytesNow && reclaimer && !reserving) {
     // Before growing, spill the blocks of forgotten-looking tensors (storage.ts): one of this size may come free.
     reclaimer();
     const again = freeLists.get(size);
@@ -85,15 +100,15 @@ export function alloc(bytes: number): number {
       return again.pop()!;
     }
   }
-  if (end > m.buffer.byteLength) {
-    const have = m.buffer.byteLength / PAGE;
+  if (end > bytesNow) {
+    const have = bytesNow / PAGE;
     const need = Math.ceil(end / PAGE);
     // Grow geometrically (x1.5) so that many small allocations cost few grows.
     const want = Math.min(MAX_PAGES, Math.max(need, Math.ceil(have * 1.5)));
     if (need > MAX_PAGES) {
       throw new RangeError(
         `wasmgrad: cannot allocate ${bytes} bytes (${gib(bytes)}): WebAssembly memory is limited to 4 GiB ` +
-          `(the memory is ${m.buffer.byteLength} bytes, ${bytesInUse} in use)`,
+          `(the memory is ${bytesNow} bytes, ${bytesInUse} in use)`,
       );
     }
     try {
@@ -104,7 +119,7 @@ export function alloc(bytes: number): number {
       } catch {
         throw new RangeError(
           `wasmgrad: cannot allocate ${bytes} bytes (${gib(bytes)}): the WebAssembly memory could not grow from ` +
-            `${m.buffer.byteLength} to ${need * PAGE} bytes`,
+            `${bytesNow} to ${need * PAGE} bytes`,
         );
       }
     }

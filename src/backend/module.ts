@@ -6,7 +6,7 @@
 
 import type { Kernels } from "./kernels";
 import { attachMemory } from "./memory";
-import { recordingTape, recordingFacade } from "./tape";
+import { recordingTape, recordingFacade, forgetFacade } from "./tape";
 
 let kernels: Kernels | null = null;
 let embeddedBytes: (() => Uint8Array) | null = null;
@@ -40,10 +40,13 @@ export function init(options: InitOptions = {}): void {
         `WebAssembly from bytes. ${HOW_TO_INIT}`,
     );
   }
+  let module: WebAssembly.Module;
+  let memory: WebAssembly.Memory;
   let instance: WebAssembly.Instance;
   try {
-    const module = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source as BufferSource);
-    instance = new WebAssembly.Instance(module, { env: { abort } });
+    module = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source as BufferSource);
+    memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
+    instance = new WebAssembly.Instance(module, { env: { memory, abort } });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     if (/disallowed|code generation/i.test(msg)) {
@@ -57,8 +60,69 @@ export function init(options: InitOptions = {}): void {
     }
     throw e;
   }
+  if (!(source instanceof WebAssembly.Module)) sourceBytes = toBytes(source as BufferSource);
   kernels = instance.exports as unknown as Kernels;
-  attachMemory(kernels.memory);
+  attachMemory(memory);
+}
+
+/** wasm32 addresses 4 GiB: 65536 pages of 64 KiB, the maximum the module's memory import declares. */
+const MAX_PAGES = 65536;
+
+/** The module's bytes, when init() had them: threads compile a variant of them for shared memory. */
+let sourceBytes: Uint8Array | null = null;
+/** The module the kernels now run, once on shared memory (what thread workers instantiate). */
+let sharedModule: WebAssembly.Module | null = null;
+/** Counts instances: a capture recorded on an earlier one looks its kernels up again (tape.ts). */
+let generation = 0;
+
+function toBytes(src: BufferSource): Uint8Array {
+  return src instanceof Uint8Array ? src : ArrayBuffer.isView(src) ? new Uint8Array(src.buffer, src.byteOffset, src.byteLength) : new Uint8Array(src);
+}
+
+export function kernelGeneration(): number {
+  return generation;
+}
+
+/**
+ * Moves the kernels onto a shared WebAssembly memory, for threads: a new
+ * instance of the module compiled for shared memory, over a copy of the memory
+ * (same size, same addresses, so every tensor stays where it is). Returns the
+ * module and memory that thread workers instantiate. Idempotent.
+ */
+export function shareMemory(): { module: WebAssembly.Module; memory: WebAssembly.Memory } {
+  if (!kernels) init();
+  if (sharedModule) return { module: sharedModule, memory: kernels!.memory };
+  if (!sourceBytes) {
+    throw new Error(
+      "wasmgrad: threads need the module's bytes, and init() was given a compiled module; pass init({ bytes }) instead",
+    );
+  }
+  const module = new WebAssembly.Module(withSharedMemory(sourceBytes));
+  const old = kernels!.memory;
+  const memory = new WebAssembly.Memory({ initial: old.buffer.byteLength / 65536, maximum: MAX_PAGES, shared: true });
+  new Uint8Array(memory.buffer).set(new Uint8Array(old.buffer));
+  const instance = new WebAssembly.Instance(module, { env: { memory, abort } });
+  kernels = instance.exports as unknown as Kernels;
+  sharedModule = module;
+  generation++;
+  forgetFacade();
+  attachMemory(memory);
+  return { module, memory };
+}
+
+/**
+ * The module's bytes with its memory import marked shared. asc builds the
+ * import as (import "env" "memory" (memory 1 65536)): the entry's bytes are
+ * the two names, kind 0x02 (memory) and limits flag 0x01 (has a maximum);
+ * shared is flag 0x03, same length.
+ */
+function withSharedMemory(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  const b = new Uint8Array(bytes); // a copy
+  // a single-byte decoding keeps offsets; the bytes searched for are ASCII
+  const at = new TextDecoder("latin1").decode(b).indexOf("\x03env\x06memory\x02\x01");
+  if (at < 0) throw new Error("wasmgrad: the module has no memory import env.memory with a maximum; rebuild it with asconfig.json");
+  b[at + 12] = 3;
+  return b;
 }
 
 /**

@@ -6,27 +6,43 @@
 
 import type { Kernels } from "./kernels";
 import { alloc, free } from "./memory";
+import { k, kernelGeneration } from "./module";
 import type { Storage } from "../storage";
 
 /** Kernels whose result is a value read in JS: a replay could not reproduce what JS did with it. */
 const RETURNS_VALUE = new Set(["sum_f32", "sum_i32", "max_f32", "max_i32", "inv_f32", "svd_f32"]);
 /** Pure functions of their (shape) arguments that touch no memory: called, not logged. */
-const PURE = new Set(["matmul_f32_scratch"]);
+const PURE = new Set(["matmul_f32_scratch", "matmul_f32_splits"]);
 
 export class Tape {
   readonly fns: ((...args: never[]) => unknown)[] = [];
   readonly args: unknown[][] = [];
+  /** The kernel each call was, by name (null for a thunk): to find it again in a new instance. */
+  readonly names: (string | null)[] = [];
   /** Storages of tensors the recorded work touched (checked for disposal before each replay). */
   readonly storages = new Set<Storage>();
+  /** The module instance the kernels in fns belong to (module.ts: threads move onto a new one). */
+  private generation = kernelGeneration();
 
-  push(fn: (...args: never[]) => unknown, args: unknown[]): void {
+  push(fn: (...args: never[]) => unknown, args: unknown[], name: string | null = null): void {
     this.fns.push(fn);
     this.args.push(args);
+    this.names.push(name);
   }
 
   replay(): void {
+    if (this.generation !== kernelGeneration()) this.rebind();
     const { fns, args } = this;
     for (let i = 0; i < fns.length; i++) (fns[i] as (...a: unknown[]) => unknown).apply(null, args[i]);
+  }
+
+  /** Points each recorded kernel call at the current instance's kernel (same memory contents, same addresses). */
+  private rebind(): void {
+    const real = k() as unknown as Record<string, (...args: never[]) => unknown>;
+    this.names.forEach((name, i) => {
+      if (name !== null) this.fns[i] = real[name];
+    });
+    this.generation = kernelGeneration();
   }
 }
 
@@ -48,6 +64,11 @@ export function recordInto<T>(tape: Tape, fn: () => T): T {
   }
 }
 
+/** Drops the recording facade (module.ts made a new instance). */
+export function forgetFacade(): void {
+  recordingKernels = null;
+}
+
 /** The kernels as seen while recording: each call is logged, then run. */
 export function recordingFacade(real: Kernels): Kernels {
   if (recordingKernels) return recordingKernels;
@@ -65,7 +86,7 @@ export function recordingFacade(real: Kernels): Kernels {
           throw new Error(`capture: this step reads a kernel's result (${name}) in JavaScript, which a replay cannot reproduce`);
         }
       : (...args: unknown[]) => {
-          active!.push(f, args);
+          active!.push(f, args, name);
           return f(...args);
         };
   }

@@ -9,6 +9,7 @@ import { i32, alloc, free } from "../backend/memory";
 import { fmt, broadcastShapes, numel } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { exec, scratchFor } from "../backend/tape";
+import { mayUseThreads, matmulOnThreads } from "../backend/threads";
 import { expand, reshape } from "./shape";
 import { checkTensor } from "./dispatch";
 import { sumTo } from "./reduce";
@@ -48,6 +49,16 @@ function gemm(
   if (a.dtype === "float32") {
     const sa = a.numel === m * kk ? 0 : m * kk * 4;
     const sb = b.numel === kk * n ? 0 : kk * n * 4;
+    if (mayUseThreads(batch * m * kk * n)) {
+      // decided when it runs (a captured step replays this): split if the pool is running, else one thread
+      const ap = a.ptr, bp = b.ptr, cp = out.ptr;
+      exec(() => {
+        if (matmulOnThreads(ap, bp, cp, m, kk, n, transA, transB, batch, sa, sb, m * n * 4)) return;
+        const need = k().matmul_f32_scratch(m, kk, n, transA, transB);
+        k().matmul_f32(ap, bp, cp, m, kk, n, transA, transB, batch, sa, sb, m * n * 4, need > 0 ? gemmScratch(need) : 0, need);
+      });
+      return out;
+    }
     const need = k().matmul_f32_scratch(m, kk, n, transA, transB);
     const scratch = need > 0 ? scratchFor(need, () => gemmScratch(need)) : 0;
     k().matmul_f32(a.ptr, b.ptr, out.ptr, m, kk, n, transA, transB, batch, sa, sb, m * n * 4, scratch, need);

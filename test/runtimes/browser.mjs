@@ -27,6 +27,8 @@ export const CHROMIUM_FLAGS = [
   "--disable-quic",
 ];
 const CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'none'; style-src 'none'; img-src 'none'";
+/** For browser-threads.html: workers are started from blob: URLs. */
+const CSP_THREADS = CSP + "; worker-src blob:";
 /** For browser-nowasm.html: a CSP that does not allow compiling WebAssembly. */
 const CSP_NO_WASM = "default-src 'none'; script-src 'self'";
 const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".wasm": "application/wasm" };
@@ -44,8 +46,14 @@ function serve() {
       res.writeHead(404).end();
       return;
     }
-    const csp = path.endsWith("nowasm.html") ? CSP_NO_WASM : CSP;
-    res.writeHead(200, { "content-type": TYPES[extname(path)], "content-security-policy": csp, "cache-control": "no-store" });
+    const threads = path.endsWith("threads.html");
+    const csp = path.endsWith("nowasm.html") ? CSP_NO_WASM : threads ? CSP_THREADS : CSP;
+    const headers = { "content-type": TYPES[extname(path)], "content-security-policy": csp, "cache-control": "no-store" };
+    // ?isolated: a cross-origin isolated page, which SharedArrayBuffer (threads) needs
+    if (new URL(req.url, "http://x").searchParams.has("isolated")) {
+      Object.assign(headers, { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" });
+    }
+    res.writeHead(200, headers);
     res.end(readFileSync(path));
   });
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
@@ -82,7 +90,14 @@ export async function runBrowser({ timeoutMs = 120_000 } = {}) {
     await page.goto(`http://127.0.0.1:${port}/test/runtimes/browser-nowasm.html`, { timeout: timeoutMs });
     await page.waitForFunction(() => window.__nowasm !== undefined, null, { timeout: timeoutMs });
     const withoutWasmCsp = await page.evaluate(() => window.__nowasm);
-    return { version: context.browser()?.version() ?? userAgent, userAgent, cspViolations, evalBlocked, fetchBlocked, withoutWasmCsp, console: console_, results };
+    // threads, on a cross-origin isolated page and on a plain one
+    const threads = {};
+    for (const [key, query] of [["isolated", "?isolated"], ["plain", ""]]) {
+      await page.goto(`http://127.0.0.1:${port}/test/runtimes/browser-threads.html${query}`, { timeout: timeoutMs });
+      await page.waitForFunction(() => window.__threads !== undefined, null, { timeout: timeoutMs });
+      threads[key] = await page.evaluate(() => window.__threads);
+    }
+    return { version: context.browser()?.version() ?? userAgent, userAgent, cspViolations, evalBlocked, fetchBlocked, withoutWasmCsp, threads, console: console_, results };
   } finally {
     await context?.close();
     await new Promise((r) => server.close(r));

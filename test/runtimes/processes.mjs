@@ -1,5 +1,6 @@
 // Node and Deno runners: each runs test/runtimes/cli.js (the smoke program on
-// the main bundle) in a child process and returns the parsed JSON it prints.
+// the main bundle) in a child process and returns the parsed JSON it prints;
+// Deno also runs threads-cli.js (setNumThreads).
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -39,7 +40,12 @@ export async function runDeno() {
       [denoLauncher(), "run", "--no-config", "--no-lock", "--no-remote", "--no-npm", "--no-prompt", cli],
       { cwd: here, env },
     );
-    return { version: version.split("\n")[0], results: JSON.parse(stdout) };
+    const threads = await run(
+      process.execPath,
+      [denoLauncher(), "run", "--no-config", "--no-lock", "--no-remote", "--no-npm", "--no-prompt", join(here, "threads-cli.js")],
+      { cwd: here, env, timeout: 60_000 },
+    );
+    return { version: version.split("\n")[0], results: JSON.parse(stdout), threads: JSON.parse(threads.stdout) };
   } finally {
     rmSync(denoDir, { recursive: true, force: true });
   }
