@@ -3,4 +3,5 @@ export * from "./elementwise";
 export * from "./reduce";
 export * from "./matmul";
 export * from "./optim";
+export * from "./loss";
 export * from "./linalg";

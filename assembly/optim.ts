@@ -13,33 +13,69 @@
 
 // ---- float32 fused multiply-add without relaxed SIMD ------------------------
 
-// fma(a, b, c) = round32(a*b + c) with a single rounding. a*b is exact in f64
-// (24 + 24 bits); a*b + c rounds once to f64 and then to f32, and the second
-// rounding is wrong only when the f64 sum lies exactly halfway between two
-// floats while the exact sum does not: then the TwoSum error decides.
-@inline function fma32(a: f32, b: f32, c: f32): f32 {
-  const p = <f64>a * <f64>b;
-  const cd = <f64>c;
-  const s = p + cd;
-  const r = <f32>s;
-  const rd = <f64>r;
-  if (rd == s || !isFinite<f32>(r)) return r;
-  const bv = s - p;
-  const err = (p - (s - bv)) + (cd - bv);
-  if (err == 0) return r;
-  return halfwayFix(s, r, err);
+// fma(a, b, c) = round32(a*b + c), rounded once. a*b is exact in f64 (24 + 24
+// bits; no float32 product under- or overflows f64), so s = round64(a*b + c)
+// is one rounding away from the exact x = a*b + c. round32(s) == round32(x)
+// unless s lies exactly halfway between two floats (the overflow threshold
+// 2^128 - 2^103 counts as one): round64 is monotone and keeps every float32
+// and every halfway point, so x lies on the same side of each halfway point as
+// s, but for s itself. Halfway points are odd multiples of half a float32 spacing:
+//   |s| >= 2^-126: s's low 29 bits (of 52) read 1 followed by 28 zeros;
+//   |s| <  2^-126: r = round32(s) has 0 < |r| <= 2^-126, rare enough to be
+//     checked whole. (r = 0 means |s| <= 2^-150, and s = ±2^-150 is then the
+//     exact sum: a 48-bit product cannot carry bits both near 2^-150 and below
+//     2^-203, where x would have to differ from s.)
+// Only there does the rounding need TwoSum's error (fma32Tie).
+const LOW29: u64 = 0x1FFFFFFF;
+const HALF29: u64 = 0x10000000;
+const MIN_NORMAL_BITS: u32 = 0x00800000; // 2^-126 as float32
+
+@inline function mayTie(s: f64, r: f32): bool {
+  return (reinterpret<u64>(s) & LOW29) == HALF29 || (reinterpret<u32>(r) & 0x7FFFFFFF) - 1 < MIN_NORMAL_BITS;
 }
 
-// s is inexact in f32 and its f64 rounding lost err; if s is exactly the
-// midpoint between r and the float on its other side, round by the sign of err.
-@inline function halfwayFix(s: f64, r: f32, err: f64): f32 {
-  const bits = reinterpret<u32>(r);
-  const up = Math.abs(s) > Math.abs(<f64>r); // the other neighbour has the larger magnitude
-  const other = reinterpret<f32>(up ? bits + 1 : bits - 1);
-  if ((<f64>r + <f64>other) * 0.5 != s) return r;
-  const towardLarger = (err > 0) == (s > 0);
-  return towardLarger == up ? other : r;
+function fma32(a: f32, b: f32, c: f32): f32 {
+  const p = <f64>a * <f64>b;
+  const s = p + <f64>c;
+  const r = <f32>s;
+  return mayTie(s, r) ? fma32Tie(p, <f64>c, s) : r;
 }
+
+// s = round64(p + c) may be a halfway point. If it is one and the exact sum
+// is not (TwoSum's error err != 0), the exact sum lies on err's side of s, as
+// does s's float64 neighbour on that side, which is no halfway point and
+// rounds to the same float.
+function fma32Tie(p: f64, c: f64, s: f64): f32 {
+  const bv = s - p;
+  const err = (p - (s - bv)) + (c - bv);
+  if (err == 0 || !isTie32(s)) return <f32>s;
+  const bits = reinterpret<u64>(s);
+  return <f32>reinterpret<f64>((err > 0) == (s > 0) ? bits + 1 : bits - 1);
+}
+
+// s lies exactly halfway between two adjacent float32s (or on the overflow threshold).
+function isTie32(s: f64): bool {
+  const a = Math.abs(s);
+  if (a >= 1.1754943508222875e-38) return a < 3.402823669209385e38 && (reinterpret<u64>(s) & LOW29) == HALF29; // [2^-126, 2^128)
+  const q = a * 1.42724769270596e45; // a * 2^150 < 2^24, exact: an integer iff a is a multiple of 2^-150
+  return q == <f64><i32>q && (<i32>q & 1) == 1;
+}
+
+// Four lanes at a time: x holds float32 lanes; lo64/hi64 widen lanes 0-1 / 2-3.
+@inline function lo64(x: v128): v128 { return f64x2.promote_low_f32x4(x); }
+@inline function hi64(x: v128): v128 { return f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 2, 3)); }
+@inline function narrow(lo: v128, hi: v128): v128 {
+  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+}
+// mayTie for four lanes, in two parts (all ones where true): halfway4 tests
+// the f64 sums lo, hi; small4 tests offset(r) = |r|'s bits - 1 (wrapping at
+// 0) for r = narrow(lo, hi), or the unsigned minimum of two such offsets.
+@inline function halfway4(lo: v128, hi: v128): v128 {
+  const low = v128.shuffle<i32>(lo, hi, 0, 2, 4, 6); // the low 32 bits of each sum
+  return i32x4.eq(i32x4.shl(low, 3), i32x4.splat(<i32>(HALF29 << 3))); // its low 29 bits are HALF29
+}
+@inline function offset4(r: v128): v128 { return i32x4.sub(v128.and(r, i32x4.splat(0x7FFFFFFF)), i32x4.splat(1)); }
+@inline function small4(offset: v128): v128 { return i32x4.le_u(offset, i32x4.splat(MIN_NORMAL_BITS - 1)); }
 
 @inline function ld(p: usize, i: usize): f32 { return load<f32>(p + (i << 2)); }
 @inline function st(p: usize, i: usize, v: f32): void { store<f32>(p + (i << 2), v); }
@@ -91,21 +127,87 @@ export function adam_step_f32(
   l2: f32, decay: f32, biasCorrection2Sqrt: f32, eps: f32, negStepSize: f32,
   amsgrad: bool, maximize: bool,
 ): void {
-  for (let i: usize = 0; i < n; i++) {
-    let p = ld(param, i);
-    let g = ld(grad, i);
-    if (maximize) g = -g;
-    if (l2 != 0) g = fma32(p, l2, g);
-    if (decay != 1) p = p * decay;
-    const m = fma32(g, oneMinusBeta1, ld(expAvg, i) * beta1);
-    let v = fma32(oneMinusBeta2 * g, g, ld(expAvgSq, i) * beta2);
-    st(expAvg, i, m);
-    st(expAvgSq, i, v);
-    if (amsgrad) {
-      v = max<f32>(ld(maxExpAvgSq, i), v);
-      st(maxExpAvgSq, i, v);
-    }
-    const denom = Mathf.sqrt(v) / biasCorrection2Sqrt + eps;
-    st(param, i, p + (negStepSize * m) / denom);
+  let i = adamVec(param, grad, expAvg, expAvgSq, maxExpAvgSq, n, beta1, oneMinusBeta1, beta2, oneMinusBeta2, l2, decay, biasCorrection2Sqrt, eps, negStepSize, amsgrad, maximize);
+  for (; i < n; i++) {
+    adamOne(param, grad, expAvg, expAvgSq, maxExpAvgSq, i, beta1, oneMinusBeta1, beta2, oneMinusBeta2, l2, decay, biasCorrection2Sqrt, eps, negStepSize, amsgrad, maximize);
   }
+}
+
+// Four elements at a time, the fused multiply-adds in f64 lanes; a group where
+// one of them may need fma32Tie is redone one element at a time. Returns where
+// the groups end.
+@inline function adamVec(
+  param: usize, grad: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, n: usize,
+  beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32,
+  l2: f32, decay: f32, biasCorrection2Sqrt: f32, eps: f32, negStepSize: f32,
+  amsgrad: bool, maximize: bool,
+): usize {
+  const l2d = f64x2.splat(<f64>l2), omb1d = f64x2.splat(<f64>oneMinusBeta1);
+  const decayv = f32x4.splat(decay), b1v = f32x4.splat(beta1), b2v = f32x4.splat(beta2);
+  const omb2v = f32x4.splat(oneMinusBeta2), bc2v = f32x4.splat(biasCorrection2Sqrt), epsv = f32x4.splat(eps);
+  const stepv = f32x4.splat(negStepSize);
+  let i: usize = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = i << 2;
+    let p = v128.load(param + o);
+    let g = v128.load(grad + o);
+    if (maximize) g = f32x4.neg(g);
+    let ties = i32x4.splat(0);
+    if (l2 != 0) {
+      const lo = f64x2.add(f64x2.mul(lo64(p), l2d), lo64(g));
+      const hi = f64x2.add(f64x2.mul(hi64(p), l2d), hi64(g));
+      g = narrow(lo, hi);
+      ties = v128.or(halfway4(lo, hi), small4(offset4(g)));
+    }
+    if (decay != 1) p = f32x4.mul(p, decayv);
+    const gl = lo64(g), gh = hi64(g);
+    const mb = f32x4.mul(v128.load(expAvg + o), b1v);
+    const ml = f64x2.add(f64x2.mul(gl, omb1d), lo64(mb));
+    const mh = f64x2.add(f64x2.mul(gh, omb1d), hi64(mb));
+    const gg = f32x4.mul(omb2v, g);
+    const vb = f32x4.mul(v128.load(expAvgSq + o), b2v);
+    const vl = f64x2.add(f64x2.mul(lo64(gg), gl), lo64(vb));
+    const vh = f64x2.add(f64x2.mul(hi64(gg), gh), hi64(vb));
+    const m = narrow(ml, mh);
+    let v = narrow(vl, vh);
+    ties = v128.or(ties, v128.or(halfway4(ml, mh), halfway4(vl, vh)));
+    ties = v128.or(ties, small4(i32x4.min_u(offset4(m), offset4(v))));
+    if (v128.any_true(ties)) {
+      for (let j = i; j < i + 4; j++) adamOne(param, grad, expAvg, expAvgSq, maxExpAvgSq, j, beta1, oneMinusBeta1, beta2, oneMinusBeta2, l2, decay, biasCorrection2Sqrt, eps, negStepSize, amsgrad, maximize);
+      continue;
+    }
+    v128.store(expAvg + o, m);
+    v128.store(expAvgSq + o, v);
+    if (amsgrad) {
+      v = f32x4.max(v128.load(maxExpAvgSq + o), v);
+      v128.store(maxExpAvgSq + o, v);
+    }
+    const denom = f32x4.add(f32x4.div(f32x4.sqrt(v), bc2v), epsv);
+    v128.store(param + o, f32x4.add(p, f32x4.div(f32x4.mul(stepv, m), denom)));
+  }
+  return i;
+}
+
+// One element: the groups' tail, and a group with a possible tie.
+function adamOne(
+  param: usize, grad: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, i: usize,
+  beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32,
+  l2: f32, decay: f32, biasCorrection2Sqrt: f32, eps: f32, negStepSize: f32,
+  amsgrad: bool, maximize: bool,
+): void {
+  let p = ld(param, i);
+  let g = ld(grad, i);
+  if (maximize) g = -g;
+  if (l2 != 0) g = fma32(p, l2, g);
+  if (decay != 1) p = p * decay;
+  const m = fma32(g, oneMinusBeta1, ld(expAvg, i) * beta1);
+  let v = fma32(oneMinusBeta2 * g, g, ld(expAvgSq, i) * beta2);
+  st(expAvg, i, m);
+  st(expAvgSq, i, v);
+  if (amsgrad) {
+    v = max<f32>(ld(maxExpAvgSq, i), v);
+    st(maxExpAvgSq, i, v);
+  }
+  const denom = Mathf.sqrt(v) / biasCorrection2Sqrt + eps;
+  st(param, i, p + (negStepSize * m) / denom);
 }

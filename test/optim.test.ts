@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { optim, tensor, zeros, rand, manualSeed, eye, diag, scope, memoryStats, Tensor } from "../src/index";
 import { golden } from "./helpers/golden";
+import { fma32 } from "./helpers/fma32";
+import { powInt } from "../src/optim/adam";
 
 const fixture = JSON.parse(readFileSync(new URL("./fixtures/optim_cases.json", import.meta.url), "utf8"));
 const seedPrograms = golden("seed_programs.json").cases;
@@ -67,6 +69,155 @@ describe("the fused multiply-add rounds once, as torch's vec::fmadd", () => {
     new optim.SGD([p], { lr: -alpha }).step();
     expect(p.item()).toBe(want);
     expect(want).not.toBe(Math.fround(p0 + alpha * g)); // the float64 shortcut would be wrong here
+  });
+});
+
+// ---- the multiply-adds against an exact reference ---------------------------------------
+
+const f = Math.fround;
+/** The float32 spacing at x. */
+function ulp32(x: number): number {
+  const bits = new Uint32Array(Float32Array.of(Math.abs(x)).buffer)[0];
+  return 2 ** Math.max((bits >>> 23) - 127 - 23, -149);
+}
+const odd = (x: number) => (Math.abs(x) / ulp32(x)) % 2 === 1;
+
+describe("the fused multiply-add is round32 of the exact a·b + c, ties included", () => {
+  // SGD without momentum: p = fma(g, -lr, p). g·(-lr) is made to be h·(1 ± u³) or h
+  // exactly, h half a float32 spacing of p, so that a·b + c rounded to float64 lands
+  // on the halfway point between two floats while the exact sum lies just off it
+  // ((1 - u)(1 + u + u²) = 1 - u³, (1 + u)(1 - u + u²) = 1 + u³, all floats for u = 2^-11).
+  const u = 2 ** -11;
+  const max = f(3.4028234663852886e38);
+  const ps = [1.5 + 2 ** -23, 1.5, -(1 + 3 * 2 ** -23), 3e-5, -7e20, max,
+    (2 ** 23 - 1) * 2 ** -149 /* largest subnormal */, -(2 ** 23 - 3) * 2 ** -149, 5 * 2 ** -149].map(f);
+  const cases: [string, number, number, number][] = []; // [what, g, lr, p]
+  for (const p of ps) {
+    const e = Math.log2(ulp32(p) / 2), k = Math.floor(e / 2);
+    for (const sgn of [1, -1]) {
+      cases.push(["h(1 - u³)", -sgn * (1 + u + u * u) * 2 ** (e - k), (1 - u) * 2 ** k, p]);
+      cases.push(["h(1 + u³)", -sgn * (1 - u + u * u) * 2 ** (e - k), (1 + u) * 2 ** k, p]);
+      cases.push(["h, a tie", -sgn * 2 ** (e - k), 2 ** k, p]);
+    }
+  }
+  const step = (g: number, lr: number, p0: number): number => {
+    const p = tensor([p0], { dtype: "float32", requiresGrad: true });
+    p.grad = tensor([g], { dtype: "float32" });
+    new optim.SGD([p], { lr }).step();
+    return p.item();
+  };
+  it.each(cases)("%s: grad %s, lr %s, param %s", (_, g, lr, p) => {
+    expect(f(g) === g && f(lr) === lr).toBe(true);
+    expect(step(g, lr, p)).toBe(fma32(g, f(-lr), p));
+  });
+  it("the cases are ones the float64 shortcut gets wrong: for every param, and just below the overflow threshold", () => {
+    // (but 5·2^-149: too small for a 48-bit product to reach below its float64 spacing)
+    for (const p of ps.slice(0, -1)) {
+      const wrong = cases.filter(([, g, lr, q]) => q === p && Math.fround(g * f(-lr) + p) !== fma32(g, f(-lr), p));
+      expect(wrong.length, `param ${p}`).toBeGreaterThanOrEqual(1);
+    }
+    const below = cases.find(([what, g, , p]) => p === max && what === "h(1 - u³)" && g < 0)!;
+    expect(step(below[1], below[2], max)).toBe(max); // max + h(1 - u³) rounds to max, not to infinity
+  });
+});
+
+interface AdamRefOptions { lr: number; betas: [number, number]; eps: number; weightDecay: number; amsgrad: boolean; maximize: boolean; decoupled: boolean }
+
+/** torch 1.13's Adam step t on plain arrays: each float32 op rounded, the multiply-adds fused (exactly). */
+function adamRef(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array, t: number, o: AdamRefOptions): void {
+  const [beta1, beta2] = o.betas;
+  const stepSize = o.lr / (1 - powInt(beta1, t));
+  const bc2 = f(Math.sqrt(1 - powInt(beta2, t)));
+  const b1 = f(beta1), omb1 = f(1 - beta1), b2 = f(beta2), omb2 = f(1 - beta2), eps = f(o.eps), step = f(-stepSize);
+  const l2 = o.decoupled ? 0 : f(o.weightDecay), decay = o.decoupled ? f(1 - o.lr * o.weightDecay) : 1;
+  for (let i = 0; i < p.length; i++) {
+    let pi = p[i], gi = o.maximize ? -g[i] : g[i];
+    if (l2 !== 0) gi = fma32(pi, l2, gi);
+    if (decay !== 1) pi = f(pi * decay);
+    const mi = fma32(gi, omb1, f(m[i] * b1));
+    let vi = fma32(f(omb2 * gi), gi, f(v[i] * b2));
+    m[i] = mi;
+    v[i] = vi;
+    if (o.amsgrad) vi = vmax[i] = Math.max(vmax[i], vi);
+    p[i] = f(pi + f(f(step * mi) / f(f(f(Math.sqrt(vi)) / bc2) + eps)));
+  }
+}
+
+/** Runs optim.Adam/AdamW and adamRef side by side on the gradients given, comparing all state bits after each step. */
+function checkAdam(p0: Float32Array, grads: Float32Array[], options: Partial<AdamRefOptions>): void {
+  const o: AdamRefOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, decoupled: false, ...options };
+  const { decoupled, ...userOptions } = o;
+  const p = tensor(p0.slice()).requiresGrad_();
+  const opt = decoupled ? new optim.AdamW([p], userOptions) : new optim.Adam([p], userOptions);
+  const ref = { p: p0.slice(), m: new Float32Array(p0.length), v: new Float32Array(p0.length), vmax: new Float32Array(p0.length) };
+  const bits = (a: Float32Array) => Array.from(new Uint32Array(a.slice().buffer));
+  grads.forEach((g, t) => {
+    p.grad?.dispose();
+    p.grad = tensor(g);
+    opt.step();
+    adamRef(ref.p, g, ref.m, ref.v, ref.vmax, t + 1, o);
+    const s = opt.stateOf(p)!;
+    expect(firstDiff(bits(s.expAvg.data() as Float32Array), bits(ref.m)), `exp_avg after step ${t + 1}`).toBeNull();
+    expect(firstDiff(bits(s.expAvgSq.data() as Float32Array), bits(ref.v)), `exp_avg_sq after step ${t + 1}`).toBeNull();
+    if (o.amsgrad) expect(firstDiff(bits(s.maxExpAvgSq!.data() as Float32Array), bits(ref.vmax)), `max_exp_avg_sq after step ${t + 1}`).toBeNull();
+    expect(firstDiff(bits(p.data() as Float32Array), bits(ref.p)), `param after step ${t + 1}`).toBeNull();
+  });
+  opt.dispose();
+}
+
+describe("Adam's kernel against an exact reference", () => {
+  /** Values of all sizes and signs, with zeros, float32 subnormals and numbers near 2^-126. */
+  function values(n: number, seed: number): Float32Array {
+    let s = seed;
+    const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    return Float32Array.from({ length: n }, () => {
+      const r = next(), sign = next() < 0.5 ? -1 : 1;
+      if (r < 0.05) return 0;
+      if (r < 0.1) return sign * next() * 2 ** -126;
+      if (r < 0.15) return sign * (1 + next()) * 2 ** -63; // squares near 2^-126
+      return sign * next() * 2 ** Math.floor(next() * 40 - 30);
+    });
+  }
+  const variants: Partial<AdamRefOptions>[] = [
+    {}, { amsgrad: true }, { maximize: true }, { weightDecay: 0.1 }, { decoupled: true, weightDecay: 0.1 },
+    { lr: 0.01, betas: [0.8, 0.99], eps: 1e-6, weightDecay: 0.1, amsgrad: true, maximize: true },
+  ];
+  for (const n of [1, 3, 4, 7, 64, 1001]) {
+    it.each(variants)(`${n} elements, %o`, (o) => {
+      checkAdam(values(n, n), [1, 2, 3].map((t) => values(n, 1000 * t + n)), o);
+    });
+  }
+
+  // Gradients made so that a moment's update is a float64 tie, in every lane of a
+  // group of four and in the tail: step 1 sets the moment to an odd float c, step 2
+  // adds h·(1 - 2^-46) to c·β (h half a float spacing), which rounds to c·β, not up.
+  const lanes = [0, 5, 10, 15, 18, 33], n = 35;
+  const g1 = values(n, 7), g2 = values(n, 8);
+  it("the first moment: betas [2^-23, 0.999]", () => {
+    const omb1 = 1 - 2 ** -23;
+    lanes.forEach((i, k) => {
+      let g = (k % 2 ? -1 : 1) * (1 + k / 8) * 2 ** (k - 2);
+      for (let q = 1; !odd(f(g * omb1)); q++) g = f(g * (1 + q * 2 ** -10));
+      const c = f(g * omb1) * 2 ** -23, h = ulp32(c) / 2;
+      g1[i] = g;
+      g2[i] = Math.sign(g) * (1 + 2 ** -23) * h;
+      expect(Math.fround(g2[i] * omb1 + c)).not.toBe(fma32(g2[i], omb1, c)); // a tie for the float64 shortcut
+    });
+    checkAdam(values(n, 9), [g1, g2], { betas: [2 ** -23, 0.999] });
+  });
+  it("the second moment: betas [0.9, 2^-22]", () => {
+    const omb2 = 1 - 2 ** -22;
+    lanes.forEach((i, k) => {
+      let g = (k % 2 ? -1 : 1) * (1 + k / 8) * 2 ** (k - 2);
+      const v1 = (x: number) => f(f(omb2 * x) * x);
+      // v1·2^-22 must be odd, and half its spacing an even power of 2
+      for (let q = 1; !odd(v1(g)) || Math.log2(ulp32(v1(g) * 2 ** -22) / 2) % 2 !== 0; q++) g = f(g * (1 + q * 2 ** -10));
+      const c = v1(g) * 2 ** -22, j = Math.log2(ulp32(c) / 2) / 2;
+      g1[i] = g;
+      g2[i] = (k % 3 ? 1 : -1) * (1 + 2 ** -23) * 2 ** j;
+      expect(Math.fround(f(omb2 * g2[i]) * g2[i] + c)).not.toBe(fma32(f(omb2 * g2[i]), g2[i], c));
+    });
+    checkAdam(values(n, 9), [g1, g2], { betas: [0.9, 2 ** -22] });
   });
 });
 

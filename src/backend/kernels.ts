@@ -35,6 +35,8 @@ export interface Kernels {
   ): number;
   matmul_f32_scratch(m: number, k: number, n: number, transA: boolean, transB: boolean): number;
   matmul_f32_splits(m: number, k: number, n: number, transB: boolean): boolean;
+  // assembly/loss.ts
+  mse_backward_f32(d: number, g: number, ga: number, n: number, count: number, powForm: boolean): void;
   matmul_f32_rows(
     a: number, b: number, c: number, m: number, k: number, n: number, transA: boolean, transB: boolean,
     batch: number, strideA: number, strideB: number, strideC: number, scratch: number, r0: number, r1: number,
