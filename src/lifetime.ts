@@ -73,13 +73,25 @@ export function scope<T>(fn: () => T): T {
     throw e;
   }
   scopes.pop();
-  const survivors = new Set<Tensor>();
-  collect(result, survivors, isTensorFn);
-  for (const t of [...survivors]) for (const s of t.graphTensors()) survivors.add(s);
+  const returned = new Set<Tensor>();
+  collect(result, returned, isTensorFn);
+  const survivors = new Set(returned);
+  const saved = new Set<Tensor>();
+  for (const t of returned) {
+    const graph = t.graphTensors();
+    for (const s of graph.saved) survivors.add(s), saved.add(s);
+    for (const s of graph.inputs) survivors.add(s);
+  }
   const outer = scopes.length > 0 ? scopes[scopes.length - 1] : null;
   for (const t of mine) {
-    if (!survivors.has(t)) t.dispose();
-    else if (outer) outer.push(t);
+    if (!survivors.has(t)) {
+      t.dispose();
+      continue;
+    }
+    // made here and kept only for the graph's backward: freed with the graph (a tensor from
+    // outside the scope that a node saved is the caller's, and stays)
+    if (saved.has(t) && !returned.has(t)) t.graphOwned = true;
+    if (outer) outer.push(t);
     else if (!t.isDisposed) t.storageRef().unscope();
   }
   return result;

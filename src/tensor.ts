@@ -122,26 +122,24 @@ export class Tensor {
     this.storage.release();
   }
 
-  /** @internal The tensors this one's graph keeps for backward (for scope()). */
-  graphTensors(): Tensor[] {
-    const out: Tensor[] = [];
+  /** @internal The tensors this one's graph keeps for backward (for scope()): what its nodes saved, and their inputs. */
+  graphTensors(): { saved: Tensor[]; inputs: Tensor[] } {
+    const saved: Tensor[] = [];
+    const inputs: Tensor[] = [];
     const seen = new Set<Node>();
     const stack = this.gradFn ? [this.gradFn] : [];
     while (stack.length > 0) {
       const n = stack.pop()!;
-      for (const s of n.saved) {
-        s.graphOwned = s.graphOwned || s !== this;
-        out.push(s);
-      }
+      for (const s of n.saved) if (s !== this) saved.push(s);
       for (const inp of n.inputs) {
-        out.push(inp);
+        inputs.push(inp);
         if (inp.gradFn && !seen.has(inp.gradFn)) {
           seen.add(inp.gradFn);
           stack.push(inp.gradFn);
         }
       }
     }
-    return out;
+    return { saved, inputs };
   }
 
   // ---- autograd ------------------------------------------------------------

@@ -213,3 +213,21 @@ describe("blocks: reused, never read through a stale handle", () => {
     run.dispose();
   });
 });
+
+describe("scope and the graph it returns", () => {
+  it("frees with the graph only what the scope made: tensors from outside that a node saved stay the caller's", () => {
+    const W = rand(3, 3); // made outside, saved by mul's node
+    const X = rand([3, 3], { requiresGrad: true });
+    const y = scope(() => X.mul(W).mul(X.exp()).sum()); // X.exp() is made inside and saved: freed with the graph
+    const inUse = memoryStats().bytesInUse;
+    y.backward();
+    expect(W.isDisposed).toBe(false);
+    expect(X.isDisposed).toBe(false);
+    expect(Array.from(W.data())).toHaveLength(9);
+    expect(memoryStats().bytesInUse).toBeLessThan(inUse + 9 * 4 * 2); // the graph's own saved tensors were freed (X.grad was added)
+    // the same tensors work in the next step
+    X.grad!.zero_();
+    scope(() => X.mul(W).sum()).backward();
+    expect(Array.from(X.grad!.data())).toEqual(Array.from(W.data()));
+  });
+});
