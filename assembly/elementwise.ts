@@ -10,7 +10,7 @@
 
 import {
   Neg, Abs, Sqrt, Square, Reciprocal, Relu, Exp, Log, Sin, Cos, Tan, Tanh, Sigmoid, Add, Sub, Mul, Div, Pow, Maximum, Minimum,
-  Eq, Ne, Lt, Le, Gt, Ge, iop, ICMP,
+  iop, ICMP, FCMP,
 } from "./functors";
 
 // ---- loop templates ------------------------------------------------------
@@ -68,32 +68,6 @@ import {
     }
     out += inner << 2;
     // odometer over the outer dims, last-but-one fastest
-    for (let d = nd - 2; d >= 0; d--) {
-      const dd = <usize>d << 2;
-      const c = load<i32>(ctr + dd) + 1;
-      offA += load<i32>(sa + dd); offB += load<i32>(sb + dd);
-      if (c < load<i32>(shape + dd)) { store<i32>(ctr + dd, c); break; }
-      store<i32>(ctr + dd, 0);
-      offA -= <isize>load<i32>(sa + dd) * c; offB -= <isize>load<i32>(sb + dd) * c;
-    }
-  }
-}
-
-@inline function mapCompare<T, Op>(a: usize, b: usize, out: usize, nd: i32, meta: usize): void {
-  const op = changetype<Op>(0);
-  const shape = meta, sa = meta + (<usize>nd << 2), sb = sa + (<usize>nd << 2), ctr = sb + (<usize>nd << 2);
-  const last = <usize>(nd - 1) << 2;
-  const inner = <usize>load<i32>(shape + last);
-  const ia = <usize>load<i32>(sa + last), ib = <usize>load<i32>(sb + last);
-  let outer: usize = 1;
-  for (let d = 0; d < nd - 1; d++) { outer *= <usize>load<i32>(shape + (<usize>d << 2)); store<i32>(ctr + (<usize>d << 2), 0); }
-  let offA: isize = 0, offB: isize = 0;
-  for (let o: usize = 0; o < outer; o++) {
-    const pa = a + (<usize>offA << 2), pb = b + (<usize>offB << 2);
-    for (let i: usize = 0; i < inner; i++) {
-      store<i32>(out + (i << 2), op.s<T>(load<T>(pa + ((i * ia) << 2)), load<T>(pb + ((i * ib) << 2))));
-    }
-    out += inner << 2;
     for (let d = nd - 2; d >= 0; d--) {
       const dd = <usize>d << 2;
       const c = load<i32>(ctr + dd) + 1;
@@ -165,19 +139,6 @@ export function binary_bcast_f32(op: i32, a: usize, b: usize, out: usize, nd: i3
   }
 }
 
-// Comparisons write 0/1 as i32 (bool storage). NaN compares unequal to all, as in torch.
-export function compare_f32(op: i32, a: usize, b: usize, out: usize, nd: i32, meta: usize): void {
-  switch (op) {
-    case 0: mapCompare<f32, Eq>(a, b, out, nd, meta); break;
-    case 1: mapCompare<f32, Ne>(a, b, out, nd, meta); break;
-    case 2: mapCompare<f32, Lt>(a, b, out, nd, meta); break;
-    case 3: mapCompare<f32, Le>(a, b, out, nd, meta); break;
-    case 4: mapCompare<f32, Gt>(a, b, out, nd, meta); break;
-    case 5: mapCompare<f32, Ge>(a, b, out, nd, meta); break;
-    default: unreachable();
-  }
-}
-
 // ---- int32 ----------------------------------------------------------------
 // One scalar loop for every op (iop in functors.ts), and one broadcast walk for
 // the arithmetic and the comparisons: int32 kernels are kept small, not fast.
@@ -221,6 +182,11 @@ export function binary_bcast_i32(op: i32, a: usize, b: usize, out: usize, nd: i3
 
 export function compare_i32(op: i32, a: usize, b: usize, out: usize, nd: i32, meta: usize): void {
   ibroadcast(op + ICMP, a, b, out, 0, nd, meta);
+}
+
+// Comparisons write 0/1 as i32 (bool storage).
+export function compare_f32(op: i32, a: usize, b: usize, out: usize, nd: i32, meta: usize): void {
+  ibroadcast(op + FCMP, a, b, out, 0, nd, meta);
 }
 
 // ---- conversion, filling, copying ----------------------------------------

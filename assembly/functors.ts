@@ -85,6 +85,7 @@ function ipow(x: i32, e: i32): i32 {
 }
 
 export function iop(op: i32, x: i32, y: i32): i32 {
+  if (op >= FCMP) return fcmp(op - FCMP, reinterpret<f32>(x), reinterpret<f32>(y));
   switch (op) {
     case 0: return x + y;
     case 1: return x - y;
@@ -102,11 +103,19 @@ export function iop(op: i32, x: i32, y: i32): i32 {
   return unreachable();
 }
 
-// ---- float32 comparisons: f32 x f32 -> i32 (0 or 1), the storage of bool tensors
+// float32 comparisons, as codes FCMP + 0..5 of iop on the operands' bits: cold
+// (masks, max's backward), so they share the int32 loop. NaN compares unequal
+// to all, as in torch.
+export const FCMP: i32 = 16;
 
-@final export class Eq { @inline s<T>(x: T, y: T): i32 { return i32(x == y); } }
-@final export class Ne { @inline s<T>(x: T, y: T): i32 { return i32(x != y); } }
-@final export class Lt { @inline s<T>(x: T, y: T): i32 { return i32(x < y); } }
-@final export class Le { @inline s<T>(x: T, y: T): i32 { return i32(x <= y); } }
-@final export class Gt { @inline s<T>(x: T, y: T): i32 { return i32(x > y); } }
-@final export class Ge { @inline s<T>(x: T, y: T): i32 { return i32(x >= y); } }
+function fcmp(op: i32, x: f32, y: f32): i32 {
+  switch (op) {
+    case 0: return i32(x == y);
+    case 1: return i32(x != y);
+    case 2: return i32(x < y);
+    case 3: return i32(x <= y);
+    case 4: return i32(x > y);
+    case 5: return i32(x >= y);
+  }
+  return unreachable();
+}
