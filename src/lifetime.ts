@@ -9,14 +9,16 @@
 import type { Tensor } from "./tensor";
 import type { Storage } from "./storage";
 
-const scopes: Tensor[][] = [];
+/** The tensors made inside the open scopes, innermost last; scope i owns live[starts[i]..]. One array for all, so a scope allocates none. */
+const live: Tensor[] = [];
+const starts: number[] = [];
 
 /**
  * Called for every new tensor. Inside a scope the scope frees it; otherwise its
  * storage becomes a candidate for spilling.
  */
 export function track(t: Tensor, storage: Storage): void {
-  if (scopes.length > 0) scopes[scopes.length - 1].push(t);
+  if (starts.length > 0) live.push(t);
   else storage.unscope();
 }
 
@@ -26,15 +28,25 @@ export function track(t: Tensor, storage: Storage): void {
  */
 export function keep<T extends Tensor>(t: T): T {
   if (!isTensorFn(t)) throw new TypeError(`keep: expected a Tensor, got ${t === null ? "null" : typeof t}`);
-  for (let i = scopes.length - 1; i >= 0; i--) {
-    const idx = scopes[i].lastIndexOf(t);
-    if (idx >= 0) {
-      scopes[i].splice(idx, 1);
-      if (!t.isDisposed) t.storageRef().unscope();
-      break;
-    }
+  const idx = live.lastIndexOf(t);
+  if (idx >= 0) {
+    live.splice(idx, 1);
+    starts.forEach((s, i) => s > idx && starts[i]--);
+    if (!t.isDisposed) t.storageRef().unscope();
   }
   return t;
+}
+
+/** Shortens live to n entries (pop: setting the length is a slow call). */
+function cut(n: number): void {
+  while (live.length > n) live.pop();
+}
+
+/** Frees the tensors made since `start` (an open scope's, after an error), and returns the error. */
+function drop(start: number, e: unknown): unknown {
+  for (let i = start; i < live.length; i++) live[i].dispose();
+  cut(start);
+  return e;
 }
 
 /** Collects every tensor inside a (possibly nested) result of a scope. */
@@ -61,18 +73,18 @@ export function setTensorCheck(fn: (v: unknown) => v is Tensor): void {
  */
 export function scope<T>(fn: () => T): T {
   if (typeof fn !== "function") throw new TypeError(`scope: expected a function, got ${fn === null ? "null" : typeof fn}`);
-  const mine: Tensor[] = [];
-  scopes.push(mine);
+  starts.push(live.length);
   let result: T;
   try {
     result = fn();
   } catch (e) {
-    // Nothing computed inside can be returned now; free it all (tensors kept with keep() are not in `mine`).
-    scopes.pop();
-    for (const t of mine) t.dispose();
-    throw e;
+    // Nothing computed inside can be returned now; free it all (tensors kept with keep() are not in the scope).
+    throw drop(starts.pop()!, e);
   }
-  scopes.pop();
+  // keep() may have moved the start
+  const start = starts.pop()!;
+  // nothing returned: every tensor made here goes (a training step's usual end)
+  if (result === null || typeof result !== "object") return drop(start, result) as T;
   const returned = new Set<Tensor>();
   collect(result, returned, isTensorFn);
   const survivors = new Set(returned);
@@ -82,8 +94,9 @@ export function scope<T>(fn: () => T): T {
     for (const s of graph.saved) survivors.add(s), saved.add(s);
     for (const s of graph.inputs) survivors.add(s);
   }
-  const outer = scopes.length > 0 ? scopes[scopes.length - 1] : null;
-  for (const t of mine) {
+  let kept = start;
+  for (let i = start; i < live.length; i++) {
+    const t = live[i];
     if (!survivors.has(t)) {
       t.dispose();
       continue;
@@ -91,9 +104,11 @@ export function scope<T>(fn: () => T): T {
     // made here and kept only for the graph's backward: freed with the graph (a tensor from
     // outside the scope that a node saved is the caller's, and stays)
     if (saved.has(t) && !returned.has(t)) t.graphOwned = true;
-    if (outer) outer.push(t);
+    // survivors move to the enclosing scope
+    if (starts.length > 0) live[kept++] = t;
     else if (!t.isDisposed) t.storageRef().unscope();
   }
+  cut(kept);
   return result;
 }
 
@@ -102,27 +117,26 @@ export function scope<T>(fn: () => T): T {
  * created except the gradients it returns, which move on like a scope's survivors.
  */
 export function runRule(rule: (g: Tensor) => (Tensor | null)[], g: Tensor): (Tensor | null)[] {
-  const mine: Tensor[] = [];
-  scopes.push(mine);
+  starts.push(live.length);
   let grads: (Tensor | null)[];
   try {
     grads = rule(g);
   } catch (e) {
-    scopes.pop();
-    for (const t of mine) t.dispose();
-    throw e;
+    throw drop(starts.pop()!, e);
   }
-  scopes.pop();
-  const outer = scopes.length > 0 ? scopes[scopes.length - 1] : null;
-  for (const t of mine) {
+  const start = starts.pop()!;
+  let kept = start;
+  for (let i = start; i < live.length; i++) {
+    const t = live[i];
     if (!grads.includes(t)) t.dispose();
-    else if (outer) outer.push(t);
+    else if (starts.length > 0) live[kept++] = t;
     else if (!t.isDisposed) t.storageRef().unscope();
   }
+  cut(kept);
   return grads;
 }
 
 /** For tests and diagnostics: how many scopes are open. */
 export function scopeDepth(): number {
-  return scopes.length;
+  return starts.length;
 }

@@ -7,7 +7,7 @@ const MAX_BYTES = 2 ** 32;
 
 export function numel(shape: Shape): number {
   let n = 1;
-  for (const d of shape) n *= d;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
   return n;
 }
 
@@ -48,7 +48,8 @@ export function normDim(op: string, dim: number, ndim: number): number {
 }
 
 /** torch broadcasting: align trailing dims; each pair equal or one of them 1. */
-export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
+export function broadcastShapes(op: string, a: Shape, b: Shape): Shape {
+  if (sameShape(a, b)) return a;
   const nd = Math.max(a.length, b.length);
   const out = new Array<number>(nd);
   for (let i = 0; i < nd; i++) {
@@ -78,6 +79,7 @@ export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
 }
 
 export function sameShape(a: Shape, b: Shape): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

@@ -10,7 +10,7 @@ import { backward, type BackwardOptions } from "./autograd/backward";
 import { track, setTensorCheck } from "./lifetime";
 import { formatTensor } from "./format";
 import { recordingTape, assertNotRecording } from "./backend/tape";
-import { fmt, normDim, numel as countElements, type Shape } from "./shape";
+import { fmt, normDim, numel as countElements, sameShape, type Shape } from "./shape";
 import * as ew from "./ops/elementwise";
 import * as red from "./ops/reduce";
 import * as lin from "./ops/linear";
@@ -24,6 +24,9 @@ export type TensorOrScalar = Tensor | number;
 export type NestedArray = number | boolean | NestedArray[];
 
 let nextId = 1;
+
+/** The last shape of each rank: a loop's tensors share a few shapes, and so one frozen array each. */
+const shapes: Shape[] = [];
 
 export class Tensor {
   readonly shape: readonly number[];
@@ -47,7 +50,8 @@ export class Tensor {
   constructor(storage: Storage, shape: Shape, dtype: DType, numel = countElements(shape)) {
     this.storage = storage;
     // Shapes are immutable, so a frozen one (another tensor's) is shared rather than copied.
-    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
+    const last = shapes[shape.length];
+    this.shape = last && sameShape(last, shape) ? last : (shapes[shape.length] = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice()));
     this.dtype = dtype;
     this.numel = numel;
     track(this, storage);

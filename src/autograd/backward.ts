@@ -5,7 +5,7 @@
 
 import type { Tensor } from "../tensor";
 import type { Node } from "./node";
-import { noGrad } from "./grad-mode";
+import { isGradEnabled, setGradEnabled } from "./grad-mode";
 import { keep, runRule } from "../lifetime";
 import { fmt, sameShape } from "../shape";
 
@@ -16,13 +16,17 @@ export interface BackwardOptions {
 
 let pass = 0;
 
+/** topoOrder's stacks, empty between calls (kept: a backward pass allocates little). */
+const nodes: Node[] = [];
+const next: number[] = [];
+
 /** Nodes reachable from root, each after every node that feeds it a gradient. */
 function topoOrder(root: Node, stamp: number): Node[] {
   const order: Node[] = [];
   root.visited = stamp;
   // iterative post-order DFS: deep graphs (long loops of ops) must not overflow the stack
-  const nodes: Node[] = [root];
-  const next: number[] = [0];
+  nodes.push(root);
+  next.push(0);
   while (nodes.length > 0) {
     const top = nodes.length - 1;
     const node = nodes[top];
@@ -54,7 +58,7 @@ function accumulateGrad(t: Tensor, g: Tensor): void {
   }
 }
 
-export function backward(root: Tensor, gradient: Tensor | null, options: BackwardOptions = {}): void {
+export function backward(root: Tensor, gradient: Tensor | null, options?: BackwardOptions): void {
   if (!root.requiresGrad) {
     throw new Error("backward: the tensor does not require grad and has no grad_fn; nothing to differentiate");
   }
@@ -84,7 +88,16 @@ export function backward(root: Tensor, gradient: Tensor | null, options: Backwar
     n.checkSaved();
   }
 
-  noGrad(() => {
+  // noGrad, inline: a closure here would put every local above on the heap
+  const mode = isGradEnabled();
+  setGradEnabled(false);
+  const placed: Tensor[] = [];
+  // Like torch's AccumulateGrad input buffer, a leaf's contributions from this
+  // pass are summed first and then added to .grad once: grad + (g1 + g2), not
+  // (grad + g1) + g2, which rounds differently when .grad is not zero.
+  const leaves: Tensor[] = [];
+  const leafGrads: (Tensor | null)[] = [];
+  try {
     // The engine owns every gradient tensor it holds, except the caller's `gradient`.
     const seed = gradient ?? root.onesLike();
     if (!node) {
@@ -92,67 +105,60 @@ export function backward(root: Tensor, gradient: Tensor | null, options: Backwar
       return;
     }
     node.pendingGrad = seed;
-    const placed: Tensor[] = [];
-    // Like torch's AccumulateGrad input buffer, a leaf's contributions from this
-    // pass are summed first and then added to .grad once: grad + (g1 + g2), not
-    // (grad + g1) + g2, which rounds differently when .grad is not zero.
-    const leaves: Tensor[] = [];
-    const leafGrads: (Tensor | null)[] = [];
-    try {
-      for (const n of order) {
-        const g = n.pendingGrad;
-        if (!g) continue;
-        n.pendingGrad = null;
-        const out = n.output;
-        if (out && out.retainsGrad) accumulateGrad(out, g.clone());
-        // The rule's inputs are resident while it runs (storage.ts), and its temporaries die with it.
-        g.assertAlive("backward");
-        for (const s of n.saved) s.assertAlive("backward");
-        const inGrads = runRule(n.rule!, g);
-        placed.length = 0;
-        for (let i = 0; i < n.inputs.length; i++) {
-          const inp = n.inputs[i];
-          let ig = inGrads[i];
-          if (!ig) continue;
-          if (!inp.requiresGrad) {
-            if (ig !== g && !placed.includes(ig)) ig.dispose();
-            continue;
-          }
-          // a rule may pass its incoming gradient straight through, or reuse one result twice
-          if (ig === g || placed.includes(ig)) ig = ig.clone();
-          placed.push(ig);
-          const child = inp.gradFn;
-          if (child) {
-            if (child.pendingGrad) {
-              child.pendingGrad.add_(ig);
-              ig.dispose();
-            } else child.pendingGrad = ig;
+    for (const n of order) {
+      const g = n.pendingGrad;
+      if (!g) continue;
+      n.pendingGrad = null;
+      const out = n.output;
+      if (out && out.retainsGrad) accumulateGrad(out, g.clone());
+      // The rule's inputs are resident while it runs (storage.ts), and its temporaries die with it.
+      g.assertAlive("backward");
+      for (const s of n.saved) s.assertAlive("backward");
+      const inGrads = runRule(n.rule!, g);
+      while (placed.pop());
+      for (let i = 0; i < n.inputs.length; i++) {
+        const inp = n.inputs[i];
+        let ig = inGrads[i];
+        if (!ig) continue;
+        if (!inp.requiresGrad) {
+          if (ig !== g && !placed.includes(ig)) ig.dispose();
+          continue;
+        }
+        // a rule may pass its incoming gradient straight through, or reuse one result twice
+        if (ig === g || placed.includes(ig)) ig = ig.clone();
+        placed.push(ig);
+        const child = inp.gradFn;
+        if (child) {
+          if (child.pendingGrad) {
+            child.pendingGrad.add_(ig);
+            ig.dispose();
+          } else child.pendingGrad = ig;
+        } else {
+          const j = leaves.indexOf(inp);
+          if (j >= 0) {
+            leafGrads[j]!.add_(ig);
+            ig.dispose();
           } else {
-            const j = leaves.indexOf(inp);
-            if (j >= 0) {
-              leafGrads[j]!.add_(ig);
-              ig.dispose();
-            } else {
-              leaves.push(inp);
-              leafGrads.push(ig);
-            }
+            leaves.push(inp);
+            leafGrads.push(ig);
           }
         }
-        if (g !== gradient) g.dispose();
       }
-      for (let j = 0; j < leaves.length; j++) {
-        const g = leafGrads[j]!;
-        leafGrads[j] = null;
-        accumulateGrad(leaves[j], g);
-      }
-    } finally {
-      for (const g of leafGrads) if (g) g.dispose();
-      // after an error, drop the gradients still in flight so a retry starts clean
-      for (const n of order) {
-        if (n.pendingGrad && n.pendingGrad !== gradient) n.pendingGrad.dispose();
-        n.pendingGrad = null;
-      }
+      if (g !== gradient) g.dispose();
     }
-    if (!options.retainGraph) for (const n of order) n.release();
-  });
+    for (let j = 0; j < leaves.length; j++) {
+      const g = leafGrads[j]!;
+      leafGrads[j] = null;
+      accumulateGrad(leaves[j], g);
+    }
+  } finally {
+    setGradEnabled(mode);
+    for (const g of leafGrads) if (g) g.dispose();
+    // after an error, drop the gradients still in flight so a retry starts clean
+    for (const n of order) {
+      if (n.pendingGrad && n.pendingGrad !== gradient) n.pendingGrad.dispose();
+      n.pendingGrad = null;
+    }
+  }
+  if (!options?.retainGraph) for (const n of order) n.release();
 }

@@ -79,15 +79,15 @@ function blockSize(bytes: number): number {
  * memory and every live block are untouched then.
  */
 export function alloc(bytes: number): number {
-  const m = mem();
   const size = blockSize(bytes);
-  const bytesNow = buffer!.byteLength;
   const list = freeLists.get(size);
   if (list && list.length > 0) {
     bytesInUse += size;
     if (bytesInUse > peakBytesInUse) peakBytesInUse = bytesInUse;
     return list.pop()!;
   }
+  const m = mem();
+  const bytesNow = buffer!.byteLength;
   const ptr = top;
   const end = ptr + size;
   if (end > bytesNow && reclaimer && !reserving) {

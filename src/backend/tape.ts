@@ -120,8 +120,8 @@ export function exec(body: () => void): void {
  * once, it goes to the recording's set-aside blocks, so nothing else gets it
  * while the capture lives.
  */
-export function scratchFor(bytes: number, shared: () => number): number {
-  if (!active) return shared();
+export function scratchFor(bytes: number, shared: (bytes: number) => number): number {
+  if (!active) return shared(bytes);
   const ptr = alloc(bytes);
   free(ptr, bytes);
   return ptr;

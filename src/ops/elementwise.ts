@@ -42,7 +42,7 @@ function binaryForward(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar): Tens
   }
   if (op === BinaryOp.Div) d = "float32";
   if (op === BinaryOp.Pow && d === "int32") checkIntExponent(b);
-  const shape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(name, a.shape, b.shape);
+  const shape = broadcastShapes(name, a.shape, b.shape);
   const x = castTo(a, d);
   const y = castTo(b, d);
   const out = Tensor.empty(shape, d);
@@ -333,7 +333,7 @@ function compare(op: CompareOp, a: Tensor, b: TensorOrScalar): Tensor {
     other = filled([], b, promoteScalar(a.dtype, b));
   }
   const d = promote(a.dtype, other.dtype) === "float32" ? "float32" : "int32";
-  const shape = sameShape(a.shape, other.shape) ? a.shape : broadcastShapes(name, a.shape, other.shape);
+  const shape = broadcastShapes(name, a.shape, other.shape);
   const x = castTo(a, d), y = castTo(other, d);
   const out = Tensor.empty(shape, "bool");
   if (out.numel > 0) {

@@ -6,17 +6,13 @@
 import { Tensor } from "../tensor";
 import { k } from "../backend/module";
 import { i32, alloc, free } from "../backend/memory";
-import { fmt, broadcastShapes, numel } from "../shape";
+import { fmt, broadcastShapes, numel, type Shape } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { exec, scratchFor } from "../backend/tape";
 import { mayUseThreads, matmulOnThreads } from "../backend/threads";
 import { expand, reshape } from "./shape";
 import { checkTensor } from "./dispatch";
 import { sumTo } from "./reduce";
-
-function requireTensor(op: string, x: unknown): asserts x is Tensor {
-  checkTensor(op, x);
-}
 
 /**
  * The kernel's packing buffer: one block, kept between calls and replaced by a
@@ -40,7 +36,7 @@ function gemmScratch(bytes: number): number {
  * as [.., k, m] when transA (likewise B), exactly as stored.
  */
 function gemm(
-  a: Tensor, b: Tensor, batchShape: number[], m: number, kk: number, n: number, transA: boolean, transB: boolean,
+  a: Tensor, b: Tensor, batchShape: Shape, m: number, kk: number, n: number, transA: boolean, transB: boolean,
   outShape: readonly number[] = [...batchShape, m, n],
 ): Tensor {
   const out = Tensor.empty(outShape, a.dtype);
@@ -50,22 +46,26 @@ function gemm(
     const sa = a.numel === m * kk ? 0 : m * kk * 4;
     const sb = b.numel === kk * n ? 0 : kk * n * 4;
     if (mayUseThreads(batch * m * kk * n)) {
-      // decided when it runs (a captured step replays this): split if the pool is running, else one thread
-      const ap = a.ptr, bp = b.ptr, cp = out.ptr;
-      exec(() => {
-        if (matmulOnThreads(ap, bp, cp, m, kk, n, transA, transB, batch, sa, sb, m * n * 4)) return;
-        const need = k().matmul_f32_scratch(m, kk, n, transA, transB);
-        k().matmul_f32(ap, bp, cp, m, kk, n, transA, transB, batch, sa, sb, m * n * 4, need > 0 ? gemmScratch(need) : 0, need);
-      });
+      // bound, not a closure: one here would make every call allocate the variables it captures
+      exec(threadedGemm.bind(null, a.ptr, b.ptr, out.ptr, m, kk, n, transA, transB, batch, sa, sb));
       return out;
     }
     const need = k().matmul_f32_scratch(m, kk, n, transA, transB);
-    const scratch = need > 0 ? scratchFor(need, () => gemmScratch(need)) : 0;
+    const scratch = need > 0 ? scratchFor(need, gemmScratch) : 0;
     k().matmul_f32(a.ptr, b.ptr, out.ptr, m, kk, n, transA, transB, batch, sa, sb, m * n * 4, scratch, need);
   } else {
     intGemm(a, b, out, batch, m, kk, n, transA, transB);
   }
   return out;
+}
+
+/** Decided when it runs (a captured step replays this): split if the pool is running, else one thread. */
+function threadedGemm(
+  ap: number, bp: number, cp: number, m: number, kk: number, n: number, transA: boolean, transB: boolean, batch: number, sa: number, sb: number,
+): void {
+  if (matmulOnThreads(ap, bp, cp, m, kk, n, transA, transB, batch, sa, sb, m * n * 4)) return;
+  const need = k().matmul_f32_scratch(m, kk, n, transA, transB);
+  k().matmul_f32(ap, bp, cp, m, kk, n, transA, transB, batch, sa, sb, m * n * 4, need > 0 ? gemmScratch(need) : 0, need);
 }
 
 /** Integer products are rare (the series' 1-D dot); wrapping int32 arithmetic in TS. */
@@ -100,8 +100,8 @@ function checkDtypes(op: string, a: Tensor, b: Tensor): void {
 }
 
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  requireTensor("matmul", a);
-  requireTensor("matmul", b);
+  checkTensor("matmul", a);
+  checkTensor("matmul", b);
   checkDtypes("matmul", a, b);
   if (a.ndim === 0 || b.ndim === 0) {
     throw new RangeError(`matmul: both arguments need at least 1 dim, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
@@ -141,7 +141,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
-function batchedMatmul(A: Tensor, B: Tensor, batch: number[], m: number, kk: number, n: number): Tensor {
+function batchedMatmul(A: Tensor, B: Tensor, batch: Shape, m: number, kk: number, n: number): Tensor {
   // Operands whose batch dims differ from the result's are broadcast by a copy (1 matrix is read in place).
   const fit = (x: Tensor, r: number, c: number) => {
     const xb = x.shape.slice(0, -2);
@@ -159,25 +159,25 @@ function batchedMatmul(A: Tensor, B: Tensor, batch: number[], m: number, kk: num
 
 /** Matrix product of two 2-D tensors. */
 export function mm(a: Tensor, b: Tensor): Tensor {
-  requireTensor("mm", a);
-  requireTensor("mm", b);
+  checkTensor("mm", a);
+  checkTensor("mm", b);
   checkDtypes("mm", a, b);
   if (a.ndim !== 2 || b.ndim !== 2) throw new RangeError(`mm: expects 2-D tensors, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
-  const [m, kk] = a.shape, [k2, n] = b.shape;
+  const m = a.shape[0], kk = a.shape[1], k2 = b.shape[0], n = b.shape[1];
   if (kk !== k2) throw new RangeError(`mm: shapes ${fmt(a.shape)} and ${fmt(b.shape)} cannot be multiplied (${kk} != ${k2})`);
-  const out = gemm(a, b, [], m, kk, n, false, false);
+  const out = gemm(a, b, [], m, kk, n, false, false, [m, n]);
   // dA = dC·Bᵀ, dB = Aᵀ·dC
   if (!tracks(a, b)) return out;
   return record(out, "MmBackward0", [a, b], (g) => [
-    a.requiresGrad ? gemm(g, b, [], m, n, kk, false, true) : null,
-    b.requiresGrad ? gemm(a, g, [], kk, m, n, true, false) : null,
+    a.requiresGrad ? gemm(g, b, [], m, n, kk, false, true, a.shape) : null,
+    b.requiresGrad ? gemm(a, g, [], kk, m, n, true, false, b.shape) : null,
   ], [a, b]);
 }
 
 /** Inner product of two 1-D tensors of the same length. */
 export function dot(a: Tensor, b: Tensor): Tensor {
-  requireTensor("dot", a);
-  requireTensor("dot", b);
+  checkTensor("dot", a);
+  checkTensor("dot", b);
   checkDtypes("dot", a, b);
   if (a.ndim !== 1 || b.ndim !== 1) throw new RangeError(`dot: expects 1-D tensors, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
   if (a.shape[0] !== b.shape[0]) {
