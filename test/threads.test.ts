@@ -150,6 +150,18 @@ describe("setNumThreads", () => {
     replay.dispose();
   });
 
+  it("settles the promise of a pool replaced before its workers started", async () => {
+    const first = wg.setNumThreads(2);
+    const second = wg.setNumThreads(3); // stops the first pool at once
+    await first; // resolves rather than waiting for workers that were terminated
+    await second;
+    expect(wg.getNumThreads()).toBe(3);
+    const a = randomMatrix([300, 300], 9);
+    const three = a.matmul(a).data().slice();
+    await wg.setNumThreads(1);
+    expect(bitsEqual(a.matmul(a).data(), three)).toBe(true);
+  });
+
   it("refuses bad counts with the reason, and inside a captured step", () => {
     for (const bad of [0, -1, 1.5, 65, NaN, "2" as unknown as number]) {
       expect(() => wg.setNumThreads(bad)).toThrow(/setNumThreads: expected an integer from 1 to 64/);

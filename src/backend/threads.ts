@@ -45,6 +45,8 @@ interface Pool {
   /** Resolves when every worker has its instance (rejects if one could not start). */
   ready: Promise<void>;
   running: boolean;
+  /** Settles `ready` when the pool is stopped before its workers all started. */
+  cancel: () => void;
 }
 
 let requested = 1;
@@ -85,7 +87,7 @@ function startPool(threads: number): Pool {
   const spawn = workerFactory();
   const { module, memory } = shareMemory();
   const ctl = new Int32Array(new SharedArrayBuffer(64 * 4));
-  const p: Pool = { threads, ctl, workers: [], scratch: [], scratchBytes: 0, ready: Promise.resolve(), running: false };
+  const p: Pool = { threads, ctl, workers: [], scratch: [], scratchBytes: 0, ready: Promise.resolve(), running: false, cancel: () => {} };
   const starts: Promise<void>[] = [];
   for (let id = 0; id < threads - 1; id++) {
     starts.push(
@@ -96,7 +98,9 @@ function startPool(threads: number): Pool {
       }),
     );
   }
-  p.ready = Promise.all(starts).then(
+  // a later setNumThreads() stops this pool: then the promise resolves (its workers never will)
+  const cancelled = new Promise<void>((resolve) => (p.cancel = resolve));
+  p.ready = Promise.race([Promise.all(starts), cancelled]).then(
     () => {
       if (pool === p) p.running = true;
     },
@@ -116,6 +120,7 @@ function stopPool(): void {
   if (!p) return;
   pool = null;
   p.running = false;
+  p.cancel();
   Atomics.store(p.ctl, STOP, 1);
   Atomics.add(p.ctl, JOB, 1);
   Atomics.notify(p.ctl, JOB);
@@ -166,13 +171,12 @@ export function matmulOnThreads(
   Atomics.store(ctl, BUSY, threads - 1);
   Atomics.add(ctl, JOB, 1);
   Atomics.notify(ctl, JOB);
-  const t0 = Date.now();
   K.matmul_f32_rows(a, b, c, m, kk, n, transA, transB, batch, strideA, strideB, strideC, p.scratch[0], 0, Math.min(m, rows));
-  const mine = Date.now() - t0;
+  const t0 = Date.now();
   // The calling thread may be a page's main thread, where Atomics.wait is not allowed: spin.
   let spins = 0;
   while (Atomics.load(ctl, BUSY) !== 0) {
-    if ((++spins & 0xffff) === 0 && Date.now() - t0 > HANG_MS + 100 * mine) {
+    if ((++spins & 0xffff) === 0 && Date.now() - t0 > HANG_MS) {
       // A worker died or is stuck. Its rows of C may still be written later, so C is not
       // freed (it leaks) and threads are switched off.
       stopPool();
@@ -200,9 +204,8 @@ function workerFactory(): Spawn {
   };
   if (typeof SharedArrayBuffer !== "function" || g.crossOriginIsolated === false) {
     throw new Error(
-      "setNumThreads: threads need shared memory (SharedArrayBuffer), which this page does not have: serve it " +
-        "cross-origin isolated, with the headers Cross-Origin-Opener-Policy: same-origin and " +
-        "Cross-Origin-Embedder-Policy: require-corp",
+      "setNumThreads: threads need shared memory (SharedArrayBuffer): serve the page cross-origin isolated " +
+        "(Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp)",
     );
   }
   const wt = g.process?.getBuiltinModule?.("node:worker_threads") as
@@ -247,9 +250,8 @@ function threadMain(d: { module: WebAssembly.Module; memory: WebAssembly.Memory;
   const { ctl, id } = d;
   let rows: (...args: number[]) => void;
   try {
-    const abort = (): never => {
-      throw new Error("kernel abort");
-    };
+    // abort() is followed by a trap in the kernel, which the try below catches
+    const abort = (): void => {};
     rows = (new WebAssembly.Instance(d.module, { env: { memory: d.memory, abort } }).exports as { matmul_f32_rows: (...args: number[]) => void }).matmul_f32_rows;
   } catch (e) {
     post(String(e));
