@@ -177,8 +177,9 @@ export function matmulOnThreads(
   let spins = 0;
   while (Atomics.load(ctl, BUSY) !== 0) {
     if ((++spins & 0xffff) === 0 && Date.now() - t0 > HANG_MS) {
-      // A worker died or is stuck. Its rows of C may still be written later, so C is not
-      // freed (it leaks) and threads are switched off.
+      // A worker died or is stuck. Threads are switched off (terminate() ends a stuck worker
+      // soon after); the scratch blocks are left out of the free lists, in case it writes on.
+      p.scratch = [];
       stopPool();
       requested = 1;
       throw new Error(`matmul: a thread stopped responding (a ${m}x${kk}x${n} product); threads are now off`);
