@@ -1,16 +1,21 @@
 // Running a worker locally in workerd, shared by the example service
 // (examples/worker/serve.mjs) and the runtime test (test/runtimes/workerd.mjs):
-// an esbuild plugin that bundles the way wrangler does (an imported .wasm file
-// stays a separate module of workerd's "wasm" type, which arrives as a compiled
-// WebAssembly.Module), and a launcher that waits for the port workerd binds.
+// a bundle made the way wrangler makes it (export conditions workerd, worker,
+// browser; an imported .wasm file stays a separate module of workerd's "wasm"
+// type, which arrives as a compiled WebAssembly.Module), the config that serves
+// it, and a launcher that waits for the port workerd binds.
 import { spawn } from "node:child_process";
+import { copyFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 
 const require = createRequire(import.meta.url);
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** wrangler's CompiledWasm rule: an imported .wasm becomes a separate module of type wasm. */
-export function wasmModules(found) {
+function wasmModules(found) {
   return {
     name: "wasm-modules",
     setup(b) {
@@ -24,6 +29,46 @@ export function wasmModules(found) {
       });
     },
   };
+}
+
+/**
+ * Bundles `entry` into outDir/worker.js as wrangler would and copies the .wasm
+ * modules it imports beside it. Returns the bundle's inputs (repo-relative) and
+ * the .wasm module names.
+ */
+export async function bundleForWorkerd(entry, outDir) {
+  const wasm = new Map();
+  const result = await build({
+    entryPoints: [entry],
+    outfile: join(outDir, "worker.js"),
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    metafile: true,
+    logLevel: "warning",
+    absWorkingDir: root,
+    plugins: [wasmModules(wasm)],
+  });
+  for (const [name, path] of wasm) copyFileSync(path, join(outDir, name));
+  return { inputs: Object.keys(result.metafile.inputs), wasm: [...wasm.keys()] };
+}
+
+/** A workerd config serving outDir's worker.js and its .wasm modules on 127.0.0.1:`port` (0: any free port). */
+export function workerdConfig(wasmNames, port = 0) {
+  const modules = [`(name = "worker.js", esModule = embed "worker.js")`, ...wasmNames.map((n) => `(name = "${n}", wasm = embed "${n}")`)];
+  return `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [ (name = "main", worker = .mainWorker) ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+);
+const mainWorker :Workerd.Worker = (
+  modules = [ ${modules.join(",\n    ")} ],
+  compatibilityDate = "2025-01-01",
+);
+`;
 }
 
 /** The workerd binary the `workerd` devDependency installed for this platform. */

@@ -9,52 +9,21 @@
 //
 // Also the test's harness: `startWorker({ port: 0 })` resolves to
 // { url, pid, close() } once workerd listens.
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
-import { spawnWorkerd, wasmModules } from "../../scripts/workerd.mjs";
+import { bundleForWorkerd, spawnWorkerd, workerdConfig } from "../../scripts/workerd.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "../..");
 
-
 /** Bundles the worker into outDir (worker.js plus its .wasm modules); returns the .wasm names. */
-export async function bundleWorker(outDir) {
+async function bundleWorker(outDir) {
   for (const f of ["dist/wasmgrad-workerd.js", "dist/wasmgrad.wasm"]) {
     if (!existsSync(join(root, f))) throw new Error(`${f} is missing: run \`npm run build\` at the repo root first`);
   }
-  const wasm = new Map();
-  await build({
-    entryPoints: [join(here, "src/index.js")],
-    outfile: join(outDir, "worker.js"),
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    logLevel: "warning",
-    absWorkingDir: root,
-    plugins: [wasmModules(wasm)],
-  });
-  for (const [name, path] of wasm) copyFileSync(path, join(outDir, name));
-  return [...wasm.keys()];
-}
-
-function config(wasmNames, port) {
-  const modules = [`(name = "worker.js", esModule = embed "worker.js")`, ...wasmNames.map((n) => `(name = "${n}", wasm = embed "${n}")`)];
-  return `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [ (name = "series", worker = .seriesWorker) ],
-  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "series") ],
-);
-const seriesWorker :Workerd.Worker = (
-  modules = [ ${modules.join(",\n    ")} ],
-  compatibilityDate = "2025-01-01",
-);
-`;
+  return (await bundleForWorkerd(join(here, "src/index.js"), outDir)).wasm;
 }
 
 /**
@@ -65,7 +34,7 @@ export async function startWorker({ port = 8787, timeoutMs = 60_000 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "wasmgrad-worker-"));
   try {
     const wasmNames = await bundleWorker(dir);
-    writeFileSync(join(dir, "config.capnp"), config(wasmNames, port));
+    writeFileSync(join(dir, "config.capnp"), workerdConfig(wasmNames, port));
     const w = await spawnWorkerd(join(dir, "config.capnp"), dir, timeoutMs);
     const close = async () => {
       await w.stop();

@@ -5,57 +5,20 @@
 // and fetched once. Prints (or returns) the worker's JSON report.
 //
 //   node test/runtimes/workerd.mjs
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
-import { spawnWorkerd, wasmModules } from "../../scripts/workerd.mjs";
+import { bundleForWorkerd, spawnWorkerd, workerdConfig } from "../../scripts/workerd.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, "../..");
-
-
-export async function bundleWorker(outDir) {
-  const wasm = new Map();
-  const result = await build({
-    entryPoints: [join(here, "workerd-worker.js")],
-    outfile: join(outDir, "worker.js"),
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    metafile: true,
-    logLevel: "warning",
-    absWorkingDir: root,
-    plugins: [wasmModules(wasm)],
-  });
-  for (const [name, path] of wasm) copyFileSync(path, join(outDir, name));
-  return { inputs: Object.keys(result.metafile.inputs), wasm: [...wasm.keys()] };
-}
-
-function config(wasmNames) {
-  const modules = [`(name = "worker.js", esModule = embed "worker.js")`, ...wasmNames.map((n) => `(name = "${n}", wasm = embed "${n}")`)];
-  return `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [ (name = "smoke", worker = .smokeWorker) ],
-  sockets = [ (name = "http", address = "127.0.0.1:0", http = (), service = "smoke") ],
-);
-const smokeWorker :Workerd.Worker = (
-  modules = [ ${modules.join(",\n    ")} ],
-  compatibilityDate = "2025-01-01",
-);
-`;
-}
 
 export async function runWorkerd({ timeoutMs = 60_000 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "wasmgrad-workerd-"));
   let w = null;
   try {
-    const bundle = await bundleWorker(dir);
-    writeFileSync(join(dir, "config.capnp"), config(bundle.wasm));
+    const bundle = await bundleForWorkerd(join(here, "workerd-worker.js"), dir);
+    writeFileSync(join(dir, "config.capnp"), workerdConfig(bundle.wasm));
     w = await spawnWorkerd(join(dir, "config.capnp"), dir, timeoutMs);
     const res = await fetch(`http://127.0.0.1:${w.port}/`, { signal: AbortSignal.timeout(timeoutMs) });
     const text = await res.text();
