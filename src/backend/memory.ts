@@ -13,9 +13,9 @@
 import { k } from "./module";
 
 const ALIGN = 64;
-const PAGE = 65536;
-/** WebAssembly (wasm32) addresses at most 4 GiB: 65536 pages. */
-const MAX_PAGES = 65536;
+export const PAGE = 65536;
+/** WebAssembly (wasm32) addresses at most 4 GiB: 65536 pages, the maximum the module's memory import declares. */
+export const MAX_PAGES = 65536;
 
 let memory: WebAssembly.Memory | null = null;
 let buffer: ArrayBufferLike | null = null;

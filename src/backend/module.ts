@@ -5,7 +5,7 @@
 // `init({ module })` before the first op.
 
 import type { Kernels } from "./kernels";
-import { attachMemory } from "./memory";
+import { attachMemory, MAX_PAGES, PAGE } from "./memory";
 import { recordingTape, recordingFacade, forgetFacade } from "./tape";
 
 let kernels: Kernels | null = null;
@@ -65,9 +65,6 @@ export function init(options: InitOptions = {}): void {
   attachMemory(memory);
 }
 
-/** wasm32 addresses 4 GiB: 65536 pages of 64 KiB, the maximum the module's memory import declares. */
-const MAX_PAGES = 65536;
-
 /** The module's bytes, when init() had them: threads compile a variant of them for shared memory. */
 let sourceBytes: Uint8Array | null = null;
 /** The module the kernels now run, once on shared memory (what thread workers instantiate). */
@@ -99,7 +96,7 @@ export function shareMemory(): { module: WebAssembly.Module; memory: WebAssembly
   }
   const module = new WebAssembly.Module(withSharedMemory(sourceBytes));
   const old = kernels!.memory;
-  const memory = new WebAssembly.Memory({ initial: old.buffer.byteLength / 65536, maximum: MAX_PAGES, shared: true });
+  const memory = new WebAssembly.Memory({ initial: old.buffer.byteLength / PAGE, maximum: MAX_PAGES, shared: true });
   new Uint8Array(memory.buffer).set(new Uint8Array(old.buffer));
   const instance = new WebAssembly.Instance(module, { env: { memory, abort } });
   kernels = instance.exports as unknown as Kernels;

@@ -137,15 +137,16 @@ export function mayUseThreads(work: number): boolean {
 }
 
 /**
- * Runs C = op(A)·op(B) split across the pool when threads are on and the
- * product is large; returns false (nothing done) otherwise.
+ * Runs C = op(A)·op(B) split across the pool, for a product mayUseThreads()
+ * admitted, when the pool is running and the packed path applies; returns
+ * false (nothing done) otherwise.
  */
 export function matmulOnThreads(
   a: number, b: number, c: number, m: number, kk: number, n: number, transA: boolean, transB: boolean,
   batch: number, strideA: number, strideB: number, strideC: number,
 ): boolean {
   const p = pool;
-  if (!p || !p.running || !mayUseThreads(batch * m * n * kk)) return false;
+  if (!p || !p.running) return false;
   const K = k();
   if (!K.matmul_f32_splits(m, kk, n, transB)) return false;
   const { ctl, threads } = p;
