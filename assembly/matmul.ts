@@ -25,6 +25,10 @@
 // eight rows reuse it (four if it is not tiny), otherwise read as 4x4 blocks
 // transposed in registers.
 //
+// The module is optimized with shrinkLevel 1 (asconfig.json), under which binaryen
+// would leave the tile and panel helpers out of line; they are marked @inline so that
+// the small products (W3 at n = 64) keep the speed they have at shrinkLevel 0.
+//
 // matmul_f32_scratch(m, k, n, transA, transB) gives the scratch bytes a product
 // needs (0 for most small ones); matmul_f32 handed a smaller block returns that
 // number instead of computing, so a caller can keep one block and grow it.
@@ -89,7 +93,7 @@ export function matmul_f32_scratch(m: usize, k: usize, n: usize, transA: bool, t
 
 // Copies a w-wide panel of `rows` scalars, transposing: for each p < kc, the w values
 // src + q*ld + p*4 (q < cnt) then zeros go to dst + p*w*4. Edges and remainders only.
-function gatherPanel(src: usize, ld: usize, cnt: usize, kc: usize, dst: usize, w: usize): void {
+@inline function gatherPanel(src: usize, ld: usize, cnt: usize, kc: usize, dst: usize, w: usize): void {
   for (let p: usize = 0; p < kc; p++) {
     const d = dst + p * w * 4;
     let q: usize = 0;
@@ -98,7 +102,7 @@ function gatherPanel(src: usize, ld: usize, cnt: usize, kc: usize, dst: usize, w
   }
 }
 // Copies kc rows of cnt contiguous scalars (ld bytes apart) into rows of w, zero-padded.
-function copyPanel(src: usize, ld: usize, cnt: usize, kc: usize, dst: usize, w: usize): void {
+@inline function copyPanel(src: usize, ld: usize, cnt: usize, kc: usize, dst: usize, w: usize): void {
   for (let p: usize = 0; p < kc; p++) {
     const d = dst + p * w * 4, s = src + p * ld;
     let q: usize = 0;
@@ -214,7 +218,7 @@ function edgeTile(ap: usize, bp: usize, kc: usize, c: usize, ldc: usize, first: 
 }
 
 // C[mc x nc] (+)= packed A block · packed B block.
-function macroKernel(apack: usize, bpack: usize, c: usize, mc: usize, nc: usize, kc: usize, ldc: usize, first: bool, tile: usize): void {
+@inline function macroKernel(apack: usize, bpack: usize, c: usize, mc: usize, nc: usize, kc: usize, ldc: usize, first: bool, tile: usize): void {
   const full = mc / MR, mr = mc % MR;
   const apEdge = apack + full * MR * kc * 4, cEdge = c + full * MR * ldc;
   for (let j: usize = 0; j < nc; j += NR) {
@@ -258,7 +262,7 @@ function gemmPacked(
 // otherwise. C(i, j) at c + i*ldc + j*4.
 
 // C[4 x 8] = A[4 rows] · B[:, 8 columns], B not transposed.
-function direct4x8(a: usize, rs: usize, cs: usize, b: usize, ldb: usize, c: usize, ldc: usize, k: usize): void {
+@inline function direct4x8(a: usize, rs: usize, cs: usize, b: usize, ldb: usize, c: usize, ldc: usize, k: usize): void {
   let a0 = a, a1 = a + rs, a2 = a1 + rs, a3 = a2 + rs, pb = b;
   let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   for (let p: usize = 0; p < k; p++) {
@@ -280,7 +284,7 @@ function direct4x8(a: usize, rs: usize, cs: usize, b: usize, ldb: usize, c: usiz
 }
 
 // C[4 x 4], B not transposed.
-function direct4x4(a: usize, rs: usize, cs: usize, b: usize, ldb: usize, c: usize, ldc: usize, k: usize): void {
+@inline function direct4x4(a: usize, rs: usize, cs: usize, b: usize, ldb: usize, c: usize, ldc: usize, k: usize): void {
   let a0 = a, a1 = a + rs, a2 = a1 + rs, a3 = a2 + rs, pb = b;
   let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0;
   for (let p: usize = 0; p < k; p++) {
@@ -319,7 +323,7 @@ function direct1x4(a: usize, cs: usize, b: usize, ldb: usize, c: usize, k: usize
 }
 
 // C[1 x 4] with B transposed.
-function direct1x4T(a: usize, cs: usize, b: usize, ldb: usize, c: usize, k: usize): void {
+@inline function direct1x4T(a: usize, cs: usize, b: usize, ldb: usize, c: usize, k: usize): void {
   let pa = a, pb = b;
   let c0 = f32x4.splat(0);
   const cs2 = cs << 1, cs3 = cs2 + cs, cs4 = cs << 2;
@@ -383,7 +387,7 @@ function direct4x1(a: usize, rs: usize, cs: usize, bj: usize, bs: usize, c: usiz
   store<f32>(c + 3 * ldc, f32x4.extract_lane(acc, 3));
 }
 // C[1 x 1].
-function direct1x1(a: usize, cs: usize, bj: usize, bs: usize, c: usize, k: usize): void {
+@inline function direct1x1(a: usize, cs: usize, bj: usize, bs: usize, c: usize, k: usize): void {
   let s: f32 = 0, pa = a, pb = bj;
   for (let p: usize = 0; p < k; p++) {
     s += load<f32>(pa) * load<f32>(pb);
