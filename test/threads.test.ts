@@ -150,6 +150,54 @@ describe("setNumThreads", () => {
     replay.dispose();
   });
 
+  it("splits large Adam updates with the same bits as one thread, for every option", async () => {
+    // 70,001 elements: over the split size, and shares that end off the four-lane groups
+    const shape = [7, 10_001];
+    const configs: [string, wg.optim.AdamOptions][] = [
+      ["Adam", { lr: 1e-2 }],
+      ["Adam", { lr: 1e-2, weightDecay: 0.1, amsgrad: true }],
+      ["Adam", { lr: 3e-3, maximize: true, betas: [0.8, 0.99] }],
+      ["AdamW", { lr: 1e-2, weightDecay: 0.05, amsgrad: true }],
+    ];
+    for (const [name, options] of configs) {
+      const run = () => {
+        const X = randomMatrix(shape, 21).requiresGrad_();
+        const T = randomMatrix(shape, 22);
+        const opt = name === "Adam" ? new wg.optim.Adam([X], options) : new wg.optim.AdamW([X], options);
+        for (let i = 0; i < 3; i++) {
+          opt.zeroGrad();
+          X.sub(T).square().mul(X).sum().backward();
+          opt.step();
+        }
+        const state = opt.stateOf(X)!;
+        return [X.data().slice(), state.expAvg.data().slice(), state.expAvgSq.data().slice()];
+      };
+      await wg.setNumThreads(1);
+      const one = run();
+      for (const threads of [2, 3]) {
+        await wg.setNumThreads(threads);
+        const many = run();
+        for (let i = 0; i < 3; i++) expect(bitsEqual(one[i], many[i]), `${name} ${JSON.stringify(options)}, ${threads} threads, output ${i}`).toBe(true);
+      }
+    }
+  });
+
+  it("runs a dozen threads, more than the job's first layout had room for", async () => {
+    const run = () => {
+      const A = randomMatrix([480, 300], 31), B = randomMatrix([300, 250], 32); // 12 shares of 40 rows
+      const X = randomMatrix([300, 300], 33).requiresGrad_();
+      const opt = new wg.optim.Adam([X], { lr: 1e-2 });
+      X.square().sum().backward();
+      opt.step();
+      return [A.matmul(B).data().slice(), X.data().slice()];
+    };
+    await wg.setNumThreads(1);
+    const one = run();
+    await wg.setNumThreads(12);
+    const twelve = run();
+    for (let i = 0; i < 2; i++) expect(bitsEqual(one[i], twelve[i]), `output ${i}`).toBe(true);
+  });
+
   it("settles the promise of a pool replaced before its workers started", async () => {
     const first = wg.setNumThreads(2);
     const second = wg.setNumThreads(3); // stops the first pool at once

@@ -1,33 +1,41 @@
-// Threads for large matrix products. setNumThreads(n) moves the kernels onto a
-// shared WebAssembly memory (module.ts) and starts n - 1 workers, each with its
-// own instance of the module over that same memory. A product big enough to
-// pay for waking them is split by rows of C: the calling thread computes the
-// first share, each worker one of the others (matmul_f32_rows), and the call
-// returns when all are done, so ops stay synchronous. Every element of C is the
-// same sequential sum whoever computes it: the bits do not depend on the
-// number of threads.
+// Threads for large matrix products and optimizer updates. setNumThreads(n)
+// moves the kernels onto a shared WebAssembly memory (module.ts) and starts
+// n - 1 workers, each with its own instance of the module over that same
+// memory. Work big enough to pay for waking them is split: a product by rows of
+// C (matmul_f32_rows), an update by ranges of elements. The calling thread
+// computes the first share, each worker one of the others, and the call returns
+// when all are done, so ops stay synchronous. Every element is computed the same
+// way whoever computes it: the bits do not depend on the number of threads.
 //
 // Workers come from worker_threads in Node and from Web Workers elsewhere (a
-// cross-origin isolated page, Deno). The job is handed over in a small
-// SharedArrayBuffer of int32 (`ctl`): the arguments, each worker's rows and
-// scratch block, a job counter the workers wait on, and a count of workers
-// still busy. One thread (the default) never touches any of this.
+// cross-origin isolated page, Deno). A job is handed over in a small
+// SharedArrayBuffer (`ctl`): which kernel, each worker's arguments for its share
+// (float64, so pointers and float32 scalars pass exactly), a job counter the
+// workers wait on, and a count of workers still busy. One thread (the default)
+// never touches any of this.
 
 import { k, shareMemory } from "./module";
 import { alloc, free } from "./memory";
 import { refuseWhileRecording } from "./tape";
+import type { Kernels } from "./kernels";
 
-// ctl layout (int32 slots)
+// ctl layout, in int32 slots (threadMain spells the same numbers out)
 const JOB = 0; //      bumped once per job; workers wait on it
 const BUSY = 1; //     workers still computing the current job
 const FAILED = 2; //   set by a worker whose kernel call threw
 const STOP = 3; //     set before the workers are terminated
-const ARGS = 8; //     a, b, c, m, k, n, transA, transB, batch, strideA, strideB, strideC
-const SHARES = 24; //  per worker: scratch, r0, r1, (spare)
+const KERNEL = 4; //   the job's kernel, an index into KERNELS
+const NARGS = 8; //    per worker: how many arguments its share has (0: none)
+const ARGS = 128; //   per worker: MAX_ARGS float64 arguments
+const MAX_ARGS = 24; // adam_step_f32 takes 17
 const MAX_THREADS = 64;
+/** The kernels a job can run; workers look them up by these names. */
+const KERNELS = ["matmul_f32_rows", "adam_step_f32"] as const;
 
-/** Products with fewer multiply-adds than this stay on one thread: waking a worker costs tens of µs. */
+/** Work under this many multiply-adds (or their like) stays on one thread: waking a worker costs tens of µs. */
 const MIN_SPLIT_WORK = 1 << 20;
+/** An Adam update costs about as much per element as this many multiply-adds of a product. */
+const ADAM_WORK = 16;
 /** Give up on a worker that has not finished this long after the calling thread did its share. */
 const HANG_MS = 10_000;
 
@@ -86,7 +94,7 @@ export function setNumThreads(n: number): Promise<void> {
 function startPool(threads: number): Pool {
   const spawn = workerFactory();
   const { module, memory } = shareMemory();
-  const ctl = new Int32Array(new SharedArrayBuffer(64 * 4));
+  const ctl = new Int32Array(new SharedArrayBuffer(ARGS * 4 + (MAX_THREADS - 1) * MAX_ARGS * 8));
   const p: Pool = { threads, ctl, workers: [], scratch: [], scratchBytes: 0, ready: Promise.resolve(), running: false, cancel: () => {} };
   const starts: Promise<void>[] = [];
   for (let id = 0; id < threads - 1; id++) {
@@ -94,7 +102,7 @@ function startPool(threads: number): Pool {
       new Promise<void>((resolve, reject) => {
         const w = spawn(`(${threadMain})`, (msg) => (msg === "ready" ? resolve() : reject(new Error(`setNumThreads: a worker failed to start: ${msg}`))));
         p.workers.push(w.handle);
-        w.post({ module, memory, ctl, id });
+        w.post({ module, memory, ctl, id, kernels: KERNELS });
       }),
     );
   }
@@ -149,30 +157,60 @@ export function matmulOnThreads(
   if (!p || !p.running) return false;
   const K = k();
   if (!K.matmul_f32_splits(m, kk, n, transB)) return false;
-  const { ctl, threads } = p;
   // rows per thread, in multiples of the 4-row register tile
-  const rows = Math.max(4, Math.ceil(m / threads / 4) * 4);
-  const shares = Math.min(threads, Math.ceil(m / rows));
-  if (shares < 2) return false;
+  const rows = Math.max(4, Math.ceil(m / p.threads / 4) * 4);
+  if (m <= rows) return false;
   const need = K.matmul_f32_scratch(m, kk, n, transA, transB);
   if (need > p.scratchBytes) {
     for (const ptr of p.scratch) free(ptr, p.scratchBytes);
-    p.scratch = Array.from({ length: threads }, () => alloc(need));
+    p.scratch = Array.from({ length: p.threads }, () => alloc(need));
     p.scratchBytes = need;
   }
   const args = [a, b, c, m, kk, n, +transA, +transB, batch, strideA, strideB, strideC];
-  for (let i = 0; i < args.length; i++) ctl[ARGS + i] = args[i];
+  return runJob(p, 0, (t) => (t * rows < m ? [...args, p.scratch[t], t * rows, Math.min(m, (t + 1) * rows)] : null), `matmul (a ${m}x${kk}x${n} product)`);
+}
+
+/**
+ * Runs adam_step_f32 with these arguments split by ranges of its n elements
+ * when threads are on and n is large enough; returns false (nothing done)
+ * otherwise. Each element's update depends on that element alone.
+ */
+export function adamOnThreads(args: Parameters<Kernels["adam_step_f32"]>): boolean {
+  const p = pool, n = args[5];
+  if (!p || !p.running || n * ADAM_WORK < MIN_SPLIT_WORK) return false;
+  // ranges of whole 64-byte lines, so that no two threads write one line
+  const share = Math.ceil(n / p.threads / 16) * 16;
+  const shareArgs = (t: number): number[] | null => {
+    const i = t * share;
+    if (i >= n) return null;
+    // param, grad, expAvg, expAvgSq and maxExpAvgSq (0 without amsgrad) from element i on
+    return args.map((x, j) => (j < 5 && x ? +x + 4 * i : j === 5 ? Math.min(share, n - i) : +x));
+  };
+  if (!runJob(p, 1, shareArgs, "optim.Adam")) {
+    // unlike a product, an update cannot be redone: part of it is already applied
+    throw new Error("optim.Adam: a thread failed during the update, so the parameters are partly updated; threads are now off");
+  }
+  return true;
+}
+
+/**
+ * Runs KERNELS[kernel] on every thread, thread t (0 is this one) with the
+ * arguments shareArgs(t) (null: no share), and returns when all are done.
+ * False when a worker's kernel threw (then the pool is stopped).
+ */
+function runJob(p: Pool, kernel: number, shareArgs: (t: number) => number[] | null, what: string): boolean {
+  const { ctl, threads } = p;
+  ctl[KERNEL] = kernel;
   for (let w = 0; w < threads - 1; w++) {
-    const s = SHARES + 4 * w, r0 = Math.min(m, (w + 1) * rows);
-    ctl[s] = p.scratch[w + 1];
-    ctl[s + 1] = r0;
-    ctl[s + 2] = Math.min(m, r0 + rows);
+    const a = shareArgs(w + 1) ?? [];
+    new Float64Array(ctl.buffer, (ARGS + 2 * MAX_ARGS * w) * 4, a.length).set(a);
+    ctl[NARGS + w] = a.length;
   }
   Atomics.store(ctl, FAILED, 0);
   Atomics.store(ctl, BUSY, threads - 1);
   Atomics.add(ctl, JOB, 1);
   Atomics.notify(ctl, JOB);
-  K.matmul_f32_rows(a, b, c, m, kk, n, transA, transB, batch, strideA, strideB, strideC, p.scratch[0], 0, Math.min(m, rows));
+  (k() as unknown as Record<string, (...a: number[]) => void>)[KERNELS[kernel]](...shareArgs(0)!);
   const t0 = Date.now();
   // The calling thread may be a page's main thread, where Atomics.wait is not allowed: spin.
   let spins = 0;
@@ -183,11 +221,11 @@ export function matmulOnThreads(
       p.scratch = [];
       stopPool();
       requested = 1;
-      throw new Error(`matmul: a thread stopped responding (a ${m}x${kk}x${n} product); threads are now off`);
+      throw new Error(`${what}: a thread stopped responding; threads are now off`);
     }
   }
   if (Atomics.load(ctl, FAILED)) {
-    // A worker's kernel threw (it should not): redo the whole product here, and stop the pool.
+    // A worker's kernel threw (it should not): stop the pool.
     stopPool();
     requested = 1;
     return false;
@@ -246,15 +284,20 @@ function workerFactory(): Spawn {
 /**
  * A worker's whole program (sent as source text, so it must not refer to
  * anything outside itself): instantiate the module over the shared memory,
- * report ready, then compute the rows it is given for each job.
+ * report ready, then run its share of each job: the kernel with the arguments it is given.
  */
-function threadMain(d: { module: WebAssembly.Module; memory: WebAssembly.Memory; ctl: Int32Array; id: number }, post: (m: unknown) => void): void {
+function threadMain(
+  d: { module: WebAssembly.Module; memory: WebAssembly.Memory; ctl: Int32Array; id: number; kernels: readonly string[] },
+  post: (m: unknown) => void,
+): void {
   const { ctl, id } = d;
-  let rows: (...args: number[]) => void;
+  const args = new Float64Array(ctl.buffer, (128 + 48 * id) * 4, 24); // this worker's ARGS (MAX_ARGS of them)
+  let fns: ((...args: number[]) => void)[];
   try {
     // abort() is followed by a trap in the kernel, which the try below catches
     const abort = (): void => {};
-    rows = (new WebAssembly.Instance(d.module, { env: { memory: d.memory, abort } }).exports as { matmul_f32_rows: (...args: number[]) => void }).matmul_f32_rows;
+    const exports = new WebAssembly.Instance(d.module, { env: { memory: d.memory, abort } }).exports as Record<string, (...args: number[]) => void>;
+    fns = d.kernels.map((name) => exports[name]);
   } catch (e) {
     post(String(e));
     return;
@@ -262,16 +305,17 @@ function threadMain(d: { module: WebAssembly.Module; memory: WebAssembly.Memory;
   let seen = Atomics.load(ctl, 0); // before "ready": no job can start before it
   post("ready");
   for (;;) {
-    // a short spin catches the next product of a training step without a sleep and wake
-    for (let i = 0; i < 20000 && Atomics.load(ctl, 0) === seen; i++);
+    // Spinning 2 ms before sleeping catches the next job of a training step (the loss
+    // and its gradient between two products take a few hundred µs) without a sleep and
+    // a wake, which cost ~0.1 ms a job; OpenMP spins 200 ms by default.
+    for (const t = performance.now(); Atomics.load(ctl, 0) === seen && performance.now() - t < 2; );
     Atomics.wait(ctl, 0, seen);
     seen = Atomics.load(ctl, 0);
     if (Atomics.load(ctl, 3)) return; // STOP
-    const s = 24 + 4 * id, r0 = ctl[s + 1], r1 = ctl[s + 2];
-    if (r0 < r1) {
+    const count = ctl[8 + id]; // NARGS
+    if (count) {
       try {
-        const u = (i: number) => ctl[8 + i] >>> 0;
-        rows(u(0), u(1), u(2), u(3), u(4), u(5), u(6), u(7), u(8), u(9), u(10), u(11), ctl[s] >>> 0, r0, r1);
+        fns[ctl[4]](...args.subarray(0, count)); // KERNEL
       } catch {
         Atomics.store(ctl, 2, 1); // FAILED
       }
