@@ -5,3 +5,4 @@ export * from "./matmul";
 export * from "./optim";
 export * from "./loss";
 export * from "./linalg";
+export { transpose32 } from "./transpose";

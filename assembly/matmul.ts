@@ -33,6 +33,8 @@
 // needs (0 for most small ones); matmul_f32 handed a smaller block returns that
 // number instead of computing, so a caller can keep one block and grow it.
 
+import { transpose4 } from "./transpose";
+
 const MR: usize = 4;     // rows of the register tile
 const NR: usize = 8;     // columns of the register tile (two v128)
 const KC: usize = 256;   // depth of a packed block
@@ -78,18 +80,6 @@ export function matmul_f32_scratch(m: usize, k: usize, n: usize, transA: bool, t
 }
 
 // ---- packing -----------------------------------------------------------------
-
-// Rows r0..r3 (ld bytes apart) of 4 consecutive floats, written transposed:
-// column q goes to dst + q*ds.
-@inline function transpose4(src: usize, ld: usize, dst: usize, ds: usize): void {
-  const r0 = v128.load(src), r1 = v128.load(src + ld), r2 = v128.load(src + 2 * ld), r3 = v128.load(src + 3 * ld);
-  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
-  const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-  v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-  v128.store(dst + ds, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
-  v128.store(dst + 2 * ds, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
-  v128.store(dst + 3 * ds, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
-}
 
 // Copies a w-wide panel of `rows` scalars, transposing: for each p < kc, the w values
 // src + q*ld + p*4 (q < cnt) then zeros go to dst + p*w*4. Edges and remainders only.

@@ -418,6 +418,21 @@ describe("movement ops copy exactly", () => {
     );
   });
 
+  it("transposes of the last two dims, across the register tiles and cache blocks of the transpose kernel", () => {
+    // sides up to 40: whole and partial 4x4 tiles, one to three 16x16 blocks
+    const side = fc.integer({ min: 1, max: 40 });
+    check(
+      fc.record({ batch: fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }), r: side, c: side, seed: seedArb, dtype: dtypeArb }),
+      ({ batch, r, c, seed, dtype }) => {
+        const shape = [...batch, r, c];
+        const x = randomTensor(seed, shape, dtype);
+        expectMatches(wg.transpose(toLib(x), -2, -1), R.transpose(x, -2, -1), {}, `transpose [${shape}] -2 -1`);
+        if (batch.length === 0) expectMatches(toLib(x).T, R.reverseDims(x), {}, `.T [${shape}]`);
+      },
+      40,
+    );
+  });
+
   it("reshape, squeeze, unsqueeze, clone", () => {
     check(fc.record({ shape: shapeArb, seed: seedArb, dtype: dtypeArb, d: fc.nat() }), ({ shape, seed, dtype, d }) => {
       const x = randomTensor(seed, shape, dtype);

@@ -51,9 +51,13 @@ function permuteForward(x: Tensor, perm: number[]): Tensor {
   const inStrides = contiguousStrides(x.shape);
   const outShape = perm.map((p) => x.shape[p]);
   const out = Tensor.empty(outShape, x.dtype);
-  if (out.numel > 0) {
-    const [nd, meta] = writeMeta(outShape, [perm.map((p) => inStrides[p])]);
-    k().copy_strided32(x.ptr, out.ptr, nd, meta);
+  const nd = perm.length;
+  if (out.numel === 0) return out;
+  if (nd >= 2 && perm.every((p, i) => p === (i < nd - 2 ? i : 2 * nd - 3 - i))) {
+    // the last two dims swapped (t(), .T, transpose(-2, -1)): a blocked transpose
+    k().transpose32(x.ptr, out.ptr, x.numel / (x.shape[nd - 2] * x.shape[nd - 1]), x.shape[nd - 2], x.shape[nd - 1]);
+  } else {
+    k().copy_strided32(x.ptr, out.ptr, ...writeMeta(outShape, [perm.map((p) => inStrides[p])]));
   }
   return out;
 }
