@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import * as wg from "../src/index";
 import { k } from "../src/backend/module";
 import { alloc, free, f32 } from "../src/backend/memory";
+import { rowBounds } from "../src/backend/threads";
 import { mulberry32 } from "./helpers/bridge";
 
 afterAll(() => wg.setNumThreads(1));
@@ -50,6 +51,29 @@ describe("matmul_f32_rows (one thread's share)", () => {
       const w = f32();
       expect(bitsEqual(w.subarray(c1 / 4, c1 / 4 + batch * m * n), w.subarray(c2 / 4, c2 / 4 + batch * m * n)), `${m}x${kk}x${n} tA=${tA} tB=${tB} batch=${batch} cuts=${cuts}`).toBe(true);
       for (const [p, bytes] of [[a, batch * m * kk * 4], [b, kk * n * 4], [c1, batch * m * n * 4], [c2, batch * m * n * 4], [s1, need], [s2, need]]) free(p, bytes);
+    }
+  });
+});
+
+describe("rowBounds (how a product's rows are shared)", () => {
+  it("splits rows in proportion to the threads' speeds, in whole register tiles, covering every row once", () => {
+    expect(rowBounds(512, [1, 1])).toEqual([0, 256, 512]);
+    expect(rowBounds(512, [3, 1])).toEqual([0, 384, 512]); // the calling thread is 3x faster: it takes 3/4
+    expect(rowBounds(512, [1, 1, 1])).toEqual([0, 172, 340, 512]);
+    expect(rowBounds(30, [1, 1])).toEqual([0, 16, 30]);
+    expect(rowBounds(31, [99, 1])).toEqual([0, 31, 31]); // never past the last row
+    const rand = mulberry32(3);
+    for (let trial = 0; trial < 200; trial++) {
+      const m = 16 + Math.floor(rand() * 2000);
+      const rates = Array.from({ length: 2 + Math.floor(rand() * 6) }, () => 0.25 + rand());
+      const b = rowBounds(m, rates);
+      expect(b.length).toBe(rates.length + 1);
+      expect(b[0]).toBe(0);
+      expect(b[rates.length]).toBe(m);
+      for (let t = 0; t < rates.length; t++) {
+        expect(b[t + 1]).toBeGreaterThanOrEqual(b[t]);
+        if (t < rates.length - 1) expect(b[t + 1] % 4).toBe(0);
+      }
     }
   });
 });

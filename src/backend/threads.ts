@@ -26,7 +26,8 @@ const FAILED = 2; //   set by a worker whose kernel call threw
 const STOP = 3; //     set before the workers are terminated
 const KERNEL = 4; //   the job's kernel, an index into KERNELS
 const NARGS = 8; //    per worker: how many arguments its share has (0: none)
-const ARGS = 128; //   per worker: MAX_ARGS float64 arguments
+const TIMES = 72; //   per worker: how long its share took, in µs
+const ARGS = 136; //   per worker: MAX_ARGS float64 arguments
 const MAX_ARGS = 24; // adam_step_f32 takes 17
 const MAX_THREADS = 64;
 /** The kernels a job can run; workers look them up by these names. */
@@ -55,6 +56,10 @@ interface Pool {
   running: boolean;
   /** Settles `ready` when the pool is stopped before its workers all started. */
   cancel: () => void;
+  /** Per thread: multiply-adds per ms in its share of recent products, by which products are split. */
+  rates: number[];
+  /** Per thread: how long its share of the last job took, in ms. */
+  times: number[];
 }
 
 let requested = 1;
@@ -95,7 +100,8 @@ function startPool(threads: number): Pool {
   const spawn = workerFactory();
   const { module, memory } = shareMemory();
   const ctl = new Int32Array(new SharedArrayBuffer(ARGS * 4 + (MAX_THREADS - 1) * MAX_ARGS * 8));
-  const p: Pool = { threads, ctl, workers: [], scratch: [], scratchBytes: 0, ready: Promise.resolve(), running: false, cancel: () => {} };
+  const p: Pool = { threads, ctl, workers: [], scratch: [], scratchBytes: 0, ready: Promise.resolve(), running: false, cancel: () => {},
+    rates: Array<number>(threads).fill(1), times: Array<number>(threads).fill(0) };
   const starts: Promise<void>[] = [];
   for (let id = 0; id < threads - 1; id++) {
     starts.push(
@@ -157,9 +163,9 @@ export function matmulOnThreads(
   if (!p || !p.running) return false;
   const K = k();
   if (!K.matmul_f32_splits(m, kk, n, transB)) return false;
-  // rows per thread, in multiples of the 4-row register tile
-  const rows = Math.max(4, Math.ceil(m / p.threads / 4) * 4);
-  if (m <= rows) return false;
+  const { threads, rates } = p;
+  const bounds = rowBounds(m, rates);
+  if (bounds[1] >= m) return false;
   const need = K.matmul_f32_scratch(m, kk, n, transA, transB);
   if (need > p.scratchBytes) {
     for (const ptr of p.scratch) free(ptr, p.scratchBytes);
@@ -167,7 +173,30 @@ export function matmulOnThreads(
     p.scratchBytes = need;
   }
   const args = [a, b, c, m, kk, n, +transA, +transB, batch, strideA, strideB, strideC];
-  return runJob(p, 0, (t) => (t * rows < m ? [...args, p.scratch[t], t * rows, Math.min(m, (t + 1) * rows)] : null), `matmul (a ${m}x${kk}x${n} product)`);
+  if (!runJob(p, 0, (t) => (bounds[t] < bounds[t + 1] ? [...args, p.scratch[t], bounds[t], bounds[t + 1]] : null), `matmul (a ${m}x${kk}x${n} product)`)) {
+    return false;
+  }
+  // half the old estimate and half this product's, and never under a quarter of the fastest (or a thread would get no rows to be measured on)
+  for (let t = 0; t < threads; t++) {
+    const rows = bounds[t + 1] - bounds[t];
+    if (rows > 0 && p.times[t] > 0) rates[t] = (rates[t] + (rows * kk * n * batch) / p.times[t]) / 2;
+  }
+  const top = Math.max(...rates);
+  for (let t = 0; t < threads; t++) rates[t] = Math.max(rates[t], top / 4);
+  return true;
+}
+
+/**
+ * Where each thread's rows of an m-row product begin (and, last, m): in
+ * proportion to the threads' speeds on recent products, in multiples of the
+ * 4-row register tile. A thread whose core is shared with other work (another
+ * process, another VM) gets fewer rows instead of keeping the others waiting.
+ */
+export function rowBounds(m: number, rates: readonly number[]): number[] {
+  const bounds = [0];
+  const all = rates.reduce((x, y) => x + y);
+  for (let t = 0, acc = 0; t < rates.length; t++) bounds.push(t === rates.length - 1 ? m : Math.min(m, Math.round((m * (acc += rates[t])) / all / 4) * 4));
+  return bounds;
 }
 
 /**
@@ -210,12 +239,14 @@ function runJob(p: Pool, kernel: number, shareArgs: (t: number) => number[] | nu
   Atomics.store(ctl, BUSY, threads - 1);
   Atomics.add(ctl, JOB, 1);
   Atomics.notify(ctl, JOB);
+  const t0 = performance.now();
   (k() as unknown as Record<string, (...a: number[]) => void>)[KERNELS[kernel]](...shareArgs(0)!);
-  const t0 = Date.now();
+  const t1 = performance.now();
+  p.times[0] = t1 - t0;
   // The calling thread may be a page's main thread, where Atomics.wait is not allowed: spin.
   let spins = 0;
   while (Atomics.load(ctl, BUSY) !== 0) {
-    if ((++spins & 0xffff) === 0 && Date.now() - t0 > HANG_MS) {
+    if ((++spins & 0xffff) === 0 && performance.now() - t1 > HANG_MS) {
       // A worker died or is stuck. Threads are switched off (terminate() ends a stuck worker
       // soon after); the scratch blocks are left out of the free lists, in case it writes on.
       p.scratch = [];
@@ -224,6 +255,7 @@ function runJob(p: Pool, kernel: number, shareArgs: (t: number) => number[] | nu
       throw new Error(`${what}: a thread stopped responding; threads are now off`);
     }
   }
+  for (let w = 1; w < threads; w++) p.times[w] = ctl[TIMES + w - 1] / 1000;
   if (Atomics.load(ctl, FAILED)) {
     // A worker's kernel threw (it should not): stop the pool.
     stopPool();
@@ -291,7 +323,7 @@ function threadMain(
   post: (m: unknown) => void,
 ): void {
   const { ctl, id } = d;
-  const args = new Float64Array(ctl.buffer, (128 + 48 * id) * 4, 24); // this worker's ARGS (MAX_ARGS of them)
+  const args = new Float64Array(ctl.buffer, (136 + 48 * id) * 4, 24); // this worker's ARGS (MAX_ARGS of them)
   let fns: ((...args: number[]) => void)[];
   try {
     // abort() is followed by a trap in the kernel, which the try below catches
@@ -315,7 +347,9 @@ function threadMain(
     const count = ctl[8 + id]; // NARGS
     if (count) {
       try {
+        const t = performance.now();
         fns[ctl[4]](...args.subarray(0, count)); // KERNEL
+        ctl[72 + id] = (performance.now() - t) * 1000; // TIMES
       } catch {
         Atomics.store(ctl, 2, 1); // FAILED
       }
