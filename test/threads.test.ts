@@ -206,6 +206,37 @@ describe("setNumThreads", () => {
     }
   });
 
+  it("splits large elementwise ops with the same bits as one thread, in place and captured too", async () => {
+    // 420,600 elements: exp, sin, tanh, sigmoid and fills split, the others not;
+    // 1,061,930: all of them. Neither is a multiple of 16, so the last range has a tail.
+    for (const shape of [[600, 701], [1030, 1031]]) {
+      const run = () => {
+        const A = randomMatrix(shape, 41).requiresGrad_(), B = randomMatrix(shape, 42);
+        const loss = wg.mseLoss(A.sigmoid().mul(B).sub(B.exp()), A.sin());
+        loss.backward();
+        const C = B.tanh();
+        C.add_(B); // in place: the output is an input
+        const Z = B.clone().zero_();
+        return [loss.data().slice(), A.grad!.data().slice(), C.data().slice(), Z.data().slice()];
+      };
+      await wg.setNumThreads(1);
+      const one = run();
+      for (const threads of [2, 3]) {
+        await wg.setNumThreads(threads);
+        const many = run();
+        for (let i = 0; i < one.length; i++) expect(bitsEqual(one[i], many[i]), `[${shape}], ${threads} threads, output ${i}`).toBe(true);
+      }
+      // a step captured while threads run replays the plain kernels: the same bits again
+      const X = randomMatrix(shape, 43);
+      const step = wg.capture(() => X.exp().sub(X), { warmup: 1 });
+      step();
+      const replayed = step().data().slice();
+      await wg.setNumThreads(1);
+      expect(bitsEqual(replayed, X.exp().sub(X).data())).toBe(true);
+      step.dispose();
+    }
+  });
+
   it("runs a dozen threads, more than the job's first layout had room for", async () => {
     const run = () => {
       const A = randomMatrix([480, 300], 31), B = randomMatrix([300, 250], 32); // 12 shares of 40 rows

@@ -138,10 +138,16 @@ function abort(message: number, file: number, line: number, column: number): nev
   throw new Error(`wasmgrad kernel abort: ${text(message)} at ${text(file)}:${line}:${column}`);
 }
 
-/** The kernels, loading the module on first use. */
+/** While threads run: the kernels with the large elementwise ones split across them (threads.ts). */
+let facade: Kernels | null = null;
+export function setKernelFacade(f: Kernels | null): void {
+  facade = f;
+}
+
+/** The kernels, loading the module on first use. A recording step logs the module's own kernels. */
 export function k(): Kernels {
   if (!kernels) init();
-  return recordingTape() ? recordingFacade(kernels!) : kernels!;
+  return recordingTape() ? recordingFacade(kernels!) : (facade ?? kernels!);
 }
 
 export function isInitialized(): boolean {

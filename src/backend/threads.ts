@@ -1,8 +1,10 @@
-// Threads for large matrix products and optimizer updates. setNumThreads(n)
-// moves the kernels onto a shared WebAssembly memory (module.ts) and starts
-// n - 1 workers, each with its own instance of the module over that same
-// memory. Work big enough to pay for waking them is split: a product by rows of
-// C (matmul_f32_rows), an update by ranges of elements. The calling thread
+// Threads for large matrix products, optimizer updates and elementwise ops.
+// setNumThreads(n) moves the kernels onto a shared WebAssembly memory
+// (module.ts) and starts n - 1 workers, each with its own instance of the
+// module over that same memory. Work big enough to pay for waking them is
+// split: a product by rows of C (matmul_f32_rows), the elementwise kernels in
+// SPLIT by ranges of elements (module.ts hands ops a facade that does it while
+// threads run; a captured step records the plain kernels). The calling thread
 // computes the first share, each worker one of the others, and the call returns
 // when all are done, so ops stay synchronous. Every element is computed the same
 // way whoever computes it: the bits do not depend on the number of threads.
@@ -14,10 +16,10 @@
 // workers wait on, and a count of workers still busy. One thread (the default)
 // never touches any of this.
 
-import { k, shareMemory } from "./module";
+import { k, shareMemory, setKernelFacade } from "./module";
 import { alloc, free } from "./memory";
 import { refuseWhileRecording } from "./tape";
-import type { Kernels } from "./kernels";
+import { UnaryOp, type Kernels } from "./kernels";
 
 // ctl layout, in int32 slots (threadMain spells the same numbers out)
 const JOB = 0; //      bumped once per job; workers wait on it
@@ -30,13 +32,28 @@ const TIMES = 72; //   per worker: how long its share took, in µs
 const ARGS = 136; //   per worker: MAX_ARGS float64 arguments
 const MAX_ARGS = 24; // adam_step_f32 takes 17
 const MAX_THREADS = 64;
+/**
+ * Kernels split by ranges of elements: which arguments are pointers that move
+ * with the range (a 0 stays 0: Adam without amsgrad), which is the element
+ * count, and the fewest elements worth splitting. Measured on 2 threads: Adam
+ * (~16 multiply-adds an element) gains from 2^16 and a fill from 2^17 (1.5x at
+ * 2^18); ops of a few instructions an element, bound by memory bandwidth while
+ * their arrays fit in L2, only from 2^19 (sub 1.5x at 2^20, no gain at 2^18);
+ * exp, log, trig, tanh and sigmoid (~9 ns an element) from 2^14 (2x).
+ */
+const SPLIT: Record<string, [pointers: number[], count: number, fewest: number]> = {
+  adam_step_f32: [[0, 1, 2, 3, 4], 5, 1 << 16],
+  binary_f32: [[1, 2, 3], 4, 1 << 19],
+  unary_f32: [[1, 2], 3, 1 << 19],
+  mse_backward_f32: [[0, 2], 3, 1 << 19],
+  fill32: [[0], 1, 1 << 17],
+};
+const FEWEST_TRANSCENDENTAL = 1 << 14;
 /** The kernels a job can run; workers look them up by these names. */
-const KERNELS = ["matmul_f32_rows", "adam_step_f32"] as const;
+const KERNELS = ["matmul_f32_rows", ...Object.keys(SPLIT)];
 
-/** Work under this many multiply-adds (or their like) stays on one thread: waking a worker costs tens of µs. */
+/** Products under this many multiply-adds stay on one thread: waking a worker costs tens of µs. */
 const MIN_SPLIT_WORK = 1 << 20;
-/** An Adam update costs about as much per element as this many multiply-adds of a product. */
-const ADAM_WORK = 16;
 /** Give up on a worker that has not finished this long after the calling thread did its share. */
 const HANG_MS = 10_000;
 
@@ -60,6 +77,8 @@ interface Pool {
   rates: number[];
   /** Per thread: how long its share of the last job took, in ms. */
   times: number[];
+  /** The module's own kernels (not module.ts's facade, which would split again). */
+  kernels: Record<string, (...args: number[]) => void>;
 }
 
 let requested = 1;
@@ -101,7 +120,7 @@ function startPool(threads: number): Pool {
   const { module, memory } = shareMemory();
   const ctl = new Int32Array(new SharedArrayBuffer(ARGS * 4 + (MAX_THREADS - 1) * MAX_ARGS * 8));
   const p: Pool = { threads, ctl, workers: [], scratch: [], scratchBytes: 0, ready: Promise.resolve(), running: false, cancel: () => {},
-    rates: Array<number>(threads).fill(1), times: Array<number>(threads).fill(0) };
+    rates: Array<number>(threads).fill(1), times: Array<number>(threads).fill(0), kernels: k() as unknown as Pool["kernels"] };
   const starts: Promise<void>[] = [];
   for (let id = 0; id < threads - 1; id++) {
     starts.push(
@@ -116,7 +135,9 @@ function startPool(threads: number): Pool {
   const cancelled = new Promise<void>((resolve) => (p.cancel = resolve));
   p.ready = Promise.race([Promise.all(starts), cancelled]).then(
     () => {
-      if (pool === p) p.running = true;
+      if (pool !== p) return;
+      p.running = true;
+      setKernelFacade(splittingFacade(p));
     },
     (e) => {
       if (pool === p) {
@@ -134,6 +155,7 @@ function stopPool(): void {
   if (!p) return;
   pool = null;
   p.running = false;
+  setKernelFacade(null);
   p.cancel();
   Atomics.store(p.ctl, STOP, 1);
   Atomics.add(p.ctl, JOB, 1);
@@ -200,26 +222,33 @@ export function rowBounds(m: number, rates: readonly number[]): number[] {
 }
 
 /**
- * Runs adam_step_f32 with these arguments split by ranges of its n elements
- * when threads are on and n is large enough; returns false (nothing done)
- * otherwise. Each element's update depends on that element alone.
+ * The kernels with those in SPLIT split by ranges of elements across the
+ * running pool `p`, when a call has enough of them. Every element is computed
+ * as on one thread, by the same code path (ranges are whole 16-element lines,
+ * so only the last range has a scalar tail, the same tail as on one thread).
  */
-export function adamOnThreads(args: Parameters<Kernels["adam_step_f32"]>): boolean {
-  const p = pool, n = args[5];
-  if (!p || !p.running || n * ADAM_WORK < MIN_SPLIT_WORK) return false;
-  // ranges of whole 64-byte lines, so that no two threads write one line
-  const share = Math.ceil(n / p.threads / 16) * 16;
-  const shareArgs = (t: number): number[] | null => {
-    const i = t * share;
-    if (i >= n) return null;
-    // param, grad, expAvg, expAvgSq and maxExpAvgSq (0 without amsgrad) from element i on
-    return args.map((x, j) => (j < 5 && x ? +x + 4 * i : j === 5 ? Math.min(share, n - i) : +x));
-  };
-  if (!runJob(p, 1, shareArgs, "optim.Adam")) {
-    // unlike a product, an update cannot be redone: part of it is already applied
-    throw new Error("optim.Adam: a thread failed during the update, so the parameters are partly updated; threads are now off");
+function splittingFacade(p: Pool): Kernels {
+  const facade: Record<string, unknown> = { ...p.kernels };
+  for (const [name, [pointers, count, fewest]] of Object.entries(SPLIT)) {
+    const kernel = KERNELS.indexOf(name), real = p.kernels[name];
+    facade[name] = (...args: number[]) => {
+      const n = args[count];
+      const few = name === "unary_f32" && args[0] >= UnaryOp.Exp ? FEWEST_TRANSCENDENTAL : fewest;
+      if (n < few || pool !== p) return real(...args);
+      const share = Math.ceil(n / p.threads / 16) * 16;
+      const shareArgs = (t: number): number[] | null => {
+        const i = t * share;
+        if (i >= n) return null;
+        const a = args.map(Number);
+        for (const j of pointers) if (a[j]) a[j] += 4 * i;
+        a[count] = Math.min(share, n - i);
+        return a;
+      };
+      // unlike a product, an elementwise op may be in place: redoing it after some ranges ran could be wrong
+      if (!runJob(p, kernel, shareArgs, name)) throw new Error(`${name}: a thread failed, so its output is partly written; threads are now off`);
+    };
   }
-  return true;
+  return facade as unknown as Kernels;
 }
 
 /**
@@ -240,7 +269,7 @@ function runJob(p: Pool, kernel: number, shareArgs: (t: number) => number[] | nu
   Atomics.add(ctl, JOB, 1);
   Atomics.notify(ctl, JOB);
   const t0 = performance.now();
-  (k() as unknown as Record<string, (...a: number[]) => void>)[KERNELS[kernel]](...shareArgs(0)!);
+  p.kernels[KERNELS[kernel]](...shareArgs(0)!);
   const t1 = performance.now();
   p.times[0] = t1 - t0;
   // The calling thread may be a page's main thread, where Atomics.wait is not allowed: spin.

@@ -5,8 +5,6 @@
 import type { Tensor } from "../tensor";
 import { k } from "../backend/module";
 import { exec } from "../backend/tape";
-import { adamOnThreads } from "../backend/threads";
-import type { Kernels } from "../backend/kernels";
 import { Optimizer, checkOption } from "./optimizer";
 
 export interface AdamOptions {
@@ -92,16 +90,15 @@ export class Adam extends Optimizer {
     const stepSize = lr / biasCorrection1;
     const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
     // torch casts each Python-double scalar to float32 where the tensor op takes it.
-    const args: Parameters<Kernels["adam_step_f32"]> = [
+    // (split across threads for large parameters when threads are on: the same bits)
+    k().adam_step_f32(
       p, g, m, v, vmax, n,
       Math.fround(beta1), Math.fround(1 - beta1), Math.fround(beta2), Math.fround(1 - beta2),
       this.decoupled ? 0 : Math.fround(this.weightDecay),
       this.decoupled ? Math.fround(1 - lr * this.weightDecay) : 1,
       Math.fround(biasCorrection2Sqrt), Math.fround(this.eps), Math.fround(-stepSize),
       this.amsgrad, this.maximize,
-    ];
-    // large parameters are split across threads when they are on (the same bits)
-    if (!adamOnThreads(args)) k().adam_step_f32(...args);
+    );
   }
 
   /** The state torch keeps for a parameter (step count and moment buffers), if it exists yet. */
