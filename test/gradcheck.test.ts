@@ -622,6 +622,28 @@ describe("autograd semantics", () => {
     expect(x.grad!.toArray()).toEqual([[2, 0, -6], [4, 20, 0]]);
   });
 
+  it("passes gradients straight through without losing or sharing them (add, reshape, a tensor used twice)", () => {
+    // the caller's gradient stays the caller's: not freed, not written to
+    const a = wg.tensor([1, 2, 3], { requiresGrad: true }), b = wg.tensor([4, 5, 6], { requiresGrad: true });
+    const G = wg.tensor(Float32Array.of(1, 10, 100));
+    wg.add(a, b).backward(G);
+    expect(Array.from(G.data())).toEqual([1, 10, 100]);
+    expect(Array.from(a.grad!.data())).toEqual([1, 10, 100]);
+    expect(Array.from(b.grad!.data())).toEqual([1, 10, 100]);
+    a.grad!.add_(1); // one leaf's gradient is not another's
+    expect(Array.from(b.grad!.data())).toEqual([1, 10, 100]);
+    // one input on both sides of an add, through a reshape, and beside an input without grad
+    const x = wg.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    const c = wg.tensor(Float32Array.of(5, 6, 7, 8)).reshape([2, 2]);
+    wg.add(x, x).reshape([4]).add(c.reshape([4])).mul(wg.tensor(Float32Array.of(1, 2, 3, 4))).sum().backward();
+    expect(x.grad!.toArray()).toEqual([[2, 4], [6, 8]]);
+    // a gradient that reaches one node along three paths
+    const y = wg.tensor([1, -1], { requiresGrad: true });
+    const s = wg.add(y, 1);
+    wg.add(wg.add(s, s), s).sum().backward();
+    expect(Array.from(y.grad!.data())).toEqual([3, 3]);
+  });
+
   it("refuses a non-scalar backward without a gradient, naming the shape", () => {
     const x = wg.ones([2, 3], { requiresGrad: true });
     expect(() => wg.mul(x, 2).backward()).toThrow(/shape \[2, 3\]/);

@@ -115,36 +115,33 @@ export function backward(root: Tensor, gradient: Tensor | null, options?: Backwa
       g.assertAlive("backward");
       for (const s of n.saved) s.assertAlive("backward");
       const inGrads = runRule(n.rule!, g);
+      // `placed`: the tensors some gradient slot now owns. A rule may pass g straight
+      // through (add, reshape) or return one tensor for two inputs: the first slot takes
+      // it, a later empty slot a copy, a slot that has a gradient adds it in.
       while (placed.pop());
+      if (g === gradient) placed.push(g); // the caller's: never taken, never freed
       for (let i = 0; i < n.inputs.length; i++) {
         const inp = n.inputs[i];
-        let ig = inGrads[i];
-        if (!ig) continue;
-        if (!inp.requiresGrad) {
-          if (ig !== g && !placed.includes(ig)) ig.dispose();
+        const ig = inGrads[i];
+        if (!ig || !inp.requiresGrad) continue;
+        const child = inp.gradFn;
+        const j = child ? -1 : leaves.indexOf(inp);
+        const have = child ? child.pendingGrad : j >= 0 ? leafGrads[j] : null;
+        if (have) {
+          have.add_(ig);
           continue;
         }
-        // a rule may pass its incoming gradient straight through, or reuse one result twice
-        if (ig === g || placed.includes(ig)) ig = ig.clone();
-        placed.push(ig);
-        const child = inp.gradFn;
-        if (child) {
-          if (child.pendingGrad) {
-            child.pendingGrad.add_(ig);
-            ig.dispose();
-          } else child.pendingGrad = ig;
-        } else {
-          const j = leaves.indexOf(inp);
-          if (j >= 0) {
-            leafGrads[j]!.add_(ig);
-            ig.dispose();
-          } else {
-            leaves.push(inp);
-            leafGrads.push(ig);
-          }
+        const own = placed.includes(ig) ? ig.clone() : ig;
+        placed.push(own);
+        if (child) child.pendingGrad = own;
+        else {
+          leaves.push(inp);
+          leafGrads.push(own);
         }
       }
-      if (g !== gradient) g.dispose();
+      // what no slot took
+      if (!placed.includes(g)) g.dispose();
+      for (const ig of inGrads) if (ig && !placed.includes(ig) && !ig.isDisposed) ig.dispose();
     }
     for (let j = 0; j < leaves.length; j++) {
       const g = leafGrads[j]!;
