@@ -161,39 +161,45 @@ function packA(a: usize, m: usize, k: usize, transA: bool, ic: usize, pc: usize,
   }
 }
 
-// ---- packed register tile --------------------------------------------------------
+// ---- the register tile ------------------------------------------------------------
+
+// The 4x8 tile of C at c (rows ldc bytes apart) (+)= A[4 rows] · B[:, 8 columns] over
+// k steps: A(r, p) at a + r*rs + p*cs, B(p, 0..7) at b + p*ldb. `first` starts the sums
+// at +0, otherwise they continue from C. Both the packed path (rs 4, cs 16, ldb 32) and
+// the direct one inline it; the four rows of A have a pointer each, so that V8 keeps all
+// address arithmetic out of the inner loop but five adds.
+@inline function tile4x8(a: usize, rs: usize, cs: usize, b: usize, ldb: usize, c: usize, ldc: usize, k: usize, first: bool): void {
+  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  if (!first) {
+    c00 = v128.load(c); c01 = v128.load(c, 16);
+    c10 = v128.load(c + ldc); c11 = v128.load(c + ldc, 16);
+    c20 = v128.load(c + 2 * ldc); c21 = v128.load(c + 2 * ldc, 16);
+    c30 = v128.load(c + 3 * ldc); c31 = v128.load(c + 3 * ldc, 16);
+  }
+  let a0 = a, a1 = a + rs, a2 = a1 + rs, a3 = a2 + rs, pb = b;
+  let p = k;
+  do {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    let x = v128.load32_splat(a0);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(a1);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(a2);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(a3);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    a0 += cs; a1 += cs; a2 += cs; a3 += cs; pb += ldb;
+  } while (--p);
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
+  v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
+  v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+}
 
 // For s < slivers: the 4x8 tile of C at c + s*4*ldc (+)= A sliver s (ap + s*kc*16) · B sliver bp.
-// `first` starts the sums at +0, otherwise they continue from C. (The sliver loop lives in
-// here, around the p loop, and the four rows of A have a pointer each: V8 then keeps all
-// address arithmetic out of the inner loop but four adds.)
 function tilesPacked(ap: usize, bp: usize, kc: usize, c: usize, ldc: usize, first: bool, slivers: usize): void {
   for (let s: usize = 0; s < slivers; s++) {
-    let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-    if (!first) {
-      c00 = v128.load(c); c01 = v128.load(c, 16);
-      c10 = v128.load(c + ldc); c11 = v128.load(c + ldc, 16);
-      c20 = v128.load(c + 2 * ldc); c21 = v128.load(c + 2 * ldc, 16);
-      c30 = v128.load(c + 3 * ldc); c31 = v128.load(c + 3 * ldc, 16);
-    }
-    let a0 = ap, a1 = ap + 4, a2 = ap + 8, a3 = ap + 12, pb = bp;
-    let p = kc;
-    do {
-      const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-      let x = v128.load32_splat(a0);
-      c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
-      x = v128.load32_splat(a1);
-      c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
-      x = v128.load32_splat(a2);
-      c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
-      x = v128.load32_splat(a3);
-      c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
-      a0 += MR * 4; a1 += MR * 4; a2 += MR * 4; a3 += MR * 4; pb += NR * 4;
-    } while (--p);
-    v128.store(c, c00); v128.store(c, c01, 16);
-    v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
-    v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
-    v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+    tile4x8(ap, MR, MR * 4, bp, NR * 4, c, ldc, kc, first);
     ap += kc * (MR * 4); c += MR * ldc;
   }
 }
@@ -250,28 +256,6 @@ function gemmPacked(
 // ---- direct path for small products ------------------------------------------------
 // A(i, p) at a + i*rs + p*cs (any layout). B(p, j) at b + p*ldb + j*4 unless said
 // otherwise. C(i, j) at c + i*ldc + j*4.
-
-// C[4 x 8] = A[4 rows] · B[:, 8 columns], B not transposed.
-@inline function direct4x8(a: usize, rs: usize, cs: usize, b: usize, ldb: usize, c: usize, ldc: usize, k: usize): void {
-  let a0 = a, a1 = a + rs, a2 = a1 + rs, a3 = a2 + rs, pb = b;
-  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  for (let p: usize = 0; p < k; p++) {
-    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    let x = v128.load32_splat(a0);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
-    x = v128.load32_splat(a1);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
-    x = v128.load32_splat(a2);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
-    x = v128.load32_splat(a3);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
-    a0 += cs; a1 += cs; a2 += cs; a3 += cs; pb += ldb;
-  }
-  v128.store(c, c00); v128.store(c, c01, 16);
-  v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
-  v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
-  v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
-}
 
 // C[4 x 4], B not transposed.
 @inline function direct4x4(a: usize, rs: usize, cs: usize, b: usize, ldb: usize, c: usize, ldc: usize, k: usize): void {
@@ -450,7 +434,7 @@ function gemmDirect(a: usize, rs: usize, cs: usize, b: usize, bs8: usize, ldb: u
   for (; i + 4 <= m; i += 4) {
     const ai = a + i * rs, ci = c + i * ldc;
     let j: usize = 0;
-    for (; j < n8; j += 8) direct4x8(ai, rs, cs, b + (j >> 3) * bs8, ldb, ci + (j << 2), ldc, k);
+    for (; j < n8; j += 8) tile4x8(ai, rs, cs, b + (j >> 3) * bs8, ldb, ci + (j << 2), ldc, k, true);
     if (j < n4) { direct4x4(ai, rs, cs, b + (j >> 3) * bs8, ldb, ci + (j << 2), ldc, k); j += 4; }
     for (; j < n; j++) direct4x1(ai, rs, cs, b + (j >> 3) * bs8 + ((j & 7) << 2), ldb, ci + (j << 2), ldc, k);
   }
