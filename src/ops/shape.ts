@@ -46,21 +46,31 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return record(out, "ViewBackward0", [x], (g) => [reshape(g, x.shape)]);
 }
 
-/** Copies x with its dims reordered: out[i_perm...] = x[i...]. */
-function permuteForward(x: Tensor, perm: number[]): Tensor {
-  const inStrides = contiguousStrides(x.shape);
-  const outShape = perm.map((p) => x.shape[p]);
-  const out = Tensor.empty(outShape, x.dtype);
+/** Whether perm swaps the last two dims and keeps the others (t(), .T, transpose(-2, -1)). */
+function swapsLastTwo(perm: readonly number[]): boolean {
   const nd = perm.length;
+  if (nd < 2 || perm[nd - 2] !== nd - 1 || perm[nd - 1] !== nd - 2) return false;
+  for (let i = 0; i < nd - 2; i++) if (perm[i] !== i) return false;
+  return true;
+}
+
+/** Copies x with its dims reordered: out[i_perm...] = x[i...]. */
+function permuteForward(x: Tensor, perm: readonly number[]): Tensor {
+  const { shape } = x, nd = perm.length;
+  const out = Tensor.empty(perm.map((p) => shape[p]), x.dtype);
   if (out.numel === 0) return out;
-  if (nd >= 2 && perm.every((p, i) => p === (i < nd - 2 ? i : 2 * nd - 3 - i))) {
-    // the last two dims swapped (t(), .T, transpose(-2, -1)): a blocked transpose
-    k().transpose32(x.ptr, out.ptr, x.numel / (x.shape[nd - 2] * x.shape[nd - 1]), x.shape[nd - 2], x.shape[nd - 1]);
+  if (swapsLastTwo(perm)) {
+    // a blocked transpose of each matrix
+    k().transpose32(x.ptr, out.ptr, x.numel / (shape[nd - 2] * shape[nd - 1]), shape[nd - 2], shape[nd - 1]);
   } else {
-    k().copy_strided32(x.ptr, out.ptr, ...writeMeta(outShape, [perm.map((p) => inStrides[p])]));
+    const inStrides = contiguousStrides(shape);
+    k().copy_strided32(x.ptr, out.ptr, ...writeMeta(out.shape, [perm.map((p) => inStrides[p])]));
   }
   return out;
 }
+
+/** t()'s permutation, shared: t() is in every step of the series' SVD, forward and backward. */
+const SWAP2: readonly number[] = Object.freeze([1, 0]);
 
 export function permute(x: Tensor, dims: number[]): Tensor {
   checkTensor("permute", x);
@@ -100,7 +110,7 @@ export function t(x: Tensor): Tensor {
   checkTensor("t", x);
   if (x.ndim > 2) throw new RangeError(`t: expects a tensor with <= 2 dims, but got ${x.ndim} dims (shape ${fmt(x.shape)})`);
   if (x.ndim < 2) return x;
-  const out = permuteForward(x, [1, 0]);
+  const out = permuteForward(x, SWAP2);
   if (!tracks(x)) return out;
   return record(out, "TBackward0", [x], (g) => [t(g)]);
 }
