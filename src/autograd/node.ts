@@ -8,6 +8,9 @@ import { isGradEnabled } from "./grad-mode";
 /** Maps the gradient of an op's output to the gradients of its inputs (null: none). */
 export type BackwardRule = (grad: Tensor) => (Tensor | null)[];
 
+/** The saved tensors (and their versions) of the many nodes that save none: one shared empty array, never written. */
+const NOTHING: never[] = [];
+
 export class Node {
   released = false;
   /** The op's output; weakly conceptually, but a plain field keeps the engine free of Maps. */
@@ -24,7 +27,7 @@ export class Node {
     public rule: BackwardRule | null,
     public saved: Tensor[],
   ) {
-    this.savedVersions = saved.map((t) => t.version);
+    this.savedVersions = saved.length === 0 ? NOTHING : saved.map((t) => t.version);
   }
 
   /** Throws if a saved tensor was disposed or modified in place since the forward pass. */
@@ -69,7 +72,7 @@ export function tracks(a: unknown, b?: unknown): boolean {
  * Attaches the backward rule of an op to its output when grad mode is on and
  * an input requires grad. `saved` lists the tensors the rule reads.
  */
-export function record(out: Tensor, name: string, inputs: readonly Tensor[], rule: BackwardRule, saved: Tensor[] = []): Tensor {
+export function record(out: Tensor, name: string, inputs: readonly Tensor[], rule: BackwardRule, saved: Tensor[] = NOTHING): Tensor {
   if (!isGradEnabled()) return out;
   let needed = false;
   for (const t of inputs) if (t.requiresGrad) needed = true;

@@ -100,7 +100,8 @@ function unaryForward(op: UnaryOp, name: string, x: Tensor): Tensor {
 }
 
 const isT = (v: TensorOrScalar): v is Tensor => v instanceof Tensor;
-const inputsOf = (...vs: TensorOrScalar[]): Tensor[] => vs.filter(isT);
+/** The tensors among an op's two operands (no rest array: this runs once per op). */
+const inputsOf = (a: TensorOrScalar, b: TensorOrScalar): Tensor[] => (isT(a) ? (isT(b) ? [a, b] : [a]) : isT(b) ? [b] : []);
 
 // ---- binary arithmetic -----------------------------------------------------------
 
@@ -134,20 +135,22 @@ export function mul(a: TensorOrScalar, b: TensorOrScalar): Tensor {
   const out = binaryForward(BinaryOp.Mul, a, b);
   // d(ab) = b da + a db
   if (!tracks(a, b)) return out;
-  return record(out, "MulBackward0", inputsOf(a, b), (g) => [
+  const inputs = inputsOf(a, b); // also what the rule saves
+  return record(out, "MulBackward0", inputs, (g) => [
     isT(a) ? sumTo(mul(g, b), a.shape) : null,
     isT(b) ? sumTo(mul(g, a), b.shape) : null,
-  ].filter((_, i) => isT([a, b][i])), inputsOf(a, b));
+  ].filter((_, i) => isT([a, b][i])), inputs);
 }
 
 export function div(a: TensorOrScalar, b: TensorOrScalar): Tensor {
   const out = binaryForward(BinaryOp.Div, a, b);
   // d(a/b) = da / b - a db / b²
   if (!tracks(a, b)) return out;
-  return record(out, "DivBackward0", inputsOf(a, b), (g) => [
+  const inputs = inputsOf(a, b); // also what the rule saves
+  return record(out, "DivBackward0", inputs, (g) => [
     isT(a) ? sumTo(div(g, b), a.shape) : null,
     isT(b) ? sumTo(neg(div(mul(g, a), mul(b, b))), b.shape) : null,
-  ].filter((_, i) => isT([a, b][i])), inputsOf(a, b));
+  ].filter((_, i) => isT([a, b][i])), inputs);
 }
 
 /** base ** exponent; a number exponent follows torch's fast paths (2 → x·x, 0.5 → sqrt, ...). */
