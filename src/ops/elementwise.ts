@@ -102,6 +102,9 @@ function unaryForward(op: UnaryOp, name: string, x: Tensor): Tensor {
 const isT = (v: TensorOrScalar): v is Tensor => v instanceof Tensor;
 /** The tensors among an op's two operands (no rest array: this runs once per op). */
 const inputsOf = (a: TensorOrScalar, b: TensorOrScalar): Tensor[] => (isT(a) ? (isT(b) ? [a, b] : [a]) : isT(b) ? [b] : []);
+/** A rule's gradients for the tensors among a and b, in inputsOf's order (ga, gb: null for a number). */
+const gradsOf = (a: TensorOrScalar, b: TensorOrScalar, ga: Tensor | null, gb: Tensor | null): Tensor[] =>
+  isT(a) ? (isT(b) ? [ga!, gb!] : [ga!]) : [gb!];
 
 // ---- binary arithmetic -----------------------------------------------------------
 
@@ -112,10 +115,11 @@ export function add(a: TensorOrScalar, b: TensorOrScalar, alpha = 1): Tensor {
   if (bb !== b && bb instanceof Tensor) bb.dispose();
   // d(a + αb) = da + α db
   if (!tracks(a, b)) return out;
-  return record(out, "AddBackward0", inputsOf(a, b), (g) => [
+  return record(out, "AddBackward0", inputsOf(a, b), (g) => gradsOf(
+    a, b,
     isT(a) ? sumTo(g, a.shape) : null,
     isT(b) ? sumTo(alpha === 1 ? g : mul(g, alpha), b.shape) : null,
-  ].filter((_, i) => isT([a, b][i])));
+  ));
 }
 
 /** a - alpha * b */
@@ -125,10 +129,11 @@ export function sub(a: TensorOrScalar, b: TensorOrScalar, alpha = 1): Tensor {
   if (bb !== b && bb instanceof Tensor) bb.dispose();
   // d(a - αb) = da - α db
   if (!tracks(a, b)) return out;
-  return record(out, "SubBackward0", inputsOf(a, b), (g) => [
+  return record(out, "SubBackward0", inputsOf(a, b), (g) => gradsOf(
+    a, b,
     isT(a) ? sumTo(g, a.shape) : null,
     isT(b) ? sumTo(mul(g, -alpha), b.shape) : null,
-  ].filter((_, i) => isT([a, b][i])));
+  ));
 }
 
 export function mul(a: TensorOrScalar, b: TensorOrScalar): Tensor {
@@ -136,10 +141,11 @@ export function mul(a: TensorOrScalar, b: TensorOrScalar): Tensor {
   // d(ab) = b da + a db
   if (!tracks(a, b)) return out;
   const inputs = inputsOf(a, b); // also what the rule saves
-  return record(out, "MulBackward0", inputs, (g) => [
+  return record(out, "MulBackward0", inputs, (g) => gradsOf(
+    a, b,
     isT(a) ? sumTo(mul(g, b), a.shape) : null,
     isT(b) ? sumTo(mul(g, a), b.shape) : null,
-  ].filter((_, i) => isT([a, b][i])), inputs);
+  ), inputs);
 }
 
 export function div(a: TensorOrScalar, b: TensorOrScalar): Tensor {
@@ -147,10 +153,11 @@ export function div(a: TensorOrScalar, b: TensorOrScalar): Tensor {
   // d(a/b) = da / b - a db / b²
   if (!tracks(a, b)) return out;
   const inputs = inputsOf(a, b); // also what the rule saves
-  return record(out, "DivBackward0", inputs, (g) => [
+  return record(out, "DivBackward0", inputs, (g) => gradsOf(
+    a, b,
     isT(a) ? sumTo(div(g, b), a.shape) : null,
     isT(b) ? sumTo(neg(div(mul(g, a), mul(b, b))), b.shape) : null,
-  ].filter((_, i) => isT([a, b][i])), inputs);
+  ), inputs);
 }
 
 /** base ** exponent; a number exponent follows torch's fast paths (2 → x·x, 0.5 → sqrt, ...). */
