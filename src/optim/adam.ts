@@ -46,6 +46,8 @@ export class Adam extends Optimizer {
   readonly maximize: boolean;
   private readonly decoupled: boolean;
   private states = new Map<Tensor, AdamState>();
+  /** 1 - beta1^t and 1 - beta2^t for the step count t last asked for (betas are fixed). */
+  private corrections = { t: 0, first: 0, second: 0 };
 
   constructor(params: Iterable<Tensor>, options: AdamOptions = {}, name = "Adam", decoupled = false, defaultDecay = 0) {
     super(name, params);
@@ -85,8 +87,15 @@ export class Adam extends Optimizer {
     const [beta1, beta2] = this.betas;
     const lr = this.lr;
     const t = ++s.step;
-    const biasCorrection1 = 1 - powInt(beta1, t);
-    const biasCorrection2 = 1 - powInt(beta2, t);
+    // every parameter of a step usually has the same t: the powers once per step, not per parameter
+    const c = this.corrections;
+    if (c.t !== t) {
+      c.t = t;
+      c.first = 1 - powInt(beta1, t);
+      c.second = 1 - powInt(beta2, t);
+    }
+    const biasCorrection1 = c.first;
+    const biasCorrection2 = c.second;
     const stepSize = lr / biasCorrection1;
     const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
     // torch casts each Python-double scalar to float32 where the tensor op takes it.
