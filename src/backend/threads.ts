@@ -35,20 +35,20 @@ const MAX_THREADS = 64;
 /**
  * Kernels split by ranges of elements: which arguments are pointers that move
  * with the range (a 0 stays 0: Adam without amsgrad), which is the element
- * count, and the fewest elements worth splitting. Measured on 2 threads: Adam
- * (~16 multiply-adds an element) gains from 2^16 and a fill from 2^17 (1.5x at
- * 2^18); ops of a few instructions an element, bound by memory bandwidth while
- * their arrays fit in L2, only from 2^19 (sub 1.5x at 2^20, no gain at 2^18);
- * exp, log, trig, tanh and sigmoid (~9 ns an element) from 2^14 (2x).
+ * count, and the fewest elements worth splitting, given the call's arguments.
+ * Measured on 2 threads: Adam (~16 multiply-adds an element) gains from 2^16
+ * and a fill from 2^17 (1.5x at 2^18); ops of a few instructions an element,
+ * bound by memory bandwidth while their arrays fit in L2, only from 2^19 (sub
+ * 1.5x at 2^20, no gain at 2^18); exp, log, trig, tanh and sigmoid (unary op
+ * codes from Exp on, ~9 ns an element) from 2^14 (2x).
  */
-const SPLIT: Record<string, [pointers: number[], count: number, fewest: number]> = {
-  adam_step_f32: [[0, 1, 2, 3, 4], 5, 1 << 16],
-  binary_f32: [[1, 2, 3], 4, 1 << 19],
-  unary_f32: [[1, 2], 3, 1 << 19],
-  mse_backward_f32: [[0, 2], 3, 1 << 19],
-  fill32: [[0], 1, 1 << 17],
+const SPLIT: Record<string, [pointers: number[], count: number, fewest: (args: number[]) => number]> = {
+  adam_step_f32: [[0, 1, 2, 3, 4], 5, () => 1 << 16],
+  binary_f32: [[1, 2, 3], 4, () => 1 << 19],
+  unary_f32: [[1, 2], 3, (args) => (args[0] >= UnaryOp.Exp ? 1 << 14 : 1 << 19)],
+  mse_backward_f32: [[0, 2], 3, () => 1 << 19],
+  fill32: [[0], 1, () => 1 << 17],
 };
-const FEWEST_TRANSCENDENTAL = 1 << 14;
 /** The kernels a job can run; workers look them up by these names. */
 const KERNELS = ["matmul_f32_rows", ...Object.keys(SPLIT)];
 
@@ -79,6 +79,8 @@ interface Pool {
   times: number[];
   /** The module's own kernels (not module.ts's facade, which would split again). */
   kernels: Record<string, (...args: number[]) => void>;
+  /** ctl's argument slots as float64: worker w's from index w * MAX_ARGS. */
+  args: Float64Array;
 }
 
 let requested = 1;
@@ -109,7 +111,7 @@ export function setNumThreads(n: number): Promise<void> {
   try {
     pool = startPool(n);
   } catch (e) {
-    requested = 1;
+    requested = 1; // (no pool was made to stop)
     return Promise.reject(e);
   }
   return pool.ready;
@@ -120,7 +122,8 @@ function startPool(threads: number): Pool {
   const { module, memory } = shareMemory();
   const ctl = new Int32Array(new SharedArrayBuffer(ARGS * 4 + (MAX_THREADS - 1) * MAX_ARGS * 8));
   const p: Pool = { threads, ctl, workers: [], scratch: [], scratchBytes: 0, ready: Promise.resolve(), running: false, cancel: () => {},
-    rates: Array<number>(threads).fill(1), times: Array<number>(threads).fill(0), kernels: k() as unknown as Pool["kernels"] };
+    rates: Array<number>(threads).fill(1), times: Array<number>(threads).fill(0), kernels: k() as unknown as Pool["kernels"],
+    args: new Float64Array(ctl.buffer, ARGS * 4) };
   const starts: Promise<void>[] = [];
   for (let id = 0; id < threads - 1; id++) {
     starts.push(
@@ -140,14 +143,17 @@ function startPool(threads: number): Pool {
       setKernelFacade(splittingFacade(p));
     },
     (e) => {
-      if (pool === p) {
-        stopPool();
-        requested = 1;
-      }
+      if (pool === p) threadsOff();
       throw e;
     },
   );
   return p;
+}
+
+/** Stops the pool and goes back to one thread (after a failure: the caller says why). */
+function threadsOff(): void {
+  stopPool();
+  requested = 1;
 }
 
 function stopPool(): void {
@@ -191,7 +197,7 @@ export function matmulOnThreads(
   const need = K.matmul_f32_scratch(m, kk, n, transA, transB);
   if (need > p.scratchBytes) {
     for (const ptr of p.scratch) free(ptr, p.scratchBytes);
-    p.scratch = Array.from({ length: p.threads }, () => alloc(need));
+    p.scratch = Array.from({ length: threads }, () => alloc(need));
     p.scratchBytes = need;
   }
   const args = [a, b, c, m, kk, n, +transA, +transB, batch, strideA, strideB, strideC];
@@ -233,8 +239,7 @@ function splittingFacade(p: Pool): Kernels {
     const kernel = KERNELS.indexOf(name), real = p.kernels[name];
     facade[name] = (...args: number[]) => {
       const n = args[count];
-      const few = name === "unary_f32" && args[0] >= UnaryOp.Exp ? FEWEST_TRANSCENDENTAL : fewest;
-      if (n < few || pool !== p) return real(...args);
+      if (n < fewest(args) || pool !== p) return real(...args);
       const share = Math.ceil(n / p.threads / 16) * 16;
       const shareArgs = (t: number): number[] | null => {
         const i = t * share;
@@ -261,7 +266,7 @@ function runJob(p: Pool, kernel: number, shareArgs: (t: number) => number[] | nu
   ctl[KERNEL] = kernel;
   for (let w = 0; w < threads - 1; w++) {
     const a = shareArgs(w + 1) ?? [];
-    new Float64Array(ctl.buffer, (ARGS + 2 * MAX_ARGS * w) * 4, a.length).set(a);
+    p.args.set(a, w * MAX_ARGS);
     ctl[NARGS + w] = a.length;
   }
   Atomics.store(ctl, FAILED, 0);
@@ -279,16 +284,14 @@ function runJob(p: Pool, kernel: number, shareArgs: (t: number) => number[] | nu
       // A worker died or is stuck. Threads are switched off (terminate() ends a stuck worker
       // soon after); the scratch blocks are left out of the free lists, in case it writes on.
       p.scratch = [];
-      stopPool();
-      requested = 1;
+      threadsOff();
       throw new Error(`${what}: a thread stopped responding; threads are now off`);
     }
   }
   for (let w = 1; w < threads; w++) p.times[w] = ctl[TIMES + w - 1] / 1000;
   if (Atomics.load(ctl, FAILED)) {
     // A worker's kernel threw (it should not): stop the pool.
-    stopPool();
-    requested = 1;
+    threadsOff();
     return false;
   }
   return true;
