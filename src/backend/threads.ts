@@ -283,9 +283,10 @@ function runJob(p: Pool, kernel: number, shareArgs: (t: number) => number[] | nu
     if ((++spins & 0xffff) === 0 && performance.now() - t1 > HANG_MS) {
       // A worker died or is stuck. Threads are switched off (terminate() ends a stuck worker
       // soon after); the scratch blocks are left out of the free lists, in case it writes on.
+      const busy = Atomics.load(ctl, BUSY);
       p.scratch = [];
       threadsOff();
-      throw new Error(`${what}: a thread stopped responding; threads are now off`);
+      throw new Error(`${what}: a thread stopped responding (${busy} of ${threads - 1} workers unfinished after ${HANG_MS / 1000} s); threads are now off`);
     }
   }
   for (let w = 1; w < threads; w++) p.times[w] = ctl[TIMES + w - 1] / 1000;
