@@ -12,10 +12,12 @@
 // The register tile is 4 rows x 8 columns of C in eight v128 accumulators: per
 // step p, two loads of B(p, j..j+7), four splats of A(i..i+3, p), 8 mul + 8 add.
 //
-// Large products (GotoBLAS-style): blocks of op(B) (KC deep, NC wide) and of
-// op(A) (MC tall, KC deep) are packed into the caller's scratch block so that
-// the tile's loads are contiguous whatever the layout; a transposed operand
-// costs a 4x4 register transpose while packing and nothing in the inner loop.
+// Large products (GotoBLAS-style): blocks of op(B) (KC deep, NC wide) are packed
+// into the caller's scratch block so that the tile's loads are contiguous
+// whatever the layout; a transposed B costs a 4x4 register transpose while
+// packing and nothing in the inner loop. A transposed A is packed likewise in
+// blocks (MC tall, KC deep); a plain A is read in place, four row streams that
+// the tile only splats (packing it cost 1-2% at n = 256 to 1024).
 // A later KC block reloads C and continues the same sequential sum.
 // The direct path takes products whose operands fit in L2 and thin ones (under
 // 4 rows or columns, under 16 rows unless B is transposed): no blocking, no
@@ -196,38 +198,40 @@ function packA(a: usize, m: usize, k: usize, transA: bool, ic: usize, pc: usize,
   v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
 }
 
-// For s < slivers: the 4x8 tile of C at c + s*4*ldc (+)= A sliver s (ap + s*kc*16) · B sliver bp.
-function tilesPacked(ap: usize, bp: usize, kc: usize, c: usize, ldc: usize, first: bool, slivers: usize): void {
+// For s < slivers: the 4x8 tile of C at c + s*4*ldc (+)= A sliver s · B sliver bp, where
+// A(r, p) of sliver s is at a + s*ss + r*rs + p*cs (packed: rs 4, cs 16, ss 16kc).
+function tiles(a: usize, rs: usize, cs: usize, ss: usize, bp: usize, kc: usize, c: usize, ldc: usize, first: bool, slivers: usize): void {
   for (let s: usize = 0; s < slivers; s++) {
-    tile4x8(ap, MR, MR * 4, bp, NR * 4, c, ldc, kc, first);
-    ap += kc * (MR * 4); c += MR * ldc;
+    tile4x8(a, rs, cs, bp, NR * 4, c, ldc, kc, first);
+    a += ss; c += MR * ldc;
   }
 }
 
-// A partial tile (mr x nr of C) through the MR x NR buffer `tile`.
-function edgeTile(ap: usize, bp: usize, kc: usize, c: usize, ldc: usize, first: bool, mr: usize, nr: usize, tile: usize): void {
+// A partial tile (mr x nr of C) through the MR x NR buffer `tile`; A as in tiles().
+function edgeTile(a: usize, rs: usize, cs: usize, bp: usize, kc: usize, c: usize, ldc: usize, first: bool, mr: usize, nr: usize, tile: usize): void {
   if (!first) {
     for (let r: usize = 0; r < mr; r++) memory.copy(tile + r * (NR * 4), c + r * ldc, nr << 2);
   }
-  tilesPacked(ap, bp, kc, tile, NR * 4, first, 1);
+  tiles(a, rs, cs, 0, bp, kc, tile, NR * 4, first, 1);
   for (let r: usize = 0; r < mr; r++) memory.copy(c + r * ldc, tile + r * (NR * 4), nr << 2);
 }
 
-// C[mc x nc] (+)= packed A block · packed B block.
-@inline function macroKernel(apack: usize, bpack: usize, c: usize, mc: usize, nc: usize, kc: usize, ldc: usize, first: bool, tile: usize): void {
+// C[mc x nc] (+)= A block · packed B block: the whole slivers of A as in tiles(), the
+// last mc % MR rows packed at apEdge.
+function macroKernel(
+  a: usize, rs: usize, cs: usize, ss: usize, apEdge: usize, bpack: usize, c: usize, mc: usize, nc: usize, kc: usize, ldc: usize, first: bool, tile: usize,
+): void {
   const full = mc / MR, mr = mc % MR;
-  const apEdge = apack + full * MR * kc * 4, cEdge = c + full * MR * ldc;
+  const cEdge = c + full * MR * ldc;
   for (let j: usize = 0; j < nc; j += NR) {
     const nr = min(NR, nc - j);
     const bp = bpack + j * kc * 4;
     if (nr == NR) {
-      if (full) tilesPacked(apack, bp, kc, c + j * 4, ldc, first, full);
-      if (mr) edgeTile(apEdge, bp, kc, cEdge + j * 4, ldc, first, mr, NR, tile);
+      if (full) tiles(a, rs, cs, ss, bp, kc, c + j * 4, ldc, first, full);
     } else {
-      for (let i: usize = 0; i < mc; i += MR) {
-        edgeTile(apack + i * kc * 4, bp, kc, c + i * ldc + j * 4, ldc, first, min(MR, mc - i), nr, tile);
-      }
+      for (let s: usize = 0; s < full; s++) edgeTile(a + s * ss, rs, cs, bp, kc, c + s * MR * ldc + j * 4, ldc, first, MR, nr, tile);
     }
+    if (mr) edgeTile(apEdge, MR, MR * 4, bp, kc, cEdge + j * 4, ldc, first, mr, nr, tile);
   }
 }
 
@@ -246,8 +250,17 @@ function gemmPacked(
       if (!bReady) packB(b, k, n, transB, pc, jc, kc, nc, bpack);
       for (let ic = r0; ic < r1; ic += MC) {
         const mc = min(MC, r1 - ic);
-        packA(a, m, k, transA, ic, pc, mc, kc, apack);
-        macroKernel(apack, bpack, c + (ic * n + jc) * 4, mc, nc, kc, n << 2, pc == 0, tile);
+        const cb = c + (ic * n + jc) * 4, first = pc == 0;
+        if (transA) {
+          packA(a, m, k, true, ic, pc, mc, kc, apack);
+          macroKernel(apack, 4, MR * 4, kc * (MR * 4), apack + (mc & ~(MR - 1)) * kc * 4, bpack, cb, mc, nc, kc, n << 2, first, tile);
+        } else {
+          // Rows of A are read in place (only the last mc % MR are packed): splats need
+          // no contiguity, and four row streams are as fast as one packed one.
+          const full = mc & ~(MR - 1);
+          if (full < mc) packA(a, m, k, false, ic + full, pc, mc - full, kc, apack);
+          macroKernel(a + (ic * k + pc) * 4, k << 2, 4, MR * (k << 2), apack, bpack, cb, mc, nc, kc, n << 2, first, tile);
+        }
       }
     }
   }
