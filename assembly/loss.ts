@@ -1,5 +1,15 @@
-// Losses: the gradient of mean((a - b)²) in one pass. d and ga are contiguous
-// float32 buffers of n elements; g holds one float32.
+// Losses: mean((a - b)²) and its gradient, one pass each. a, b, d and ga are
+// contiguous float32 buffers of n elements; g and out hold one float32.
+
+import { cascadeSum } from "./cascade";
+
+/**
+ * mse's forward in one pass: d = a - b (stored) and out = Σ d·d / count, with the
+ * bits of sub, square, sum in torch's order (n >= 1) and a division by count.
+ */
+export function mse_forward_f32(a: usize, b: usize, d: usize, out: usize, n: usize, count: f32): void {
+  store<f32>(out, cascadeSum(a, b, d, n) / count);
+}
 
 // With g' = g / count (n for the mean, 1 for the sum) and d = a - b, ga is
 //   g'·d + g'·d   the composition (a - b)·(a - b): MulBackward0's two equal terms, summed

@@ -151,14 +151,8 @@ function packA(a: usize, m: usize, k: usize, transA: bool, ic: usize, pc: usize,
         copyPanel(src, ld, mr, kc, d, MR);
       }
     } else {
-      const src = a + ((ic + i) * k + pc) * 4, ld = k << 2;
-      if (mr == MR) {
-        let p: usize = 0;
-        for (; p + 4 <= kc; p += 4) transpose4(src + p * 4, ld, d + p * (MR * 4), MR * 4);
-        if (p < kc) gatherPanel(src + p * 4, ld, MR, kc - p, d + p * (MR * 4), MR);
-      } else {
-        gatherPanel(src, ld, mr, kc, d, MR);
-      }
+      // only the last mc % MR rows of a plain A are packed (gemmPacked reads the others in place)
+      gatherPanel(a + ((ic + i) * k + pc) * 4, k << 2, mr, kc, d, MR);
     }
   }
 }

@@ -1,82 +1,10 @@
 // Reductions over contiguous buffers. A reduction along one dim sees the
 // tensor as [outer, len, inner] (row-major) and writes [outer, inner].
 
-// The sum in torch's order (cascade_sum in aten/src/ATen/native/cpu/SumKernel.cpp,
-// one thread, AVX2), so sums and means match torch bit for bit. With n >= 8 the
-// data is read as n/8 "items" of 8 floats, summed with 4 interleaved partial
-// sums whose running totals move up a cascade of 4 levels every 16 rows of 4
-// items; then the scalar tail and the 8 lanes are added one by one. With n < 8
-// the elements themselves are the items.
-// acc[level][row], 8 floats each: 512 bytes just past the static data, in the
-// first page, which the allocator in src/backend/memory.ts never hands out. Not a
-// memory.data() block: a data segment is written again by every instance that
-// shares the memory (thread workers), even while a sum runs here.
-const ACC: usize = (__heap_base + 15) & ~15;
-
-@inline function ceilLog2(x: usize): usize {
-  return x <= 2 ? 1 : <usize>(64 - clz<u64>(<u64>x - 1));
-}
-
-// acc(level, row) += item i of x (8 floats)
-@inline function addItem(dst: usize, src: usize): void {
-  v128.store(dst, f32x4.add(v128.load(dst), v128.load(src)));
-  v128.store(dst, f32x4.add(v128.load(dst, 16), v128.load(src, 16)), 16);
-}
-
-// The items' sum into acc(0, 0) (lanes kept apart), as torch's row_sum with ilp 4.
-function rowSum8(x: usize, items: usize): void {
-  memory.fill(ACC, 0, 4 * 4 * 32);
-  const rows = items >> 2;
-  let i: usize = 0;
-  if (rows > 0) {
-    const power = max<usize>(4, ceilLog2(rows) / 4);
-    const step: usize = <usize>1 << power, mask = step - 1;
-    while (i + step <= rows) {
-      for (let j: usize = 0; j < step; j++, i++) {
-        for (let r: usize = 0; r < 4; r++) addItem(ACC + (r << 5), x + ((i * 4 + r) << 5));
-      }
-      for (let lvl: usize = 1; lvl < 4; lvl++) {
-        for (let r: usize = 0; r < 4; r++) {
-          const hi = ACC + (((lvl << 2) + r) << 5), lo = ACC + ((((lvl - 1) << 2) + r) << 5);
-          addItem(hi, lo);
-          memory.fill(lo, 0, 32);
-        }
-        if ((i & (mask << (lvl * power))) != 0) break;
-      }
-    }
-    for (; i < rows; i++) {
-      for (let r: usize = 0; r < 4; r++) addItem(ACC + (r << 5), x + ((i * 4 + r) << 5));
-    }
-    for (let lvl: usize = 1; lvl < 4; lvl++) {
-      for (let r: usize = 0; r < 4; r++) addItem(ACC + (r << 5), ACC + (((lvl << 2) + r) << 5));
-    }
-  }
-  for (i = rows * 4; i < items; i++) addItem(ACC, x + (i << 5));
-  for (let r: usize = 1; r < 4; r++) addItem(ACC, ACC + (r << 5));
-}
+import { cascadeSum } from "./cascade";
 
 export function sum_f32(x: usize, n: usize): f32 {
-  let s: f32 = 0;
-  if (n >= 8) {
-    const items = n >> 3;
-    rowSum8(x, items);
-    for (let i = items << 3; i < n; i++) s += load<f32>(x + (i << 2));
-    for (let l: usize = 0; l < 8; l++) s += load<f32>(ACC + (l << 2));
-  } else {
-    // fewer than 8: at most one row of 4, whose partial sums pass the (zero) upper levels
-    let p0: f32 = 0, p1: f32 = 0, p2: f32 = 0, p3: f32 = 0;
-    let i: usize = 0;
-    if (n >= 4) {
-      p0 = load<f32>(x) + 0 + 0 + 0;
-      p1 = load<f32>(x, 4) + 0 + 0 + 0;
-      p2 = load<f32>(x, 8) + 0 + 0 + 0;
-      p3 = load<f32>(x, 12) + 0 + 0 + 0;
-      i = 4;
-    }
-    for (; i < n; i++) p0 += load<f32>(x + (i << 2));
-    s = ((p0 + p1) + p2) + p3;
-  }
-  return s + 0; // torch accumulates into a zero-filled output
+  return cascadeSum(x, 0, 0, n);
 }
 
 export function sum_i32(x: usize, n: usize): i32 {

@@ -37,6 +37,7 @@ export interface Kernels {
   matmul_f32_scratch(m: number, k: number, n: number, transA: boolean, transB: boolean): number;
   matmul_f32_splits(m: number, k: number, n: number, transB: boolean): boolean;
   // assembly/loss.ts
+  mse_forward_f32(a: number, b: number, d: number, out: number, n: number, count: number): void;
   mse_backward_f32(d: number, g: number, ga: number, n: number, count: number, powForm: boolean): void;
   matmul_f32_rows(
     a: number, b: number, c: number, m: number, k: number, n: number, transA: boolean, transB: boolean,

@@ -8,8 +8,6 @@ import { mean, sum } from "./reduce";
 import { broadcastShapes, sameShape } from "../shape";
 import { checkTensor } from "./dispatch";
 import { k } from "../backend/module";
-import { alloc, free } from "../backend/memory";
-import { BinaryOp, UnaryOp } from "../backend/kernels";
 import { record, tracks } from "../autograd/node";
 
 export type Reduction = "mean" | "sum" | "none";
@@ -57,13 +55,9 @@ function fusable(a: Tensor, b: Tensor): boolean {
 function fusedMse(a: Tensor, b: Tensor, isMean: boolean, powForm: boolean): Tensor {
   const n = a.numel;
   const d = Tensor.empty(a.shape, "float32");
-  const sq = alloc(n * 4); // d·d, a scratch block (no tensor: it only feeds the sum)
   const out = Tensor.empty([], "float32");
-  k().binary_f32(BinaryOp.Sub, a.ptr, b.ptr, d.ptr, n);
-  k().unary_f32(UnaryOp.Square, d.ptr, sq, n);
-  k().sum_dim_f32(sq, out.ptr, 1, n, 1); // torch's summation order (assembly/reduce.ts)
-  if (isMean) k().binary_scalar_f32(BinaryOp.Div, out.ptr, n, out.ptr, 1, false);
-  free(sq, n * 4);
+  // d = a - b, and Σ d·d in torch's summation order (assembly/reduce.ts) / n for the mean: one pass
+  k().mse_forward_f32(a.ptr, b.ptr, d.ptr, out.ptr, n, isMean ? n : 1);
   if (!tracks(a, b)) {
     d.dispose();
     return out;
