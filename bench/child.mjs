@@ -6,7 +6,6 @@
 //   node bench/child.mjs '{"lib": "tfjs-wasm", "list": true}'   # version, notes and variants
 
 import { timeLoop, timeRepeated, lossSummary, peakRss, now } from "./harness.mjs";
-import { fpProbe } from "./probe.mjs";
 
 const LIBS = {
   wasmgrad: async () => (await import("./libs/wasmgrad.mjs")).load(),
@@ -27,8 +26,6 @@ async function main() {
   }
   const fn = lib.workloads[task.workload]?.[task.variant];
   if (!fn) throw new Error(`${task.lib} has no variant "${task.variant}" of ${task.workload}`);
-  // the core's float throughput around the measurement (bench/probe.mjs): was the core shared meanwhile?
-  const probeBefore = fpProbe();
   const out = { version: lib.version };
   switch (task.workload) {
     case "W1":
@@ -78,7 +75,6 @@ async function main() {
     default:
       throw new Error(`unknown workload ${task.workload}`);
   }
-  out.probe = { before: probeBefore, after: fpProbe() };
   if (lib.memory) out.memory = lib.memory();
   out.peakRss = peakRss();
   report(out);

@@ -7,15 +7,17 @@
 // while a plain JavaScript integer loop, and a SIMD loop that keeps its data in
 // registers, keep their speed. What is shared is the path from the caches: most
 // likely another tenant on the core's other hardware thread. A timing taken then
-// says more about the neighbour than about the library. So every child measures
-// this probe before and after its workload, and bench/run.mjs runs a child again
-// when its probe fell well below the best seen.
+// says more about the neighbour than about the library. So bench/run.mjs reads this
+// probe on both cores just before and after every child, and runs a child again,
+// once the cores are quiet, when its probe fell well below the best seen.
 //
 // The probe is a matmul's inner loop reduced to its essentials: a WebAssembly
 // loop that loads f32x4 vectors from a 256 KiB buffer (in L2) and multiplies and
 // adds them into six accumulators. On a quiet core it runs at ~52 operations per
 // ns here; in a slow stretch at 30-40. The module is assembled below byte by
 // byte, so that nothing here depends on the library under test.
+
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 
 const SIMD = 0xfd;
 const op = {
@@ -61,7 +63,7 @@ const OPERATIONS = PASSES * (BYTES / STEP) * ACC.length * 8; // a multiply and a
 
 let exports = null;
 /** Float32 operations per ns of the probe on this thread now: the best of `times` runs of ~1 ms. */
-export function fpProbe(times = 5) {
+export function fpProbe(times = 8) {
   if (!exports) {
     exports = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports;
     new Float32Array(exports.mem.buffer, 0, BYTES / 4).fill(1);
@@ -77,4 +79,32 @@ export function fpProbe(times = 5) {
     best = Math.max(best, OPERATIONS / (dt * 1e6));
   }
   return best;
+}
+
+// A workload may run on either core (or on both, with threads), so the probe runs on
+// this thread and, at the same moment, on a worker thread: the scheduler puts two busy
+// threads on two cores. A worker that answers "go" with a measurement:
+if (!isMainThread && workerData === "probe") {
+  fpProbe(1);
+  parentPort.on("message", () => parentPort.postMessage(fpProbe()));
+  parentPort.postMessage("ready");
+}
+
+/**
+ * Starts a probe worker; `measure()` then gives the probe of both cores at once
+ * ({ cores: [this thread's, the worker's], min }); `stop()` ends the worker.
+ */
+export async function startProber() {
+  const worker = new Worker(new URL(import.meta.url), { workerData: "probe" });
+  const next = () => new Promise((resolve, reject) => { worker.once("message", resolve); worker.once("error", reject); });
+  await next(); // "ready": warmed up
+  return {
+    async measure() {
+      const theirs = next();
+      worker.postMessage("go");
+      const cores = [fpProbe(), await theirs];
+      return { cores, min: Math.min(...cores) };
+    },
+    stop: () => worker.terminate(),
+  };
 }

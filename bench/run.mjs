@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import os from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { fpProbe } from "./probe.mjs";
+import { startProber } from "./probe.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -106,29 +106,46 @@ function preflight(lib) {
 
 // ---- shared cores ------------------------------------------------------------------------------
 
-// Each node child measures the core's float throughput before and after its workload
-// (bench/probe.mjs); for PyTorch's children this process measures it around the child.
-// A child whose probe fell under QUIET times the best seen in this run timed a core
-// that something else was using: it runs again, up to RETRIES times, and the run
-// with the highest probe is kept. Rows still under QUIET are marked in the table.
+// Just before and after each child, the runner measures both cores' float throughput
+// at once (bench/probe.mjs). A child whose probe (the lowest of the four readings)
+// is under QUIET times the best seen in this run timed cores that something else was
+// using: once the probe reads quiet again (or after WAIT_MS), it runs again, up to
+// RETRIES times, and the run with the highest probe is kept. Rows still under QUIET
+// are marked in the table.
 const QUIET = 0.85;
 const RETRIES = 2;
+const WAIT_MS = 60_000; // per retry, and at most WAIT_TOTAL_MS in a whole run
+const WAIT_TOTAL_MS = 8 * 60_000;
+const prober = await startProber();
 let bestProbe = 0;
-for (let i = 0; i < 5; i++) bestProbe = Math.max(bestProbe, fpProbe()); // also warms the probe up
-const quietness = (r) => (r?.probe ? Math.min(r.probe.before, r.probe.after) / bestProbe : null);
+let waitedMs = 0;
+for (let i = 0; i < 5; i++) bestProbe = Math.max(bestProbe, ...(await prober.measure()).cores);
+const quietness = (r) => (r?.probe ? Math.min(...r.probe.before, ...r.probe.after) / bestProbe : null);
 
-/** Runs one child, and again while its core was shared (see above); `attempts` says how many ran. */
-function measure(lib, task) {
+/** Waits (in 2 s steps) until the cores' probe reads quiet, for at most WAIT_MS and the run's remaining waiting budget. */
+async function waitForQuiet() {
+  const t0 = performance.now();
+  while (waitedMs + (performance.now() - t0) < WAIT_TOTAL_MS && performance.now() - t0 < WAIT_MS) {
+    const { min } = await prober.measure();
+    if (min >= QUIET * bestProbe) break;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+  waitedMs += performance.now() - t0;
+}
+
+/** Runs one child, and again while the cores were shared (see above); `attempts` says how many ran. */
+async function measure(lib, task) {
   let kept = null;
   let attempts = 0;
   while (attempts <= RETRIES) {
+    if (attempts > 0) await waitForQuiet();
     attempts++;
-    const before = lib.runner === "python" ? fpProbe() : 0;
+    const before = (await prober.measure()).cores;
     const r = runChild(lib, task);
-    if (lib.runner === "python" && !r.error) r.probe = { before, after: fpProbe(), by: "the runner" };
-    if (r.probe) bestProbe = Math.max(bestProbe, r.probe.before, r.probe.after);
+    if (!r.error) r.probe = { before, after: (await prober.measure()).cores };
+    if (r.probe) bestProbe = Math.max(bestProbe, ...r.probe.before, ...r.probe.after);
     if (!kept || (quietness(r) ?? 0) > (quietness(kept) ?? 0)) kept = r;
-    if (r.error || quietness(r) == null || quietness(r) >= QUIET) break;
+    if (r.error || quietness(r) >= QUIET) break;
   }
   return { ...kept, attempts };
 }
@@ -250,7 +267,7 @@ for (const [gi, g] of groups.entries()) {
     results[gi][lib.id] = {};
     for (const variant of variantsOf(lib, g.workload)) {
       const task = lib.runner === "python" ? g.task : { ...g.task, variant };
-      const r = measure(lib, task);
+      const r = await measure(lib, task);
       results[gi][lib.id][variant] = r;
       commands.push({ lib: lib.id, variant, task });
       const shown = g.rows.map((row) => {
@@ -308,8 +325,8 @@ const children = groups.flatMap((g, gi) => Object.values(results[gi]).flatMap((b
 const rerun = children.filter((r) => r.attempts > 1).length;
 const stillShared = children.filter((r) => (quietness(r) ?? 1) < QUIET).length;
 const contention =
-  `Shared cores: every child measured the core's float32 SIMD throughput before and after its workload (bench/probe.mjs; around PyTorch's children, this process did). ` +
-  `${rerun} of ${children.length} children fell under ${QUIET * 100}% of the best probe of the run (${bestProbe.toFixed(1)} operations/ns) and ran again, up to ${RETRIES} more times, keeping the quietest run; ` +
+  `Shared cores: just before and after each child, the runner measured how fast both cores stream float32 data through SIMD arithmetic (bench/probe.mjs). ` +
+  `${rerun} of ${children.length} children saw a probe under ${QUIET * 100}% of the best of the run (${bestProbe.toFixed(1)} operations/ns) and ran again once the probe read quiet (waiting ${Math.round(waitedMs / 1000)} s in all), up to ${RETRIES} more times, keeping the quietest run; ` +
   (stillShared ? `${stillShared} stayed under it, and their numbers are marked †.` : `none stayed under it.`);
 
 // ---- memory, and the same-math check -------------------------------------------------------------------------
@@ -411,4 +428,5 @@ ${libLines}
   say(`\nWrote ${relative(root, join(here, name))}`);
 }
 
+await prober.stop();
 if (process.env.WASMGRAD_BUNDLE) rmSync(dirname(fileURLToPath(process.env.WASMGRAD_BUNDLE)), { recursive: true, force: true });
