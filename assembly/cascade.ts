@@ -1,10 +1,10 @@
 // The float32 sum in torch's order (cascade_sum in aten/src/ATen/native/cpu/SumKernel.cpp,
-// one thread, AVX2), for sums, means and mse's forward, so that they match torch
-// bit for bit. With n >= 8 the
-// data is read as n/8 "items" of 8 floats, summed with 4 interleaved partial
-// sums whose running totals move up a cascade of 4 levels every 16 rows of 4
-// items; then the scalar tail and the 8 lanes are added one by one. With n < 8
-// the elements themselves are the items.
+// one thread, AVX2), for sums, means and mse's forward, so that they match torch bit
+// for bit. With n >= 8 the data is read as n/8 "items" of 8 floats, summed with 4
+// interleaved partial sums whose running totals move up a cascade of 4 levels every
+// 16 rows of 4 items; then the scalar tail and the 8 lanes are added one by one.
+// With n < 8 the elements themselves are the items.
+//
 // acc[level][row], 8 floats each: 512 bytes just past the static data, in the
 // first page, which the allocator in src/backend/memory.ts never hands out. Not a
 // memory.data() block: a data segment is written again by every instance that
@@ -33,7 +33,7 @@ const ACC: usize = (__heap_base + 15) & ~15;
   v128.store(dst, f32x4.add(v128.load(dst), lo));
   v128.store(dst, f32x4.add(v128.load(dst, 16), hi), 16);
 }
-// Element i likewise.
+// Element i likewise (out of line: only tails and sums under 8 elements use it).
 function element(x: usize, y: usize, d: usize, i: usize): f32 {
   let v = load<f32>(x + (i << 2));
   if (y) {
