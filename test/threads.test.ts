@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import * as wg from "../src/index";
 import { k } from "../src/backend/module";
 import { alloc, free, f32 } from "../src/backend/memory";
-import { rowBounds } from "../src/backend/threads";
+import { rowBounds, wakeWorkersWithoutJob } from "../src/backend/threads";
 import { mulberry32 } from "./helpers/bridge";
 
 afterAll(() => wg.setNumThreads(1));
@@ -251,6 +251,32 @@ describe("setNumThreads", () => {
     await wg.setNumThreads(12);
     const twelve = run();
     for (let i = 0; i < 2; i++) expect(bitsEqual(one[i], twelve[i]), `output ${i}`).toBe(true);
+  });
+
+  it("does not run a job again when a worker wakes without one", async () => {
+    // Atomics.wait returned "ok" with no new job about once in a few hundred jobs under
+    // load (Node 20): a worker that took that for a job applied its share of an Adam
+    // step twice, and the pool hung on the next job.
+    const step = () => {
+      const X = randomMatrix([300, 300], 51).requiresGrad_();
+      const opt = new wg.optim.Adam([X], { lr: 1e-2 });
+      X.square().sum().backward();
+      opt.step(); // 90,000 elements: split by ranges
+      return X;
+    };
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    await wg.setNumThreads(1);
+    const one = step().data().slice();
+    await wg.setNumThreads(3);
+    const X = step();
+    await sleep(20); // the workers stop spinning and sleep in Atomics.wait
+    wakeWorkersWithoutJob();
+    await sleep(20);
+    expect(bitsEqual(X.data(), one)).toBe(true);
+    const A = randomMatrix([300, 300], 52);
+    const three = A.matmul(A).data().slice(); // the next job finishes
+    await wg.setNumThreads(1);
+    expect(bitsEqual(A.matmul(A).data(), three)).toBe(true);
   });
 
   it("settles the promise of a pool replaced before its workers started", async () => {

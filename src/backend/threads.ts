@@ -215,6 +215,14 @@ export function matmulOnThreads(
 }
 
 /**
+ * Wakes the pool's sleeping workers with no new job, as Atomics.wait itself may
+ * (for tests: a worker must go back to sleep rather than run the last job again).
+ */
+export function wakeWorkersWithoutJob(): void {
+  if (pool) Atomics.notify(pool.ctl, JOB);
+}
+
+/**
  * Where each thread's rows of an m-row product begin (and, last, m): in
  * proportion to the threads' speeds on recent products, in multiples of the
  * 4-row register tile. A thread whose core is shared with other work (another
@@ -374,7 +382,11 @@ function threadMain(
     // and its gradient between two products take a few hundred µs) without a sleep and
     // a wake, which cost ~0.1 ms a job; OpenMP spins 200 ms by default.
     for (const t = performance.now(); Atomics.load(ctl, 0) === seen && performance.now() - t < 2; );
-    Atomics.wait(ctl, 0, seen);
+    // Atomics.wait can return with the job counter unchanged (seen under load in Node 20,
+    // once in every few hundred jobs): only a new count is a new job. Taking such a
+    // return for one ran a share twice, which applied an in-place update (Adam) twice
+    // and drove BUSY below zero, so the next job never finished.
+    while (Atomics.load(ctl, 0) === seen) Atomics.wait(ctl, 0, seen);
     seen = Atomics.load(ctl, 0);
     if (Atomics.load(ctl, 3)) return; // STOP
     const count = ctl[8 + id]; // NARGS
