@@ -37,8 +37,10 @@ const median = (xs) => {
 
 /** One instance of a build with A, B, C and scratch regions for products up to maxN. */
 function load(file, label, maxN) {
-  const ex = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), {}).exports;
-  const mem = ex.memory;
+  // Builds since the thread pool import their memory (env.memory); older ones export it.
+  const imported = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
+  const ex = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), { env: { memory: imported, abort() {} } }).exports;
+  const mem = ex.memory ?? imported;
   const region = maxN * maxN * 4 + 4096;
   const base = Math.ceil(mem.buffer.byteLength / 4096) * 4096;
   const scratchMax = 8 << 20;
