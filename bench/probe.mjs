@@ -96,7 +96,11 @@ if (!isMainThread && workerData === "probe") {
  */
 export async function startProber() {
   const worker = new Worker(new URL(import.meta.url), { workerData: "probe" });
-  const next = () => new Promise((resolve, reject) => { worker.once("message", resolve); worker.once("error", reject); });
+  // one listener each for the life of the worker (a pair per reply would pile up error listeners)
+  let awaiting = null;
+  worker.on("message", (m) => awaiting?.resolve(m));
+  worker.on("error", (e) => awaiting?.reject(e));
+  const next = () => new Promise((resolve, reject) => (awaiting = { resolve, reject }));
   await next(); // "ready": warmed up
   return {
     async measure() {
