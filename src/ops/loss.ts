@@ -56,7 +56,7 @@ function fusedMse(a: Tensor, b: Tensor, isMean: boolean, powForm: boolean): Tens
   const n = a.numel;
   const d = Tensor.empty(a.shape, "float32");
   const out = Tensor.empty([], "float32");
-  // d = a - b, and Σ d·d in torch's summation order (assembly/reduce.ts) / n for the mean: one pass
+  // d = a - b, and Σ d·d in torch's summation order (assembly/cascade.ts) / n for the mean: one pass
   k().mse_forward_f32(a.ptr, b.ptr, d.ptr, out.ptr, n, isMean ? n : 1);
   if (!tracks(a, b)) {
     d.dispose();
