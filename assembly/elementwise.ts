@@ -47,38 +47,6 @@ import {
   }
 }
 
-@inline function mapBroadcast<T, Op>(a: usize, b: usize, out: usize, nd: i32, meta: usize): void {
-  const op = changetype<Op>(0);
-  const shape = meta, sa = meta + (<usize>nd << 2), sb = sa + (<usize>nd << 2), ctr = sb + (<usize>nd << 2);
-  const last = <usize>(nd - 1) << 2;
-  const inner = <usize>load<i32>(shape + last);
-  const ia = load<i32>(sa + last), ib = load<i32>(sb + last);
-  let outer: usize = 1;
-  for (let d = 0; d < nd - 1; d++) { outer *= <usize>load<i32>(shape + (<usize>d << 2)); store<i32>(ctr + (<usize>d << 2), 0); }
-  let offA: isize = 0, offB: isize = 0;
-  for (let o: usize = 0; o < outer; o++) {
-    const pa = a + (<usize>offA << 2), pb = b + (<usize>offB << 2);
-    if (ia == 1 && ib == 1) mapBinary<T, Op>(pa, pb, out, inner);
-    else if (ia == 1 && ib == 0) mapScalar<T, Op>(pa, load<T>(pb), out, inner, false);
-    else if (ia == 0 && ib == 1) mapScalar<T, Op>(pb, load<T>(pa), out, inner, true);
-    else {
-      for (let i: usize = 0; i < inner; i++) {
-        store<T>(out + (i << 2), op.s(load<T>(pa + ((i * <usize>ia) << 2)), load<T>(pb + ((i * <usize>ib) << 2))));
-      }
-    }
-    out += inner << 2;
-    // odometer over the outer dims, last-but-one fastest
-    for (let d = nd - 2; d >= 0; d--) {
-      const dd = <usize>d << 2;
-      const c = load<i32>(ctr + dd) + 1;
-      offA += load<i32>(sa + dd); offB += load<i32>(sb + dd);
-      if (c < load<i32>(shape + dd)) { store<i32>(ctr + dd, c); break; }
-      store<i32>(ctr + dd, 0);
-      offA -= <isize>load<i32>(sa + dd) * c; offB -= <isize>load<i32>(sb + dd) * c;
-    }
-  }
-}
-
 // ---- exports -------------------------------------------------------------
 
 export function unary_f32(op: i32, x: usize, out: usize, n: usize): void {
@@ -126,16 +94,33 @@ export function binary_scalar_f32(op: i32, a: usize, s: f32, out: usize, n: usiz
   }
 }
 
+// The broadcast walk: each innermost row is one call of the kernels above (a row
+// against a row, or against one value), so their per-op loops are compiled once
+// rather than once more for every op here (that cost 5 KB of module).
 export function binary_bcast_f32(op: i32, a: usize, b: usize, out: usize, nd: i32, meta: usize): void {
-  switch (op) {
-    case 0: mapBroadcast<f32, Add>(a, b, out, nd, meta); break;
-    case 1: mapBroadcast<f32, Sub>(a, b, out, nd, meta); break;
-    case 2: mapBroadcast<f32, Mul>(a, b, out, nd, meta); break;
-    case 3: mapBroadcast<f32, Div>(a, b, out, nd, meta); break;
-    case 4: mapBroadcast<f32, Pow>(a, b, out, nd, meta); break;
-    case 5: mapBroadcast<f32, Maximum>(a, b, out, nd, meta); break;
-    case 6: mapBroadcast<f32, Minimum>(a, b, out, nd, meta); break;
-    default: unreachable();
+  const shape = meta, sa = meta + (<usize>nd << 2), sb = sa + (<usize>nd << 2), ctr = sb + (<usize>nd << 2);
+  const last = <usize>(nd - 1) << 2;
+  const inner = <usize>load<i32>(shape + last);
+  const ia = load<i32>(sa + last), ib = load<i32>(sb + last);
+  let outer: usize = 1;
+  for (let d = 0; d < nd - 1; d++) { outer *= <usize>load<i32>(shape + (<usize>d << 2)); store<i32>(ctr + (<usize>d << 2), 0); }
+  let offA: isize = 0, offB: isize = 0;
+  for (let o: usize = 0; o < outer; o++) {
+    const pa = a + (<usize>offA << 2), pb = b + (<usize>offB << 2);
+    if (ia == 1 && ib == 1) binary_f32(op, pa, pb, out, inner);
+    else if (ia == 1 && ib == 0) binary_scalar_f32(op, pa, load<f32>(pb), out, inner, false);
+    else if (ia == 0 && ib == 1) binary_scalar_f32(op, pb, load<f32>(pa), out, inner, true);
+    else for (let i: usize = 0; i < inner; i++) binary_f32(op, pa + ((i * <usize>ia) << 2), pb + ((i * <usize>ib) << 2), out + (i << 2), 1);
+    out += inner << 2;
+    // odometer over the outer dims, last-but-one fastest
+    for (let d = nd - 2; d >= 0; d--) {
+      const dd = <usize>d << 2;
+      const c = load<i32>(ctr + dd) + 1;
+      offA += load<i32>(sa + dd); offB += load<i32>(sb + dd);
+      if (c < load<i32>(shape + dd)) { store<i32>(ctr + dd, c); break; }
+      store<i32>(ctr + dd, 0);
+      offA -= <isize>load<i32>(sa + dd) * c; offB -= <isize>load<i32>(sb + dd) * c;
+    }
   }
 }
 
