@@ -46,19 +46,30 @@ function binaryForward(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar): Tens
   const x = castTo(a, d);
   const y = castTo(b, d);
   const out = Tensor.empty(shape, d);
-  if (out.numel > 0) {
-    if (sameShape(x.shape, y.shape)) {
-      if (d === "float32") k().binary_f32(op, x.ptr, y.ptr, out.ptr, out.numel);
-      else k().binary_i32(op, x.ptr, y.ptr, out.ptr, out.numel);
-    } else {
-      const [nd, meta] = writeMeta(shape, [broadcastStrides(x.shape, shape), broadcastStrides(y.shape, shape)]);
-      if (d === "float32") k().binary_bcast_f32(op, x.ptr, y.ptr, out.ptr, nd, meta);
-      else k().binary_bcast_i32(op, x.ptr, y.ptr, out.ptr, nd, meta);
-    }
-  }
+  binaryInto(op, x, y, out);
   if (x !== a) x.dispose();
   if (y !== b) y.dispose();
   return out;
+}
+
+/** out = x op y, all three of out's dtype, x and y broadcast to out's shape (out may be x: in place). */
+export function binaryInto(op: BinaryOp, x: Tensor, y: Tensor, out: Tensor): void {
+  const { shape, numel } = out, f = out.dtype === "float32";
+  if (numel === 0) return;
+  if (sameShape(x.shape, y.shape)) {
+    if (f) k().binary_f32(op, x.ptr, y.ptr, out.ptr, numel);
+    else k().binary_i32(op, x.ptr, y.ptr, out.ptr, numel);
+  } else {
+    const [nd, meta] = writeMeta(shape, [broadcastStrides(x.shape, shape), broadcastStrides(y.shape, shape)]);
+    if (f) k().binary_bcast_f32(op, x.ptr, y.ptr, out.ptr, nd, meta);
+    else k().binary_bcast_i32(op, x.ptr, y.ptr, out.ptr, nd, meta);
+  }
+}
+
+/** out = x op s (s op x when reversed), out and x of the same dtype and shape (out may be x). */
+export function scalarInto(op: BinaryOp, x: Tensor, s: number, out: Tensor, reversed = false): void {
+  if (out.dtype === "float32") k().binary_scalar_f32(op, x.ptr, s, out.ptr, out.numel, reversed);
+  else k().binary_scalar_i32(op, x.ptr, s, out.ptr, out.numel, reversed);
 }
 
 function checkIntExponent(e: Tensor): void {
@@ -83,8 +94,7 @@ function scalarForward(op: BinaryOp, t: Tensor, s: number, reversed: boolean): T
   }
   const x = castTo(t, d);
   const out = Tensor.empty(t.shape, d);
-  if (d === "float32") k().binary_scalar_f32(op, x.ptr, s, out.ptr, out.numel, reversed);
-  else k().binary_scalar_i32(op, x.ptr, s, out.ptr, out.numel, reversed);
+  scalarInto(op, x, s, out, reversed);
   if (x !== t) x.dispose();
   return out;
 }

@@ -10,6 +10,7 @@ import { isGradEnabled } from "../autograd/grad-mode";
 import { broadcastShapes, broadcastStrides, sameShape, fmt } from "../shape";
 import { promote, promoteScalar } from "../dtype";
 import { castTo, writeMeta, fillRaw } from "./dispatch";
+import { binaryInto, scalarInto } from "./elementwise";
 
 const names = ["add_", "sub_", "mul_", "div_"];
 
@@ -38,9 +39,8 @@ function update(op: BinaryOp, t: Tensor, other: TensorOrScalar, alpha = 1): Tens
     const value = op === BinaryOp.Add || op === BinaryOp.Sub ? other * alpha : other;
     const d = op === BinaryOp.Div ? "float32" : promoteScalar(t.dtype, value);
     if (d !== t.dtype) throw new TypeError(`${name}: result type float32 can't be cast to the tensor's dtype ${t.dtype}`);
-    if (d === "float32") k().binary_scalar_f32(op, t.ptr, value, t.ptr, t.numel, false);
-    else k().binary_scalar_i32(op, t.ptr, value, t.ptr, t.numel, false);
     t.bumpVersion();
+    scalarInto(op, t, value, t);
     return t;
   }
   if (!(other instanceof Tensor)) throw new TypeError(`${name}: expected a Tensor or a number, got ${typeof other}`);
@@ -54,23 +54,13 @@ function update(op: BinaryOp, t: Tensor, other: TensorOrScalar, alpha = 1): Tens
   let y = castTo(other, d);
   if (alpha !== 1) {
     const scaled = Tensor.empty(y.shape, d);
-    if (d === "float32") k().binary_scalar_f32(BinaryOp.Mul, y.ptr, alpha, scaled.ptr, y.numel, false);
-    else k().binary_scalar_i32(BinaryOp.Mul, y.ptr, alpha, scaled.ptr, y.numel, false);
+    scalarInto(BinaryOp.Mul, y, alpha, scaled);
     if (y !== other) y.dispose();
     y = scaled;
   }
-  if (t.numel > 0) {
-    if (sameShape(t.shape, y.shape)) {
-      if (d === "float32") k().binary_f32(op, t.ptr, y.ptr, t.ptr, t.numel);
-      else k().binary_i32(op, t.ptr, y.ptr, t.ptr, t.numel);
-    } else {
-      const [nd, meta] = writeMeta(shape, [broadcastStrides(t.shape, shape), broadcastStrides(y.shape, shape)]);
-      if (d === "float32") k().binary_bcast_f32(op, t.ptr, y.ptr, t.ptr, nd, meta);
-      else k().binary_bcast_i32(op, t.ptr, y.ptr, t.ptr, nd, meta);
-    }
-  }
-  if (y !== other) y.dispose();
   t.bumpVersion();
+  binaryInto(op, t, y, t);
+  if (y !== other) y.dispose();
   return t;
 }
 
@@ -82,8 +72,8 @@ export const div_ = <T extends Tensor>(t: T, o: TensorOrScalar): T => update(Bin
 export function fill_<T extends Tensor>(t: T, value: number): T {
   checkWritable("fill_", t);
   if (typeof value !== "number") throw new TypeError(`fill_: expected a number, got ${typeof value}`);
-  fillRaw(t, value);
   t.bumpVersion();
+  fillRaw(t, value);
   return t;
 }
 
@@ -97,6 +87,7 @@ export function copy_<T extends Tensor>(t: T, src: Tensor): T {
     throw new RangeError(`copy_: the source of shape ${fmt(src.shape)} does not broadcast to the tensor's shape ${fmt(t.shape)}`);
   }
   const y = castTo(src, t.dtype);
+  t.bumpVersion();
   if (t.numel > 0) {
     if (sameShape(y.shape, t.shape)) k().copy32(y.ptr, t.ptr, t.numel);
     else {
@@ -105,6 +96,5 @@ export function copy_<T extends Tensor>(t: T, src: Tensor): T {
     }
   }
   if (y !== src) y.dispose();
-  t.bumpVersion();
   return t;
 }
