@@ -13,7 +13,7 @@ import { Tensor } from "./tensor";
 import { Tape, recordInto } from "./backend/tape";
 import { setAsideFreedBlocks, freeSetAside } from "./backend/memory";
 import { scope } from "./lifetime";
-import type { Storage } from "./storage";
+import { settleAll, type Storage } from "./storage";
 
 
 export interface CaptureOptions {
@@ -63,12 +63,14 @@ export function capture<R>(step: () => R, options: CaptureOptions = {}): Capture
           );
         }
       }
+      settleAll(); // a replay may write blocks that deferred transposes read (storage.ts)
       tape.replay();
       return result;
     }
     if (calls++ < warmup) return scope(step);
     // Record one call. Blocks freed meanwhile are set aside: the tape names them.
     const t = new Tape();
+    settleAll(); // a tape must not see a deferred transpose (storage.ts)
     setAsideFreedBlocks(setAside);
     try {
       result = recordInto(t, () => scope(step));

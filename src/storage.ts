@@ -28,8 +28,18 @@
 // kernel's arguments) cannot spill one read before. Storages a
 // captured step replays (`pins`) are never spilled, and nothing is spilled
 // while a step is being recorded.
+//
+// Deferred transposes. A transpose of the last two dims (t(), .T) is a copy, but
+// the copy is put off (defer()): a matmul reads the source with its transpose
+// flag flipped instead (ops/linear.ts), and the copy is made when the block is
+// first read any other way (read()), or before its source is written (write(),
+// which every in-place write calls first through Tensor.bumpVersion). So the
+// result is always the copy as of the transpose, and a product of x.T costs no
+// copy at all. Nothing is deferred while a step records, and a replay settles
+// every deferred copy first (tape.ts): a tape never sees one.
 
 import { alloc, free, i32, memoryBytes, setReclaimer, spillCounts } from "./backend/memory";
+import { k } from "./backend/module";
 
 /** Bytes allocated for tensor data so far: the clock "not used lately" is measured by. */
 let clock = 0;
@@ -37,6 +47,13 @@ let clock = 0;
 let lastPass = 0;
 /** The resident storages of unscoped tensors: the candidates for spilling. */
 const unscoped: Storage[] = [];
+/** The storages whose transpose is deferred (see the top of this file). */
+const deferred: Storage[] = [];
+
+/** Makes every deferred copy (before a tape records or replays). */
+export function settleAll(): void {
+  while (deferred.length) deferred[deferred.length - 1].settle();
+}
 
 export class Storage {
   refs = 1;
@@ -52,6 +69,8 @@ export class Storage {
   used = clock;
   /** Index in the unscoped list; -1 when not on it. */
   slot = -1;
+  /** While a transpose is deferred: the block it transposes, and the shape of the result (matmul checks it). */
+  pending: { source: Storage; view: readonly number[] } | null = null;
   constructor(
     ptr: number,
     readonly bytes: number,
@@ -74,10 +93,48 @@ export class Storage {
     return this.ptr;
   }
 
+  /** touch(), and a deferred copy made first: the offset of the data, to read or write. */
+  read(): number {
+    if (this.pending) this.settle();
+    return this.touch();
+  }
+
+  /** touch(), and the source of a deferred copy too: making the copy later will not allocate. */
+  keep(): void {
+    this.touch();
+    if (this.pending) this.pending.source.keep();
+  }
+
+  /** Defers this block's data: the transpose of the last two dims of `source`, shaped `view` (see the top of this file). */
+  defer(source: Storage, view: readonly number[]): void {
+    source.refs++;
+    this.pending = { source, view };
+    deferred.push(this);
+  }
+
+  /** Makes the deferred copy now. */
+  settle(): void {
+    const { source, view } = this.pending!, nd = view.length, r = view[nd - 1], c = view[nd - 2];
+    k().transpose32(source.read(), this.ptr, this.bytes / (4 * r * c), r, c);
+    this.drop(source);
+  }
+
+  /** Before an in-place write: deferred transposes of this block are copied first. */
+  write(): void {
+    for (let i = deferred.length; i--; ) if (deferred[i].pending!.source === this) deferred[i].settle();
+  }
+
+  private drop(source: Storage): void {
+    this.pending = null;
+    deferred.splice(deferred.indexOf(this), 1);
+    source.release();
+  }
+
   release(): void {
     if (this.freed) return;
     if (--this.refs === 0) {
       this.freed = true;
+      if (this.pending) this.drop(this.pending.source);
       if (this.slot >= 0) this.unlist();
       if (this.ptr >= 0) free(this.ptr, this.bytes);
       this.spilled = null;
@@ -129,7 +186,7 @@ function reclaim(): void {
   let kept = 0;
   for (let i = 0; i < unscoped.length; i++) {
     const s = unscoped[i];
-    if (s.used < horizon && s.pins === 0) {
+    if (s.used < horizon && s.pins === 0 && !s.pending) {
       s.slot = -1;
       s.spill();
     } else {

@@ -88,7 +88,9 @@ export class Tensor {
     if (this.disposed) this.assertAlive("this operation");
     const tape = recordingTape();
     if (tape) tape.storages.add(this.storage);
-    return this.storage.touch(); // copies the data back into linear memory if it was spilled (storage.ts)
+    const s = this.storage;
+    if (s.pending) s.settle();
+    return s.touch(); // copies the data back into linear memory if it was spilled (storage.ts)
   }
 
   /** @internal Element offset (ptr / 4) for indexing the memory views. */
@@ -101,8 +103,9 @@ export class Tensor {
     return this.storage.version;
   }
 
-  /** @internal Marks an in-place write. */
+  /** @internal Marks an in-place write, called just before it: deferred transposes of this memory are copied first (storage.ts). */
   bumpVersion(): void {
+    this.storage.write();
     this.storage.version++;
   }
 
@@ -116,7 +119,7 @@ export class Tensor {
     }
     // Ops check their inputs on entry: they are resident from here on, so reading
     // a pointer later cannot allocate (and detach a typed-array view taken meanwhile).
-    this.storage.touch();
+    this.storage.keep();
   }
 
   /** Frees the tensor's memory now (the block is reused by later tensors). Idempotent. */

@@ -45,18 +45,28 @@ function gemm(
   if (a.dtype === "float32") {
     const sa = a.numel === m * kk ? 0 : m * kk * 4;
     const sb = b.numel === kk * n ? 0 : kk * n * 4;
+    // A transpose not yet copied is read from its source, the flag flipped (storage.ts).
+    const ap = source(a), bp = source(b);
+    if (ap) transA = !transA;
+    if (bp) transB = !transB;
     if (mayUseThreads(batch * m * kk * n)) {
       // bound, not a closure: one here would make every call allocate the variables it captures
-      exec(threadedGemm.bind(null, a.ptr, b.ptr, out.ptr, m, kk, n, transA, transB, batch, sa, sb));
+      exec(threadedGemm.bind(null, ap || a.ptr, bp || b.ptr, out.ptr, m, kk, n, transA, transB, batch, sa, sb));
       return out;
     }
     const need = k().matmul_f32_scratch(m, kk, n, transA, transB);
     const scratch = need > 0 ? scratchFor(need, gemmScratch) : 0;
-    k().matmul_f32(a.ptr, b.ptr, out.ptr, m, kk, n, transA, transB, batch, sa, sb, m * n * 4, scratch, need);
+    k().matmul_f32(ap || a.ptr, bp || b.ptr, out.ptr, m, kk, n, transA, transB, batch, sa, sb, m * n * 4, scratch, need);
   } else {
     intGemm(a, b, out, batch, m, kk, n, transA, transB);
   }
   return out;
+}
+
+/** The address of the matrices x is the transpose of, if that transpose is deferred and x has its shape; else 0. */
+function source(x: Tensor): number {
+  const p = x.storageRef().pending, nd = x.ndim;
+  return p && x.shape[nd - 1] === p.view[p.view.length - 1] && x.shape[nd - 2] === p.view[p.view.length - 2] ? p.source.read() : 0;
 }
 
 /** Decided when it runs (a captured step replays this): split if the pool is running, else one thread. */

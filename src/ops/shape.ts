@@ -7,7 +7,7 @@ import { k } from "../backend/module";
 import { i32 } from "../backend/memory";
 import { fmt, normDim, numel, broadcastStrides, sameShape, type Shape } from "../shape";
 import { record, tracks } from "../autograd/node";
-import { exec } from "../backend/tape";
+import { exec, recordingTape } from "../backend/tape";
 import { writeMeta, fillRaw, checkTensor } from "./dispatch";
 import { sumTo } from "./reduce";
 
@@ -54,14 +54,19 @@ function swapsLastTwo(perm: readonly number[]): boolean {
   return true;
 }
 
+/** Transposes of fewer elements are copied at once: the copy costs less than deferring it. */
+const DEFER_MIN = 1024;
+
 /** Copies x with its dims reordered: out[i_perm...] = x[i...]. */
 function permuteForward(x: Tensor, perm: readonly number[]): Tensor {
   const { shape } = x, nd = perm.length;
   const out = Tensor.empty(perm.map((p) => shape[p]), x.dtype);
   if (out.numel === 0) return out;
   if (swapsLastTwo(perm)) {
-    // a blocked transpose of each matrix
-    k().transpose32(x.ptr, out.ptr, x.numel / (shape[nd - 2] * shape[nd - 1]), shape[nd - 2], shape[nd - 1]);
+    // A blocked transpose of each matrix, deferred when it is big enough to matter:
+    // a matmul then reads x itself (storage.ts). A tape records no deferral.
+    if (out.numel >= DEFER_MIN && !recordingTape()) out.storageRef().defer(x.storageRef(), out.shape);
+    else k().transpose32(x.ptr, out.ptr, x.numel / (shape[nd - 2] * shape[nd - 1]), shape[nd - 2], shape[nd - 1]);
   } else {
     const inStrides = contiguousStrides(shape);
     k().copy_strided32(x.ptr, out.ptr, ...writeMeta(out.shape, [perm.map((p) => inStrides[p])]));

@@ -45,8 +45,8 @@ export abstract class Optimizer {
         p.grad.dispose();
         p.grad = null;
       } else if (!p.grad.isDisposed) {
-        fillRaw(p.grad, 0);
         p.grad.bumpVersion();
+        fillRaw(p.grad, 0);
       }
     }
   }

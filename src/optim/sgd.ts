@@ -59,6 +59,7 @@ export class SGD extends Optimizer {
       let first = buf === undefined;
       if (this.momentum !== 0 && !buf) this.buffers.set(p, (buf = this.stateBuffer(p)));
       const pp = p.ptr, gp = g.ptr, bp = buf ? buf.ptr : 0, n = p.numel;
+      p.bumpVersion();
       // A thunk, so that a captured step replays it with the optimizer's current settings.
       exec(() => {
         // torch casts each Python-double scalar to float32 where the tensor op takes it.
@@ -69,7 +70,6 @@ export class SGD extends Optimizer {
         );
         first = false;
       });
-      p.bumpVersion();
     });
   }
 
