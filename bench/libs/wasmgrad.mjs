@@ -146,7 +146,7 @@ function matmulCase(n, kase) {
   manualSeed(1234);
   const a = rand(n, n);
   const b = rand(n, n);
-  const at = a.T; // wasmgrad materializes transposes: these two are copies made once, outside the timing
+  const at = a.T; // made once, outside the timing (a deferred copy: the products read a and b with a transpose flag)
   const bt = b.T;
   const runs = {
     AB: () => a.matmul(b).dispose(),
