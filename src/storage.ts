@@ -36,7 +36,8 @@
 // which every in-place write calls first through Tensor.bumpVersion). So the
 // result is always the copy as of the transpose, and a product of x.T costs no
 // copy at all. Nothing is deferred while a step records, and a replay settles
-// every deferred copy first (tape.ts): a tape never sees one.
+// every deferred copy first (capture.ts): a tape never sees one. A spill pass
+// makes the copies to or from the blocks it may spill first (reclaim()).
 
 import { alloc, free, i32, memoryBytes, setReclaimer, spillCounts } from "./backend/memory";
 import { k } from "./backend/module";
@@ -99,12 +100,6 @@ export class Storage {
     return this.touch();
   }
 
-  /** touch(), and the source of a deferred copy too: making the copy later will not allocate. */
-  keep(): void {
-    this.touch();
-    if (this.pending) this.pending.source.keep();
-  }
-
   /** Defers this block's data: the transpose of the last two dims of `source`, shaped `view` (see the top of this file). */
   defer(source: Storage, view: readonly number[]): void {
     source.refs++;
@@ -115,7 +110,9 @@ export class Storage {
   /** Makes the deferred copy now. */
   settle(): void {
     const { source, view } = this.pending!, nd = view.length, r = view[nd - 1], c = view[nd - 2];
-    k().transpose32(source.read(), this.ptr, this.bytes / (4 * r * c), r, c);
+    if (source.pending) source.settle();
+    // Both blocks are resident (see reclaim); not touch(): this is no use of the source, and must not keep it from a spill.
+    k().transpose32(source.ptr, this.ptr, this.bytes / (4 * r * c), r, c);
     this.drop(source);
   }
 
@@ -183,10 +180,15 @@ function reclaim(): void {
   if (clock - lastPass < size / 4) return;
   lastPass = clock;
   const horizon = clock - size / 2;
+  // Copy first the deferred transposes to or from blocks that may be spilled: a
+  // block is never spilled with a copy pending, so a pending copy's source is
+  // always resident and making it never allocates. (This also lets forgotten
+  // ones go: the list of pending copies holds them.)
+  for (const d of deferred.slice()) if (d.used < horizon || d.pending!.source.used < horizon) d.settle();
   let kept = 0;
   for (let i = 0; i < unscoped.length; i++) {
     const s = unscoped[i];
-    if (s.used < horizon && s.pins === 0 && !s.pending) {
+    if (s.used < horizon && s.pins === 0) {
       s.slot = -1;
       s.spill();
     } else {

@@ -119,7 +119,7 @@ export class Tensor {
     }
     // Ops check their inputs on entry: they are resident from here on, so reading
     // a pointer later cannot allocate (and detach a typed-array view taken meanwhile).
-    this.storage.keep();
+    this.storage.touch();
   }
 
   /** Frees the tensor's memory now (the block is reused by later tensors). Idempotent. */
