@@ -81,11 +81,13 @@ export function binary_f32(op: i32, a: usize, b: usize, out: usize, n: usize): v
   }
 }
 
+// s + a and s * a are a + s and a * s, as torch computes them (__radd__ and
+// __rmul__ are add and mul): one loop each, not two.
 export function binary_scalar_f32(op: i32, a: usize, s: f32, out: usize, n: usize, reversed: bool): void {
   switch (op) {
-    case 0: mapScalar<f32, Add>(a, s, out, n, reversed); break;
+    case 0: mapScalar<f32, Add>(a, s, out, n, false); break;
     case 1: mapScalar<f32, Sub>(a, s, out, n, reversed); break;
-    case 2: mapScalar<f32, Mul>(a, s, out, n, reversed); break;
+    case 2: mapScalar<f32, Mul>(a, s, out, n, false); break;
     case 3: mapScalar<f32, Div>(a, s, out, n, reversed); break;
     case 4: mapScalar<f32, Pow>(a, s, out, n, reversed); break;
     case 5: mapScalar<f32, Maximum>(a, s, out, n, reversed); break;
