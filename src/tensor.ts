@@ -88,9 +88,7 @@ export class Tensor {
     if (this.disposed) this.assertAlive("this operation");
     const tape = recordingTape();
     if (tape) tape.storages.add(this.storage);
-    const s = this.storage;
-    if (s.pending) s.settle();
-    return s.touch(); // copies the data back into linear memory if it was spilled (storage.ts)
+    return this.storage.read(); // makes a deferred copy, or copies spilled data back in, first (storage.ts)
   }
 
   /** @internal Element offset (ptr / 4) for indexing the memory views. */
