@@ -8,6 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { garbage } from "./helpers/garbage";
 import {
   tensor, zeros, full, rand, randn, eye, manualSeed, mseLoss, noGrad, scope, capture, optim, memoryStats, Tensor,
 } from "../src/index";
@@ -40,10 +41,6 @@ function inverseLoop(steps: number, naive: boolean, onStep?: (step: number) => v
   return out;
 }
 
-/** Makes `bytes` of unscoped garbage in blocks of 16 KiB: enough of it makes the allocator spill. */
-function garbage(bytes: number): void {
-  for (let done = 0; done < bytes; done += 16384) full([4096], 1);
-}
 
 const hex = (a: ArrayLike<number>) => Array.from(new Uint32Array(new Float32Array(a).buffer), (b) => b.toString(16)).join(",");
 

@@ -6,6 +6,7 @@
 // spilled, through reshapes, in gradients; and the memory given back.
 
 import { describe, expect, it } from "vitest";
+import { garbage } from "./helpers/garbage";
 import * as wg from "../src/index";
 
 const { tensor, scope, memoryStats, optim } = wg;
@@ -16,10 +17,6 @@ function random(shape: number[], seed: number): wg.Tensor {
   return wg.rand(...shape);
 }
 
-/** Makes `bytes` of unscoped garbage in blocks of 16 KiB: enough of it makes the allocator spill. */
-function garbage(bytes: number): void {
-  for (let done = 0; done < bytes; done += 16384) wg.full([4096], 1);
-}
 
 /** The transpose of each [r, c] matrix in `x`, in plain JS. */
 function jsTranspose(x: Float32Array, r: number, c: number): Float32Array {
