@@ -5,11 +5,8 @@
 // 16 rows of 4 items; then the scalar tail and the 8 lanes are added one by one.
 // With n < 8 the elements themselves are the items.
 //
-// acc[level][row], 8 floats each: 512 bytes just past the static data, in the
-// first page, which the allocator in src/backend/memory.ts never hands out. Not a
-// memory.data() block: a data segment is written again by every instance that
-// shares the memory (thread workers), even while a sum runs here.
-const ACC: usize = (__heap_base + 15) & ~15;
+// acc[level][row], 8 floats each, is fixed scratch (scratch.ts).
+import { CASCADE_ACC as ACC } from "./scratch";
 
 @inline function ceilLog2(x: usize): usize {
   return x <= 2 ? 1 : <usize>(64 - clz<u64>(<u64>x - 1));

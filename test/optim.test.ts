@@ -219,6 +219,18 @@ describe("Adam's kernel against an exact reference", () => {
     });
     checkAdam(values(n, 9), [g1, g2], { betas: [0.9, 2 ** -22] });
   });
+  it("the L2 term: weightDecay 2^-12·(1 - 2^-11)", () => {
+    // g + p·wd with g an odd float in [1, 2) and p·wd = ±h(1 - u³), h half g's spacing:
+    // in float64 the sum lands on the halfway point next to g, the exact sum just inside it
+    const u = 2 ** -11, wd = (1 - u) * 2 ** -12;
+    const p0 = values(n, 10), grads = values(n, 11);
+    lanes.forEach((i, k) => {
+      grads[i] = f(1 + (2 * k + 1) * 2 ** -23);
+      p0[i] = (k % 2 ? -1 : 1) * (1 + u + u * u) * 2 ** -12;
+      expect(Math.fround(p0[i] * wd + grads[i])).not.toBe(fma32(p0[i], f(wd), grads[i]));
+    });
+    checkAdam(p0, [grads], { weightDecay: wd });
+  });
 });
 
 // ---- the series' SVD loss, with the optimizers driven as a user writes it ------------------
