@@ -28,7 +28,6 @@ import { ADAM_SPLATS } from "./scratch";
 //     exact sum: a 48-bit product cannot carry bits both near 2^-150 and below
 //     2^-203, where x would have to differ from s.)
 // Only there does the rounding need TwoSum's error (fma32Tie).
-
 const LOW29: u64 = 0x1FFFFFFF;
 const HALF29: u64 = 0x10000000;
 const MIN_NORMAL_BITS: u32 = 0x00800000; // 2^-126 as float32
