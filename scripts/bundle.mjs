@@ -13,10 +13,12 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync,
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { MANGLED } from "./mangled-names.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
 mkdirSync(dist, { recursive: true });
+
 
 const common = {
   bundle: true,
@@ -31,6 +33,8 @@ const common = {
   minify: true,
   legalComments: "none",
   logLevel: "warning",
+  // private members shortened (scripts/mangled-names.mjs)
+  mangleProps: new RegExp(`^(${MANGLED.join("|")})$`),
 };
 // The module's bytes travel as a string of one char per byte (build-wasm.mjs).
 // esbuild would print it with escapes (\0, \x1F, ...); written raw instead, as

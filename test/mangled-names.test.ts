@@ -1,0 +1,36 @@
+// The bundle shortens the property names in scripts/mangled-names.mjs everywhere
+// they appear (esbuild's mangleProps). That is safe only for private members that
+// nothing outside their class reaches by name: this checks each name in src/.
+import { describe, expect, it } from "vitest";
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { MANGLED } from "../scripts/mangled-names.mjs"; // shared with scripts/bundle.mjs
+
+const root = join(__dirname, "..");
+const walk = (dir: string): string[] =>
+  readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : f.endsWith(".ts") ? [join(dir, f)] : []));
+/** Every line of src/, comments dropped. */
+const lines = walk(join(root, "src")).flatMap((file) =>
+  readFileSync(file, "utf8")
+    .split("\n")
+    .map((text, i) => ({ where: `${file.slice(root.length + 1)}:${i + 1}`, text: text.replace(/\/\/.*$|\/\*.*?\*\/|^\s*\*.*$/g, "") })),
+);
+
+describe("the bundle's shortened property names (scripts/mangled-names.mjs)", () => {
+  it.each(MANGLED as string[])("%s is declared private and read only through this", (name) => {
+    const declared = lines.filter((l) => new RegExp(`\\bprivate\\s+(?:readonly\\s+|static\\s+)*${name}\\b`).test(l.text));
+    expect(declared.length, `no private declaration of ${name}`).toBeGreaterThan(0);
+    const other = lines.filter(
+      (l) =>
+        new RegExp(`(?<!this)\\.${name}\\b`).test(l.text) || // a property read on another object
+        new RegExp(`[{,]\\s*${name}\\s*[:,}]`).test(l.text) || // an object literal's key, or a destructuring
+        new RegExp(`["'\`]${name}["'\`]`).test(l.text), // a property named by a string
+    );
+    expect(other.map((l) => `${l.where}: ${l.text.trim()}`)).toEqual([]);
+  });
+
+  it("the bundle has them shortened", () => {
+    const bundle = readFileSync(join(root, "dist/wasmgrad.js"), "utf8");
+    for (const name of MANGLED as string[]) expect(bundle.includes(`.${name}`), name).toBe(false);
+  });
+});
