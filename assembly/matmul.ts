@@ -139,7 +139,23 @@ function packB(b: usize, k: usize, n: usize, transB: bool, pc: usize, jc: usize,
 
 // The mc x kc block of op(A) at (ic, pc), as slivers of MR rows: for each p, MR values.
 function packA(a: usize, m: usize, k: usize, transA: bool, ic: usize, pc: usize, mc: usize, kc: usize, dst: usize): void {
-  for (let i: usize = 0; i < mc; i += MR) {
+  let i0: usize = 0;
+  if (transA) {
+    // Four slivers at a time: each p reads 16 consecutive values of the stored A (a cache
+    // line) once, where sliver by sliver read each line four times (Aᵀ·B at n = 256: +3%).
+    const ld = m << 2, ss = kc * (MR * 4);
+    for (; i0 + 4 * MR <= mc; i0 += 4 * MR) {
+      const src = a + (pc * m + ic + i0) * 4, d = dst + i0 * kc * 4;
+      for (let p: usize = 0; p < kc; p++) {
+        const s = src + p * ld, e = d + p * (MR * 4);
+        v128.store(e, v128.load(s));
+        v128.store(e + ss, v128.load(s, 16));
+        v128.store(e + 2 * ss, v128.load(s, 32));
+        v128.store(e + 3 * ss, v128.load(s, 48));
+      }
+    }
+  }
+  for (let i = i0; i < mc; i += MR) {
     const mr = min(MR, mc - i);
     const d = dst + i * kc * 4;
     if (transA) {
