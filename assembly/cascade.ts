@@ -6,7 +6,7 @@
 // With n < 8 the elements themselves are the items.
 //
 // acc[level][row], 8 floats each, is fixed scratch (scratch.ts).
-import { CASCADE_ACC as ACC } from "./scratch";
+import { CASCADE_ACC as ACC, CASCADE_ACC_BYTES } from "./scratch";
 
 @inline function ceilLog2(x: usize): usize {
   return x <= 2 ? 1 : <usize>(64 - clz<u64>(<u64>x - 1));
@@ -43,7 +43,7 @@ function element(x: usize, y: usize, d: usize, i: usize): f32 {
 
 // The items' sum into acc(0, 0) (lanes kept apart), as torch's row_sum with ilp 4.
 function rowSum8(x: usize, y: usize, d: usize, items: usize): void {
-  memory.fill(ACC, 0, 4 * 4 * 32);
+  memory.fill(ACC, 0, CASCADE_ACC_BYTES);
   const rows = items >> 2;
   let i: usize = 0;
   if (rows > 0) {

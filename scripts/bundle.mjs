@@ -19,7 +19,6 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
 mkdirSync(dist, { recursive: true });
 
-
 const common = {
   bundle: true,
   format: "esm",
