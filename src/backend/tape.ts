@@ -9,10 +9,14 @@ import { alloc, free } from "./memory";
 import { k, kernelGeneration } from "./module";
 import type { Storage } from "../storage";
 
-/** Kernels whose result is a value read in JS: a replay could not reproduce what JS did with it. */
-const RETURNS_VALUE = new Set(["sum_f32", "sum_i32", "max_f32", "max_i32", "inv_f32", "svd_f32"]);
+// Kernels are named by property keys here, never by strings: the bundle shortens
+// the kernels' names, in the module's exports and in these keys alike (scripts/bundle.mjs).
+/** Kernels whose result is a value read in JS (a replay could not reproduce what JS did with it), and what calls them. */
+const RETURNS_VALUE: Partial<Record<keyof Kernels, string>> = {
+  sum_f32: "a sum", sum_i32: "a sum", max_f32: "a maximum", max_i32: "a maximum", inv_f32: "linalg.inv", svd_f32: "linalg.svd",
+};
 /** Pure functions of their (shape) arguments that touch no memory: called, not logged. */
-const PURE = new Set(["matmul_f32_scratch", "matmul_f32_splits"]);
+const PURE: Partial<Record<keyof Kernels, 1>> = { matmul_f32_scratch: 1, matmul_f32_splits: 1 };
 
 export class Tape {
   readonly fns: ((...args: never[]) => unknown)[] = [];
@@ -77,13 +81,14 @@ export function recordingFacade(real: Kernels): Kernels {
     const fn = (real as unknown as Record<string, unknown>)[name];
     if (typeof fn !== "function") continue;
     const f = fn as (...args: unknown[]) => unknown;
-    if (PURE.has(name)) {
+    if (name in PURE) {
       facade[name] = f;
       continue;
     }
-    facade[name] = RETURNS_VALUE.has(name)
+    const reader = RETURNS_VALUE[name as keyof Kernels];
+    facade[name] = reader
       ? () => {
-          throw new Error(`capture: this step reads a kernel's result (${name}) in JavaScript, which a replay cannot reproduce`);
+          throw new Error(`capture: this step reads a kernel's result (${reader}) in JavaScript, which a replay cannot reproduce`);
         }
       : (...args: unknown[]) => {
           active!.push(f, args, name);

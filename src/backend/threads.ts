@@ -42,15 +42,18 @@ const MAX_THREADS = 64;
  * 1.5x at 2^20, no gain at 2^18); exp, log, trig, tanh and sigmoid (unary op
  * codes from Exp on, ~9 ns an element) from 2^14 (2x).
  */
-const SPLIT: Record<string, [pointers: number[], count: number, fewest: (args: number[]) => number]> = {
-  adam_step_f32: [[0, 1, 2, 3, 4], 5, () => 1 << 16],
-  binary_f32: [[1, 2, 3], 4, () => 1 << 19],
-  unary_f32: [[1, 2], 3, (args) => (args[0] >= UnaryOp.Exp ? 1 << 14 : 1 << 19)],
-  mse_backward_f32: [[0, 2], 3, () => 1 << 19],
-  fill32: [[0], 1, () => 1 << 17],
+const SPLIT: Record<string, [pointers: number[], count: number, fewest: (args: number[]) => number, label: string]> = {
+  adam_step_f32: [[0, 1, 2, 3, 4], 5, () => 1 << 16, "Adam's update"],
+  binary_f32: [[1, 2, 3], 4, () => 1 << 19, "a binary op"],
+  unary_f32: [[1, 2], 3, (args) => (args[0] >= UnaryOp.Exp ? 1 << 14 : 1 << 19), "a unary op"],
+  mse_backward_f32: [[0, 2], 3, () => 1 << 19, "mseLoss's backward"],
+  fill32: [[0], 1, () => 1 << 17, "a fill"],
 };
-/** The kernels a job can run; workers look them up by these names. */
-const KERNELS = ["matmul_f32_rows", ...Object.keys(SPLIT)];
+/**
+ * The kernels a job can run; workers look them up by these names. (Keys, not strings:
+ * the bundle shortens the kernels' names, scripts/bundle.mjs.)
+ */
+const KERNELS = Object.keys({ matmul_f32_rows: 0, ...SPLIT });
 
 /** Products under this many multiply-adds stay on one thread: waking a worker costs tens of µs. */
 const MIN_SPLIT_WORK = 1 << 20;
@@ -243,7 +246,7 @@ export function rowBounds(m: number, rates: readonly number[]): number[] {
  */
 function splittingFacade(p: Pool): Kernels {
   const facade: Record<string, unknown> = { ...p.kernels };
-  for (const [name, [pointers, count, fewest]] of Object.entries(SPLIT)) {
+  for (const [name, [pointers, count, fewest, label]] of Object.entries(SPLIT)) {
     const kernel = KERNELS.indexOf(name), real = p.kernels[name];
     facade[name] = (...args: number[]) => {
       const n = args[count];
@@ -258,7 +261,7 @@ function splittingFacade(p: Pool): Kernels {
         return a;
       };
       // unlike a product, an elementwise op may be in place: redoing it after some ranges ran could be wrong
-      if (!runJob(p, kernel, shareArgs, name)) throw new Error(`${name}: a thread failed, so its output is partly written; threads are now off`);
+      if (!runJob(p, kernel, shareArgs, label)) throw new Error(`${label}: a thread failed, so its output is partly written; threads are now off`);
     };
   }
   return facade as unknown as Kernels;
