@@ -121,6 +121,19 @@ describe("the fused multiply-add is round32 of the exact a·b + c, ties included
   });
 });
 
+/** Values of all sizes and signs, with zeros, float32 subnormals and numbers near 2^-126. */
+function values(n: number, seed: number): Float32Array {
+  let s = seed;
+  const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  return Float32Array.from({ length: n }, () => {
+    const r = next(), sign = next() < 0.5 ? -1 : 1;
+    if (r < 0.05) return 0;
+    if (r < 0.1) return sign * next() * 2 ** -126;
+    if (r < 0.15) return sign * (1 + next()) * 2 ** -63; // squares near 2^-126
+    return sign * next() * 2 ** Math.floor(next() * 40 - 30);
+  });
+}
+
 interface AdamRefOptions { lr: number; betas: [number, number]; eps: number; weightDecay: number; amsgrad: boolean; maximize: boolean; decoupled: boolean }
 
 /** torch 1.13's Adam step t on plain arrays: each float32 op rounded, the multiply-adds fused (exactly). */
@@ -166,18 +179,6 @@ function checkAdam(p0: Float32Array, grads: Float32Array[], options: Partial<Ada
 }
 
 describe("Adam's kernel against an exact reference", () => {
-  /** Values of all sizes and signs, with zeros, float32 subnormals and numbers near 2^-126. */
-  function values(n: number, seed: number): Float32Array {
-    let s = seed;
-    const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
-    return Float32Array.from({ length: n }, () => {
-      const r = next(), sign = next() < 0.5 ? -1 : 1;
-      if (r < 0.05) return 0;
-      if (r < 0.1) return sign * next() * 2 ** -126;
-      if (r < 0.15) return sign * (1 + next()) * 2 ** -63; // squares near 2^-126
-      return sign * next() * 2 ** Math.floor(next() * 40 - 30);
-    });
-  }
   const variants: Partial<AdamRefOptions>[] = [
     {}, { amsgrad: true }, { maximize: true }, { weightDecay: 0.1 }, { decoupled: true, weightDecay: 0.1 },
     { lr: 0.01, betas: [0.8, 0.99], eps: 1e-6, weightDecay: 0.1, amsgrad: true, maximize: true },
@@ -230,6 +231,67 @@ describe("Adam's kernel against an exact reference", () => {
       expect(Math.fround(p0[i] * wd + grads[i])).not.toBe(fma32(p0[i], f(wd), grads[i]));
     });
     checkAdam(p0, [grads], { weightDecay: wd });
+  });
+});
+
+interface SGDRefOptions { lr: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean; maximize?: boolean }
+
+/** torch 1.13's SGD step on plain arrays: each float32 op rounded, the multiply-adds fused (exactly). */
+function sgdRef(p: Float32Array, g: Float32Array, buf: Float32Array, first: boolean, o: SGDRefOptions): void {
+  const lr = f(-o.lr), mom = f(o.momentum ?? 0), omd = f(1 - (o.dampening ?? 0)), wd = f(o.weightDecay ?? 0);
+  for (let i = 0; i < p.length; i++) {
+    let d = o.maximize ? -g[i] : g[i];
+    if (wd !== 0) d = fma32(p[i], wd, d);
+    if (mom !== 0) {
+      const b = first ? d : fma32(d, omd, f(buf[i] * mom));
+      buf[i] = b;
+      d = o.nesterov ? fma32(b, mom, d) : b;
+    }
+    p[i] = fma32(d, lr, p[i]);
+  }
+}
+
+/** Runs optim.SGD and sgdRef side by side on the gradients given, comparing the parameter's and the buffer's bits after each step. */
+function checkSGD(p0: Float32Array, grads: Float32Array[], o: SGDRefOptions): void {
+  const p = tensor(p0.slice()).requiresGrad_();
+  const opt = new optim.SGD([p], o);
+  const ref = { p: p0.slice(), buf: new Float32Array(p0.length) };
+  const bits = (a: Float32Array) => Array.from(new Uint32Array(a.slice().buffer));
+  grads.forEach((g, t) => {
+    p.grad?.dispose();
+    p.grad = tensor(g);
+    opt.step();
+    sgdRef(ref.p, g, ref.buf, t === 0, o);
+    if (o.momentum) expect(firstDiff(bits(opt.momentumBuffer(p)!.data() as Float32Array), bits(ref.buf)), `momentum buffer after step ${t + 1}`).toBeNull();
+    expect(firstDiff(bits(p.data() as Float32Array), bits(ref.p)), `param after step ${t + 1}`).toBeNull();
+  });
+  opt.dispose();
+}
+
+describe("SGD's kernel against an exact reference", () => {
+  // Without weight decay, Nesterov or dampening, the kernel updates four elements at a time.
+  const variants: SGDRefOptions[] = [
+    { lr: 0.1 }, { lr: 0.1, momentum: 0.9 }, { lr: 2 ** -10, momentum: 0.5, maximize: true },
+    { lr: 0.1, momentum: 0.9, dampening: 0.1 }, { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.1 }, { lr: 0.01, weightDecay: 0.1 },
+  ];
+  for (const n of [1, 3, 4, 7, 64, 1001]) {
+    it.each(variants)(`${n} elements, %o`, (o) => {
+      checkSGD(values(n, n), [1, 2, 3].map((t) => values(n, 1000 * t + n)), o);
+    });
+  }
+
+  // The update p + g·(-lr) made a float64 tie, in lanes of a group of four and in the
+  // tail: p an odd float in [1, 2), g·(-lr) = ±h·(1 - u³) with h half p's spacing, so
+  // that the float64 sum lands on the halfway point next to p, the exact sum just inside it.
+  it.each([{ lr: (1 - 2 ** -11) * 2 ** -12 }, { lr: (1 - 2 ** -11) * 2 ** -12, momentum: 0.9 }])("the update, %o", (o) => {
+    const u = 2 ** -11, lanes = [0, 5, 10, 15, 18, 33], n = 35;
+    const p0 = values(n, 12), g = values(n, 13);
+    lanes.forEach((i, k) => {
+      p0[i] = f(1 + (2 * k + 1) * 2 ** -23);
+      g[i] = (k % 2 ? -1 : 1) * (1 + u + u * u) * 2 ** -12;
+      expect(Math.fround(g[i] * f(-o.lr) + p0[i])).not.toBe(fma32(g[i], f(-o.lr), p0[i])); // a tie for the float64 shortcut
+    });
+    checkSGD(p0, [g, values(n, 14)], o);
   });
 });
 
