@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build, transform } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -139,6 +139,24 @@ describe("package.json exports", () => {
     expect(await entryFor({ platform: "browser" })).toEqual(["dist/wasmgrad.js"]);
     expect(await entryFor({ platform: "browser", conditions: ["worker"] })).toEqual(["dist/wasmgrad.js"]); // web workers compile bytes fine
     expect(await entryFor({ platform: "node" })).toEqual(["dist/wasmgrad.js"]);
+  });
+
+  it("the Workers bundle refuses another build's module with a clear error, and takes its own", async () => {
+    // dist/ calls the kernels by shortened names; build/wasmgrad.wasm has the full ones
+    const script = [
+      'import { readFileSync } from "node:fs";',
+      `const wg = await import(${JSON.stringify(pathToFileURL(WORKERD).href)});`,
+      "const load = (f) => new WebAssembly.Module(readFileSync(f));",
+      "let error = null;",
+      `try { wg.init({ module: load(${JSON.stringify(join(root, "build/wasmgrad.wasm"))}) }); } catch (e) { error = e.message; }`,
+      `wg.init({ module: load(${JSON.stringify(join(dist, "wasmgrad.wasm"))}) });`,
+      "console.log(JSON.stringify({ error, sum: wg.tensor([1, 2, 3]).mul(2).sum().item() }));",
+    ].join("\n");
+    const stdout = await exec(process.execPath, ["--input-type=module", "-e", script], { cwd: root });
+    expect(JSON.parse(stdout)).toEqual({
+      error: "wasmgrad: init() was given a module this build of wasmgrad cannot call; pass the wasmgrad.wasm of the same package",
+      sum: 12,
+    });
   });
 
   it("ships declarations for the whole API that a strict TypeScript consumer can use (nodenext and bundler resolution)", async () => {

@@ -60,6 +60,11 @@ export function init(options: InitOptions = {}): void {
     }
     throw e;
   }
+  // The bundle calls its module's kernels by shortened names (scripts/bundle.mjs): another
+  // build's module would instantiate, then fail at the first op with "... is not a function".
+  if (typeof (instance.exports as unknown as Kernels).matmul_f32 !== "function") {
+    throw new Error("wasmgrad: init() was given a module this build of wasmgrad cannot call; pass the wasmgrad.wasm of the same package");
+  }
   if (!(source instanceof WebAssembly.Module)) sourceBytes = toBytes(source as BufferSource);
   kernels = instance.exports as unknown as Kernels;
   attachMemory(memory);
