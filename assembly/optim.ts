@@ -108,9 +108,9 @@ export function sgd_step_f32(
   nesterov: bool, maximize: bool, first: bool,
 ): void {
   const useMomentum = momentum != 0;
-  const vec = weightDecay == 0 && !nesterov && oneMinusDampening == 1;
+  const vec = !nesterov && oneMinusDampening == 1;
   for (let i: usize = 0; i < n; i++) {
-    if (vec) i = sgdVec(param, grad, buf, i, n, negLr, momentum, maximize, first);
+    if (vec) i = sgdVec(param, grad, buf, i, n, negLr, momentum, weightDecay, maximize, first);
     if (i == n) break;
     const p = ld(param, i);
     let d = ld(grad, i);
@@ -125,18 +125,24 @@ export function sgd_step_f32(
   }
 }
 
-// sgd_step_f32 four elements at a time from i, when its one multiply-add is the update's
-// (no weight decay, no Nesterov, no dampening: buf·momentum + d is a float32 sum, rounded
-// once), up to the last whole group or a group where the update may need fma32Tie. Returns
-// where it stopped: there the scalar code takes one element. (A loop of its own: inside
+// sgd_step_f32 four elements at a time from i, without Nesterov or dampening (then
+// buf·momentum + d is a float32 sum, rounded once, and the multiply-adds are the weight
+// decay's and the update's), up to the last whole group or a group where a multiply-add
+// may need fma32Tie. Returns where it stopped: there the scalar code takes one element. (A loop of its own: inside
 // sgd_step_f32's, V8 (11.3) kept the vectors' scalars on the stack, at half the speed.)
-function sgdVec(param: usize, grad: usize, buf: usize, i: usize, n: usize, negLr: f32, momentum: f32, maximize: bool, first: bool): usize {
-  const lr = f64x2.splat(<f64>negLr), mom = f32x4.splat(momentum);
+function sgdVec(param: usize, grad: usize, buf: usize, i: usize, n: usize, negLr: f32, momentum: f32, weightDecay: f32, maximize: bool, first: bool): usize {
+  const lr = f64x2.splat(<f64>negLr), mom = f32x4.splat(momentum), wd = f64x2.splat(<f64>weightDecay);
   for (; i + 4 <= n; i += 4) {
     const o = i << 2;
     const p = v128.load(param + o);
     let d = v128.load(grad + o);
     if (maximize) d = f32x4.neg(d);
+    if (weightDecay != 0) {
+      const lo = f64x2.add(f64x2.mul(lo64(p), wd), lo64(d));
+      const hi = f64x2.add(f64x2.mul(hi64(p), wd), hi64(d));
+      d = narrow(lo, hi);
+      if (v128.any_true(v128.or(halfway4(lo, hi), small4(offset4(d))))) break;
+    }
     if (momentum != 0 && !first) d = f32x4.add(d, f32x4.mul(v128.load(buf + o), mom));
     const lo = f64x2.add(f64x2.mul(lo64(d), lr), lo64(p));
     const hi = f64x2.add(f64x2.mul(hi64(d), lr), hi64(p));

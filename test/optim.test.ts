@@ -269,9 +269,9 @@ function checkSGD(p0: Float32Array, grads: Float32Array[], o: SGDRefOptions): vo
 }
 
 describe("SGD's kernel against an exact reference", () => {
-  // Without weight decay, Nesterov or dampening, the kernel updates four elements at a time.
+  // Without Nesterov or dampening, the kernel updates four elements at a time.
   const variants: SGDRefOptions[] = [
-    { lr: 0.1 }, { lr: 0.1, momentum: 0.9 }, { lr: 2 ** -10, momentum: 0.5, maximize: true },
+    { lr: 0.1 }, { lr: 0.1, momentum: 0.9 }, { lr: 2 ** -10, momentum: 0.5, maximize: true }, { lr: 0.1, momentum: 0.9, weightDecay: 5e-4 },
     { lr: 0.1, momentum: 0.9, dampening: 0.1 }, { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.1 }, { lr: 0.01, weightDecay: 0.1 },
   ];
   for (const n of [1, 3, 4, 7, 64, 1001]) {
@@ -292,6 +292,17 @@ describe("SGD's kernel against an exact reference", () => {
       expect(Math.fround(g[i] * f(-o.lr) + p0[i])).not.toBe(fma32(g[i], f(-o.lr), p0[i])); // a tie for the float64 shortcut
     });
     checkSGD(p0, [g, values(n, 14)], o);
+  });
+  it.each([{ lr: 0.1 }, { lr: 0.1, momentum: 0.9 }])("the weight decay term, %o", (o) => {
+    // g + p·wd with g an odd float in [1, 2) and p·wd = ±h(1 - u³), h half g's spacing, as in Adam's L2 test
+    const u = 2 ** -11, wd = (1 - u) * 2 ** -12, lanes = [0, 5, 10, 15, 18, 33], n = 35;
+    const p0 = values(n, 15), g = values(n, 16);
+    lanes.forEach((i, k) => {
+      g[i] = f(1 + (2 * k + 1) * 2 ** -23);
+      p0[i] = (k % 2 ? -1 : 1) * (1 + u + u * u) * 2 ** -12;
+      expect(Math.fround(p0[i] * f(wd) + g[i])).not.toBe(fma32(p0[i], f(wd), g[i]));
+    });
+    checkSGD(p0, [g, values(n, 17)], { ...o, weightDecay: wd });
   });
 });
 
