@@ -28,11 +28,8 @@
 // transposed in registers.
 //
 // The module is optimized with shrinkLevel 1 (asconfig.json), under which binaryen
-// would leave the tile helpers out of line; they are marked @inline so that the small
-// products (W3 at n = 64) keep the speed they have at shrinkLevel 0. gatherPanel and
-// copyPanel, which pack only edges and remainders, stay out of line: inlined five
-// times they cost 40 bytes gzipped and bought no speed (thin and edge-heavy products
-// within noise of each other, 2026-11-27).
+// would leave the tile and panel helpers out of line; they are marked @inline so that
+// the small products (W3 at n = 64) keep the speed they have at shrinkLevel 0.
 //
 // matmul_f32_scratch(m, k, n, transA, transB) gives the scratch bytes a product
 // needs (0 for most small ones); matmul_f32 handed a smaller block returns that
@@ -88,7 +85,7 @@ export function matmul_f32_scratch(m: usize, k: usize, n: usize, transA: bool, t
 
 // Copies a w-wide panel of `rows` scalars, transposing: for each p < kc, the w values
 // src + q*ld + p*4 (q < cnt) then zeros go to dst + p*w*4. Edges and remainders only.
-function gatherPanel(src: usize, ld: usize, cnt: usize, kc: usize, dst: usize, w: usize): void {
+@inline function gatherPanel(src: usize, ld: usize, cnt: usize, kc: usize, dst: usize, w: usize): void {
   for (let p: usize = 0; p < kc; p++) {
     const d = dst + p * w * 4;
     let q: usize = 0;
@@ -97,7 +94,7 @@ function gatherPanel(src: usize, ld: usize, cnt: usize, kc: usize, dst: usize, w
   }
 }
 // Copies kc rows of cnt contiguous scalars (ld bytes apart) into rows of w, zero-padded.
-function copyPanel(src: usize, ld: usize, cnt: usize, kc: usize, dst: usize, w: usize): void {
+@inline function copyPanel(src: usize, ld: usize, cnt: usize, kc: usize, dst: usize, w: usize): void {
   for (let p: usize = 0; p < kc; p++) {
     const d = dst + p * w * 4, s = src + p * ld;
     let q: usize = 0;
