@@ -128,8 +128,9 @@ export function sgd_step_f32(
 // sgd_step_f32 four elements at a time from i, without Nesterov or dampening (then
 // buf·momentum + d is a float32 sum, rounded once, and the multiply-adds are the weight
 // decay's and the update's), up to the last whole group or a group where a multiply-add
-// may need fma32Tie. Returns where it stopped: there the scalar code takes one element. (A loop of its own: inside
-// sgd_step_f32's, V8 (11.3) kept the vectors' scalars on the stack, at half the speed.)
+// may need fma32Tie. Returns where it stopped: there the scalar code takes one element.
+// (A loop of its own: inside sgd_step_f32's, V8 (11.3) kept the vectors' scalars on the
+// stack, at half the speed.)
 function sgdVec(param: usize, grad: usize, buf: usize, i: usize, n: usize, negLr: f32, momentum: f32, weightDecay: f32, maximize: bool, first: bool): usize {
   const lr = f64x2.splat(<f64>negLr), mom = f32x4.splat(momentum), wd = f64x2.splat(<f64>weightDecay);
   for (; i + 4 <= n; i += 4) {
