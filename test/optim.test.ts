@@ -269,7 +269,8 @@ function checkSGD(p0: Float32Array, grads: Float32Array[], o: SGDRefOptions): vo
 }
 
 describe("SGD's kernel against an exact reference", () => {
-  // Without Nesterov or dampening, the kernel updates four elements at a time.
+  // Without Nesterov or dampening the kernel updates four elements at a time, with them
+  // one at a time: both paths, and the scalar tail, are here.
   const variants: SGDRefOptions[] = [
     { lr: 0.1 }, { lr: 0.1, momentum: 0.9 }, { lr: 2 ** -10, momentum: 0.5, maximize: true }, { lr: 0.1, momentum: 0.9, weightDecay: 5e-4 },
     { lr: 0.1, momentum: 0.9, dampening: 0.1 }, { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.1 }, { lr: 0.01, weightDecay: 0.1 },
