@@ -89,6 +89,8 @@ const TIE_CONSTANTS = memory.data<u32>([
 }
 @inline function offset4(r: v128): v128 { return i32x4.sub(v128.and(r, v128.load(TIE_CONSTANTS, 16)), v128.load(TIE_CONSTANTS, 32)); }
 @inline function small4(offset: v128): v128 { return i32x4.le_u(offset, v128.load(TIE_CONSTANTS, 48)); }
+// mayTie for four lanes: the f64 sums lo, hi and r = narrow(lo, hi).
+@inline function mayTie4(lo: v128, hi: v128, r: v128): v128 { return v128.or(halfway4(lo, hi), small4(offset4(r))); }
 
 @inline function ld(p: usize, i: usize): f32 { return load<f32>(p + (i << 2)); }
 @inline function st(p: usize, i: usize, v: f32): void { store<f32>(p + (i << 2), v); }
@@ -142,13 +144,13 @@ function sgdVec(param: usize, grad: usize, buf: usize, i: usize, n: usize, negLr
       const lo = f64x2.add(f64x2.mul(lo64(p), wd), lo64(d));
       const hi = f64x2.add(f64x2.mul(hi64(p), wd), hi64(d));
       d = narrow(lo, hi);
-      if (v128.any_true(v128.or(halfway4(lo, hi), small4(offset4(d))))) break;
+      if (v128.any_true(mayTie4(lo, hi, d))) break;
     }
     if (momentum != 0 && !first) d = f32x4.add(d, f32x4.mul(v128.load(buf + o), mom));
     const lo = f64x2.add(f64x2.mul(lo64(d), lr), lo64(p));
     const hi = f64x2.add(f64x2.mul(hi64(d), lr), hi64(p));
     const q = narrow(lo, hi);
-    if (v128.any_true(v128.or(halfway4(lo, hi), small4(offset4(q))))) break;
+    if (v128.any_true(mayTie4(lo, hi, q))) break;
     if (momentum != 0) v128.store(buf + o, d);
     v128.store(param + o, q);
   }
@@ -215,7 +217,7 @@ const ONE_MINUS_BETA2: usize = 80, BIAS_CORRECTION2_SQRT: usize = 96, EPS: usize
       const lo = f64x2.add(f64x2.mul(lo64(p), splatted(L2)), lo64(g));
       const hi = f64x2.add(f64x2.mul(hi64(p), splatted(L2)), hi64(g));
       g = narrow(lo, hi);
-      ties = v128.or(halfway4(lo, hi), small4(offset4(g)));
+      ties = mayTie4(lo, hi, g);
     }
     if (decay != 1) p = f32x4.mul(p, splatted(DECAY));
     const gl = lo64(g), gh = hi64(g);
