@@ -24,7 +24,9 @@ mkdirSync(dist, { recursive: true });
 // rewritten with the same short names (renameExports). 0.3 KB gzipped of the bundle.
 // src/ names kernels by keys only, never by strings (test/mangled-names.test.ts).
 const wasm = readFileSync(join(root, "build/wasmgrad.wasm"));
-const KERNEL_NAMES = WebAssembly.Module.exports(new WebAssembly.Module(wasm)).filter((e) => e.kind === "function").map((e) => e.name);
+const exportsOf = (bytes) => WebAssembly.Module.exports(new WebAssembly.Module(bytes));
+const EXPORTS = exportsOf(wasm);
+const KERNEL_NAMES = EXPORTS.filter((e) => e.kind === "function").map((e) => e.name);
 
 const common = {
   bundle: true,
@@ -113,8 +115,7 @@ const { mangleCache: cache } = await build({ ...common, mangleCache, entryPoints
 const unused = KERNEL_NAMES.filter((name) => typeof cache[name] !== "string");
 if (unused.length) throw new Error(`bundle: no code in src/ calls the kernels ${unused.join(", ")} by name`);
 const renamed = renameExports(wasm, cache);
-const exportNames = (bytes) => WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => e.name).join();
-if (exportNames(renamed) !== WebAssembly.Module.exports(new WebAssembly.Module(wasm)).map((e) => cache[e.name] ?? e.name).join()) {
+if (exportsOf(renamed).map((e) => e.name).join() !== EXPORTS.map((e) => cache[e.name] ?? e.name).join()) {
   throw new Error("bundle: renaming the module's exports went wrong");
 }
 {
