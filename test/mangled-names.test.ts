@@ -18,6 +18,8 @@ const lines = walk(join(root, "src")).flatMap((file) =>
     .split("\n")
     .map((text, i) => ({ where: `${file.slice(root.length + 1)}:${i + 1}`, text: text.replace(/\/\/.*$|\/\*.*?\*\/|^\s*\*.*$/g, "") })),
 );
+/** `name` in quotes: a property named by a string, which a shortened name would not follow. */
+const quoted = (name: string) => new RegExp(`["'\`]${name}["'\`]`);
 
 describe("the bundle's shortened property names (scripts/mangled-names.mjs)", () => {
   it.each(MANGLED as string[])("%s is declared private and read only through this", (name) => {
@@ -27,7 +29,7 @@ describe("the bundle's shortened property names (scripts/mangled-names.mjs)", ()
       (l) =>
         new RegExp(`(?<!this)\\.${name}\\b`).test(l.text) || // a property read on another object
         new RegExp(`[{,]\\s*${name}\\s*[:,}]`).test(l.text) || // an object literal's key, or a destructuring
-        new RegExp(`["'\`]${name}["'\`]`).test(l.text), // a property named by a string
+        quoted(name).test(l.text), // a property named by a string
     );
     expect(other.map((l) => `${l.where}: ${l.text.trim()}`)).toEqual([]);
   });
@@ -41,7 +43,7 @@ describe("the bundle's shortened property names (scripts/mangled-names.mjs)", ()
     .filter((e) => e.kind === "function")
     .map((e) => e.name);
   it.each(kernels)("the kernel %s is named in src/ by property keys and accesses only, never by a string", (name) => {
-    const strings = lines.filter((l) => new RegExp(`["'\`]${name}["'\`]`).test(l.text));
+    const strings = lines.filter((l) => quoted(name).test(l.text));
     expect(strings.map((l) => `${l.where}: ${l.text.trim()}`)).toEqual([]);
   });
 
