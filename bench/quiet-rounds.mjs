@@ -27,22 +27,15 @@ wg.manualSeed(1);
 const a = wg.rand(n, n), b = wg.rand(n, n), p = wg.rand(512, 512), q = wg.rand(512, 512);
 const median = (xs) => xs.sort((x, y) => x - y)[xs.length >> 1];
 
-/** GFLOP/s a thread of a 512³ product right now, on one thread and on `threads`. */
-async function probe() {
-  const rate = () => {
-    const xs = [];
-    for (let r = 0; r < 5; r++) {
-      const t = performance.now();
-      p.matmul(q).dispose();
-      xs.push((2 * 512 ** 3) / (performance.now() - t) / 1e6);
-    }
-    return median(xs);
-  };
-  const one = rate();
-  await wg.setNumThreads(threads);
-  const all = rate() / threads;
-  await wg.setNumThreads(1);
-  return Math.min(one, all);
+/** GFLOP/s a thread of a 512³ product right now, on as many threads as are set. */
+function rate() {
+  const xs = [];
+  for (let r = 0; r < 5; r++) {
+    const t = performance.now();
+    p.matmul(q).dispose();
+    xs.push((2 * 512 ** 3) / (performance.now() - t) / 1e6);
+  }
+  return median(xs) / wg.getNumThreads();
 }
 
 const cases = {
@@ -55,8 +48,10 @@ const quiet = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 let kept = 0;
 console.log(`n = ${n}, ${threads} threads, GFLOP/s; a round is quiet when a 512³ product reads >= ${quietAt} a thread, on one thread and on ${threads}, before and after it`);
 while (Date.now() < end && kept < rounds) {
-  const before = await probe();
+  // one thread, then all: the pool starts once a round, and the cases run on it warm
+  const beforeOne = rate();
   await wg.setNumThreads(threads);
+  const before = Math.min(beforeOne, rate());
   for (const f of Object.values(cases)) for (const t = performance.now(); performance.now() - t < 200; ) f();
   const got = {};
   for (const [k, f] of Object.entries(cases)) {
@@ -72,8 +67,9 @@ while (Date.now() < end && kept < rounds) {
     }
     got[k] = median(xs);
   }
+  const afterAll = rate();
   await wg.setNumThreads(1);
-  const after = await probe();
+  const after = Math.min(afterAll, rate());
   const ok = before >= quietAt && after >= quietAt;
   if (ok) {
     kept++;
