@@ -2,15 +2,16 @@
 // optimizer" reproduced with wasmgrad. Prints what the notebooks print, and
 // writes report/series.html with the series' plots (self-contained, offline).
 //
-//   npm start              # everything
-//   npm start -- --quick   # fewer steps, for a smoke run
+//   npm start                          # everything, report in report/series.html
+//   npm start -- --quick               # fewer steps, for a smoke run
+//   npm start -- --out /tmp/r.html     # the report elsewhere (the tests write theirs to a temp folder)
 //
 // The loops run with { capture: true }: one step is recorded and its kernels
 // replayed, which gives the same bits as the eager loop (test/capture.test.ts)
 // in a fraction of the time.
 
 import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as wg from "../dist/wasmgrad.js";
 import { lineChart } from "./lib/chart.mjs";
@@ -20,6 +21,9 @@ const quick = process.argv.includes("--quick");
 const INVERSE_STEPS = quick ? 1000 : 10000;
 const SVD_STEPS = quick ? 2000 : 20000;
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const outArg = process.argv.indexOf("--out");
+if (outArg >= 0 && !process.argv[outArg + 1]) throw new Error("--out needs a file name: npm start -- --out report.html");
+const out = outArg >= 0 ? resolve(process.argv[outArg + 1]) : join(root, "report", "series.html");
 const figures = [];
 
 const say = (...args) => console.log(...args);
@@ -194,7 +198,6 @@ figures.push({
 });
 
 // ---------------------------------------------------------------------------
-const out = join(root, "report", "series.html");
 mkdirSync(dirname(out), { recursive: true });
 const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>wasmgrad: matrix operations with an optimizer</title>

@@ -13,20 +13,14 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wri
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { MANGLED } from "./mangled-names.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
 mkdirSync(dist, { recursive: true });
 
-// The kernels' names, shortened: esbuild renames each property access (k().matmul_f32)
-// and object key that is an export's name, and the module's export section is
-// rewritten with the same short names (renameExports). 0.3 KB gzipped of the bundle.
-// src/ names kernels by keys only, never by strings (test/mangled-names.test.ts).
 const wasm = readFileSync(join(root, "build/wasmgrad.wasm"));
-const exportsOf = (bytes) => WebAssembly.Module.exports(new WebAssembly.Module(bytes));
-const EXPORTS = exportsOf(wasm);
-const KERNEL_NAMES = EXPORTS.filter((e) => e.kind === "function").map((e) => e.name);
+// init() refuses a module whose exports are not these (src/backend/module.ts).
+const exportNames = WebAssembly.Module.exports(new WebAssembly.Module(wasm)).map((e) => e.name).join(",");
 
 const common = {
   bundle: true,
@@ -41,56 +35,12 @@ const common = {
   minify: true,
   legalComments: "none",
   logLevel: "warning",
-  // private members shortened (scripts/mangled-names.mjs)
-  mangleProps: new RegExp(`^(${[...MANGLED, ...KERNEL_NAMES].join("|")})$`),
+  // Class and function names survive minification, so errors and stack traces
+  // name `Adam` and `Tensor`, not `$e` (a few hundred bytes gzipped).
+  keepNames: true,
+  define: { WASMGRAD_EXPORTS: JSON.stringify(exportNames) },
 };
 
-/** The module with its exports renamed by `names` (original -> new; others kept). */
-function renameExports(bytes, names) {
-  const out = [bytes.subarray(0, 8)];
-  let p = 8;
-  const leb = () => {
-    let r = 0, shift = 0, b;
-    do {
-      b = bytes[p++];
-      r += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (b & 0x80);
-    return r;
-  };
-  const encode = (n) => {
-    const o = [];
-    do {
-      let b = n & 0x7f;
-      n = Math.floor(n / 128);
-      if (n) b |= 0x80;
-      o.push(b);
-    } while (n);
-    return Buffer.from(o);
-  };
-  while (p < bytes.length) {
-    const start = p, id = bytes[p++], size = leb(), end = p + size;
-    if (id !== 7) {
-      out.push(bytes.subarray(start, end));
-    } else {
-      const body = [];
-      const count = leb();
-      body.push(encode(count));
-      for (let i = 0; i < count; i++) {
-        const len = leb(), name = bytes.subarray(p, p + len).toString("utf8");
-        p += len;
-        const kind = bytes[p++], index = leb();
-        const renamed = Buffer.from(names[name] ?? name, "utf8");
-        body.push(encode(renamed.length), renamed, Buffer.from([kind]), encode(index));
-      }
-      if (p !== end) throw new Error("bundle: malformed export section in build/wasmgrad.wasm");
-      const section = Buffer.concat(body);
-      out.push(Buffer.from([7]), encode(section.length), section);
-    }
-    p = end;
-  }
-  return Buffer.concat(out);
-}
 // The module's bytes travel as a string of one char per byte (build-wasm.mjs).
 // esbuild would print it with escapes (\0, \x1F, ...); written raw instead, as
 // UTF-8 (bytes 0x80-0xFF two bytes each, only \n \r " \\ escaped), the bundle
@@ -109,22 +59,15 @@ function rawBytesLiteral(bytes) {
   for (const b of bytes) s += esc[b] ?? String.fromCharCode(b);
   return `"${s}"`;
 }
-// Both bundles shorten each name the same way (the second build starts from the first's cache).
-const { mangleCache } = await build({ ...common, mangleCache: {}, entryPoints: [join(root, "src/index.ts")], outfile: join(dist, "wasmgrad.js"), plugins: [placeholderPlugin] });
-const { mangleCache: cache } = await build({ ...common, mangleCache, entryPoints: [join(root, "src/index-workerd.ts")], outfile: join(dist, "wasmgrad-workerd.js") });
-const unused = KERNEL_NAMES.filter((name) => typeof cache[name] !== "string");
-if (unused.length) throw new Error(`bundle: no code in src/ calls the kernels ${unused.join(", ")} by name`);
-const renamed = renameExports(wasm, cache);
-if (exportsOf(renamed).map((e) => e.name).join() !== EXPORTS.map((e) => cache[e.name] ?? e.name).join()) {
-  throw new Error("bundle: renaming the module's exports went wrong");
-}
+await build({ ...common, entryPoints: [join(root, "src/index.ts")], outfile: join(dist, "wasmgrad.js"), plugins: [placeholderPlugin] });
+await build({ ...common, entryPoints: [join(root, "src/index-workerd.ts")], outfile: join(dist, "wasmgrad-workerd.js") });
 {
   const file = join(dist, "wasmgrad.js");
   const parts = readFileSync(file, "utf8").split(`"${PLACEHOLDER}"`);
   if (parts.length !== 2) throw new Error(`bundle: expected the module bytes placeholder once in ${file}, found it ${parts.length - 1} times`);
-  writeFileSync(file, parts.join(rawBytesLiteral(renamed)), "utf8");
+  writeFileSync(file, parts.join(rawBytesLiteral(wasm)), "utf8");
 }
-writeFileSync(join(dist, "wasmgrad.wasm"), renamed);
+writeFileSync(join(dist, "wasmgrad.wasm"), wasm);
 writeFileSync(
   join(dist, "wasmgrad.wasm.d.ts"),
   "// What `import wasm from \"wasmgrad/wasmgrad.wasm\"` gives on Cloudflare Workers and Vercel Edge.\n" +

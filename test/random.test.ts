@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Generator, defaultGenerator } from '../src/random/generator';
+import { golden as readGolden } from './helpers/golden';
 
-// shared/ sits beside the repository clone: <clone>/test/ -> ../../shared/golden
-const golden = JSON.parse(readFileSync(new URL('../../shared/golden/rng.json', import.meta.url), 'utf8'));
+const golden = readGolden('rng.json');
 // Extra vectors from PyTorch 1.13 (the script that made them is inside the file).
 const extra = JSON.parse(readFileSync(new URL('./fixtures/rng-extra.json', import.meta.url), 'utf8'));
 

@@ -1,6 +1,6 @@
 // Parts 2 and 3 of the series end to end, as library calls: the inverse and
 // the SVD found by gradient descent, against PyTorch's runs of the same
-// programs (../shared/golden/seed_programs.json). Every case runs in full
+// programs (test/fixtures/golden/seed_programs.json). Every case runs in full
 // (10,000 steps for the inverse, 20,000 for the SVD).
 //
 // Not reproducible, so not tested: notebook 01 also prints an unseeded

@@ -29,6 +29,14 @@ export interface InitOptions {
   bytes?: BufferSource;
 }
 
+/** Set by scripts/bundle.mjs to exportNames() of the bundle's own module; absent when src/ runs unbundled (tests). */
+declare const WASMGRAD_EXPORTS: string | undefined;
+
+/** The module's export names, in order, joined: what tells one build's module from another's. */
+function exportNames(module: WebAssembly.Module): string {
+  return WebAssembly.Module.exports(module).map((e) => e.name).join(",");
+}
+
 /** Instantiates the kernels. Idempotent: a second call after success does nothing. */
 export function init(options: InitOptions = {}): void {
   if (kernels) return;
@@ -60,9 +68,9 @@ export function init(options: InitOptions = {}): void {
     }
     throw e;
   }
-  // The bundle calls its module's kernels by shortened names (scripts/bundle.mjs): another
-  // build's module would instantiate, then fail at the first op with "... is not a function".
-  if (typeof (instance.exports as unknown as Kernels).matmul_f32 !== "function") {
+  // Another build's module would instantiate, then fail at some op with "... is not a function":
+  // the bundle knows the names its own module exports (scripts/bundle.mjs) and refuses others.
+  if (typeof WASMGRAD_EXPORTS === "string" && exportNames(module) !== WASMGRAD_EXPORTS) {
     throw new Error("wasmgrad: init() was given a module this build of wasmgrad cannot call; pass the wasmgrad.wasm of the same package");
   }
   if (!(source instanceof WebAssembly.Module)) sourceBytes = toBytes(source as BufferSource);

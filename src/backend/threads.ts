@@ -370,9 +370,11 @@ function threadMain(
   const args = new Float64Array(ctl.buffer, (136 + 48 * id) * 4, 24); // this worker's ARGS (MAX_ARGS of them)
   let fns: ((...args: number[]) => void)[];
   try {
-    // abort() is followed by a trap in the kernel, which the try below catches
-    const abort = (): void => {};
-    const exports = new WebAssembly.Instance(d.module, { env: { memory: d.memory, abort } }).exports as Record<string, (...args: number[]) => void>;
+    // abort() is followed by a trap in the kernel, which the try below catches. (No function
+    // bound to a name in here but by method syntax: the bundle's keepNames would wrap it in a
+    // naming helper that this source, run alone in a worker, does not have.)
+    const env = { memory: d.memory, abort(): void {} };
+    const exports = new WebAssembly.Instance(d.module, { env }).exports as Record<string, (...args: number[]) => void>;
     fns = d.kernels.map((name) => exports[name]);
   } catch (e) {
     post(String(e));

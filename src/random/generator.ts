@@ -6,7 +6,7 @@
  * ATen/native/cpu/DistributionTemplates.h, ATen/native/cpu/avx_mathfun.h,
  * ATen/native/TensorFactories.cpp, CPUGeneratorImpl.cpp) as built for x86-64 with
  * the AVX2 kernels (the "CPU capability usage: AVX2" build that produced
- * shared/golden/rng.json). Those kernels are compiled by GCC with FMA enabled and
+ * test/fixtures/golden/rng.json). Those kernels are compiled by GCC with FMA enabled and
  * its default `-ffp-contract=fast`, so an `a * b + c` written in the C++ source is
  * often one fused multiply-add. Which ones are fused was settled against torch's own
  * output (12 million float32 values from torch 1.13, 0 mismatches): every mul feeding

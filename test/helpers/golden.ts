@@ -1,9 +1,9 @@
-// Access to ../shared/golden (PyTorch's own results), which sits beside the
-// repository both here and in CI's fresh clone. Never edited by tests.
+// Access to test/fixtures/golden (PyTorch's own results, copied unchanged from
+// the team's reference set: see its ORIGIN.md). Never edited by tests.
 import { readFileSync } from "node:fs";
 
 export function golden<T = any>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`../../../shared/golden/${name}`, import.meta.url), "utf8"));
+  return JSON.parse(readFileSync(new URL(`../fixtures/golden/${name}`, import.meta.url), "utf8"));
 }
 
 /** The IEEE-754 bits of float32 values as "0x%08x" strings, the format golden files use. */
