@@ -18,16 +18,31 @@ export {
   manualSeed, rand, randn, randint, randperm,
   type TensorOptions, type RandomOptions,
 } from "./ops/creation";
+
+// elementwise math, activations, comparisons
 export {
   add, sub, mul, div, pow, neg, exp, log, sin, cos, tan, tanh, sigmoid, relu, sqrt, abs, sign, square, reciprocal,
   eq, ne, lt, le, gt, ge, equal,
 } from "./ops/elementwise";
+
+// reductions, scans, softmax
 export { sum, mean, max, min, type MaxResult } from "./ops/reduce";
+
+// products and linear algebra
 export { matmul, mm, dot } from "./ops/linear";
+
+// shape, joining, splitting, indexing
 export { reshape, transpose, permute, t, squeeze, unsqueeze, expand, indexSelect, diag, clone } from "./ops/shape";
 export { sort, type SortOptions, type SortResult } from "./ops/sort";
+
+// losses
 export { mseLoss, meanSquaredError, type Reduction } from "./ops/loss";
+
+// layers as functions (convolution, pooling, normalization)
+
 export * as optim from "./optim/index";
+export * as nn from "./nn/index";
+export * as F from "./nn/functional";
 export * as linalg from "./linalg/index";
 
 import type { Tensor } from "./tensor";

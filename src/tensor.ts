@@ -293,6 +293,8 @@ export class Tensor {
   float(): Tensor { return ew.cast(this, "float32"); }
   int(): Tensor { return ew.cast(this, "int32"); }
 
+  // ---- elementwise math and activations (issue 17) ---------------------------------------
+
   // ---- reductions ----------------------------------------------------------------
 
   sum(dim?: number | number[], keepdim = false): Tensor { return red.sum(this, dim, keepdim); }
@@ -307,6 +309,8 @@ export class Tensor {
   min(dim?: number, keepdim = false): Tensor | red.MaxResult {
     return dim === undefined ? red.min(this) : red.min(this, dim, keepdim);
   }
+
+  // ---- more reductions, scans and softmax (issue 17) ---------------------------------------
 
   // ---- linear algebra and shape -----------------------------------------------------
 
@@ -329,6 +333,8 @@ export class Tensor {
   clone(): Tensor { return shp.clone(this); }
   contiguous(): Tensor { return this; }
   sort(options?: SortOptions): SortResult { return sort(this, options); }
+
+  // ---- joining, splitting and indexing (issue 17) ---------------------------------------------
 
   // ---- in place (torch's trailing underscore) -------------------------------------------
 

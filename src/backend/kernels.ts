@@ -29,6 +29,16 @@ export interface Kernels {
   max_i32(x: number, n: number, isMin: boolean): number;
   max_dim_f32(x: number, vals: number, idx: number, outer: number, len: number, inner: number, isMin: boolean): void;
   max_dim_i32(x: number, vals: number, idx: number, outer: number, len: number, inner: number, isMin: boolean): void;
+  // ---- elementwise math and activations (issue 17)
+
+  // ---- reductions, scans, softmax (issue 17)
+
+  // ---- joining, splitting, indexing (issue 17)
+
+  // ---- losses (issue 17)
+
+  // ---- layers: convolution, pooling, normalization (issue 17)
+
   // assembly/matmul.ts: returns 0, or the scratch bytes it needs when the block given is smaller (C untouched)
   matmul_f32(
     a: number, b: number, c: number, m: number, k: number, n: number, transA: boolean, transB: boolean,

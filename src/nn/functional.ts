@@ -1,0 +1,16 @@
+// torch.nn.functional: the functional forms of activations, losses and layers.
+// Each name here is defined once in src/ops/ (its kernel and backward rule
+// beside it) and re-exported; a module in src/nn/ calls the function of the
+// same name. Reach it as `nn.functional` or `F`.
+
+// ---- activations -------------------------------------------------------------------
+export { relu, sigmoid, tanh } from "../ops/elementwise";
+
+// ---- losses --------------------------------------------------------------------------
+export { mseLoss } from "../ops/loss";
+
+// ---- joining, splitting and indexing -------------------------------------------------
+
+// ---- reductions and normalizations ----------------------------------------------------
+
+// ---- layers ----------------------------------------------------------------------------
