@@ -90,7 +90,7 @@ describe("the package as npm pack makes it", () => {
     const esbuild = join(root, "node_modules/esbuild/bin/esbuild");
     for (const platform of ["node", "browser"]) {
       const out = `bundle-${platform}.mjs`;
-      await run(process.execPath, [esbuild, "app.mjs", "--bundle", "--format=esm", `--platform=${platform}`, `--outfile=${out}`], app);
+      await run(esbuild, ["app.mjs", "--bundle", "--format=esm", `--platform=${platform}`, `--outfile=${out}`], app);
       expect(JSON.parse(await run(process.execPath, [out], app)), platform).toEqual(EXPECTED);
     }
   });
