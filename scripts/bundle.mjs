@@ -35,9 +35,6 @@ const common = {
   minify: true,
   legalComments: "none",
   logLevel: "warning",
-  // Class and function names survive minification, so errors and stack traces
-  // name `Adam` and `Tensor`, not `$e` (a few hundred bytes gzipped).
-  keepNames: true,
   define: { WASMGRAD_EXPORTS: JSON.stringify(exportNames) },
 };
 

@@ -11,7 +11,7 @@ export type { BackwardOptions } from "./autograd/backward";
 export { scope, keep } from "./lifetime";
 export { capture, type CapturedStep, type CaptureOptions } from "./capture";
 export { setPrintOptions, getPrintOptions, type PrintOptions } from "./format";
-export { Generator, defaultGenerator } from "./random/generator";
+export { defaultGenerator } from "./random/generator";
 
 export {
   tensor, zeros, ones, empty, full, zerosLike, onesLike, fullLike, eye, arange, linspace,
@@ -46,6 +46,14 @@ export * as F from "./nn/functional";
 export * as linalg from "./linalg/index";
 
 import type { Tensor } from "./tensor";
+import { Generator as GeneratorClass } from "./random/generator";
+import { guardTorchSpellings, requireNew } from "./spelling";
+
+// g.manual_seed(0) and friends: a TypeError naming the camelCase spelling. (random/ has no imports of its own.)
+guardTorchSpellings(GeneratorClass, () => "Generator");
+export const Generator = requireNew(GeneratorClass, "Generator");
+export type Generator = GeneratorClass;
+
 /** Frees the memory of each tensor given (arrays and objects of tensors too). */
 export function dispose(...items: unknown[]): void {
   const visit = (v: unknown, depth: number): void => {

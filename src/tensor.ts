@@ -9,6 +9,7 @@ import type { Node } from "./autograd/node";
 import { backward, type BackwardOptions } from "./autograd/backward";
 import { track, setTensorCheck } from "./lifetime";
 import { formatTensor } from "./format";
+import { guardTorchSpellings } from "./spelling";
 import { recordingTape, assertNotRecording } from "./backend/tape";
 import { fmt, normDim, numel as countElements, sameShape, type Shape } from "./shape";
 import * as ew from "./ops/elementwise";
@@ -262,6 +263,19 @@ export class Tensor {
     return this.toString();
   }
 
+  /**
+   * A tensor is not a JS number: `x.sum() + 1` would silently make the string
+   * "tensor(-0.1752)1". As text (`${x}`, String(x)) it is its toString(); any
+   * other use as a primitive (+, -, *, <, ==) is an error.
+   */
+  [Symbol.toPrimitive](hint: string): string {
+    if (hint === "string") return this.toString();
+    throw new TypeError(
+      `Tensor: a tensor of shape ${fmt(this.shape)} was used as a JS ${hint === "number" ? "number" : "primitive (in +, == or a comparison)"}; ` +
+        "use x.add(y), x.mul(y), x.lt(y), ... for tensor arithmetic, x.item() for a one-element tensor's value, or String(x) for its text",
+    );
+  }
+
   // ---- elementwise -----------------------------------------------------------
 
   add(other: TensorOrScalar, alpha?: number): Tensor { return ew.add(this, other, alpha); }
@@ -355,3 +369,15 @@ export class Tensor {
 }
 
 setTensorCheck((v): v is Tensor => v instanceof Tensor);
+
+/** torch's Tensor members that wasmgrad spells other than by camelCase (src/spelling.ts). */
+guardTorchSpellings(Tensor, () => "Tensor", {
+  tolist: "toArray()",
+  numpy: "data()",
+  dim: "ndim",
+  ndimension: "ndim",
+  nelement: "numel",
+  type: "dtype (or .to(dtype))",
+  cpu: "(nothing: wasmgrad's tensors live in WebAssembly memory, on the CPU)",
+  cuda: "(nothing: wasmgrad runs on the CPU, in WebAssembly)",
+}, (i) => `use x.select(0, ${i}) for a sub-tensor, or x.item() / x.toArray() for values`);

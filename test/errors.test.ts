@@ -282,7 +282,13 @@ const cases: Case[] = [
   {
     family: "nested arrays", name: "an integer too large for int32", example: "tensor([3e9])",
     run: () => tensor([3e9]), type: RangeError,
-    message: /^tensor: value 3000000000 does not fit in int32$/,
+    message: /^tensor: value 3000000000 does not fit in int32\. The data holds only integers, so tensor\(\) made an int32 tensor \(wasmgrad's stand-in for torch's int64\); pass \{ dtype: "float32" \} for floating point$/,
+    after: () => expect(tensor([3e9], { dtype: "float32" }).item()).toBe(3e9),
+  },
+  {
+    family: "nested arrays", name: "an integer too large for an explicit int32", example: 'tensor([1e40], { dtype: "int32" })',
+    run: () => tensor([1e40], { dtype: "int32" }), type: RangeError,
+    message: /^tensor: value 1e\+40 does not fit in int32$/,
   },
 
   // ---- dtypes ----------------------------------------------------------------------

@@ -80,7 +80,19 @@ export function tensor(data: NestedArray | ArrayLike<number> | Tensor, options: 
   }
   const dtype = dtypeOf("tensor", options, inferred);
   const out = Tensor.empty(shape, dtype);
-  writeValues("tensor", out, flat);
+  try {
+    writeValues("tensor", out, flat);
+  } catch (e) {
+    out.dispose();
+    // JS cannot tell 1e40 from an integer: say how to ask for what was likely meant
+    if (e instanceof RangeError && options.dtype === undefined && dtype === "int32") {
+      throw new RangeError(
+        `${e.message}. The data holds only integers, so tensor() made an int32 tensor (wasmgrad's stand-in for torch's int64); ` +
+          'pass { dtype: "float32" } for floating point',
+      );
+    }
+    throw e;
+  }
   return finish("tensor", out, options);
 }
 

@@ -7,6 +7,7 @@ import { Tensor } from "../tensor";
 import { keep } from "../lifetime";
 import { fmt, sameShape } from "../shape";
 import { fillRaw } from "../ops/dispatch";
+import { guardTorchSpellings } from "../spelling";
 
 export abstract class Optimizer {
   /** The tensors this optimizer updates, in the order given. */
@@ -92,3 +93,6 @@ export function checkOption(op: string, name: string, value: unknown, min: numbe
   }
   return value;
 }
+
+// opt.zero_grad() and friends: a TypeError naming the camelCase spelling (src/spelling.ts)
+guardTorchSpellings(Optimizer, (opt) => (opt as Optimizer).name);

@@ -1,0 +1,94 @@
+// Plain-JS mistakes a PyTorch user makes are loud (src/spelling.ts, Tensor's
+// Symbol.toPrimitive): torch's snake_case names, indexing with x[0], a tensor
+// used as a number, a class called without new, integer data too big for int32.
+import { describe, expect, it } from "vitest";
+import { tensor, zeros, optim, Generator, Tensor } from "../src/index";
+
+describe("torch's spellings name wasmgrad's", () => {
+  const x = tensor([1, 2, 3], { dtype: "float32", requiresGrad: true });
+  it.each([
+    ["requires_grad", "requiresGrad"],
+    ["grad_fn", "gradFn"],
+    ["is_leaf", "isLeaf"],
+    ["retain_grad", "retainGrad"],
+    ["requires_grad_", "requiresGrad_"],
+    ["index_select", "indexSelect"],
+    ["tolist", "toArray()"],
+    ["numpy", "data()"],
+    ["dim", "ndim"],
+    ["cuda", "(nothing: wasmgrad runs on the CPU, in WebAssembly)"],
+  ])("x.%s names .%s", (torchName, ours) => {
+    const read = () => (x as unknown as Record<string, unknown>)[torchName];
+    expect(read).toThrow(TypeError);
+    expect(read).toThrow(`Tensor: .${torchName} is torch's spelling; wasmgrad spells it .${ours}`);
+  });
+
+  it("assigning x.requires_grad is an error too, and changes nothing", () => {
+    const y = zeros(2);
+    expect(() => { (y as unknown as Record<string, unknown>).requires_grad = true; }).toThrow(
+      "Tensor: .requires_grad is torch's spelling; wasmgrad spells it .requiresGrad",
+    );
+    expect(y.requiresGrad).toBe(false);
+    expect(Object.keys(y)).not.toContain("requires_grad");
+  });
+
+  it("x[0] says how to index", () => {
+    expect(() => (x as unknown as Tensor[])[0]).toThrow(
+      "Tensor: [0] is not indexing in JS (it would be undefined); use x.select(0, 0) for a sub-tensor, or x.item() / x.toArray() for values",
+    );
+  });
+
+  it("optimizers and generators: zero_grad, manual_seed", () => {
+    const opt = new optim.Adam([x], { lr: 0.1 });
+    expect(() => (opt as unknown as { zero_grad(): void }).zero_grad()).toThrow(
+      "Adam: .zero_grad is torch's spelling; wasmgrad spells it .zeroGrad",
+    );
+    const sgd = new optim.SGD([x], { lr: 0.1 });
+    expect(() => (sgd as unknown as { zero_grad(): void }).zero_grad()).toThrow("SGD: .zero_grad is torch's spelling; wasmgrad spells it .zeroGrad");
+    const g = new Generator();
+    expect(() => (g as unknown as { manual_seed(s: number): void }).manual_seed(1)).toThrow(
+      "Generator: .manual_seed is torch's spelling; wasmgrad spells it .manualSeed",
+    );
+  });
+
+  it("other missing properties stay undefined, as tools that probe objects expect", async () => {
+    const r = x as unknown as Record<string, unknown>;
+    for (const k of ["then", "toJSON", "$$typeof", "asymmetricMatch", "nodeType", "_private", "__esModule", "no_such_member"]) {
+      expect(r[k], k).toBeUndefined();
+    }
+    await expect(Promise.resolve(x).then((v) => v === x)).resolves.toBe(true);
+    expect("shape" in x).toBe(true);
+    expect(x instanceof Tensor).toBe(true);
+  });
+});
+
+describe("a tensor is not a JS number", () => {
+  const s = tensor([1.5, 2], { dtype: "float32" }).sum();
+  it("x + 1, x * 2 and x < 1 throw, naming what to write", () => {
+    const msg = /^Tensor: a tensor of shape \[\] was used as a JS (number|primitive \(in \+, == or a comparison\)); use x\.add\(y\), x\.mul\(y\), x\.lt\(y\), \.\.\. for tensor arithmetic, x\.item\(\) for a one-element tensor's value, or String\(x\) for its text$/;
+    expect(() => (s as unknown as number) + 1).toThrow(msg);
+    expect(() => (s as unknown as number) * 2).toThrow(msg);
+    expect(() => (s as unknown as number) < 1).toThrow(msg);
+    expect(() => Number(s)).toThrow(TypeError);
+  });
+  it("as text it is its printed form", () => {
+    expect(`${s}`).toBe("tensor(3.5000)");
+    expect(String(s)).toBe("tensor(3.5000)");
+    expect(s.item() + 1).toBe(4.5);
+  });
+});
+
+describe("classes called without new, and messages that name them, in the minified bundle too", () => {
+  it("optim.Adam(params) without new says what to write", async () => {
+    const dist = await import("../dist/wasmgrad.js");
+    for (const lib of [{ optim, zeros }, dist]) {
+      const x = lib.zeros(2, { requiresGrad: true });
+      expect(() => (lib.optim.Adam as unknown as (p: unknown[]) => unknown)([x])).toThrow("optim.Adam is a class: create one with new optim.Adam(...)");
+      expect(() => (lib.optim.SGD as unknown as (p: unknown[]) => unknown)([x])).toThrow("optim.SGD is a class: create one with new optim.SGD(...)");
+      const opt = new lib.optim.Adam([x], { lr: 0.1 });
+      expect(opt instanceof lib.optim.Adam).toBe(true);
+      expect(() => (opt as unknown as { zero_grad(): void }).zero_grad()).toThrow("Adam: .zero_grad is torch's spelling; wasmgrad spells it .zeroGrad");
+    }
+    expect(() => (dist.Generator as unknown as () => unknown)()).toThrow("Generator is a class: create one with new Generator(...)");
+  });
+});
