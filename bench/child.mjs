@@ -19,7 +19,9 @@ const report = (out) => process.stdout.write("@@RESULT " + JSON.stringify(out) +
 
 async function main() {
   const task = JSON.parse(process.argv[2]);
+  const t0 = now();
   const lib = await LIBS[task.lib]();
+  const loadMs = now() - t0;
   if (task.list) {
     const variants = Object.fromEntries(Object.entries(lib.workloads).map(([w, vs]) => [w, Object.keys(vs)]));
     return report({ version: lib.version, notes: lib.notes, variants, peakRss: peakRss() });
@@ -27,6 +29,14 @@ async function main() {
   const fn = lib.workloads[task.workload]?.[task.variant];
   if (!fn) throw new Error(`${task.lib} has no variant "${task.variant}" of ${task.workload}`);
   const out = { version: lib.version };
+  if (task.cold) {
+    // what a user sees: this fresh process's first run, the library's import and init timed apart
+    const t1 = now();
+    const losses = await fn(task.steps);
+    Object.assign(out, { kind: "cold", loadMs, firstRunMs: now() - t1, losses: lossSummary(losses) });
+    out.peakRss = peakRss();
+    return report(out);
+  }
   switch (task.workload) {
     case "W1":
     case "W2":

@@ -113,7 +113,7 @@ function preflight(lib) {
 // RETRIES times, and the run with the highest probe is kept. Rows still under QUIET
 // are marked in the table.
 const QUIET = 0.85;
-const RETRIES = 2;
+const RETRIES = flag("no-retries") ? 0 : 2; // --no-retries: take each child as it comes (a smoke run on a busy machine)
 const WAIT_MS = 60_000; // per retry, and at most WAIT_TOTAL_MS in a whole run
 const WAIT_TOTAL_MS = 8 * 60_000;
 const prober = await startProber();
@@ -285,6 +285,48 @@ for (const [gi, g] of groups.entries()) {
   }
 }
 
+// ---- cold start: what a user sees first -------------------------------------------------------------------
+
+// W1 and W2 in fresh processes, the first run only (nothing warmed up), the library's
+// import and init timed apart; the median of COLD_SAMPLES processes. Both ways of
+// writing the loss: the fused mseLoss in a scope (torch: F.mse_loss) and the
+// notebook's composed loss without scope. JavaScript peers run their one variant.
+const COLD_SAMPLES = quick ? 2 : 5;
+const COLD_STYLES = [
+  { id: "eager", text: "mseLoss + scope (PyTorch: F.mse_loss)", wasmgrad: "eager" },
+  { id: "notebook", text: "composed loss, no scope, as the notebook writes it", wasmgrad: "notebook: composed loss, no scope" },
+];
+const coldWorkloads = ["W1", "W2"].filter((w) => !onlyWorkloads || onlyWorkloads.includes(w));
+const cold = {}; // cold[workload][libId][styleId] = { loadMs, firstRunMs, samples }
+if (coldWorkloads.length) say("\nCold start (a fresh process each, its first run):");
+for (const w of coldWorkloads) {
+  cold[w] = {};
+  for (const lib of LIBS) {
+    if (libInfo[lib.id].error || lib.id === "torch-default") continue;
+    cold[w][lib.id] = {};
+    const styles = lib.id === "wasmgrad" || lib.runner === "python" ? COLD_STYLES : [COLD_STYLES[0]];
+    for (const style of styles) {
+      const variant = lib.id === "wasmgrad" ? style.wasmgrad : lib.runner === "python" ? undefined : variantsOf(lib, w)[0];
+      const task = { workload: w, steps: CONFIG.steps[w], cold: true, ...(variant && { variant }), ...(lib.runner === "python" && { style: style.id }) };
+      const samples = [];
+      for (let i = 0; i < COLD_SAMPLES; i++) samples.push(await measure(lib, task));
+      const ok = samples.filter((r) => !r.error);
+      cold[w][lib.id][style.id] = ok.length
+        ? { loadMs: median(ok.map((r) => r.loadMs)), firstRunMs: median(ok.map((r) => r.firstRunMs)), samples: ok.map((r) => [r.loadMs, r.firstRunMs]) }
+        : { error: samples[0].error };
+      commands.push({ lib: lib.id, variant, task });
+      const c = cold[w][lib.id][style.id];
+      say(`  ${lib.title} ${w} (${style.id}) — ${c.error ? c.error : `load ${num(c.loadMs)} ms, first run ${num(c.firstRunMs)} ms (median of ${ok.length})`}`);
+    }
+  }
+}
+
+function median(xs) {
+  const v = [...xs].sort((a, b) => a - b);
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
 // ---- the table -------------------------------------------------------------------------------------------
 
 const peers = LIBS.filter((l) => l.id !== "wasmgrad");
@@ -321,6 +363,25 @@ for (const [gi, g] of groups.entries()) {
   }
 }
 const mainTable = markdownTable(header, tableRows);
+
+const coldPeers = peers.filter((p) => p.id !== "torch-default");
+const coldRows = [];
+for (const w of coldWorkloads) {
+  const label = w === "W1" ? `W1 inverse 4×4, ${k(CONFIG.steps.W1)} steps` : `W2 SVD 5×4, ${k(CONFIG.steps.W2)} steps`;
+  const cell = (lib, style, key, ours) => {
+    const c = cold[w][lib.id]?.[style] ?? cold[w][lib.id]?.eager;
+    if (!c) return footnote(`${lib.title}: ${libInfo[lib.id].error ?? "not run"}`);
+    if (c.error) return footnote(`${lib.title}: ${c.error}`);
+    return ours == null ? num(c[key]) : `${num(c[key])} (${ratioText(c[key] / ours)})`;
+  };
+  const mine = (style, key) => cold[w].wasmgrad?.[style]?.[key];
+  coldRows.push([`${label}: load and init`, "ms", cell(LIBS[0], "eager", "loadMs"), ...coldPeers.map((p) => cell(p, "eager", "loadMs", mine("eager", "loadMs")))]);
+  for (const style of COLD_STYLES) {
+    coldRows.push([`${label}: first run, ${style.text}`, "ms", cell(LIBS[0], style.id, "firstRunMs"), ...coldPeers.map((p) => cell(p, style.id, "firstRunMs", mine(style.id, "firstRunMs")))]);
+  }
+}
+const coldTable = coldRows.length ? markdownTable(["cold: a fresh process, its first run", "unit", "wasmgrad", ...coldPeers.map((p) => p.title)], coldRows) : "";
+const coldLegend = `Cold: each number is the median of ${COLD_SAMPLES} fresh processes. "load and init" is the library's import and initialization (wasmgrad: the bundle's import and \`init()\`, which compiles the module; PyTorch: \`import torch\`); "first run" is the loop's first run in that process, nothing warmed up. JavaScript peers run their one way of writing the loss in both rows. Ratios as in the table above.`;
 const legend =
   "Each peer cell: its median, and in parentheses how many times faster wasmgrad is (peer time ÷ wasmgrad time; for GFLOP/s, wasmgrad's ÷ the peer's): above 1× wasmgrad is faster, below 1× it is slower.";
 const reasonText = reasons.map((r, i) => `[${i + 1}] ${r}`).join("\n");
@@ -372,7 +433,7 @@ const checkTable = markdownTable(["workload", "library (variant)", "runs", "ms m
 // ---- print and write -------------------------------------------------------------------------------------------
 
 const finished = new Date();
-say("\n" + mainTable + "\n\n" + legend + "\n\n" + contention + (reasonText ? "\n\n" + reasonText : "") + "\n\n" + memTable + (linTable ? "\n\n" + linTable : ""));
+say("\n" + mainTable + "\n\n" + legend + (coldTable ? "\n\n" + coldTable + "\n\n" + coldLegend : "") + "\n\n" + contention + (reasonText ? "\n\n" + reasonText : "") + "\n\n" + memTable + (linTable ? "\n\n" + linTable : ""));
 say(`\nTotal ${((finished - started) / 60000).toFixed(1)} min; load average ${loadStart.map((x) => x.toFixed(2)).join(" ")} at the start, ${os.loadavg().map((x) => x.toFixed(2)).join(" ")} at the end.`);
 
 if (write) {
@@ -397,7 +458,7 @@ if (write) {
 ${legend}
 
 ${mainTable}
-
+${coldTable ? `\n## Cold start\n\n${coldLegend}\n\n${coldTable}\n` : ""}
 ${contention}
 ${reasonText ? "\n" + reasonText.split("\n").map((l) => l + "  ").join("\n") + "\n" : ""}
 How each number is taken:
@@ -426,7 +487,7 @@ ${libLines}
   writeFileSync(join(here, name), md);
   writeFileSync(
     join(here, quick ? "results-quick.json" : "results.json"),
-    JSON.stringify({ date: started.toISOString(), quick, machine: { cpu, cores: os.availableParallelism?.() ?? os.cpus().length, node: process.version }, config: CONFIG, libs: libInfo, groups: groups.map((g, gi) => ({ ...g, results: results[gi] })) }, null, 1) + "\n",
+    JSON.stringify({ date: started.toISOString(), quick, machine: { cpu, cores: os.availableParallelism?.() ?? os.cpus().length, node: process.version }, config: CONFIG, libs: libInfo, groups: groups.map((g, gi) => ({ ...g, results: results[gi] })), cold }, null, 1) + "\n",
   );
   say(`\nWrote ${relative(root, join(here, name))}`);
 }
