@@ -51,8 +51,10 @@ async function main() {
       Object.assign(out, { kind: "loop", times: r.times, median: r.median, losses: lossSummary(r.result) });
       break;
     }
+    case "W5":
+    case "W6":
     case "W3": {
-      const s = await fn(task.n);
+      const s = await fn(task.n ?? 0);
       const r = await timeRepeated({ run: s.step, blocks: task.blocks, targetMs: task.targetMs, budgetMs: task.budgetMs, warmupCalls: 2, warmupMs: task.warmupMs ?? 0 });
       const loss = s.step();
       s.dispose();

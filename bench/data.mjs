@@ -80,3 +80,58 @@ export function transposed({ shape: [r, c], data }) {
   for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = data[i * c + j];
   return { shape: [c, r], data: out };
 }
+
+/** A uniform(-b, b) tensor from a seeded stream, as torch's default layer init draws it (bound 1/√fan_in). */
+function uniformInit(g, bound, ...shape) {
+  const t = g.rand(...shape);
+  for (let i = 0; i < t.data.length; i++) t.data[i] = (t.data[i] * 2 - 1) * bound;
+  return t;
+}
+
+/** Class labels 0..classes-1 from a seeded stream. */
+function labels(g, n, classes) {
+  const u = g.rand(n).data;
+  return Int32Array.from(u, (x) => Math.min(classes - 1, Math.floor(x * classes)));
+}
+
+/** The MLP step (784 → 256 → 10, batch 128): a batch of inputs and labels, and the initial parameters. */
+export function mlpData() {
+  const g = seeded(2718);
+  const x = g.rand(128, 784);
+  const y = labels(g, 128, 10);
+  return {
+    x, y,
+    W1: uniformInit(g, 1 / Math.sqrt(784), 256, 784), b1: uniformInit(g, 1 / Math.sqrt(784), 256),
+    W2: uniformInit(g, 1 / Math.sqrt(256), 10, 256), b2: uniformInit(g, 1 / Math.sqrt(256), 10),
+  };
+}
+
+/**
+ * The CNN step (batch 32 of 1×28×28): conv 3×3 1→8, ReLU, conv 3×3 8→16, ReLU,
+ * max-pool 2×2, linear 16·12·12 → 10. Images NCHW, filters [out, in, kh, kw], as torch.
+ */
+export function cnnData() {
+  const g = seeded(1618);
+  const x = g.rand(32, 1, 28, 28);
+  const y = labels(g, 32, 10);
+  return {
+    x, y,
+    K1: uniformInit(g, 1 / 3, 8, 1, 3, 3), c1: uniformInit(g, 1 / 3, 8),
+    K2: uniformInit(g, 1 / Math.sqrt(72), 16, 8, 3, 3), c2: uniformInit(g, 1 / Math.sqrt(72), 16),
+    W: uniformInit(g, 1 / Math.sqrt(2304), 10, 2304), b: uniformInit(g, 1 / Math.sqrt(2304), 10),
+  };
+}
+
+/** NCHW images → NHWC, and [out, in, kh, kw] filters → [kh, kw, in, out] (TensorFlow.js's layouts). */
+export function toNHWC({ shape: [n, c, h, w], data }) {
+  const out = new Float32Array(data.length);
+  for (let a = 0; a < n; a++) for (let ch = 0; ch < c; ch++) for (let i = 0; i < h; i++) for (let j = 0; j < w; j++)
+    out[((a * h + i) * w + j) * c + ch] = data[((a * c + ch) * h + i) * w + j];
+  return { shape: [n, h, w, c], data: out };
+}
+export function toHWIO({ shape: [o, c, kh, kw], data }) {
+  const out = new Float32Array(data.length);
+  for (let a = 0; a < o; a++) for (let ch = 0; ch < c; ch++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++)
+    out[((i * kw + j) * c + ch) * o + a] = data[((a * c + ch) * kh + i) * kw + j];
+  return { shape: [kh, kw, c, o], data: out };
+}

@@ -170,6 +170,8 @@ for (const n of CONFIG.w4.sizes)
     task: { workload: "W4", n, cases: MATMUL_CASES.map(([c]) => c), ...CONFIG.w4, ...(n >= 1024 && { budgetMs: 3 * CONFIG.w4.budgetMs }) },
     rows: MATMUL_CASES.map(([c, text]) => ({ id: `W4:${n}:${c}`, case: c, label: `W4 matmul ${n}: ${text}`, unit: "GFLOP/s" })),
   });
+GROUPS.push({ workload: "W5", task: { workload: "W5", ...CONFIG.w3 }, rows: [{ id: "W5", label: "W5 MLP 784→256→10, batch 128, ReLU, cross-entropy, Adam: per step", unit: "ms/step" }] });
+GROUPS.push({ workload: "W6", task: { workload: "W6", ...CONFIG.w3 }, rows: [{ id: "W6", label: "W6 CNN 2×conv3×3 + maxPool + linear, batch 32 of 28×28, Adam: per step", unit: "ms/step" }] });
 GROUPS.push({ workload: "perop", task: { workload: "perop", ...CONFIG.perop }, rows: [{ id: "perop", label: "one eager 4×4 mul with autograd", unit: "µs" }] });
 const groups = GROUPS.filter((g) => !onlyWorkloads || onlyWorkloads.includes(g.workload));
 
@@ -257,7 +259,7 @@ say();
 function variantsOf(lib, workload) {
   const info = libInfo[lib.id];
   if (info.error) return [];
-  if (lib.runner === "python") return [{ W2b: "optim.Adam", W3: "optim.Adam" }[workload] ?? "eager"];
+  if (lib.runner === "python") return [{ W2b: "optim.Adam", W3: "optim.Adam", W5: "F + optim.Adam", W6: "F + optim.Adam" }[workload] ?? "eager"];
   const vs = info.variants?.[workload] ?? [];
   return lib.id === "wasmgrad" ? vs : vs.slice(0, 1);
 }

@@ -189,6 +189,38 @@ def inverse_adam(n):
     return step
 
 
+def bench_data(name):
+    """The MLP and CNN steps' inputs and initial parameters, from bench/data.mjs (the same numbers every library uses)."""
+    import subprocess
+    here = __file__.rsplit("/", 1)[0]
+    script = f"import {{ {name} }} from './data.mjs'; const d = {name}(); process.stdout.write(JSON.stringify(Object.fromEntries(Object.entries(d).map(([k, v]) => [k, v.data ? {{ shape: v.shape, data: Array.from(v.data) }} : Array.from(v)]))));"
+    out = json.loads(subprocess.run(["node", "--input-type=module", "-e", script], cwd=here, capture_output=True, check=True, text=True).stdout)
+    return {k: (torch.tensor(v["data"], dtype=torch.float32).reshape(v["shape"]) if isinstance(v, dict) else torch.tensor(v)) for k, v in out.items()}
+
+
+def train_step(name):
+    d = bench_data(name)
+    if name == "mlpData":
+        params = [d[k].requires_grad_() for k in ("W1", "b1", "W2", "b2")]
+        W1, b1, W2, b2 = params
+        forward = lambda: F.linear(F.relu(F.linear(d["x"], W1, b1)), W2, b2)
+    else:
+        params = [d[k].requires_grad_() for k in ("K1", "c1", "K2", "c2", "W", "b")]
+        K1, c1, K2, c2, W, b = params
+        forward = lambda: F.linear(F.max_pool2d(F.relu(F.conv2d(F.relu(F.conv2d(d["x"], K1, c1)), K2, c2)), 2).reshape(32, -1), W, b)
+    opt = torch.optim.Adam(params, lr=1e-3)
+
+    def step():
+        loss = F.cross_entropy(forward(), d["y"])
+        value = loss.item()
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return value
+
+    return step
+
+
 def matmul_case(n, kase):
     g = torch.Generator().manual_seed(1234)
     A = torch.rand(n, n, generator=g)
@@ -218,7 +250,7 @@ def main():
     out = {
         "version": f"torch {torch.__version__} ({threads} thread{'s' if threads > 1 else ''})",
         "default_threads": DEFAULT_THREADS,
-        "variant": {"W2b": "optim.Adam", "W3": "optim.Adam"}.get(w, "eager"),
+        "variant": {"W2b": "optim.Adam", "W3": "optim.Adam", "W5": "F + optim.Adam", "W6": "F + optim.Adam"}.get(w, "eager"),
     }
     if task.get("cold"):
         # a fresh process's first run; the import of torch timed apart
@@ -236,6 +268,10 @@ def main():
         steps = task["steps"]
         r = time_loop(lambda: fn(steps), lambda: fn(max(1, steps // 10)), task["runs"], task["budgetMs"], task.get("warmupMs", 0))
         out.update(kind="loop", times=r["times"], median=r["median"], losses=loss_summary(r["result"]))
+    elif w in ("W5", "W6"):
+        step = train_step("mlpData" if w == "W5" else "cnnData")
+        r = time_repeated(step, task["blocks"], task["targetMs"], task["budgetMs"], warmup_calls=2, warmup_ms=task.get("warmupMs", 0))
+        out.update(kind="perStep", lossAfter=step(), **r)
     elif w == "W3":
         step = inverse_adam(task["n"])
         r = time_repeated(step, task["blocks"], task["targetMs"], task["budgetMs"], warmup_calls=2, warmup_ms=task.get("warmupMs", 0))

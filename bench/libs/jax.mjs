@@ -7,7 +7,7 @@
 // accumulates like torch's .grad), and torch 1.13's Adam written out (jax-js
 // has no optimizer package on npm).
 
-import { inverseData, svdData, matmulData, transposed } from "../data.mjs";
+import { inverseData, svdData, matmulData, transposed, mlpData, cnnData } from "../data.mjs";
 
 export async function load() {
   const jax = await import("@jax-js/jax");
@@ -158,6 +158,64 @@ export async function load() {
     };
   }
 
+  /** Mean softmax cross-entropy of logits [n, 10] against one-hot labels. */
+  const crossEntropy = (logits, onehot) => np.mean(np.sum(jax.nn.logSoftmax(logits, -1).mul(onehot), -1)).mul(-1);
+
+  /** One jitted step: loss and gradients of `loss(params..., x, y)`, then Adam on every parameter. */
+  function trainStep(initial, loss, x0, labels) {
+    const x = A(x0);
+    const y = jax.nn.oneHot(np.array(Array.from(labels), { dtype: np.int32 }), 10);
+    const n = initial.length;
+    const argnums = [...Array(n).keys()];
+    const vg = valueAndGrad(loss, { argnums });
+    let params = initial.map(A);
+    let m = initial.map((p) => np.zeros(p.shape));
+    let v = initial.map((p) => np.zeros(p.shape));
+    let t = 0;
+    const step = jit((...args) => {
+      const ps = args.slice(0, n), ms = args.slice(n, 2 * n), vs = args.slice(2 * n, 3 * n);
+      const [stepSize, bc2sqrt, x, y] = args.slice(3 * n);
+      const [value, grads] = vg(...ps.map((p) => p.ref), x, y);
+      const out = ps.map((p, i) => adamUpdate(p, ms[i], vs[i], grads[i], stepSize.ref, bc2sqrt.ref, 0));
+      stepSize.dispose();
+      bc2sqrt.dispose();
+      return [out.map((o) => o[0]), out.map((o) => o[1]), out.map((o) => o[2]), value];
+    });
+    return {
+      step() {
+        t++;
+        const [p1, m1, v1, value] = step(...params, ...m, ...v, ...adamScalars(t).map((s) => np.array(s)), x.ref, y.ref);
+        params = p1;
+        m = m1;
+        v = v1;
+        return value.item();
+      },
+      dispose() {
+        step.dispose();
+        for (const a of [...params, ...m, ...v, x, y]) a.dispose();
+      },
+    };
+  }
+
+  function mlpStep() {
+    const d = mlpData();
+    const linear = (x, W, b) => np.matmul(x, np.transpose(W)).add(b);
+    const loss = (W1, b1, W2, b2, x, y) => crossEntropy(linear(jax.nn.relu(linear(x, W1, b1)), W2, b2), y);
+    return trainStep([d.W1, d.b1, d.W2, d.b2], loss, d.x, d.y);
+  }
+
+  function cnnStep() {
+    const d = cnnData();
+    const { lax } = jax;
+    const conv = (x, K, c) => lax.conv(x, K, [1, 1], "VALID").add(c.reshape([1, -1, 1, 1]));
+    const maxPool = (x) => lax.reduceWindow(x, (w) => np.max(w), [1, 1, 2, 2], [1, 1, 2, 2]);
+    const loss = (K1, c1, K2, c2, W, b, x, y) => {
+      const h = maxPool(jax.nn.relu(conv(jax.nn.relu(conv(x, K1, c1)), K2, c2)));
+      return crossEntropy(np.matmul(h.reshape([32, -1]), np.transpose(W)).add(b), y);
+    };
+    return trainStep([d.K1, d.c1, d.K2, d.c2, d.W, d.b], loss, d.x, d.y);
+  }
+
   function perOp() {
     const { X0 } = inverseData(4);
     const a = A(X0), b = A(X0);
@@ -179,6 +237,8 @@ export async function load() {
       W3: { "jit step, Adam by hand": inverseAdam },
       W4: { jit: matmulCase },
       perop: { eager: perOp },
+      W5: { "jit step, Adam by hand": mlpStep },
+      W6: { "jit step (lax.conv, reduceWindow), Adam by hand": cnnStep },
     },
   };
 }

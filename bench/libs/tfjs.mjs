@@ -7,7 +7,7 @@
 
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { inverseData, svdData, matmulData } from "../data.mjs";
+import { inverseData, svdData, matmulData, mlpData, cnnData, toNHWC, toHWIO } from "../data.mjs";
 
 const require = createRequire(import.meta.url);
 
@@ -127,6 +127,48 @@ export async function load({ backend }) {
     return { run: runs[kase], dispose: () => tf.dispose([a, b, at, bt]) };
   }
 
+  /** One step of `forward` (logits from the variables) with softmax cross-entropy and tf.train.adam; the loss read. */
+  function trainStep(vars, forward, labels) {
+    const y = tf.oneHot(tf.tensor1d(labels, "int32"), 10);
+    const opt = adam(vars);
+    return {
+      step: () =>
+        tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, forward()), vars);
+          const v = value.dataSync()[0];
+          opt.update(grads);
+          return v;
+        }),
+      dispose: () => (opt.dispose(), tf.dispose([y, ...vars])),
+    };
+  }
+
+  function mlpStep() {
+    const d = mlpData();
+    const x = T(d.x);
+    const [W1, b1, W2, b2] = [d.W1, d.b1, d.W2, d.b2].map((p) => tf.variable(T(p)));
+    const s = trainStep([W1, b1, W2, b2], () => tf.matMul(tf.relu(tf.matMul(x, W1, false, true).add(b1)), W2, false, true).add(b2), d.y);
+    return { step: s.step, dispose: () => (s.dispose(), x.dispose()) };
+  }
+
+  /** The same CNN in TensorFlow.js's NHWC layout (the linear layer's columns permuted to match). */
+  function cnnStep() {
+    const d = cnnData();
+    const x = T(toNHWC(d.x));
+    // torch flattens (c, h, w); NHWC flattens (h, w, c): reorder W's 2304 columns
+    const Wd = new Float32Array(d.W.data.length);
+    for (let o = 0; o < 10; o++) for (let c = 0; c < 16; c++) for (let p = 0; p < 144; p++) Wd[o * 2304 + p * 16 + c] = d.W.data[o * 2304 + c * 144 + p];
+    const vars = [T(toHWIO(d.K1)), T(d.c1), T(toHWIO(d.K2)), T(d.c2), T({ shape: [10, 2304], data: Wd }), T(d.b)].map((p) => tf.variable(p));
+    const [K1, c1, K2, c2, W, b] = vars;
+    const forward = () => {
+      const h1 = tf.relu(tf.conv2d(x, K1, 1, "valid").add(c1));
+      const h2 = tf.relu(tf.conv2d(h1, K2, 1, "valid").add(c2));
+      return tf.matMul(tf.maxPool(h2, 2, 2, "valid").reshape([32, -1]), W, false, true).add(b);
+    };
+    const s = trainStep(vars, forward, d.y);
+    return { step: s.step, dispose: () => (s.dispose(), x.dispose()) };
+  }
+
   function perOp() {
     const { X0 } = inverseData(4);
     const a = tf.variable(T(X0)), b = tf.variable(T(X0));
@@ -149,6 +191,8 @@ export async function load({ backend }) {
       W3: { "tf.train.adam": inverseAdam },
       W4: { eager: matmulCase },
       perop: { eager: perOp },
+      W5: { "tf ops + tf.train.adam": mlpStep },
+      W6: { "tf.conv2d, NHWC + tf.train.adam": cnnStep },
     },
   };
 }

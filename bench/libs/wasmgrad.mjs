@@ -3,6 +3,8 @@
 // (optim.Adam, a captured step, linalg.inverseGD, ...) is one more entry, and
 // the runner gives every variant its own row in the table.
 
+import { mlpData, cnnData } from "../data.mjs";
+
 // i.e. `import * as wg from "../../dist/wasmgrad.js"`; the runner copies that
 // bundle once at its start and points WASMGRAD_BUNDLE at the copy, so that a
 // rebuild by someone else during a run cannot mix two builds in one table.
@@ -216,6 +218,56 @@ function perOp() {
   return { run: () => a.mul(b).dispose(), dispose: () => wg.dispose(a, b) };
 }
 
+// ---- training steps of small networks (the ops issue) ---------------------------------------------
+
+const F = wg.F ?? wg.nn?.functional;
+const T = ({ shape, data }) => wg.tensor(data).reshape(shape);
+const leaf = (d) => T(d).requiresGrad_();
+
+/** One Adam step of an MLP 784 → 256 (ReLU) → 10 on a batch of 128, cross-entropy loss; the loss read every step. */
+function mlpStep() {
+  const d = mlpData();
+  const x = T(d.x), y = wg.tensor(d.y);
+  const params = [leaf(d.W1), leaf(d.b1), leaf(d.W2), leaf(d.b2)];
+  const [W1, b1, W2, b2] = params;
+  const opt = new wg.optim.Adam(params, { lr: 1e-3 });
+  return {
+    step: () =>
+      scope(() => {
+        const logits = F.linear(F.relu(F.linear(x, W1, b1)), W2, b2);
+        const loss = F.crossEntropy(logits, y);
+        const value = loss.item();
+        loss.backward();
+        opt.step();
+        opt.zeroGrad();
+        return value;
+      }),
+    dispose: () => wg.dispose(x, y, params),
+  };
+}
+
+/** One Adam step of a small CNN on 32 images of 28×28 (cnnData's layers), cross-entropy loss. */
+function cnnStep() {
+  const d = cnnData();
+  const x = T(d.x), y = wg.tensor(d.y);
+  const params = [leaf(d.K1), leaf(d.c1), leaf(d.K2), leaf(d.c2), leaf(d.W), leaf(d.b)];
+  const [K1, c1, K2, c2, W, b] = params;
+  const opt = new wg.optim.Adam(params, { lr: 1e-3 });
+  return {
+    step: () =>
+      scope(() => {
+        const h = F.maxPool2d(F.relu(F.conv2d(F.relu(F.conv2d(x, K1, c1)), K2, c2)), 2);
+        const loss = F.crossEntropy(F.linear(h.reshape(32, -1), W, b), y);
+        const value = loss.item();
+        loss.backward();
+        opt.step();
+        opt.zeroGrad();
+        return value;
+      }),
+    dispose: () => wg.dispose(x, y, params),
+  };
+}
+
 // ---- the series' programs as library calls (variants that appear when wasmgrad has them) -------------
 
 /** linalg.inverseGD(M, { steps }) runs part 2 itself (X from manual_seed(314), hand momentum); the losses it records. */
@@ -287,6 +339,8 @@ export async function load() {
         ...(wg.setNumThreads && { "2 threads": withThreads(2, matmulCase) }),
       },
       perop: { eager: perOp },
+      ...(F?.crossEntropy && F?.linear && { W5: { "nn.functional + optim.Adam": mlpStep } }),
+      ...(F?.crossEntropy && F?.conv2d && F?.maxPool2d && { W6: { "nn.functional + optim.Adam": cnnStep } }),
     },
     memory: () => {
       const s = memoryStats();
