@@ -1,7 +1,9 @@
 // The edge-worker service (examples/worker) in workerd, bundled as wrangler
-// bundles it and served on 127.0.0.1: the series' answers, every kind of bad
-// input, the work limit, and a bounded load test (1,000 requests, 16 at a
-// time) with zero failures and no growth of the module's linear memory.
+// bundles it and served on 127.0.0.1: the series' answers, honest answers
+// (a 422 for a matrix with no inverse, "converged": false and a warning when a
+// descent did not get there), every kind of bad input, the work limit, and a
+// bounded load test (1,000 requests, 16 at a time) with zero failures and no
+// growth of the module's linear memory.
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
