@@ -390,7 +390,7 @@ lossPart({
     const metrics = el(
       "ul",
       { class: "metrics" },
-      el("li", {}, "max |X·M − I| = ", el("span", { class: "v " + (r.residual < 1e-4 ? "good" : "bad"), text: fmtSmall(r.residual) }), r.residual < 5e-5 ? "  (X·M prints as the identity to 4 decimals)" : ""),
+      el("li", {}, "max |X·M − I| = ", el("span", { class: "v " + (r.residual < 1e-4 ? "good" : "bad"), text: fmtSmall(r.residual) }), r.residual < 5e-5 ? "  (X·M prints as the identity to 4 decimals)" : r.residual >= 1e-4 ? "  (not converged: X is not an inverse of M yet; more steps may help)" : ""),
       r.errorVsInv !== null ? el("li", {}, "max |X − linalg.inv(M)| = ", el("span", { class: "v", text: fmtSmall(r.errorVsInv) })) : el("li", { class: "error-text", text: r.referenceError }),
       el("li", { text: `${nf.format(r.steps)} steps in ${fmtMs(r.ms)}, final loss ${fmtLoss(r.loss)}` }),
     );
