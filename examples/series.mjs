@@ -25,6 +25,18 @@ const outArg = process.argv.indexOf("--out");
 if (outArg >= 0 && !process.argv[outArg + 1]) throw new Error("--out needs a file name: npm start -- --out report.html");
 const out = outArg >= 0 ? resolve(process.argv[outArg + 1]) : join(root, "report", "series.html");
 const figures = [];
+/**
+ * Each figure twice: 720 units wide for a screen, 400 for a phone (the page
+ * shows one by the window's width), so the labels stay readable on both.
+ */
+const chart = (series, options) => ({
+  wide: lineChart(series, options),
+  narrow: lineChart(series.map((s) => (s.size ? { ...s, size: s.size * 0.7 } : s)), { ...options, width: 400, height: 330, maxPoints: 400 }),
+});
+/** A loss in a caption: 3 significant digits. */
+const fmtLoss = (v) => (Number.isFinite(v) ? v.toExponential(2) : String(v));
+/** "M1 3.1e-14, M2 …": each curve's loss after its last step. */
+const finalLosses = (curves, label = (c) => c.name.split(" ")[0]) => curves.map((c) => `${label(c)} ${fmtLoss(c.y.at(-1))}`).join(", ");
 
 const say = (...args) => console.log(...args);
 const heading = (s) => say(`\n${"=".repeat(s.length)}\n${s}\n${"=".repeat(s.length)}`);
@@ -94,15 +106,18 @@ say(`Y_hat.grad of the non-leaf: ${yHat.grad}`);
 const X1 = Array.from(xs.data());
 figures.push({
   id: "autodiff",
-  title: "Part 1: automatic differentiation of sin",
-  svg: lineChart(
+  title:
+    "Part 1: sin(x) over linspace(0, 2π, 100), its derivative by autograd (x.grad after sin(x).backward(ones_like(x)): rings; " +
+    "the same through a loss: crosses) and cos(x) (dashed, drawn over them). The autograd points lie on cos(x): " +
+    `max |x.grad − cos(x)| = ${maxErr === 0 ? "0" : maxErr.toExponential(2)}.`,
+  svg: chart(
     [
       { name: "Sin", x: X1, y: Array.from(ys.data()) },
-      { name: "Aut. diff of Sin", x: X1, y: Array.from(grad1), mode: "markers" },
-      { name: "Cos", x: X1, y: Array.from(cosx) },
-      { name: "Aut. diff of Sin loss", x: X1, y: Array.from(grad2), mode: "markers" },
+      { name: "Aut. diff of Sin", x: X1, y: Array.from(grad1), mode: "markers", marker: "ring", size: 4.5 },
+      { name: "Cos", x: X1, y: Array.from(cosx), dash: true },
+      { name: "Aut. diff of Sin loss", x: X1, y: Array.from(grad2), mode: "markers", marker: "cross", size: 2.5 },
     ],
-    { title: "Automatic Differentiation of function", xLabel: "x" },
+    { title: "Automatic Differentiation of function", xLabel: "x", yLabel: "sin(x), cos(x), d sin(x)/dx" },
   ),
 });
 
@@ -120,14 +135,16 @@ show("M2 = diag([1, 2, 3, 4])", M2);
 const inv2 = timed("inverse of M2", INVERSE_STEPS, (onStep) => linalg.inverseGD(M2, { steps: INVERSE_STEPS, onStep, capture: true }));
 show("approximate inverse X of M2", inv2.inverse);
 show("X @ M2", inv2.inverse.matmul(M2));
+const inverseCurves = [
+  { name: "M1 = rand(4, 4)", y: Array.from(inv1.losses) },
+  { name: "M2 = diag(1, 2, 3, 4)", y: Array.from(inv2.losses) },
+];
 figures.push({
   id: "inverse",
-  title: "Part 2: loss of the inverse by gradient descent",
-  svg: lineChart(
-    [
-      { name: "M1 = rand(4, 4)", y: Array.from(inv1.losses) },
-      { name: "M2 = diag(1, 2, 3, 4)", y: Array.from(inv2.losses) },
-    ],
+  title: `Part 2: the loss mean((X·M − I)²) of the inverse X found by gradient descent, at each of ${INVERSE_STEPS.toLocaleString("en-US")} iterations (log scale). ` +
+    `After the last: ${finalLosses(inverseCurves)}.`,
+  svg: chart(
+    inverseCurves,
     { title: "MSE loss of X @ M vs I (log scale)", xLabel: "iteration", yLabel: "loss", logY: true },
   ),
 });
@@ -171,21 +188,24 @@ show("U", ref.U);
 show("V", ref.Vh.T);
 figures.push({
   id: "svd-cases",
-  title: "Part 3: the five matrices (hand-written momentum): it depends",
-  svg: lineChart(curves.momentum, { title: "SVD loss, hand-written momentum (log scale)", xLabel: "iteration", yLabel: "loss", logY: true }),
+  title: `Part 3: the SVD loss of the series' five matrices with the hand-written momentum update (lr 0.9, momentum 0.9), log scale. ` +
+    `How fast and how far the loss falls depends on the matrix; after ${SVD_STEPS.toLocaleString("en-US")} steps: ${finalLosses(curves.momentum)}.`,
+  svg: chart(curves.momentum, { title: "SVD loss, hand-written momentum (log scale)", xLabel: "iteration", yLabel: "loss", logY: true }),
 });
 figures.push({
   id: "svd-sgd",
-  title: "Part 3: the five matrices with optim.SGD",
-  svg: lineChart(curves.sgd, { title: "SVD loss, optim.SGD(lr=0.9, momentum=0.9) (log scale)", xLabel: "iteration", yLabel: "loss", logY: true }),
+  title: `Part 3: the same five matrices with optim.SGD(lr=0.9, momentum=0.9), log scale; after ${SVD_STEPS.toLocaleString("en-US")} steps: ${finalLosses(curves.sgd)}.`,
+  svg: chart(curves.sgd, { title: "SVD loss, optim.SGD(lr=0.9, momentum=0.9) (log scale)", xLabel: "iteration", yLabel: "loss", logY: true }),
 });
 figures.push({
   id: "svd-adam",
-  title: "Part 3: Adam against momentum on M1",
-  svg: lineChart(
+  title: "Part 3: the SVD loss of M1 by optimizer, log scale. The hand-written momentum and optim.SGD are the same update, so their curves " +
+    `nearly coincide (optim.SGD dashed); after ${SVD_STEPS.toLocaleString("en-US")} steps: momentum ${fmtLoss(curves.momentum[0].y.at(-1))}, ` +
+    `optim.SGD ${fmtLoss(curves.sgd[0].y.at(-1))}, optim.Adam ${fmtLoss(curves.adam[0].y.at(-1))}.`,
+  svg: chart(
     [
       { name: "momentum (hand-written)", y: curves.momentum[0].y },
-      { name: "optim.SGD", y: curves.sgd[0].y },
+      { name: "optim.SGD", y: curves.sgd[0].y, dash: true },
       { name: "optim.Adam(weightDecay=1e-5)", y: curves.adam[0].y },
     ],
     { title: "SVD of M1: loss by optimizer (log scale)", xLabel: "iteration", yLabel: "loss", logY: true },
@@ -193,19 +213,22 @@ figures.push({
 });
 figures.push({
   id: "svd-adam-cases",
-  title: "Part 3: the five matrices with Adam",
-  svg: lineChart(curves.adam, { title: "SVD loss, optim.Adam(weightDecay=1e-5) (log scale)", xLabel: "iteration", yLabel: "loss", logY: true }),
+  title: `Part 3: the five matrices with optim.Adam(weightDecay=1e-5), log scale; after ${SVD_STEPS.toLocaleString("en-US")} steps: ${finalLosses(curves.adam)}.`,
+  svg: chart(curves.adam, { title: "SVD loss, optim.Adam(weightDecay=1e-5) (log scale)", xLabel: "iteration", yLabel: "loss", logY: true }),
 });
 
 // ---------------------------------------------------------------------------
 mkdirSync(dirname(out), { recursive: true });
 const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>wasmgrad: matrix operations with an optimizer</title>
-<style>body{font-family:system-ui,sans-serif;max-width:780px;margin:2em auto;padding:0 1em;color:#222}
-figure{margin:2em 0}figcaption{color:#555;font-size:.9em;margin-top:.3em}svg{max-width:100%;height:auto}</style></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>wasmgrad: matrix operations with an optimizer</title>
+<style>body{font-family:system-ui,sans-serif;max-width:780px;margin:2em auto;padding:0 1em;color:#222;overflow-wrap:anywhere}
+h1{font-size:clamp(1.3rem,5vw,2rem)}figure{margin:2em 0}figcaption{color:#555;font-size:.9em;margin-top:.3em}
+svg{display:block;width:100%;max-width:100%;height:auto}.narrow{display:none}
+@media (max-width:560px){.wide{display:none}.narrow{display:block}}</style></head>
 <body><h1>Matrix operations with an optimizer, in wasmgrad</h1>
 <p>The three-part PyTorch series reproduced with wasmgrad (${quick ? "quick run: " : ""}${INVERSE_STEPS} inverse steps, ${SVD_STEPS} SVD steps). Generated ${new Date().toISOString()} by <code>npm start</code>.</p>
-${figures.map((f) => `<figure id="${f.id}">${f.svg}<figcaption>${f.title}</figcaption></figure>`).join("\n")}
+${figures.map((f) => `<figure id="${f.id}"><div class="wide">${f.svg.wide}</div><div class="narrow">${f.svg.narrow}</div><figcaption>${f.title}</figcaption></figure>`).join("\n")}
 </body></html>\n`;
 writeFileSync(out, html);
 say(`\nreport written to ${relative(process.cwd(), out)}`);

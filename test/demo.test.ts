@@ -2,12 +2,14 @@
 // the way test/runtimes/browser.mjs drives it: served by the demo's own server
 // on 127.0.0.1, it loads with no console error, each part runs and draws a
 // curve with data, Stop works (through the shared flag, and by ending the
-// worker when the page is not cross-origin isolated), and the main thread stays
-// responsive during a run. A screenshot of each part lands in
-// test-output/demo/ (git-ignored) for a reviewer to look at.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+// worker when the page is not cross-origin isolated), the main thread stays
+// responsive during a run, out-of-range fields are named in the page with
+// their range, and at 420 px wide nothing overflows. A screenshot of each part
+// (and of the page at 1200 and 420 px) is written outside the repository, to
+// $WASMGRAD_SHOTS or <os tmpdir>/wasmgrad-demo-shots/, for a reviewer to look at.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -15,7 +17,8 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const { startServer } = await import(/* @vite-ignore */ `${root}examples/demo/server.mjs`);
 const { CHROMIUM, CHROMIUM_FLAGS } = await import("./runtimes/browser.mjs");
 
-const SHOTS = join(root, "test-output", "demo");
+// never into the working tree: the temp folder, or where WASMGRAD_SHOTS says
+const SHOTS = process.env.WASMGRAD_SHOTS ? resolve(process.env.WASMGRAD_SHOTS) : join(tmpdir(), "wasmgrad-demo-shots");
 const CHROMIUM_MISSING = existsSync(CHROMIUM) ? null : `Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`;
 // as in runtimes.test.ts: CI installs Chromium, so there a missing browser fails; elsewhere the browser tests are skipped, loudly
 const skipChromium = CHROMIUM_MISSING !== null && !process.env.CI;
@@ -82,6 +85,7 @@ describe.skipIf(skipChromium)("the demo page in headless Chromium", () => {
   beforeAll(async () => {
     if (CHROMIUM_MISSING) throw new Error(CHROMIUM_MISSING);
     mkdirSync(SHOTS, { recursive: true });
+    console.log(`demo screenshots: ${SHOTS}`);
     server = await startServer({ port: 0 });
     const { chromium } = await import("playwright-core");
     userDataDir = mkdtempSync(join(tmpdir(), "wasmgrad-demo-chromium-"));
@@ -109,6 +113,7 @@ describe.skipIf(skipChromium)("the demo page in headless Chromium", () => {
     await context?.close();
     await server?.close();
     if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    if (existsSync(SHOTS)) console.log(`demo screenshots written to ${SHOTS}: ${readdirSync(SHOTS).sort().join(", ")}`);
   });
 
   const state = (part: string) => page.getAttribute(`#${part}`, "data-state");
@@ -136,6 +141,15 @@ describe.skipIf(skipChromium)("the demo page in headless Chromium", () => {
     const drawn = await pointsIn("#p1-chart");
     expect(drawn.filter((n: number) => n === 100)).toHaveLength(2); // sin and cos, 100 points each
     expect(drawn.filter((n: number) => n === 1).length).toBe(100 + 1); // the autograd markers, and the legend's
+    // cos is drawn last (over the autograd rings, which are hollow) and dashed: both stay visible
+    const groups = await page.$$eval("#p1-chart svg g.series", (gs: Element[]) =>
+      gs.map((g) => ({ name: g.getAttribute("data-name"), dash: g.querySelector("path")?.getAttribute("stroke-dasharray") ?? null, fills: [...new Set(Array.from(g.querySelectorAll("circle"), (c) => c.getAttribute("fill")))] })));
+    expect(groups).toEqual([
+      { name: "autograd: t.grad", dash: null, fills: ["none"] },
+      { name: "sin(t)", dash: null, fills: [] },
+      { name: "cos(t)", dash: "7 4", fills: [] },
+    ]);
+    expect(await page.textContent("#p1-chart svg .y-label")).toBe("sin(t), cos(t), t.grad");
     await page.locator("#part1").screenshot({ path: join(SHOTS, "part1.png") });
     // interactive: a new k recomputes
     await page.fill("#p1-form input[name=k]", "3");
@@ -192,12 +206,97 @@ describe.skipIf(skipChromium)("the demo page in headless Chromium", () => {
     // M1's singular values: the series' numbers, and linalg.svd's
     expect(rows[0][4]).toBe("2.3398, 0.6873, 0.2592, 0.1177");
     expect(rows[0][5]).toBe("2.3398, 0.6873, 0.2592, 0.1177");
+    // the status names every matrix's final loss (the table's "final loss" column), not the last one only
+    const finals = rows.map((r: string[], i: number) => `M${i + 1} ${r[3]}`).join(", ");
+    for (const r of rows) expect(r[3]).toMatch(/^\d\.\d{3}e-\d+$/);
+    expect(new Set(rows.map((r: string[]) => r[3])).size).toBe(5);
+    expect(await page.textContent("#p3-status")).toContain(`· final losses ${finals} ·`);
+    // the x axis is labelled to the last step
+    expect((await page.$$eval("#p3-chart svg .x-tick", (t: Element[]) => t.map((e) => e.textContent))).at(-1)).toBe("4000");
     expect(await page.$$eval("#p3-results details", (d: Element[]) => d.length)).toBe(5);
     const detail = await page.textContent("#p3-results details[open]");
     expect(detail).toContain("direct (linalg.svd), column signs matched");
     expect(detail).toContain("max |U·diag(S)·Vᵀ − M|");
     await page.locator("#part3").screenshot({ path: join(SHOTS, "part3.png") });
     await page.screenshot({ path: join(SHOTS, "page.png"), fullPage: true });
+    expect(problems).toEqual([]);
+  });
+
+  it("at 420 px wide (a phone) nothing overflows: the table stacks its rows, matrices scroll in their boxes, charts redraw to the width", async () => {
+    await page.setViewportSize({ width: 420, height: 900 });
+    try {
+      // the charts redraw for the new width (a ResizeObserver), at most once per frame
+      await page.waitForFunction(() => {
+        const box = document.getElementById("p3-chart")!;
+        const svg = box.querySelector("svg") as SVGSVGElement | null;
+        return svg !== null && svg.viewBox.baseVal.width === Math.round(Math.min(900, Math.max(380, box.clientWidth))) && svg.viewBox.baseVal.width < 420;
+      });
+      const m = await page.evaluate(() => {
+        const W = document.documentElement.clientWidth;
+        const out = [...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > W + 0.5).map((e) => `${e.tagName}.${e.className}`);
+        const thead = document.querySelector("#p3-results table.summary thead")!;
+        const td = document.querySelector("#p3-results table.summary tbody td")!;
+        return {
+          scrollWidth: document.documentElement.scrollWidth, clientWidth: W, innerWidth: window.innerWidth, out,
+          theadShown: getComputedStyle(thead).display !== "none",
+          label: getComputedStyle(td, "::before").content,
+          tableWidth: document.querySelector("#p3-results table.summary")!.getBoundingClientRect().width,
+          boxWidth: document.querySelector("#p3-results .table-wrap")!.getBoundingClientRect().width,
+        };
+      });
+      expect(m.innerWidth).toBe(420);
+      expect(m.out).toEqual([]); // no element reaches past the right edge
+      expect(m.scrollWidth).toBeLessThanOrEqual(m.clientWidth);
+      expect(m.theadShown).toBe(false);
+      expect(m.label).toBe('"matrix"'); // each value beside its column's name
+      expect(m.tableWidth).toBeLessThanOrEqual(m.boxWidth);
+      await page.screenshot({ path: join(SHOTS, "page-420px.png"), fullPage: true });
+      expect(problems).toEqual([]);
+    } finally {
+      await page.setViewportSize({ width: 1200, height: 900 });
+    }
+  });
+
+  it("a field out of range is named in the page with the allowed range, and nothing runs until it is fixed", async () => {
+    const runs = await page.evaluate(() => ({ ...(window as any).__demo.runs }));
+    const error = "#p2-form-error";
+    expect(await page.isHidden(error)).toBe(true);
+    await page.fill("#p2-form input[name=n]", "65");
+    expect(await page.textContent(error)).toBe("size n must be a whole number from 1 to 64 (got 65)"); // as you type
+    await page.click("#p2-run");
+    expect(await page.isVisible(error)).toBe(true);
+    expect(await page.getAttribute("#p2-form input[name=n]", "aria-invalid")).toBe("true");
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("name"))).toBe("n");
+    await page.fill("#p2-form input[name=momentum]", "1");
+    expect(await page.textContent(error)).toBe("size n must be a whole number from 1 to 64 (got 65) · momentum must be a number from 0 to 0.9999 (got 1)");
+    await page.fill("#p2-form input[name=steps]", "");
+    expect(await page.textContent(error)).toContain("steps must be a whole number from 1 to 200000 (it is empty)");
+    await page.fill("#p2-form input[name=n]", "2.5");
+    expect(await page.textContent(error)).toContain("size n must be a whole number from 1 to 64 (got 2.5)");
+    await page.click("#p2-run");
+    await page.waitForTimeout(300);
+    expect(await state("part2")).not.toBe("running");
+    // part 3's steps and part 1's rows, the same way (part 1 runs as you type: not with a bad field)
+    await page.fill("#p3-form input[name=steps]", "0");
+    await page.click("#p3-run");
+    expect(await page.textContent("#p3-form-error")).toBe("steps must be a whole number from 1 to 200000 (got 0)");
+    await page.fill("#p1-form input[name=rows]", "9");
+    expect(await page.textContent("#p1-form-error")).toBe("rand rows must be a whole number from 1 to 8 (got 9)");
+    await page.waitForTimeout(400); // part 1 waits 200 ms after typing before it runs
+    expect(await page.evaluate(() => ({ ...(window as any).__demo.runs }))).toEqual(runs); // nothing ran
+    // fixed: the messages go, and the runs work
+    await page.fill("#p1-form input[name=rows]", "2");
+    await page.fill("#p2-form input[name=n]", "4");
+    await page.fill("#p2-form input[name=momentum]", "0.9");
+    await page.fill("#p2-form input[name=steps]", "20");
+    await page.fill("#p3-form input[name=steps]", "300");
+    for (const e of ["#p1-form-error", "#p2-form-error", "#p3-form-error"]) expect(await page.isHidden(e), e).toBe(true);
+    await page.click("#p2-run");
+    await waitState("part2", ["done"]);
+    expect(await page.getAttribute("#part2", "data-steps")).toBe("20");
+    // 20 steps are too few: the result says it is not an inverse yet
+    expect(Number(await page.getAttribute("#part2", "data-residual"))).toBeGreaterThan(1e-4);
+    expect(await page.textContent("#p2-results")).toContain("(not converged: X is not an inverse of M yet; more steps may help)");
     expect(problems).toEqual([]);
   });
 

@@ -1,7 +1,9 @@
 // The edge-worker service (examples/worker) in workerd, bundled as wrangler
-// bundles it and served on 127.0.0.1: the series' answers, every kind of bad
-// input, the work limit, and a bounded load test (1,000 requests, 16 at a
-// time) with zero failures and no growth of the module's linear memory.
+// bundles it and served on 127.0.0.1: the series' answers, honest answers
+// (a 422 for a matrix with no inverse, "converged": false and a warning when a
+// descent did not get there), every kind of bad input, the work limit, and a
+// bounded load test (1,000 requests, 16 at a time) with zero failures and no
+// growth of the module's linear memory.
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -12,7 +14,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 // Node's copy of the same bundle, for bit-for-bit comparisons and the input matrices
 const wg = await import(/* @vite-ignore */ `${root}dist/wasmgrad.js`);
 const { startWorker } = await import(/* @vite-ignore */ `${root}examples/worker/serve.mjs`);
-const { LIMITS, maxStepsFor } = await import(/* @vite-ignore */ `${root}examples/worker/src/service.js`);
+const { LIMITS, TOLERANCE, maxStepsFor } = await import(/* @vite-ignore */ `${root}examples/worker/src/service.js`);
 
 const G = golden("seed_programs.json").cases;
 const REQUEST_TIMEOUT = 60_000;
@@ -88,6 +90,12 @@ describe("the worker in workerd", () => {
       expect(r.status, r.text).toBe(200);
       expect(r.body.steps).toBe(10_000);
       expect(r.body.result.residual).toBeLessThan(1e-5); // X·M prints as the identity to 4 decimals
+      expect(r.body.converged).toBe(true);
+      expect(r.body).not.toHaveProperty("warning");
+      // the condition number S₁ / S_min, from linalg.svd of the same float32 matrix
+      const S = wg.linalg.svd(wg.tensor(MATRICES[`inverse_${name}`], { dtype: "float32" })).S.data();
+      expect(r.body.result.conditionNumber).toBe(S[0] / S[3]);
+      if (name === "M2") expect(r.body.result.conditionNumber).toBe(4); // diag(1, 2, 3, 4)
       expect(maxAbsDiff(flat(r.body.result.inverse), g.approximate_inverse.values)).toBeLessThan(5e-4);
       // the downsampled curve: 200 points from step 0 to the last, PyTorch's first and last losses
       expect(r.body.losses).toHaveLength(200);
@@ -119,6 +127,12 @@ describe("the worker in workerd", () => {
       expect(residual.orthogonalityU).toBeLessThan(optimizer === "adam" ? 4e-3 : 1e-5);
       expect(residual.orthogonalityV).toBeLessThan(optimizer === "adam" ? 4e-3 : 1e-5);
       expect(Math.abs(r.body.finalLoss - g.losses.final)).toBeLessThan(tol * g.losses.final + 1e-10);
+      // beside linalg.svd's singular values (the direct method): within the tolerance, so converged
+      expect(r.body.result.reference.S.map((x: number) => x.toFixed(4))).toEqual(["2.3398", "0.6873", "0.2592", "0.1177"]);
+      expect(residual.singularValues).toBe(Math.max(...S.map((s: number, i: number) => Math.abs(s - r.body.result.reference.S[i]))));
+      expect(residual.singularValues).toBeLessThan(optimizer === "adam" ? 2e-3 : 1e-5);
+      expect(r.body.converged, r.body.warning).toBe(true);
+      expect(r.body).not.toHaveProperty("warning");
     }
   });
 
@@ -146,10 +160,109 @@ describe("the worker in workerd", () => {
     const r = await call("/svd", { json: { matrix: [[3, 0], [0, 1], [1, 1]], steps: 20_000 } });
     expect(r.status).toBe(200);
     expect(r.body.diverged).toBe(true);
+    expect(r.body.converged).toBe(false);
     expect(r.body.steps).toBeLessThan(100);
-    expect(r.body.note).toMatch(/diverged; try a smaller "lr"/);
+    expect(r.body.warning).toBe(`diverged: the loss stopped being finite at step ${r.body.steps - 1}; try a smaller "lr"`);
     expect(r.body.finalLoss).toBeNull();
     expect(r.body.losses.at(-1)).toBeNull(); // JSON has no NaN
+  });
+});
+
+describe("honest answers: no inverse of a singular matrix, and a warning whenever the descent did not converge", () => {
+  it("a singular matrix on /inverse: 422, rank and singular values, no made-up inverse", async () => {
+    const r = await call("/inverse", { json: { matrix: [[1, 2], [2, 4]] } });
+    expect(r.status, r.text).toBe(422);
+    expect(r.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(r.body.error).toBe(
+      "the matrix is singular (rank 1 of 2: smallest singular value 0.00e+0, largest 5.00e+0; the service computes in float32), " +
+        "so it has no inverse: gradient descent would only find a least-squares fit, not an inverse",
+    );
+    expect(r.body.singular).toBe(true);
+    expect(r.body.rank).toBe(1);
+    expect(r.body.conditionNumber).toBeNull(); // infinite: JSON has no Infinity
+    expect(r.body.singularValues).toEqual([5, 0]);
+    expect(r.body).not.toHaveProperty("result");
+    // all zeros: rank 0; and 4.0000001 is 4 in float32, so singular too
+    const zero = await call("/inverse", { json: { matrix: [[0, 0, 0], [0, 0, 0], [0, 0, 0]] } });
+    expect(zero.status).toBe(422);
+    expect(zero.body.rank).toBe(0);
+    expect((await call("/inverse", { json: { matrix: [[1, 2], [2, 4.0000001]] } })).body.rank).toBe(1);
+  });
+
+  it("singular to float32 precision (condition number over 1 / (n·eps)): 422 with the condition number", async () => {
+    const matrix = [[1, 1], [1, 1 + 1e-7]]; // 1 + 1e-7 is 1 + 2⁻²³ in float32
+    const r = await call("/inverse", { json: { matrix } });
+    expect(r.status, r.text).toBe(422);
+    expect(r.body.error).toMatch(/^the matrix is singular to float32 precision \(rank 1 of 2: smallest singular value 5\.96e-8, largest 2\.00e\+0, condition number 3\.36e\+7;/);
+    const S = wg.linalg.svd(wg.tensor(matrix, { dtype: "float32" })).S.data();
+    expect(r.body.singularValues).toEqual(Array.from(S));
+    expect(r.body.conditionNumber).toBe(S[0] / S[1]);
+    expect(r.body.conditionNumber).toBeGreaterThan(1 / (2 * 2 ** -23));
+  });
+
+  it("an ill-conditioned matrix whose descent has not converged: 200, converged false, a warning with the residual and the condition number", async () => {
+    const matrix = [[1, 1], [1, 1.001]];
+    const r = await call("/inverse", { json: { matrix, steps: 3000 } });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.converged).toBe(false);
+    const { residual, conditionNumber, inverse } = r.body.result;
+    expect(residual).toBeGreaterThan(0.1); // the newcomer's "residual 0.5": far from an inverse
+    // the residual is max |X·M − I| of the returned X, recomputed here with the same bundle
+    const X = wg.tensor(inverse, { dtype: "float32" }), M = wg.tensor(matrix, { dtype: "float32" });
+    expect(residual).toBe(Math.max(...Array.from(X.matmul(M).sub(wg.eye(2)).data(), Math.abs)));
+    // the condition number of the symmetric [[1, 1], [1, d]]: (λ₊ / λ₋), λ± = (1 + d)/2 ± √(((1 − d)/2)² + 1)
+    const d = Math.fround(1.001), c = (1 + d) / 2, r2 = Math.sqrt(((1 - d) / 2) ** 2 + 1);
+    expect(conditionNumber).toBeCloseTo((c + r2) / (c - r2), -1);
+    expect(r.body.warning).toBe(
+      `not converged after 3000 steps: max |X·M − I| = ${residual.toExponential(2)} (over ${TOLERANCE.inverse}; condition number ${conditionNumber.toExponential(2)}): ` +
+        'X is not an inverse of M; try more "steps"',
+    );
+    // a well-conditioned matrix with too few steps: the same warning, without the conditioning remark
+    const few = await call("/inverse", { json: { matrix: [[1, 0], [0, 2]], steps: 5 } });
+    expect(few.body.converged).toBe(false);
+    expect(few.body.warning).toMatch(/^not converged after 5 steps: max \|X·M − I\| = \d\.\d\de-1 \(over 0\.0001; condition number 2\.00e\+0\): X is not an inverse of M; try more "steps"$/);
+    // a badly scaled matrix: the advice says so
+    const tiny = await call("/inverse", { json: { matrix: [[1e-30]], steps: 100 } });
+    expect(tiny.body.warning).toMatch(/scale M to entries of about 1 \(its largest singular value is 1\.00e-30/);
+  });
+
+  it('side "both" checks X·M and M·X, "right" checks M·X', async () => {
+    const matrix = MATRICES.inverse_M1;
+    const M = wg.tensor(matrix, { dtype: "float32" });
+    for (const side of ["left", "right", "both"]) {
+      const r = await call("/inverse", { json: { matrix, side, steps: 200 } });
+      expect(r.status, r.text).toBe(200);
+      const X = wg.tensor(r.body.result.inverse, { dtype: "float32" });
+      const left = Math.max(...Array.from(X.matmul(M).sub(wg.eye(4)).data(), Math.abs));
+      const right = Math.max(...Array.from(M.matmul(X).sub(wg.eye(4)).data(), Math.abs));
+      expect(r.body.result.residual, side).toBe(side === "left" ? left : side === "right" ? right : Math.max(left, right));
+      expect(r.body.converged).toBe(false); // 200 steps are not enough for M1
+      expect(r.body.warning).toContain(side === "both" ? "max |X·M − I| and |M·X − I| = " : side === "right" ? "max |M·X − I| = " : "max |X·M − I| = ");
+    }
+  });
+
+  it("an SVD descent stuck away from the SVD (the series' M5, momentum, 20,000 steps): converged false, the residuals and linalg.svd's S named", async () => {
+    const r = await call("/svd", { json: { matrix: MATRICES.M5 } });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.steps).toBe(20_000);
+    const { S, residual, reference } = r.body.result;
+    const ref = Array.from(wg.linalg.svd(wg.tensor(MATRICES.M5, { dtype: "float32" })).S.data());
+    expect(reference.S).toEqual(ref);
+    expect(reference.S.map((x: number) => x.toFixed(4))).toEqual(["1.8323", "0.8321", "0.3363"]);
+    // the descent found the two largest and a zero for the third: the reconstruction misses by 0.18
+    expect(S.map((x: number) => x.toFixed(4))).toEqual(["1.8323", "0.8321", "0.0000"]);
+    expect(residual.singularValues).toBeCloseTo(0.3363, 4);
+    expect(residual.reconstruction).toBeGreaterThan(0.1);
+    expect(r.body.converged).toBe(false);
+    expect(r.body.warning).toBe(
+      `not converged after 20000 steps: max |U·diag(S)·Vᵀ − M| = ${residual.reconstruction.toExponential(2)} (over ${TOLERANCE.reconstruction} × S₁), ` +
+        `S differs from linalg.svd's by up to ${residual.singularValues.toExponential(2)} (over ${TOLERANCE.singularValues} × S₁; see reference.S): ` +
+        'the factors are not an SVD of M; try more "steps", another "optimizer" or "seed"',
+    );
+    // Adam gets there (within its weight decay's bias): converged
+    const adam = await call("/svd", { json: { matrix: MATRICES.M5, optimizer: "adam" } });
+    expect(adam.body.converged, adam.body.warning).toBe(true);
+    expect(adam.body.result.residual.singularValues).toBeLessThan(2e-3);
   });
 });
 

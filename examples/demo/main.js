@@ -45,6 +45,59 @@ function frameThrottled(draw) {
   };
 }
 
+/** The chart's width in SVG units: the box's own width (so the labels keep their size on a phone), within [min, max]. */
+const chartWidth = (box, min, max) => Math.round(Math.min(max, Math.max(min, box.clientWidth || max)));
+
+/** Calls draw() again when the box's width changes (a phone turned, a window resized). */
+function redrawOnResize(box, draw) {
+  let width = box.clientWidth;
+  new ResizeObserver(() => {
+    if (box.clientWidth === width) return;
+    width = box.clientWidth;
+    draw();
+  }).observe(box);
+}
+
+const labelOf = (input) => {
+  const label = input.closest("label");
+  return label ? label.firstChild.textContent.trim() : input.name;
+};
+
+/** What is wrong with a field, in words, with its allowed range; null when it is fine. */
+function problemWith(input) {
+  const v = input.validity;
+  if (v.valid && !(input.type === "number" && input.value === "")) return null; // an empty number field is not "valid" here
+  const name = labelOf(input);
+  const whole = input.step !== "any" && Number(input.step || 1) === 1;
+  const range = input.min !== "" && input.max !== "" ? ` from ${input.min} to ${input.max}` : input.min !== "" ? ` of at least ${input.min}` : input.max !== "" ? ` of at most ${input.max}` : "";
+  const got = v.badInput ? "what is there is not a number" : input.value === "" ? "it is empty" : `got ${input.value}`;
+  return `${name} must be ${whole ? "a whole number" : "a number"}${range} (${got})`;
+}
+
+/**
+ * The form's own check, shown in the page (the form has novalidate, so the
+ * browser's bubble, which says nothing about the range, never shows): every
+ * field out of range is marked and named with its allowed range, as you type
+ * and when you press Run. Returns check(): true when the form is valid.
+ */
+function validation(form, box) {
+  const check = () => {
+    const problems = [];
+    for (const e of form.elements) {
+      if (!e.willValidate) continue;
+      const p = problemWith(e);
+      if (p) problems.push(p);
+      if (p) e.setAttribute("aria-invalid", "true");
+      else e.removeAttribute("aria-invalid");
+    }
+    box.textContent = problems.join(" · ");
+    box.hidden = problems.length === 0;
+    return problems.length === 0;
+  };
+  form.addEventListener("input", check);
+  return check;
+}
+
 function readForm(form) {
   const out = {};
   for (const e of form.elements) {
@@ -119,21 +172,30 @@ function setState(section, state, extra = {}) {
 {
   const section = $("part1");
   const form = $("p1-form");
+  const check = validation(form, $("p1-form-error"));
+  const chartBox = $("p1-chart");
+  let plot = null;
+  const drawPlot = () => {
+    if (!plot) return;
+    const width = chartWidth(chartBox, 380, 560);
+    chartBox.innerHTML = lineChart(
+      [
+        { name: "sin(t)", x: plot.x, y: plot.sin },
+        { name: "autograd: t.grad", x: plot.x, y: plot.grad, mode: "markers", marker: "ring", size: width < 480 ? 3 : 4 },
+        { name: "cos(t)", x: plot.x, y: plot.cos, dash: true }, // drawn over the rings: both stay visible
+      ],
+      { title: "Automatic differentiation of sin", xLabel: "t", yLabel: "sin(t), cos(t), t.grad", width, height: Math.round(width * 0.62) },
+    );
+  };
+  redrawOnResize(chartBox, drawPlot);
   const runner = new Runner("part 1", {
     done({ result, memory }) {
       const lines = $("p1-lines");
       lines.replaceChildren(
         ...result.lines.map((l) => el("div", { class: "line" + (l.error ? " error" : "") }, el("div", { class: "code", text: l.code }), el("pre", { text: l.value }))),
       );
-      const p = result.plot;
-      $("p1-chart").innerHTML = lineChart(
-        [
-          { name: "sin(t)", x: p.x, y: p.sin },
-          { name: "autograd: t.grad", x: p.x, y: p.grad, mode: "markers" },
-          { name: "cos(t)", x: p.x, y: p.cos },
-        ],
-        { title: "Automatic differentiation of sin", xLabel: "t", width: 560, height: 340 },
-      );
+      plot = result.plot;
+      drawPlot();
       $("p1-status").textContent = `max |t.grad − cos(t)| = ${fmtSmall(result.maxGradError)} · wasm linear memory ${fmtKB(memory.memoryBytes)}, ${fmtKB(memory.bytesInUse)} in use after the run`;
       $("p1-status").className = "status muted";
       demo.runs.part1++;
@@ -147,6 +209,7 @@ function setState(section, state, extra = {}) {
   });
   let timer = 0;
   const update = () => {
+    if (!check()) return; // the message under the form says which field and its range
     setState(section, "running");
     runner.run("part1", readForm(form));
   };
@@ -174,15 +237,18 @@ function lossPart({ key, section, form, chartId, statusId, progressId, runId, st
   const runButton = $(runId), stopButton = $(stopId), clearButton = $(clearId);
   const showPlaceholder = () => chart.replaceChildren(el("div", { class: "placeholder", text: placeholder }));
   showPlaceholder();
+  const check = validation(form, $(`${form.id}-error`));
 
   const draw = frameThrottled(() => {
     const shown = curves.filter((c) => c.ys.length > 0);
     if (shown.length === 0) return showPlaceholder();
+    const width = chartWidth(chart, 380, 900);
     chart.innerHTML = lineChart(
       shown.map((c) => ({ name: c.name, x: c.xs, y: c.ys, color: c.color })),
-      { title, xLabel: "step", yLabel: "loss (log scale)", logY: true, xMin: 0, xMax, width: 900, height: 400 },
+      { title, xLabel: "step", yLabel: "loss (log scale)", logY: true, xMin: 0, xMax, width, height: Math.round(Math.max(300, width * 0.44)) },
     );
   });
+  redrawOnResize(chart, draw);
 
   let run = null; // { id, names, steps, curves: [] }
   const setStatus = (text, cls = "status") => {
@@ -225,12 +291,16 @@ function lossPart({ key, section, form, chartId, statusId, progressId, runId, st
       const stopped = results.some((r) => r.stopped);
       const diverged = results.filter((r) => r.diverged).length;
       const last = results[results.length - 1];
+      // each matrix's own final loss, named (one loss alone when there is one matrix)
+      const finals = results.length > 1
+        ? `final losses ${results.map((r) => `${run.names[r.curve]} ${fmtLoss(r.loss)}`).join(", ")}`
+        : `final loss ${fmtLoss(last.loss)}`;
       const total = results.reduce((s, r) => s + r.ms, 0);
       const totalSteps = results.reduce((s, r) => s + r.steps, 0);
       bar.value = stopped ? bar.value : 1;
       setStatus(
         (stopped ? `stopped at step ${nf.format(last.steps)} of ${nf.format(last.requested)}` : diverged ? `diverged (the loss overflowed) in ${diverged} run${diverged > 1 ? "s" : ""}: try a smaller learning rate` : `done: ${nf.format(totalSteps)} steps`) +
-          ` · ${fmtMs(total)} · final loss ${fmtLoss(last.loss)} · wasm memory ${fmtKB(memory.memoryBytes)}, ${fmtKB(memory.bytesInUse)} in use after the run`,
+          ` · ${fmtMs(total)} · ${finals} · wasm memory ${fmtKB(memory.memoryBytes)}, ${fmtKB(memory.bytesInUse)} in use after the run`,
         "status " + (diverged ? "error" : stopped ? "" : "done"),
       );
       onDone(result, run);
@@ -265,6 +335,10 @@ function lossPart({ key, section, form, chartId, statusId, progressId, runId, st
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     if (runner.running) return;
+    if (!check()) {
+      form.querySelector("[aria-invalid]")?.focus();
+      return;
+    }
     const p = params(readForm(form));
     const { names, curveNames, steps, meta } = describeRun(p);
     xMax = Math.max(...curves.map((c) => c.xs.at(-1) ?? 0), steps);
@@ -316,7 +390,7 @@ lossPart({
     const metrics = el(
       "ul",
       { class: "metrics" },
-      el("li", {}, "max |X·M − I| = ", el("span", { class: "v " + (r.residual < 1e-4 ? "good" : "bad"), text: fmtSmall(r.residual) }), r.residual < 5e-5 ? "  (X·M prints as the identity to 4 decimals)" : ""),
+      el("li", {}, "max |X·M − I| = ", el("span", { class: "v " + (r.residual < 1e-4 ? "good" : "bad"), text: fmtSmall(r.residual) }), r.residual < 5e-5 ? "  (X·M prints as the identity to 4 decimals)" : r.residual >= 1e-4 ? "  (not converged: X is not an inverse of M yet; more steps may help)" : ""),
       r.errorVsInv !== null ? el("li", {}, "max |X − linalg.inv(M)| = ", el("span", { class: "v", text: fmtSmall(r.errorVsInv) })) : el("li", { class: "error-text", text: r.referenceError }),
       el("li", { text: `${nf.format(r.steps)} steps in ${fmtMs(r.ms)}, final loss ${fmtLoss(r.loss)}` }),
     );
@@ -359,17 +433,20 @@ lossPart({
   const details = el("div");
   const resultsBox = $("p3-results");
 
+  const COLUMNS = ["matrix", "optimizer", "steps", "final loss", "S (gradient descent)", "S (linalg.svd)", "max |U·S·Vᵀ − M|"];
+  // data-label: the column's name, shown beside each value when a narrow screen stacks the table's rows
+  const cell = (i, attrs, ...children) => el("td", { ...attrs, "data-label": COLUMNS[i] }, ...children);
   const row = (r, c) =>
     el(
       "tr",
       {},
-      el("td", {}, el("span", { class: "swatch", style: `background:${c.color}` }), r.label),
-      el("td", { class: "mono", text: OPT_NAMES[r.optimizer] ?? "" }),
-      el("td", { class: "num", text: `${nf.format(r.steps)}${r.stopped ? " (stopped)" : ""}` }),
-      el("td", { class: "num", text: fmtLoss(r.loss) }),
-      el("td", { class: "mono " + (r.residuals["max |S − svd's S|"] < 5e-4 ? "good" : "bad"), text: r.S.join(", ") }),
-      el("td", { class: "mono", text: r.ref.S.join(", ") }),
-      el("td", { class: "num", text: fmtSmall(r.residuals["max |U·diag(S)·Vᵀ − M|"]) }),
+      cell(0, {}, el("span", {}, el("span", { class: "swatch", style: `background:${c.color}` }), r.label)),
+      cell(1, { class: "mono", text: OPT_NAMES[r.optimizer] ?? "" }),
+      cell(2, { class: "num", text: `${nf.format(r.steps)}${r.stopped ? " (stopped)" : ""}` }),
+      cell(3, { class: "num", text: fmtLoss(r.loss) }),
+      cell(4, { class: "mono " + (r.residuals["max |S − svd's S|"] < 5e-4 ? "good" : "bad"), text: r.S.join(", ") }),
+      cell(5, { class: "mono", text: r.ref.S.join(", ") }),
+      cell(6, { class: "num", text: fmtSmall(r.residuals["max |U·diag(S)·Vᵀ − M|"]) }),
     );
 
   const detail = (r, open) =>
@@ -410,7 +487,7 @@ lossPart({
         el(
           "table",
           { class: "summary" },
-          el("thead", {}, el("tr", {}, ...["matrix", "optimizer", "steps", "final loss", "S (gradient descent)", "S (linalg.svd)", "max |U·S·Vᵀ − M|"].map((h) => el("th", { text: h })))),
+          el("thead", {}, el("tr", {}, ...COLUMNS.map((h) => el("th", { text: h })))),
           summary,
         ),
       ),

@@ -10,7 +10,10 @@
 //
 // Every bad input is a 400 with {error}; the work of one request is bounded
 // (LIMITS) before any of it starts, because a Worker cannot interrupt itself:
-// the clock does not move while it computes.
+// the clock does not move while it computes. A matrix with no inverse (singular,
+// or singular to float32 precision) is a 422 on /inverse; every answer says
+// whether the descent converged (TOLERANCE), and a `warning` says what is wrong
+// when it did not.
 
 /** The bounds on one request. See README.md ("Limits") for what they cost. */
 export const LIMITS = Object.freeze({
@@ -30,6 +33,24 @@ export const LIMITS = Object.freeze({
   /** The most loss values returned (the curve is downsampled to this). */
   maxPoints: 1000,
 });
+
+/**
+ * When an answer counts as converged (`"converged": true`); otherwise it comes
+ * with a `warning` naming the residual that is too large. S₁ is the largest
+ * singular value (the scale of M).
+ */
+export const TOLERANCE = Object.freeze({
+  /** /inverse: max |X·M − I| (and/or |M·X − I|, by `side`): X·M equals I to 4 decimals. */
+  inverse: 1e-4,
+  /** /svd: max |U·diag(S)·Vᵀ − M| ≤ this × S₁. */
+  reconstruction: 1e-3,
+  /** /svd: max |UᵀU − I| and max |V·Vᵀ − I|. */
+  orthogonality: 1e-2,
+  /** /svd: max |S − linalg.svd(M)'s S| ≤ this × S₁ (Adam's weight decay moves S by about 1e-3 × S₁). */
+  singularValues: 5e-3,
+});
+/** float32's machine epsilon: a matrix with S_min ≤ n · EPS32 · S₁ is singular to float32 precision. */
+const EPS32 = 2 ** -23;
 
 /** Per-step cost model (see LIMITS.maxWork): a fixed dispatch overhead plus the matrix products. */
 const STEP_OVERHEAD = 32_768;
@@ -60,23 +81,28 @@ const DESCRIPTION = `wasmgrad edge service: a matrix inverse and an SVD found by
 POST /inverse  {"matrix": [[...], ...], "steps"?: 10000, "lr"?: 0.9, "momentum"?: 0.9,
                 "optimizer"?: "momentum" | "sgd" | "adam", "weightDecay"?: 0, "seed"?: 314,
                 "side"?: "left" | "right" | "both", "points"?: 200}
-  -> {"result": {"inverse", "residual"}, "losses", "lossSteps", "steps", "ms"}
+  -> {"result": {"inverse", "residual", "conditionNumber"}, "converged", "warning"?, "losses", "lossSteps", "steps", "ms"}
      Finds X with X @ M = I (side "left") by minimizing mean((X @ M - I)^2).
+     A singular matrix (or singular to float32 precision) has no inverse: 422 with {"error", "singular": true, ...}.
 POST /svd      {"matrix": [[...], ...] (m >= n), "steps"?: 20000, "optimizer"?: "momentum" | "sgd" | "adam",
                 "lr"?: 0.9 (1e-3 for adam), "momentum"?: 0.9, "weightDecay"?: 0 (1e-5 for adam), "seed"?: 314, "points"?: 200}
-  -> {"result": {"U", "S", "V", "residual"}, "losses", "lossSteps", "steps", "ms"}
-     Finds M = U @ diag(S) @ V.T by minimizing the series' loss.
+  -> {"result": {"U", "S", "V", "residual", "reference": {"S"}}, "converged", "warning"?, "losses", "lossSteps", "steps", "ms"}
+     Finds M = U @ diag(S) @ V.T by minimizing the series' loss; reference.S is linalg.svd's (direct).
 GET  /stats    linear memory in use (wasmgrad's memoryStats()) and the number of requests served
 
+Every answer says "converged": true or false; false comes with a "warning" naming the residual that is
+over its tolerance (or the divergence): do not use those numbers as an inverse or an SVD.
 Limits: rows and columns <= ${LIMITS.maxDim}, steps <= ${LIMITS.maxSteps}, body <= ${LIMITS.maxBodyBytes} bytes,
 and steps * (m*n*max(m,n) + ${STEP_OVERHEAD}) * (1 for svd, 1/5 for inverse) <= ${LIMITS.maxWork}.
-Bad input gets a 400 with {"error": reason}.
+Bad input gets a 400 with {"error": reason}; a matrix with no inverse, a 422 on /inverse.
 `;
 
 class BadRequest extends Error {
-  constructor(message, status = 400) {
+  /** `details`: more fields for the JSON answer, beside `error`. */
+  constructor(message, status = 400, details = {}) {
     super(message);
     this.status = status;
+    this.details = details;
   }
 }
 
@@ -225,6 +251,20 @@ export function downsample(values, max) {
 }
 
 const maxAbs = (a) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+const fmt = (v) => (Number.isFinite(v) ? v.toExponential(2) : String(v));
+
+/**
+ * The singular values of M by linalg.svd (one-sided Jacobi in float64), its
+ * numerical rank (S_i > n · EPS32 · S₁) and condition number S₁ / S_min
+ * (Infinity when S_min is 0).
+ */
+function spectrum(linalg, M) {
+  const S = Array.from(linalg.svd(M).S.data());
+  const n = Math.min(...M.shape);
+  const top = S[0] ?? 0, bottom = S[S.length - 1] ?? 0;
+  const rank = S.filter((s) => s > n * EPS32 * top).length;
+  return { S, rank, condition: bottom > 0 ? top / bottom : Infinity };
+}
 
 function run(wg, op, req) {
   const { tensor, linalg, eye, diag, scope } = wg;
@@ -243,31 +283,65 @@ function run(wg, op, req) {
     for (const k of ["lr", "momentum", "weightDecay"]) if (req[k] !== undefined) common[k] = req[k];
     const t0 = performance.now();
     let result, losses;
+    let problems = [], advice = ""; // what is over its tolerance, and what to do about it
     if (op === "inverse") {
+      // no descent for a matrix that has no inverse: say so instead of returning a made-up one
+      const { S, rank, condition } = spectrum(linalg, M);
+      if (rank < req.n) {
+        const exact = S[req.n - 1] === 0;
+        throw new BadRequest(
+          `the matrix is ${exact ? "singular" : "singular to float32 precision"} (rank ${rank} of ${req.n}: smallest singular value ${fmt(S[req.n - 1])}, ` +
+            `largest ${fmt(S[0])}${exact ? "" : `, condition number ${fmt(condition)}`}; the service computes in float32), so it has no inverse: gradient descent would only find a least-squares fit, not an inverse`,
+          422,
+          { singular: true, rank, conditionNumber: condition, singularValues: S },
+        );
+      }
       const r = linalg.inverseGD(M, { ...common, side: req.side });
       losses = r.losses;
       const X = r.inverse;
-      const product = req.side === "right" ? M.matmul(X) : X.matmul(M);
-      result = { inverse: X.toArray(), residual: maxAbs(product.sub(eye(req.n)).data()) };
+      const I = eye(req.n);
+      const left = () => maxAbs(X.matmul(M).sub(I).data()), right = () => maxAbs(M.matmul(X).sub(I).data());
+      const residual = req.side === "right" ? right() : req.side === "both" ? Math.max(left(), right()) : left();
+      result = { inverse: X.toArray(), residual, conditionNumber: condition };
+      const product = { left: "X·M − I", right: "M·X − I", both: "X·M − I| and |M·X − I" }[req.side];
+      if (!(residual <= TOLERANCE.inverse)) problems.push(`max |${product}| = ${fmt(residual)} (over ${TOLERANCE.inverse}; condition number ${fmt(condition)})`);
+      advice = `X is not an inverse of M; try more "steps"${condition > 1e4 ? " (an ill-conditioned matrix converges slowly, and float32 limits the accuracy)" : ""}`;
+      if (S[0] < 1e-3 || S[0] > 1e3) advice += ` or scale M to entries of about 1 (its largest singular value is ${fmt(S[0])}; the default "lr" suits entries of about 1)`;
     } else {
       const r = linalg.svdGD(M, common);
       losses = r.losses;
       const { U, S, V } = r;
       const I = eye(req.n);
-      result = {
-        U: U.toArray(),
-        S: Array.from(S.data()),
-        V: V.toArray(),
-        residual: {
-          reconstruction: maxAbs(U.matmul(diag(S)).matmul(V.T).sub(M).data()),
-          orthogonalityU: maxAbs(U.T.matmul(U).sub(I).data()),
-          orthogonalityV: maxAbs(V.matmul(V.T).sub(I).data()),
-        },
+      const ref = Array.from(linalg.svd(M).S.data());
+      const scale = ref[0] > 0 ? ref[0] : 1;
+      const residual = {
+        reconstruction: maxAbs(U.matmul(diag(S)).matmul(V.T).sub(M).data()),
+        orthogonalityU: maxAbs(U.T.matmul(U).sub(I).data()),
+        orthogonalityV: maxAbs(V.matmul(V.T).sub(I).data()),
+        singularValues: maxAbs(Array.from(S.data(), (s, i) => s - ref[i])),
       };
+      result = { U: U.toArray(), S: Array.from(S.data()), V: V.toArray(), residual, reference: { S: ref } };
+      if (!(residual.reconstruction <= TOLERANCE.reconstruction * scale)) {
+        problems.push(`max |U·diag(S)·Vᵀ − M| = ${fmt(residual.reconstruction)} (over ${TOLERANCE.reconstruction} × S₁)`);
+      }
+      for (const [k, what] of [["orthogonalityU", "UᵀU − I"], ["orthogonalityV", "V·Vᵀ − I"]]) {
+        if (!(residual[k] <= TOLERANCE.orthogonality)) problems.push(`max |${what}| = ${fmt(residual[k])} (over ${TOLERANCE.orthogonality})`);
+      }
+      if (!(residual.singularValues <= TOLERANCE.singularValues * scale)) {
+        problems.push(`S differs from linalg.svd's by up to ${fmt(residual.singularValues)} (over ${TOLERANCE.singularValues} × S₁; see reference.S)`);
+      }
+      advice = 'the factors are not an SVD of M; try more "steps", another "optimizer" or "seed"';
     }
     const ms = performance.now() - t0;
     const curve = downsample(losses, req.points);
+    let warning = null;
+    if (diverged) warning = `diverged: the loss stopped being finite at step ${losses.length - 1}; try a smaller "lr"`;
+    else if (problems.length > 0) warning = `not converged after ${losses.length} steps: ${problems.join(", ")}: ${advice}`;
+    // the verdict first: a reader sees at once whether to trust the numbers
     const body = {
+      converged: warning === null,
+      ...(warning !== null ? { warning } : {}),
+      ...(diverged ? { diverged: true } : {}),
       result,
       losses: curve.values,
       lossSteps: curve.steps,
@@ -275,10 +349,6 @@ function run(wg, op, req) {
       steps: losses.length,
       ms: Math.round(ms * 10) / 10,
     };
-    if (diverged) {
-      body.diverged = true;
-      body.note = `the loss stopped being finite at step ${losses.length - 1}: the descent diverged; try a smaller "lr"`;
-    }
     return body;
   });
 }
@@ -324,7 +394,7 @@ export function createService(wg) {
       return json(finiteOrNull(run(wg, op, req)));
     } catch (e) {
       if (e instanceof BadRequest) {
-        return json({ error: e.message }, e.status, e.status === 405 ? { allow: path === "/inverse" || path === "/svd" ? "POST" : "GET" } : {});
+        return json(finiteOrNull({ error: e.message, ...e.details }), e.status, e.status === 405 ? { allow: path === "/inverse" || path === "/svd" ? "POST" : "GET" } : {});
       }
       // a bug, not bad input: report it without taking the worker down
       console.error(e);
