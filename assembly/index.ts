@@ -4,5 +4,6 @@ export * from "./reduce";
 export * from "./matmul";
 export * from "./optim";
 export * from "./loss";
+export * from "./softmax";
 export * from "./linalg";
 export { transpose32 } from "./transpose";
