@@ -95,15 +95,10 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
   if (pad !== null && (!Number.isInteger(pad) || pad < -num || pad >= num)) {
     throw new RangeError(`embedding: Padding_idx must be within num_embeddings (${num}), got ${pad}`);
   }
+  for (const v of input.data()) if (v < 0 || v >= num) throw new RangeError(`embedding: index out of range in self: index ${v} is not in [0, ${num})`);
   const flat = reshape(input, [input.numel]);
-  let rows: Tensor;
-  try {
-    rows = noGrad(() => indexSelect(weight, 0, flat));
-  } catch (e) {
-    throw new RangeError(`embedding: index out of range in self (${(e as Error).message})`);
-  } finally {
-    flat.dispose();
-  }
+  const rows = noGrad(() => indexSelect(weight, 0, flat));
+  flat.dispose();
   const out = reshape(rows, [...input.shape, dim]);
   rows.dispose();
   if (!tracks(weight)) return out;
