@@ -10,6 +10,7 @@ export { relu, sigmoid, tanh } from "../ops/elementwise";
 export { mseLoss } from "../ops/loss";
 
 // ---- joining, splitting and indexing -------------------------------------------------
+export { glu } from "../ops/join";
 
 // ---- reductions and normalizations ----------------------------------------------------
 
