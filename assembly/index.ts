@@ -9,3 +9,4 @@ export * from "./linalg";
 export { transpose32 } from "./transpose";
 export { im2col_f32 } from "./conv";
 export { pool2d_f32 } from "./pool";
+export * from "./indexing";

@@ -41,6 +41,12 @@ export { matmul, mm, dot } from "./ops/linear";
 // shape, joining, splitting, indexing
 export { reshape, transpose, permute, t, squeeze, unsqueeze, expand, indexSelect, diag, clone } from "./ops/shape";
 export { sort, type SortOptions, type SortResult } from "./ops/sort";
+export {
+  cat, stack, split, chunk, unbind, narrow, flip, roll, tile, tril, triu, diagonal, diagEmbed, type DiagonalOptions,
+} from "./ops/join";
+export {
+  select, gather, scatter, scatterAdd, indexAdd, maskedFill, maskedSelect, nonzero, type SliceEntry, type NonzeroOptions,
+} from "./ops/indexing";
 
 // losses
 export {

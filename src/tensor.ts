@@ -21,6 +21,8 @@ import { sort, type SortOptions, type SortResult } from "./ops/sort";
 import * as st from "./ops/statistics";
 import { cumsum, cumprod, type ScanOptions } from "./ops/scan";
 import { softmax, logSoftmax, type SoftmaxOptions } from "./ops/softmax";
+import * as join from "./ops/join";
+import * as idx from "./ops/indexing";
 
 export type Scalar = number;
 export type TensorOrScalar = Tensor | number;
@@ -380,6 +382,37 @@ export class Tensor {
   sort(options?: SortOptions): SortResult { return sort(this, options); }
 
   // ---- joining, splitting and indexing (issue 17) ---------------------------------------------
+
+  /** Basic indexing, torch's `x[...]` (a copy): per dim a number, null (`:`), [start, stop, step], "..." or "newaxis". */
+  slice(...entries: idx.SliceEntry[]): Tensor { return idx.slice(this, ...entries); }
+  select(dim: number, index: number): Tensor { return idx.select(this, dim, index); }
+  narrow(dim: number, start: number, length: number): Tensor { return join.narrow(this, dim, start, length); }
+  split(splitSize: number | number[], dim = 0): Tensor[] { return join.split(this, splitSize, dim); }
+  chunk(chunks: number, dim = 0): Tensor[] { return join.chunk(this, chunks, dim); }
+  unbind(dim = 0): Tensor[] { return join.unbind(this, dim); }
+  flip(...dims: number[] | [number[]]): Tensor { return join.flip(this, ...dims); }
+  roll(shifts: number | number[], dims?: number | number[]): Tensor { return join.roll(this, shifts, dims); }
+  repeat(...reps: number[] | [number[]]): Tensor { return join.repeat(this, ...reps); }
+  tile(...reps: number[] | [number[]]): Tensor { return join.tile(this, ...reps); }
+  tril(diagonal = 0): Tensor { return join.tril(this, diagonal); }
+  triu(diagonal = 0): Tensor { return join.triu(this, diagonal); }
+  diagonal(offset: number | join.DiagonalOptions = 0, dim1 = 0, dim2 = 1): Tensor { return join.diagonal(this, offset, dim1, dim2); }
+  diagEmbed(offset: number | join.DiagonalOptions = 0, dim1 = -2, dim2 = -1): Tensor { return join.diagEmbed(this, offset, dim1, dim2); }
+  gather(dim: number, index: Tensor): Tensor { return idx.gather(this, dim, index); }
+  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor { return idx.scatter(this, dim, index, src); }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return idx.scatterAdd(this, dim, index, src); }
+  indexAdd(dim: number, index: Tensor, source: Tensor, options?: number | { alpha?: number }): Tensor { return idx.indexAdd(this, dim, index, source, options); }
+  maskedFill(mask: Tensor, value: TensorOrScalar): Tensor { return idx.maskedFill(this, mask, value); }
+  maskedSelect(mask: Tensor): Tensor { return idx.maskedSelect(this, mask); }
+  nonzero(): Tensor;
+  nonzero(options: { asTuple: true }): Tensor[];
+  nonzero(options?: idx.NonzeroOptions): Tensor | Tensor[] { return idx.nonzero(this, options); }
+  /** torch's `x[entries] = value` in place: entries as slice() takes them, in one array. */
+  sliceAssign_(entries: idx.SliceEntry[], value: TensorOrScalar): this { return idx.sliceAssign_(this, entries, value); }
+  maskedFill_(mask: Tensor, value: TensorOrScalar): this { return idx.maskedFill_(this, mask, value); }
+  scatter_(dim: number, index: Tensor, src: Tensor | number): this { return idx.scatter_(this, dim, index, src); }
+  scatterAdd_(dim: number, index: Tensor, src: Tensor): this { return idx.scatterAdd_(this, dim, index, src); }
+  indexAdd_(dim: number, index: Tensor, source: Tensor, options?: number | { alpha?: number }): this { return idx.indexAdd_(this, dim, index, source, options); }
 
   // ---- in place (torch's trailing underscore) -------------------------------------------
 

@@ -15,7 +15,6 @@ import {
   optim, linalg, Tensor, setNumThreads, getNumThreads, F, outer,
 } from "../src/index";
 import { scopeDepth } from "../src/lifetime";
-import { F } from "../src/index"; // nn.functional's layers (issue 17)
 
 /** A message matched literally, start to end (the layers' cases). */
 function literally(message: string): RegExp {

@@ -36,7 +36,14 @@ export interface Kernels {
   softmax_f32(x: number, out: number, outer: number, len: number, inner: number, isLog: boolean): void;
   softmax_backward_f32(y: number, g: number, gx: number, outer: number, len: number, inner: number, isLog: boolean): void;
 
-  // ---- joining, splitting, indexing (issue 17)
+  // ---- joining, splitting, indexing (issue 17): assembly/indexing.ts
+  copy_view32(src: number, dst: number, nd: number, meta: number): void;
+  index_walk32(mode: IndexMode, a: number, b: number, idx: number, nd: number, meta: number, dimStride: number, len: number): number;
+  where32(mask: number, a: number, b: number, out: number, nd: number, meta: number): void;
+  tri32(src: number, dst: number, batch: number, r: number, c: number, k: number, upper: boolean): void;
+  count_nonzero32(x: number, n: number, isFloat: boolean): number;
+  nonzero32(x: number, out: number, n: number, isFloat: boolean, nd: number, shape: number, ctr: number): void;
+  mask_compress32(x: number, mask: number, out: number, n: number, expand: boolean): void;
 
   // ---- losses (issue 17)
   cross_entropy_f32(
@@ -101,3 +108,6 @@ export const enum BinaryOp { Add = 0, Sub, Mul, Div, Pow, Maximum, Minimum }
 
 /** Codes of compare_f32 / compare_i32. */
 export const enum CompareOp { Eq = 0, Ne, Lt, Le, Gt, Ge }
+
+/** Modes of index_walk32: what it does at a[. + idx*dimStride] and b[.]. */
+export const enum IndexMode { Gather = 0, Scatter, AddF32, AddI32, Or }

@@ -13,6 +13,7 @@ export {
 } from "../ops/loss";
 
 // ---- joining, splitting and indexing -------------------------------------------------
+export { glu } from "../ops/join";
 
 // ---- reductions and normalizations ----------------------------------------------------
 export { softmax, logSoftmax, normalize } from "../ops/softmax";

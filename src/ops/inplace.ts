@@ -14,7 +14,7 @@ import { binaryInto, scalarInto } from "./elementwise";
 
 const names = ["add_", "sub_", "mul_", "div_"];
 
-function checkWritable(op: string, t: Tensor): void {
+export function checkWritable(op: string, t: Tensor): void {
   t.assertAlive(op);
   if (!isGradEnabled()) return;
   if (t.requiresGrad && t.isLeaf) {

@@ -1,0 +1,515 @@
+// Indexing: basic slicing (slice, select) and assignment into a slice, gather,
+// scatter, scatterAdd, indexAdd, maskedFill, maskedSelect, nonzero, with their
+// in-place forms. Tensors are always contiguous, so a slice is a copy made
+// through a strided view (a View: an element offset, a shape, strides) by one
+// kernel, copy_view32; its adjoint writes the gradient back through the same
+// view into zeros. The views of joining and splitting (src/ops/join.ts) are
+// the same two primitives, takeView and putView.
+
+import { Tensor, type TensorOrScalar } from "../tensor";
+import type { DType } from "../dtype";
+import { promoteScalar } from "../dtype";
+import { k } from "../backend/module";
+import { i32 } from "../backend/memory";
+import { IndexMode } from "../backend/kernels";
+import { assertNotRecording } from "../backend/tape";
+import { fmt, normDim, numel, broadcastShapes, broadcastStrides, sameShape, type Shape } from "../shape";
+import { record, tracks } from "../autograd/node";
+import { isGradEnabled } from "../autograd/grad-mode";
+import { writeMeta, checkTensor, castTo, filled, describeValue } from "./dispatch";
+import { sumTo } from "./reduce";
+import { mul } from "./elementwise";
+import { reshape } from "./shape";
+import { checkWritable } from "./inplace";
+
+// ---- views -------------------------------------------------------------------------
+
+/** A strided view of a contiguous tensor, in elements: x[off + Σ i_d·strides[d]] for i < shape. */
+export interface View {
+  off: number;
+  shape: number[];
+  strides: number[];
+}
+
+export function stridesOf(shape: Shape): number[] {
+  const s = new Array<number>(shape.length);
+  for (let i = shape.length - 1, acc = 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+/** The view of the whole tensor. */
+export const whole = (shape: Shape): View => ({ off: 0, shape: [...shape], strides: stridesOf(shape) });
+
+/** dst's view `dv` = src read through `sv` (shapes equal; src strides may be 0 to broadcast). */
+function copyView(src: Tensor, sv: View, dst: Tensor, dv: View): void {
+  if (numel(dv.shape) === 0) return;
+  const [nd, meta] = writeMeta(dv.shape, [sv.strides, dv.strides]);
+  k().copy_view32(src.ptr + 4 * sv.off, dst.ptr + 4 * dv.off, nd, meta);
+}
+
+/** src seen broadcast to the view's shape (the view of src a copy into `view` reads). */
+function broadcastView(src: Tensor, shape: Shape): View {
+  return { off: 0, shape: [...shape], strides: broadcastStrides(src.shape, shape) };
+}
+
+/** A copy of x's view `v` (differentiable: the adjoint writes g back through v into zeros). */
+export function takeView(name: string, x: Tensor, v: View): Tensor {
+  const out = Tensor.empty(v.shape, x.dtype);
+  copyView(x, v, out, whole(v.shape));
+  if (!tracks(x)) return out;
+  return record(out, name, [x], (g) => [putView("SliceScatterBackward0", filled(x.shape, 0), v, g)]);
+}
+
+/**
+ * x with its view `v` replaced by src (broadcast to the view's shape, cast to x's
+ * dtype): torch's slice_scatter for any view. d/dx: g with the view zeroed; d/dsrc: g's view.
+ */
+export function putView(name: string, x: Tensor, v: View, src: Tensor): Tensor {
+  const s = castTo(src, x.dtype);
+  const out = Tensor.empty(x.shape, x.dtype);
+  k().copy32(x.ptr, out.ptr, x.numel);
+  copyView(s, broadcastView(s, v.shape), out, v);
+  if (s !== src) s.dispose();
+  if (!tracks(x, src)) return out;
+  return record(out, name, [x, src], (g) => [
+    x.requiresGrad ? putView(name, g, v, filled([], 0)) : null,
+    src.requiresGrad ? sumTo(takeView("SliceBackward0", g, v), src.shape) : null,
+  ]);
+}
+
+// ---- basic indexing: slice, select, sliceAssign_ -------------------------------------
+
+/**
+ * One entry of slice() per dim, torch's `x[...]` spelled in JS:
+ * a number `i` (x[i], drops the dim), null (`:`), [start, stop, step] with
+ * null or missing ends and negative positions (`start:stop:step`), "..."
+ * (`...`, the dims not named) and "newaxis" (`None`, a new dim of size 1).
+ */
+export type SliceEntry = number | null | readonly (number | null | undefined)[] | "..." | "newaxis";
+
+/** The view that torch's basic indexing `x[entries]` reads. */
+function sliceView(op: string, shape: Shape, entries: readonly SliceEntry[]): View {
+  const full = whole(shape);
+  const v: View = { off: 0, shape: [], strides: [] };
+  const named = entries.filter((e) => e !== "..." && e !== "newaxis").length;
+  if (named > shape.length) throw new RangeError(`${op}: too many indices for a tensor of ${shape.length} dims: got ${named}`);
+  if (entries.indexOf("...") !== entries.lastIndexOf("...")) throw new RangeError(`${op}: an index can only have a single ellipsis ("...")`);
+  let d = 0;
+  for (const e of entries) {
+    if (e === "newaxis") {
+      v.shape.push(1);
+      v.strides.push(0);
+    } else if (e === "...") {
+      for (const end = d + shape.length - named; d < end; d++) {
+        v.shape.push(shape[d]);
+        v.strides.push(full.strides[d]);
+      }
+    } else if (typeof e === "number") {
+      const n = shape[d];
+      if (!Number.isInteger(e) || e < -n || e >= n) {
+        throw new RangeError(`${op}: index ${e} is out of bounds for dim ${d} with size ${n} (tensor of shape ${fmt(shape)})`);
+      }
+      v.off += (e < 0 ? e + n : e) * full.strides[d++];
+    } else if (e === null || Array.isArray(e)) {
+      const [start, stop, step] = e ?? [];
+      const n = shape[d];
+      const st = step ?? 1;
+      if (!Number.isInteger(st)) throw new TypeError(`${op}: step must be an integer, got ${st}`);
+      if (st <= 0) throw new RangeError(`${op}: step must be greater than zero, got ${st} (negative steps: use flip)`);
+      // Python's clamping: ends past the dim are cut to it, negative ends count from its end
+      const clamp = (p: number | null | undefined, dflt: number): number => {
+        if (p === null || p === undefined) return dflt;
+        if (!Number.isInteger(p)) throw new TypeError(`${op}: slice ends must be integers or null, got ${p}`);
+        return Math.min(Math.max(p < 0 ? p + n : p, 0), n);
+      };
+      const a = clamp(start, 0), b = clamp(stop, n);
+      v.off += a * full.strides[d];
+      v.shape.push(b > a ? Math.ceil((b - a) / st) : 0);
+      v.strides.push(full.strides[d++] * st);
+    } else {
+      throw new TypeError(`${op}: an index entry must be a number, null, an array [start, stop, step], "..." or "newaxis", got ${describeValue(e)}`);
+    }
+  }
+  for (; d < shape.length; d++) {
+    v.shape.push(shape[d]);
+    v.strides.push(full.strides[d]);
+  }
+  return v;
+}
+
+/** torch's basic indexing: x.slice(0, [1, 5, 2], null) is x[0, 1:5:2, :] (a copy). */
+export function slice(x: Tensor, ...entries: SliceEntry[]): Tensor {
+  checkTensor("slice", x);
+  return takeView("SliceBackward0", x, sliceView("slice", x.shape, entries));
+}
+
+/** x.select(dim, i) is x[..., i] with i at dim: the dim is dropped. */
+export function select(x: Tensor, dim: number, index: number): Tensor {
+  checkTensor("select", x);
+  if (x.ndim === 0) throw new RangeError("select: cannot select from a 0-d tensor");
+  const d = normDim("select", dim, x.ndim);
+  const n = x.shape[d];
+  if (!Number.isInteger(index) || index < -n || index >= n) {
+    throw new RangeError(`select: index ${index} is out of range for dim ${d} with size ${n} (tensor of shape ${fmt(x.shape)})`);
+  }
+  const v = whole(x.shape);
+  v.off = (index < 0 ? index + n : index) * v.strides[d];
+  v.shape.splice(d, 1);
+  v.strides.splice(d, 1);
+  return takeView("SelectBackward0", x, v);
+}
+
+/**
+ * torch's `x[entries] = value` (index_put_ with basic indices): writes value
+ * (a number, or a tensor broadcast to the slice and cast to x's dtype) into
+ * the slice of x that `entries` name, in place.
+ */
+export function sliceAssign_<T extends Tensor>(x: T, entries: readonly SliceEntry[], value: TensorOrScalar): T {
+  checkWritable("sliceAssign_", x);
+  if (!Array.isArray(entries)) throw new TypeError(`sliceAssign_: the index must be an array of entries (one per dim), got ${describeValue(entries)}`);
+  const v = sliceView("sliceAssign_", x.shape, entries);
+  const src = valueTensor("sliceAssign_", value, x.dtype);
+  if (!sameShape(broadcastShapes("sliceAssign_", src.shape, v.shape), v.shape)) {
+    throw new RangeError(`sliceAssign_: a value of shape ${fmt(src.shape)} cannot be broadcast to the slice's shape ${fmt(v.shape)}`);
+  }
+  x.bumpVersion();
+  copyView(src, broadcastView(src, v.shape), x, v);
+  if (src !== value) src.dispose();
+  return x;
+}
+
+/** A value operand as a tensor of dtype d (a 0-d one for a number); refuses one that would need a graph. */
+function valueTensor(op: string, value: TensorOrScalar, d: DType): Tensor {
+  if (typeof value === "number") return filled([], value, d);
+  checkTensor(op, value);
+  if (value.requiresGrad && isGradEnabled()) {
+    throw new Error(`${op}: the value requires grad, but in-place ops record no graph; use the out-of-place form or detach() it`);
+  }
+  return castTo(value, d);
+}
+
+// ---- gather, scatter, scatterAdd, indexAdd -----------------------------------------
+
+function checkIndex(op: string, index: Tensor): void {
+  checkTensor(op, index);
+  if (index.dtype !== "int32") throw new TypeError(`${op}: index must be an int32 tensor (torch's int64), got ${index.dtype}`);
+}
+
+/** Runs index_walk32 and throws torch's out-of-bounds error if it met an index outside [0, len). */
+function walk(op: string, mode: IndexMode, a: Tensor, b: Tensor, index: Tensor, shape: Shape, strides: number[][], d: number, aShape: Shape): void {
+  if (numel(shape) === 0) return;
+  const [nd, meta] = writeMeta(shape, strides);
+  const aStrides = stridesOf(aShape);
+  const bad = k().index_walk32(mode, a.ptr, b.ptr, index.ptr, nd, meta, aStrides[d] ?? 1, aShape[d] ?? 1);
+  if (bad >= 0) {
+    throw new RangeError(`${op}: index ${i32()[index.offset + bad]} is out of bounds for dim ${d} with size ${aShape[d] ?? 1}`);
+  }
+}
+
+/** x's strides with 0 at dim d: the index supplies that coordinate. */
+function stridesBut(shape: Shape, d: number): number[] {
+  const s = stridesOf(shape);
+  if (s.length > d) s[d] = 0;
+  return s;
+}
+
+/** torch's checks of gather/scatter's index against self (and src): same rank, no larger. */
+function checkIndexShape(op: string, x: Tensor, dim: number, index: Tensor, src?: Tensor): number {
+  checkIndex(op, index);
+  const d = normDim(op, dim, x.ndim);
+  if (index.ndim !== x.ndim && !(index.ndim <= 1 && x.ndim <= 1)) {
+    throw new RangeError(`${op}: index must have as many dims as the input: got index of shape ${fmt(index.shape)} for input of shape ${fmt(x.shape)}`);
+  }
+  index.shape.forEach((n, i) => {
+    if ((i !== d && n > (x.shape[i] ?? 1)) || (src && n > (src.shape[i] ?? 1))) {
+      throw new RangeError(
+        `${op}: index of shape ${fmt(index.shape)} must be no larger than the input ${fmt(x.shape)} apart from dim ${d}` +
+          (src ? ` and no larger than src ${fmt(src.shape)}` : "") + ` (dim ${i})`,
+      );
+    }
+  });
+  return d;
+}
+
+/** out[i][j][k] = x[i][index[i][j][k]][k] (dim 1): torch.gather. */
+export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  checkTensor("gather", x);
+  const d = checkIndexShape("gather", x, dim, index);
+  const out = Tensor.empty(index.shape, x.dtype);
+  const cs = stridesOf(index.shape);
+  walk("gather", IndexMode.Gather, x, out, index, index.shape, [stridesBut(x.shape, d), cs, cs], d, x.shape);
+  // the adjoint adds each g element back where it was read from
+  if (!tracks(x)) return out;
+  return record(out, "GatherBackward0", [x], (g) => [scatterAdd(filled(x.shape, 0), d, index, g)], [index]);
+}
+
+/** The add mode of index_walk32 for a dtype (bool adds as logical or, as in torch). */
+const ADD_MODE: Record<DType, IndexMode> = { float32: IndexMode.AddF32, int32: IndexMode.AddI32, bool: IndexMode.Or };
+
+/** The gradient of scatter's src: g gathered at index, padded with zeros where src is larger than index. */
+function srcGrad(g: Tensor, d: number, index: Tensor, src: Tensor): Tensor {
+  const picked = gather(g, d, index);
+  if (sameShape(picked.shape, src.shape)) return picked;
+  return putView("ScatterBackward0", filled(src.shape, 0), { off: 0, shape: [...index.shape], strides: stridesOf(src.shape) }, picked);
+}
+
+function scatterInto(op: string, mode: IndexMode | null, out: Tensor, d: number, index: Tensor, src: Tensor | number): void {
+  const value = typeof src === "number";
+  const s = value ? filled([], src, out.dtype) : src;
+  if (!value && s.dtype !== out.dtype) throw new TypeError(`${op}: expected src to have the input's dtype ${out.dtype}, got ${s.dtype}`);
+  const bs = value ? index.shape.map(() => 0) : stridesOf(s.shape);
+  try {
+    walk(op, mode ?? ADD_MODE[out.dtype], out, s, index, index.shape, [stridesBut(out.shape, d), bs, stridesOf(index.shape)], d, out.shape);
+  } finally {
+    if (s !== src) s.dispose();
+  }
+}
+
+function checkSrc(op: string, x: Tensor, dim: number, index: Tensor, src: Tensor | number): number {
+  checkTensor(op, x);
+  if (typeof src !== "number") checkTensor(op, src);
+  return checkIndexShape(op, x, dim, index, typeof src === "number" ? undefined : src);
+}
+
+/** x with x[i][index[i][j]] = src[i][j] (dim 1); src a tensor or a number: torch.scatter. */
+export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
+  const d = checkSrc("scatter", x, dim, index, src);
+  const out = Tensor.empty(x.shape, x.dtype);
+  k().copy32(x.ptr, out.ptr, x.numel);
+  scatterInto("scatter", IndexMode.Scatter, out, d, index, src);
+  // d/dx: g where nothing was written; d/dsrc: g read at index
+  if (!tracks(x, src)) return out;
+  if (typeof src === "number") return record(out, "ScatterBackward1", [x], (g) => [scatter(g, d, index, 0)], [index]);
+  return record(out, "ScatterBackward0", [x, src], (g) => [
+    x.requiresGrad ? scatter(g, d, index, 0) : null,
+    src.requiresGrad ? srcGrad(g, d, index, src) : null,
+  ], [index]);
+}
+
+/** x with src added at index: x[i][index[i][j]] += src[i][j] (dim 1): torch.scatter_add. */
+export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  const d = checkSrc("scatterAdd", x, dim, index, src);
+  const out = Tensor.empty(x.shape, x.dtype);
+  k().copy32(x.ptr, out.ptr, x.numel);
+  scatterInto("scatterAdd", null, out, d, index, src);
+  if (!tracks(x, src)) return out;
+  return record(out, "ScatterAddBackward0", [x, src], (g) => [x.requiresGrad ? g : null, src.requiresGrad ? srcGrad(g, d, index, src) : null], [index]);
+}
+
+export function scatter_<T extends Tensor>(x: T, dim: number, index: Tensor, src: Tensor | number): T {
+  const d = checkSrc("scatter_", x, dim, index, src);
+  checkWritable("scatter_", x);
+  x.bumpVersion();
+  scatterInto("scatter_", IndexMode.Scatter, x, d, index, src);
+  return x;
+}
+
+export function scatterAdd_<T extends Tensor>(x: T, dim: number, index: Tensor, src: Tensor): T {
+  const d = checkSrc("scatterAdd_", x, dim, index, src);
+  checkWritable("scatterAdd_", x);
+  x.bumpVersion();
+  scatterInto("scatterAdd_", null, x, d, index, src);
+  return x;
+}
+
+/** Checks indexAdd's operands; returns the dim. */
+function checkIndexAdd(op: string, x: Tensor, dim: number, index: Tensor, source: Tensor): number {
+  checkTensor(op, x);
+  checkTensor(op, source);
+  checkIndex(op, index);
+  const d = normDim(op, dim, x.ndim);
+  if (index.ndim > 1) throw new RangeError(`${op}: index must be 0-d or 1-D, got shape ${fmt(index.shape)}`);
+  const want = [...x.shape];
+  if (want.length > 0) want[d] = index.numel;
+  if (!sameShape(source.ndim === 0 ? [1] : source.shape, want.length === 0 ? [1] : want)) {
+    throw new RangeError(`${op}: source must have shape ${fmt(want)} (the input's with dim ${d} the number of indices), got ${fmt(source.shape)}`);
+  }
+  if (source.dtype !== x.dtype) throw new TypeError(`${op}: expected source to have the input's dtype ${x.dtype}, got ${source.dtype}`);
+  return d;
+}
+
+/** The index walk of indexAdd and its adjoint: source's shape, index read along dim d only. */
+function rowWalk(op: string, mode: IndexMode, a: Tensor, b: Tensor, d: number, index: Tensor): void {
+  const shape = b.ndim === 0 ? [1] : b.shape, aShape = a.ndim === 0 ? [1] : a.shape;
+  const xs = shape.map((_, i) => (i === d ? 1 : 0));
+  walk(op, mode, a, b, index, shape, [stridesBut(aShape, d), stridesOf(shape), xs], d, aShape);
+}
+
+function indexAddInto(op: string, out: Tensor, d: number, index: Tensor, source: Tensor, alpha: number): void {
+  const s = alpha === 1 ? source : mul(source, alpha);
+  try {
+    if (s.dtype !== out.dtype) throw new TypeError(`${op}: alpha ${alpha} is not an integer, but the input is ${out.dtype}`);
+    rowWalk(op, ADD_MODE[out.dtype], out, s, d, index);
+  } finally {
+    if (s !== source) s.dispose();
+  }
+}
+
+/** x with alpha·source[..., j, ...] added to x[..., index[j], ...] along dim: torch.index_add. */
+export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, options: number | { alpha?: number } = {}): Tensor {
+  const alpha = typeof options === "number" ? options : options.alpha ?? 1;
+  const d = checkIndexAdd("indexAdd", x, dim, index, source);
+  const out = Tensor.empty(x.shape, x.dtype);
+  k().copy32(x.ptr, out.ptr, x.numel);
+  indexAddInto("indexAdd", out, d, index, source, alpha);
+  // d/dx = g; d/dsource = alpha · g's rows at index
+  if (!tracks(x, source)) return out;
+  return record(out, "IndexAddBackward0", [x, source], (g) => {
+    if (!source.requiresGrad) return [g, null];
+    const rows = pickRows(g, d, index, source.shape);
+    if (alpha === 1) return [x.requiresGrad ? g : null, rows];
+    const scaled = mul(rows, alpha);
+    rows.dispose();
+    return [x.requiresGrad ? g : null, scaled];
+  }, [index]);
+}
+
+export function indexAdd_<T extends Tensor>(x: T, dim: number, index: Tensor, source: Tensor, options: number | { alpha?: number } = {}): T {
+  const alpha = typeof options === "number" ? options : options.alpha ?? 1;
+  const d = checkIndexAdd("indexAdd_", x, dim, index, source);
+  checkWritable("indexAdd_", x);
+  x.bumpVersion();
+  indexAddInto("indexAdd_", x, d, index, source, alpha);
+  return x;
+}
+
+/** g's slices at index along d (indexSelect through the index walk, which a captured step can replay). */
+function pickRows(g: Tensor, d: number, index: Tensor, shape: Shape): Tensor {
+  const out = Tensor.empty(shape, g.dtype);
+  rowWalk("indexAdd", IndexMode.Gather, g, out, d, index);
+  if (!tracks(g)) return out;
+  return record(out, "IndexSelectBackward0", [g], (gg) => [indexAdd(filled(g.shape, 0), d, index, gg)], [index]);
+}
+
+// ---- masks: maskedFill, maskedSelect, nonzero ----------------------------------------
+
+function checkMask(op: string, mask: Tensor): void {
+  checkTensor(op, mask);
+  if (mask.dtype !== "bool") throw new TypeError(`${op}: mask must be a bool tensor, got ${mask.dtype}`);
+}
+
+/** mask ? b : a, broadcast together (a and b of one dtype): the differentiable core of maskedFill. */
+function where(mask: Tensor, a: Tensor, b: Tensor): Tensor {
+  const shape = broadcastShapes("maskedFill", broadcastShapes("maskedFill", mask.shape, a.shape), b.shape);
+  const out = Tensor.empty(shape, a.dtype);
+  if (out.numel > 0) {
+    const [nd, meta] = writeMeta(shape, [mask, a, b].map((t) => broadcastStrides(t.shape, shape)));
+    k().where32(mask.ptr, a.ptr, b.ptr, out.ptr, nd, meta);
+  }
+  if (!tracks(a, b)) return out;
+  return record(out, "MaskedFillBackward0", [a, b], (g) => {
+    const zero = filled([], 0);
+    return [
+      a.requiresGrad ? sumTo(where(mask, g, zero), a.shape) : null,
+      b.requiresGrad ? sumTo(where(mask, zero, g), b.shape) : null,
+    ];
+  }, [mask]);
+}
+
+/** x with value where mask is true (mask broadcast with x); value a number or a 0-d tensor. */
+export function maskedFill(x: Tensor, mask: Tensor, value: TensorOrScalar): Tensor {
+  checkTensor("maskedFill", x);
+  checkMask("maskedFill", mask);
+  const v = maskValue("maskedFill", x, value);
+  const out = where(mask, x, v);
+  if (v !== value) v.dispose();
+  return out;
+}
+
+function maskValue(op: string, x: Tensor, value: TensorOrScalar): Tensor {
+  if (typeof value === "number") {
+    if (x.dtype !== "float32" && promoteScalar(x.dtype, value) === "float32") return filled([], Math.trunc(value), x.dtype);
+    return filled([], value, x.dtype);
+  }
+  checkTensor(op, value);
+  if (value.ndim !== 0) throw new RangeError(`${op}: the value must be a number or a 0-d tensor, got a tensor of shape ${fmt(value.shape)}`);
+  return castTo(value, x.dtype);
+}
+
+export function maskedFill_<T extends Tensor>(x: T, mask: Tensor, value: TensorOrScalar): T {
+  checkWritable("maskedFill_", x);
+  checkMask("maskedFill_", mask);
+  if (!sameShape(broadcastShapes("maskedFill_", x.shape, mask.shape), x.shape)) {
+    throw new RangeError(`maskedFill_: a mask of shape ${fmt(mask.shape)} does not broadcast to the tensor's shape ${fmt(x.shape)}`);
+  }
+  const v = maskValue("maskedFill_", x, value);
+  if (v.requiresGrad && isGradEnabled()) throw new Error("maskedFill_: the value requires grad, but in-place ops record no graph; use maskedFill");
+  x.bumpVersion();
+  if (x.numel > 0) {
+    const [nd, meta] = writeMeta(x.shape, [broadcastStrides(mask.shape, x.shape), stridesOf(x.shape), broadcastStrides(v.shape, x.shape)]);
+    k().where32(mask.ptr, x.ptr, v.ptr, x.ptr, nd, meta);
+  }
+  if (v !== value) v.dispose();
+  return x;
+}
+
+/** x and mask broadcast together and made contiguous (the tensors themselves when no broadcast is needed). */
+function expandBoth(x: Tensor, mask: Tensor): [Tensor, Tensor, Shape] {
+  const shape = broadcastShapes("maskedSelect", x.shape, mask.shape);
+  const grow = (t: Tensor): Tensor => {
+    if (sameShape(t.shape, shape)) return t;
+    const out = Tensor.empty(shape, t.dtype);
+    copyView(t, broadcastView(t, shape), out, whole(shape));
+    return out;
+  };
+  return [grow(x), grow(mask), shape];
+}
+
+/** The elements of x where mask is true (broadcast together), as a 1-D tensor. */
+export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
+  checkTensor("maskedSelect", x);
+  checkMask("maskedSelect", mask);
+  assertNotRecording("maskedSelect (its result's size depends on the mask)");
+  const [xe, me, shape] = expandBoth(x, mask);
+  const n = me.numel === 0 ? 0 : k().count_nonzero32(me.ptr, me.numel, false);
+  const out = Tensor.empty([n], x.dtype);
+  if (n > 0) k().mask_compress32(xe.ptr, me.ptr, out.ptr, me.numel, false);
+  if (xe !== x) xe.dispose();
+  // the adjoint puts g back at the selected places, zeros elsewhere
+  if (!tracks(x)) {
+    if (me !== mask) me.dispose();
+    return out;
+  }
+  return record(out, "MaskedSelectBackward0", [x], (g) => [sumTo(maskedExpand(g, me, shape), x.shape)], [me]);
+}
+
+/** The adjoint of maskedSelect: g's elements at the true places of mask (contiguous, of `shape`), zeros elsewhere. */
+function maskedExpand(g: Tensor, mask: Tensor, shape: Shape): Tensor {
+  const out = Tensor.empty(shape, g.dtype);
+  if (out.numel > 0) k().mask_compress32(g.ptr, mask.ptr, out.ptr, out.numel, true);
+  if (!tracks(g)) return out;
+  return record(out, "MaskedScatterBackward0", [g], (gg) => [maskedSelect(gg, mask)], [mask]);
+}
+
+export interface NonzeroOptions {
+  /** Return one 1-D index tensor per dim (torch's as_tuple=True) instead of one [n, ndim] tensor. */
+  asTuple?: boolean;
+}
+
+/** The coordinates of x's nonzero elements, [n, ndim] int32, row-major order: torch.nonzero. */
+export function nonzero(x: Tensor): Tensor;
+export function nonzero(x: Tensor, options: { asTuple: true }): Tensor[];
+export function nonzero(x: Tensor, options?: NonzeroOptions): Tensor | Tensor[];
+export function nonzero(x: Tensor, options: NonzeroOptions = {}): Tensor | Tensor[] {
+  checkTensor("nonzero", x);
+  assertNotRecording("nonzero (its result's size depends on the data)");
+  const isFloat = x.dtype === "float32";
+  const n = x.numel === 0 ? 0 : k().count_nonzero32(x.ptr, x.numel, isFloat);
+  const nd = x.ndim;
+  const out = Tensor.empty([n, nd], "int32");
+  if (n > 0 && nd > 0) {
+    const scratch = Tensor.empty([2 * nd], "int32"); // x's shape, then the kernel's counters
+    i32().set(x.shape, scratch.offset);
+    k().nonzero32(x.ptr, out.ptr, x.numel, isFloat, nd, scratch.ptr, scratch.ptr + 4 * nd);
+    scratch.dispose();
+  }
+  if (!options.asTuple) return out;
+  const cols: Tensor[] = [];
+  if (nd === 0) cols.push(filled([n], 0, "int32"));
+  for (let d = 0; d < nd; d++) cols.push(select(out, 1, d));
+  out.dispose();
+  return cols;
+}

@@ -1,0 +1,343 @@
+// Joining and splitting: cat, stack, split, chunk, unbind, narrow, flip, roll,
+// repeat, tile, tril/triu, diagonal, diagEmbed, glu. Each piece or block is a
+// strided view copied by one kernel call (takeView/putView in indexing.ts, or
+// copy_view32 itself); their adjoints are the same copies the other way.
+
+import { Tensor } from "../tensor";
+import { promote, type DType } from "../dtype";
+import { k } from "../backend/module";
+import { fmt, normDim, type Shape } from "../shape";
+import { record, tracks } from "../autograd/node";
+import { writeMeta, checkTensor, castTo, filled, describeValue } from "./dispatch";
+import { reshape, unsqueeze } from "./shape";
+import { sum } from "./reduce";
+import { mul, sigmoid } from "./elementwise";
+import { takeView, putView, stridesOf, whole, type View } from "./indexing";
+
+/** x's view of `len` elements from `start` along dim d (narrow's view). */
+function band(shape: Shape, d: number, start: number, len: number): View {
+  const v = whole(shape);
+  v.off = start * v.strides[d];
+  v.shape[d] = len;
+  return v;
+}
+
+/** Copies a contiguous src into dst's view. */
+function place(src: Tensor, dst: Tensor, v: View): void {
+  if (src.numel === 0) return;
+  const [nd, meta] = writeMeta(v.shape, [stridesOf(v.shape), v.strides]);
+  k().copy_view32(src.ptr, dst.ptr + 4 * v.off, nd, meta);
+}
+
+// ---- cat, stack --------------------------------------------------------------------
+
+function checkList(op: string, tensors: readonly Tensor[]): void {
+  if (!Array.isArray(tensors)) throw new TypeError(`${op}: expected an array of tensors, got ${describeValue(tensors)}`);
+  if (tensors.length === 0) throw new RangeError(`${op}: expected a non-empty array of tensors`);
+  tensors.forEach((t) => checkTensor(op, t));
+}
+
+/** torch.cat: tensors joined along dim (dtypes promoted; 1-D empty tensors are skipped, as torch does). */
+export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  checkList("cat", tensors);
+  const parts = tensors.filter((t) => !(t.ndim === 1 && t.shape[0] === 0));
+  const dtype = tensors.map((t) => t.dtype).reduce(promote);
+  if (parts.length === 0) return filled([0], 0, dtype);
+  const first = parts[0];
+  if (first.ndim === 0) throw new RangeError(`cat: a 0-d tensor (at position ${tensors.indexOf(first)}) cannot be concatenated`);
+  const d = normDim("cat", dim, first.ndim);
+  const shape = [...first.shape];
+  shape[d] = 0;
+  for (const t of parts) {
+    if (t.ndim !== first.ndim || t.shape.some((s, i) => i !== d && s !== first.shape[i])) {
+      throw new RangeError(
+        `cat: sizes of tensors must match except in dim ${d}, got ${fmt(first.shape)} and ${fmt(t.shape)} (tensor ${tensors.indexOf(t)})`,
+      );
+    }
+    shape[d] += t.shape[d];
+  }
+  const out = Tensor.empty(shape, dtype);
+  const starts: number[] = [];
+  let at = 0;
+  for (const t of parts) {
+    const c = castTo(t, dtype);
+    place(c, out, band(shape, d, at, t.shape[d]));
+    if (c !== t) c.dispose();
+    starts.push(at);
+    at += t.shape[d];
+  }
+  // the adjoint splits g back into the pieces
+  if (!parts.some((t) => tracks(t))) return out;
+  return record(out, "CatBackward0", parts, (g) => parts.map((t, i) => (t.requiresGrad ? narrow(g, d, starts[i], t.shape[d]) : null)));
+}
+
+/** torch.stack: equal-shaped tensors joined along a new dim. */
+export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  checkList("stack", tensors);
+  const s0 = tensors[0].shape;
+  tensors.forEach((t, i) => {
+    if (t.shape.length !== s0.length || t.shape.some((s, j) => s !== s0[j])) {
+      throw new RangeError(`stack: expects each tensor to be of equal size, but got ${fmt(s0)} at entry 0 and ${fmt(t.shape)} at entry ${i}`);
+    }
+  });
+  const d = normDim("stack", dim, s0.length + 1);
+  const parts = tensors.map((t) => unsqueeze(t, d));
+  const out = cat(parts, d);
+  for (const p of parts) if (!p.requiresGrad) p.dispose();
+  return out;
+}
+
+// ---- split, chunk, unbind, narrow -----------------------------------------------
+
+/** torch.narrow: `len` elements from `start` along dim (a copy). */
+export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  checkTensor("narrow", x);
+  if (x.ndim === 0) throw new RangeError("narrow: cannot be applied to a 0-d tensor");
+  const d = normDim("narrow", dim, x.ndim);
+  const n = x.shape[d];
+  if (!Number.isInteger(start) || start < -n || start > n) {
+    throw new RangeError(`narrow: start ${start} is out of range for dim ${d} of size ${n} (expected ${-n} <= start <= ${n})`);
+  }
+  const s = start < 0 ? start + n : start;
+  if (!Number.isInteger(length) || length < 0 || s + length > n) {
+    throw new RangeError(`narrow: start (${s}) + length (${length}) exceeds dim ${d}'s size (${n})`);
+  }
+  return takeView("SliceBackward0", x, band(x.shape, d, s, length));
+}
+
+/** torch.split: pieces of splitSize along dim (the last may be smaller), or of the sizes listed. */
+export function split(x: Tensor, splitSize: number | readonly number[], dim = 0): Tensor[] {
+  checkTensor("split", x);
+  if (x.ndim === 0) throw new RangeError("split: cannot split a 0-d tensor");
+  const d = normDim("split", dim, x.ndim);
+  const n = x.shape[d];
+  let sizes: number[];
+  if (Array.isArray(splitSize)) {
+    sizes = [...splitSize];
+    if (sizes.some((s) => !Number.isInteger(s) || s < 0) || sizes.reduce((a, b) => a + b, 0) !== n) {
+      throw new RangeError(`split: split sizes [${sizes.join(", ")}] must be non-negative integers summing to dim ${d}'s size ${n}`);
+    }
+  } else {
+    const s = splitSize as number;
+    if (!Number.isInteger(s) || s < 0 || (s === 0 && n !== 0)) {
+      throw new RangeError(`split: split size must be a positive integer (0 only for a dim of size 0), got ${s} for dim ${d} of size ${n}`);
+    }
+    const count = s === 0 ? 1 : Math.max(1, Math.ceil(n / s));
+    sizes = Array.from({ length: count }, (_, i) => Math.min(s, n - i * s));
+  }
+  let at = 0;
+  return sizes.map((len) => {
+    const piece = takeView("SplitBackward0", x, band(x.shape, d, at, len));
+    at += len;
+    return piece;
+  });
+}
+
+/** torch.chunk: `chunks` pieces of ceil(n / chunks) along dim (fewer when they run out). */
+export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+  checkTensor("chunk", x);
+  if (!Number.isInteger(chunks) || chunks <= 0) throw new RangeError(`chunk: expects chunks to be a positive integer, got ${chunks}`);
+  if (x.ndim === 0) throw new RangeError("chunk: cannot chunk a 0-d tensor");
+  const n = x.shape[normDim("chunk", dim, x.ndim)];
+  const size = Math.ceil(n / chunks);
+  // torch: a dim of size 0 gives `chunks` empty pieces
+  return n === 0 ? split(x, new Array<number>(chunks).fill(0), dim) : split(x, size, dim);
+}
+
+/** torch.unbind: the slices along dim, each without it. */
+export function unbind(x: Tensor, dim = 0): Tensor[] {
+  checkTensor("unbind", x);
+  if (x.ndim === 0) throw new RangeError("unbind: cannot unbind a 0-d tensor");
+  const d = normDim("unbind", dim, x.ndim);
+  const out: Tensor[] = [];
+  for (let i = 0; i < x.shape[d]; i++) {
+    const v = band(x.shape, d, i, 1);
+    v.shape.splice(d, 1);
+    v.strides.splice(d, 1);
+    out.push(takeView("UnbindBackward0", x, v));
+  }
+  return out;
+}
+
+// ---- flip, roll ----------------------------------------------------------------------
+
+function dimList(op: string, dims: number | readonly number[], ndim: number): number[] {
+  const list = (typeof dims === "number" ? [dims] : [...dims]).map((d) => normDim(op, d, ndim));
+  const dup = list.find((d, i) => list.indexOf(d) !== i);
+  if (dup !== undefined) throw new RangeError(`${op}: dim ${dup} appears multiple times in the list of dims`);
+  return list;
+}
+
+/** torch.flip: the order of elements reversed along each dim listed. */
+export function flip(x: Tensor, ...dims: number[] | [number[]]): Tensor {
+  checkTensor("flip", x);
+  const v = whole(x.shape);
+  for (const d of dimList("flip", dims.flat(), x.ndim)) {
+    if (x.ndim === 0) continue;
+    v.off += (v.shape[d] - 1) * v.strides[d];
+    v.strides[d] = -v.strides[d];
+  }
+  return takeView("FlipBackward0", x, v);
+}
+
+/** torch.roll: elements shifted along dims (wrapping around); with no dims, over the flattened tensor. */
+export function roll(x: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
+  checkTensor("roll", x);
+  const sh = typeof shifts === "number" ? [shifts] : [...shifts];
+  if (dims === undefined || (Array.isArray(dims) && dims.length === 0)) {
+    if (sh.length !== 1) throw new RangeError(`roll: shifts and dims must align, got ${sh.length} shifts and no dims`);
+    const flat = reshape(x, [x.numel]);
+    const rolled = roll(flat, sh, 0);
+    if (rolled !== flat && !flat.requiresGrad) flat.dispose();
+    return reshape(rolled, x.shape);
+  }
+  const ds = typeof dims === "number" ? [dims] : [...dims];
+  if (ds.length !== sh.length) throw new RangeError(`roll: shifts and dims must align, got ${sh.length} shifts and ${ds.length} dims`);
+  if (sh.some((s) => !Number.isInteger(s))) throw new TypeError(`roll: shifts must be integers, got [${sh.join(", ")}]`);
+  const dd = ds.map((d) => normDim("roll", d, x.ndim));
+  let out = Tensor.empty(x.shape, x.dtype);
+  k().copy32(x.ptr, out.ptr, x.numel);
+  for (let i = 0; i < dd.length; i++) {
+    const d = dd[i], n = x.ndim === 0 ? 1 : x.shape[d];
+    const s = ((sh[i] % n) + n) % n;
+    if (s === 0 || x.numel === 0) continue;
+    // out[s:] = in[:n-s], out[:s] = in[n-s:]
+    const next = Tensor.empty(x.shape, x.dtype);
+    for (const [from, to, len] of [[0, s, n - s], [n - s, 0, s]]) {
+      const src = band(x.shape, d, from, len), dst = band(x.shape, d, to, len);
+      const [nd, meta] = writeMeta(src.shape, [src.strides, dst.strides]);
+      k().copy_view32(out.ptr + 4 * src.off, next.ptr + 4 * dst.off, nd, meta);
+    }
+    out.dispose();
+    out = next;
+  }
+  // the adjoint rolls g back
+  if (!tracks(x)) return out;
+  return record(out, "RollBackward0", [x], (g) => [roll(g, sh.map((s) => -s), dd)]);
+}
+
+// ---- repeat, tile ----------------------------------------------------------------------
+
+function sizesArg(args: readonly (number | readonly number[])[]): number[] {
+  return args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as number[])] : (args as number[]);
+}
+
+/** torch's Tensor.repeat: x copied reps[d] times along each dim (reps may add leading dims). */
+export function repeat(x: Tensor, ...reps: number[] | [number[]]): Tensor {
+  checkTensor("repeat", x);
+  const r = sizesArg(reps);
+  if (r.length < x.ndim) {
+    throw new RangeError(`repeat: the number of repeats (${r.length}) can not be smaller than the number of dims of the tensor (${x.ndim})`);
+  }
+  if (r.some((v) => !Number.isInteger(v) || v < 0)) throw new RangeError(`repeat: repeats must be non-negative integers, got [${r.join(", ")}]`);
+  const lead = r.length - x.ndim;
+  const xs = [...new Array<number>(lead).fill(1), ...x.shape];
+  // out seen as [r0, s0, r1, s1, ...] reads x at [0, st0, 0, st1, ...]
+  const strides = stridesOf(xs);
+  const walk = xs.flatMap((s, i) => [r[i], s]);
+  const out = Tensor.empty(xs.map((s, i) => s * r[i]), x.dtype);
+  if (out.numel > 0) {
+    const [nd, meta] = writeMeta(walk, [strides.flatMap((s) => [0, s]), stridesOf(walk)]);
+    k().copy_view32(x.ptr, out.ptr, nd, meta);
+  }
+  // the adjoint sums the blocks
+  if (!tracks(x)) return out;
+  return record(out, "RepeatBackward0", [x], (g) => {
+    const blocks = reshape(g, walk);
+    const s = sum(blocks, walk.map((_, i) => i).filter((i) => i % 2 === 0 || i < 2 * lead));
+    return [reshape(s, x.shape)];
+  });
+}
+
+/** torch.tile: repeat, with the reps padded by leading 1s when x has more dims. */
+export function tile(x: Tensor, ...reps: number[] | [number[]]): Tensor {
+  checkTensor("tile", x);
+  const r = sizesArg(reps);
+  return repeat(x, [...new Array<number>(Math.max(0, x.ndim - r.length)).fill(1), ...r]);
+}
+
+// ---- tril, triu, diagonal, diagEmbed -----------------------------------------------
+
+function tri(op: string, x: Tensor, diagonal: number, upper: boolean): Tensor {
+  checkTensor(op, x);
+  if (x.ndim < 2) throw new RangeError(`${op}: expects a tensor with at least 2 dims, got shape ${fmt(x.shape)}`);
+  if (!Number.isInteger(diagonal)) throw new TypeError(`${op}: diagonal must be an integer, got ${diagonal}`);
+  const out = Tensor.empty(x.shape, x.dtype);
+  const r = x.shape[x.ndim - 2], c = x.shape[x.ndim - 1];
+  if (out.numel > 0) k().tri32(x.ptr, out.ptr, x.numel / (r * c), r, c, Math.max(-r - 1, Math.min(diagonal, c + 1)), upper);
+  if (!tracks(x)) return out;
+  // the mask is linear: its adjoint is the same mask
+  return record(out, upper ? "TriuBackward0" : "TrilBackward0", [x], (g) => [tri(op, g, diagonal, upper)]);
+}
+
+/** The lower triangle of each matrix (j <= i + diagonal), zeros above. */
+export const tril = (x: Tensor, diagonal = 0): Tensor => tri("tril", x, diagonal, false);
+/** The upper triangle of each matrix (j >= i + diagonal), zeros below. */
+export const triu = (x: Tensor, diagonal = 0): Tensor => tri("triu", x, diagonal, true);
+
+export interface DiagonalOptions {
+  offset?: number;
+  dim1?: number;
+  dim2?: number;
+}
+
+function diagArgs(op: string, a: number | DiagonalOptions, dim1: number, dim2: number): [number, number, number] {
+  return typeof a === "object" ? [a.offset ?? 0, a.dim1 ?? dim1, a.dim2 ?? dim2] : [a, dim1, dim2];
+}
+
+/** The view of the diagonal (offset) of dims d1, d2 of `shape`, as the last dim. */
+function diagView(op: string, shape: Shape, offset: number, dim1: number, dim2: number): View {
+  if (!Number.isInteger(offset)) throw new TypeError(`${op}: offset must be an integer, got ${offset}`);
+  const d1 = normDim(op, dim1, shape.length), d2 = normDim(op, dim2, shape.length);
+  if (d1 === d2) throw new RangeError(`${op}: diagonal dims cannot be identical, got ${dim1} and ${dim2}`);
+  const w = whole(shape);
+  const len = Math.max(0, offset >= 0 ? Math.min(shape[d1], shape[d2] - offset) : Math.min(shape[d1] + offset, shape[d2]));
+  const v: View = { off: len === 0 ? 0 : offset >= 0 ? offset * w.strides[d2] : -offset * w.strides[d1], shape: [], strides: [] };
+  shape.forEach((s, i) => {
+    if (i === d1 || i === d2) return;
+    v.shape.push(s);
+    v.strides.push(w.strides[i]);
+  });
+  v.shape.push(len);
+  v.strides.push(w.strides[d1] + w.strides[d2]);
+  return v;
+}
+
+/** torch.diagonal: the diagonal (offset above the main one when > 0) of dims dim1, dim2, as the last dim. */
+export function diagonal(x: Tensor, offset: number | DiagonalOptions = 0, dim1 = 0, dim2 = 1): Tensor {
+  checkTensor("diagonal", x);
+  const [o, a, b] = diagArgs("diagonal", offset, dim1, dim2);
+  return takeView("DiagonalBackward0", x, diagView("diagonal", x.shape, o, a, b));
+}
+
+/** torch.diag_embed: the last dim of x put on the diagonal (offset) of dims dim1, dim2 of a new tensor. */
+export function diagEmbed(x: Tensor, offset: number | DiagonalOptions = 0, dim1 = -2, dim2 = -1): Tensor {
+  checkTensor("diagEmbed", x);
+  const [o, a, b] = diagArgs("diagEmbed", offset, dim1, dim2);
+  const nd = x.ndim + 1;
+  const d1 = normDim("diagEmbed", a, nd), d2 = normDim("diagEmbed", b, nd);
+  if (d1 === d2) throw new RangeError(`diagEmbed: diagonal dims cannot be identical, got ${a} and ${b}`);
+  const n = (x.ndim === 0 ? 1 : x.shape[x.ndim - 1]) + Math.abs(o);
+  const rest = x.shape.slice(0, -1);
+  const shape: number[] = [];
+  for (let i = 0, j = 0; i < nd; i++) shape.push(i === d1 || i === d2 ? n : rest[j++]);
+  const v = diagView("diagEmbed", shape, o, d1, d2);
+  // zeros with x on the diagonal; the adjoint (putView's) reads g's diagonal
+  return putView("DiagEmbedBackward0", filled(shape, 0, x.dtype as DType), v, x);
+}
+
+// ---- glu --------------------------------------------------------------------------------
+
+/** nn.functional.glu: x split in halves a, b along dim, a * sigmoid(b). */
+export function glu(x: Tensor, dim = -1): Tensor {
+  checkTensor("glu", x);
+  if (x.ndim === 0) throw new RangeError("glu: cannot be applied to a 0-d tensor");
+  const d = normDim("glu", dim, x.ndim);
+  const n = x.shape[d];
+  if (n % 2 !== 0) throw new RangeError(`glu: halving dimension must be even, but dim ${d} has size ${n}`);
+  const [a, b] = split(x, n / 2, d);
+  const s = sigmoid(b);
+  const out = mul(a, s);
+  if (!out.requiresGrad) for (const t of [a, b, s]) t.dispose();
+  return out;
+}
