@@ -26,7 +26,7 @@ export {
 } from "./ops/elementwise";
 
 // reductions, scans, softmax
-export { sum, mean, max, min, type MaxResult } from "./ops/reduce";
+export { sum, mean, max, min, type MaxResult, type ExtremumOptions } from "./ops/reduce";
 export {
   prod, argmax, argmin, amax, amin, variance as var, std, varMean, stdMean, logsumexp, norm,
   all, any, countNonzero, median, kthvalue, topk, trace, outer,

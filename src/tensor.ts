@@ -316,16 +316,16 @@ export class Tensor {
 
   // ---- reductions ----------------------------------------------------------------
 
-  sum(dim?: number | number[], keepdim = false): Tensor { return red.sum(this, dim, keepdim); }
-  mean(dim?: number | number[], keepdim = false): Tensor { return red.mean(this, dim, keepdim); }
+  sum(dim?: red.DimArg, keepdim?: boolean): Tensor { return red.sum(this, dim, keepdim); }
+  mean(dim?: red.DimArg, keepdim?: boolean): Tensor { return red.mean(this, dim, keepdim); }
   max(): Tensor;
-  max(dim: number, keepdim?: boolean): red.MaxResult;
-  max(dim?: number, keepdim = false): Tensor | red.MaxResult {
+  max(dim: number | red.ExtremumOptions, keepdim?: boolean): red.MaxResult;
+  max(dim?: number | red.ExtremumOptions, keepdim?: boolean): Tensor | red.MaxResult {
     return dim === undefined ? red.max(this) : red.max(this, dim, keepdim);
   }
   min(): Tensor;
-  min(dim: number, keepdim?: boolean): red.MaxResult;
-  min(dim?: number, keepdim = false): Tensor | red.MaxResult {
+  min(dim: number | red.ExtremumOptions, keepdim?: boolean): red.MaxResult;
+  min(dim?: number | red.ExtremumOptions, keepdim?: boolean): Tensor | red.MaxResult {
     return dim === undefined ? red.min(this) : red.min(this, dim, keepdim);
   }
 
@@ -364,7 +364,9 @@ export class Tensor {
   matmul(other: Tensor): Tensor { return lin.matmul(this, other); }
   dot(other: Tensor): Tensor { return lin.dot(this, other); }
   mm(other: Tensor): Tensor { return lin.mm(this, other); }
-  transpose(dim0: number, dim1: number): Tensor { return shp.transpose(this, dim0, dim1); }
+  transpose(dim0: number | { dim0: number; dim1: number }, dim1?: number): Tensor {
+    return typeof dim0 === "object" && dim0 !== null ? shp.transpose(this, dim0.dim0, dim0.dim1) : shp.transpose(this, dim0, dim1!);
+  }
   /** Matrix transpose (reversed dims); a 0-d or 1-D tensor is returned as is. */
   get T(): Tensor { return shp.reverseDims(this); }
   t(): Tensor { return shp.t(this); }
@@ -372,8 +374,8 @@ export class Tensor {
   reshape(...shape: number[] | [number[]]): Tensor { return shp.reshape(this, shape.flat()); }
   view(...shape: number[] | [number[]]): Tensor { return shp.reshape(this, shape.flat()); }
   flatten(): Tensor { return shp.reshape(this, [this.numel]); }
-  squeeze(dim?: number): Tensor { return shp.squeeze(this, dim); }
-  unsqueeze(dim: number): Tensor { return shp.unsqueeze(this, dim); }
+  squeeze(dim?: number | { dim?: number }): Tensor { return shp.squeeze(this, typeof dim === "object" && dim !== null ? dim.dim : dim); }
+  unsqueeze(dim: number | { dim: number }): Tensor { return shp.unsqueeze(this, typeof dim === "object" && dim !== null ? dim.dim : dim); }
   expand(...shape: number[] | [number[]]): Tensor { return shp.expand(this, shape.flat()); }
   indexSelect(dim: number, index: Tensor | number[]): Tensor { return shp.indexSelect(this, dim, index); }
   diag(): Tensor { return shp.diag(this); }

@@ -92,3 +92,28 @@ describe("classes called without new, and messages that name them, in the minifi
     expect(() => (dist.Generator as unknown as () => unknown)()).toThrow("Generator is a class: create one with new Generator(...)");
   });
 });
+
+describe("keyword arguments are an options object, positional ones work too", () => {
+  const x = tensor([[1, 2, 3], [4, 5, 6]], { dtype: "float32" });
+  it("sum, mean: { dim, keepdim }", () => {
+    expect(x.sum({ dim: 1, keepdim: true }).toArray()).toEqual([[6], [15]]);
+    expect(x.sum(1, true).toArray()).toEqual([[6], [15]]);
+    expect(x.sum({ dim: [0, 1] }).item()).toBe(21);
+    expect(x.mean({ dim: 0 }).toArray()).toEqual([2.5, 3.5, 4.5]);
+    expect(x.mean({}).item()).toBe(3.5);
+  });
+  it("max, min: { dim, keepdim } give values and indices", () => {
+    const { values, indices } = x.max({ dim: 1, keepdim: true });
+    expect(values.toArray()).toEqual([[3], [6]]);
+    expect(indices.toArray()).toEqual([[2], [2]]);
+    expect(x.min({ dim: 0 }).values.toArray()).toEqual([1, 2, 3]);
+  });
+  it("transpose, squeeze, unsqueeze: torch's dim keywords", () => {
+    expect(x.transpose({ dim0: 0, dim1: 1 }).shape).toEqual([3, 2]);
+    expect(x.unsqueeze({ dim: 0 }).shape).toEqual([1, 2, 3]);
+    expect(x.unsqueeze(0).squeeze({ dim: 0 }).shape).toEqual([2, 3]);
+  });
+  it("a wrong dim in an options object names the dim", () => {
+    expect(() => x.sum({ dim: 2 })).toThrow(/dim 2 is out of range|Dimension out of range/);
+  });
+});

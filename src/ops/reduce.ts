@@ -79,20 +79,35 @@ export function unreduce(g: Tensor, inputShape: Shape, dims: number[] | null): T
   return out;
 }
 
-export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
+/** dim, keepdim: positional, or in an options object (`x.sum({ dim: 1, keepdim: true })`), as torch's keywords. */
+export interface DimOptions {
+  dim?: number | number[] | null;
+  keepdim?: boolean;
+}
+export type DimArg<O extends DimOptions = DimOptions> = number | number[] | null | undefined | O;
+
+/** The options from `(dim, keepdim)` or `(options)`. */
+export function dimArgs<O extends DimOptions>(a: DimArg<O>, keepdim?: boolean): O {
+  if (a !== null && typeof a === "object" && !Array.isArray(a)) return a;
+  return { dim: a, keepdim } as O;
+}
+
+export function sum(x: Tensor, dimOrOptions?: DimArg, keepdimArg?: boolean): Tensor {
   checkTensor("sum", x);
-  const dims = dim === undefined ? null : normDims("sum", dim, x.ndim);
+  const { dim, keepdim = false } = dimArgs(dimOrOptions, keepdimArg);
+  const dims = dim === undefined || dim === null ? null : normDims("sum", dim, x.ndim);
   const out = sumForward(x, dims, keepdim);
   // d Σx = broadcast of the output gradient
   return record(out, "SumBackward" + (dims === null ? "0" : "1"), [x], (g) => [unreduce(g, x.shape, dims)]);
 }
 
-export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
+export function mean(x: Tensor, dimOrOptions?: DimArg, keepdimArg?: boolean): Tensor {
   checkTensor("mean", x);
+  const { dim, keepdim = false } = dimArgs(dimOrOptions, keepdimArg);
   if (x.dtype !== "float32") {
     throw new TypeError(`mean: input dtype must be float32, got ${x.dtype}; convert with .float() first`);
   }
-  const dims = dim === undefined ? null : normDims("mean", dim, x.ndim);
+  const dims = dim === undefined || dim === null ? null : normDims("mean", dim, x.ndim);
   let count = 1;
   x.shape.forEach((s, i) => {
     if (dims === null || dims.includes(i)) count *= s;
@@ -178,16 +193,24 @@ function extremum(x: Tensor, isMin: boolean, dim?: number, keepdim = false): Ten
   return { values: v, indices: ix };
 }
 
+/** max's options: torch's dim and keepdim keywords (dim a single integer). */
+export interface ExtremumOptions {
+  dim: number;
+  keepdim?: boolean;
+}
+
 export function max(x: Tensor): Tensor;
-export function max(x: Tensor, dim: number, keepdim?: boolean): MaxResult;
-export function max(x: Tensor, dim?: number, keepdim = false): Tensor | MaxResult {
-  return extremum(x, false, dim, keepdim);
+export function max(x: Tensor, dim: number | ExtremumOptions, keepdim?: boolean): MaxResult;
+export function max(x: Tensor, dim?: number | ExtremumOptions, keepdim?: boolean): Tensor | MaxResult {
+  const o = dimArgs(dim as DimArg, keepdim);
+  return extremum(x, false, o.dim as number | undefined, o.keepdim ?? false);
 }
 
 export function min(x: Tensor): Tensor;
-export function min(x: Tensor, dim: number, keepdim?: boolean): MaxResult;
-export function min(x: Tensor, dim?: number, keepdim = false): Tensor | MaxResult {
-  return extremum(x, true, dim, keepdim);
+export function min(x: Tensor, dim: number | ExtremumOptions, keepdim?: boolean): MaxResult;
+export function min(x: Tensor, dim?: number | ExtremumOptions, keepdim?: boolean): Tensor | MaxResult {
+  const o = dimArgs(dim as DimArg, keepdim);
+  return extremum(x, true, o.dim as number | undefined, o.keepdim ?? false);
 }
 
 /**
