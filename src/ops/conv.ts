@@ -95,10 +95,7 @@ function windowGeometry(op: string, h: number, w: number, o: WindowOptions, ho =
 
 function checkWindows(op: string, g: Geometry, size: string): void {
   if (g.ho < 1 || g.wo < 1) {
-    throw new RangeError(
-      `${op}: Given ${size} spatial size (${g.h}, ${g.w}), kernel_size=(${g.kh}, ${g.kw}), dilation=(${g.dh}, ${g.dw}), ` +
-        `padding=(${g.ph}, ${g.pw}), calculated shape of the array of sliding blocks as (${g.ho}, ${g.wo}), but its components must be at least one.`,
-    );
+    throw new RangeError(`${op}: Given ${size} spatial size (${g.h}, ${g.w}), calculated shape of the array of sliding blocks as (${g.ho}, ${g.wo}), but its components must be at least one.`);
   }
 }
 
@@ -136,9 +133,7 @@ export function fold(input: Tensor, outputSize: number | number[], kernelSize: n
   checkWindows("fold", g, "output with");
   const kk = g.kh * g.kw, [n, ck, l] = xs;
   if (ck % kk !== 0 || l !== g.ho * g.wo) {
-    throw new RangeError(
-      `fold: expected an input of size [N, C × ${kk}, ${g.ho * g.wo}] (C × kernel size, the ${g.ho} × ${g.wo} blocks), got ${fmt(input.shape)}`,
-    );
+    throw new RangeError(`fold: expected an input [N, C·${kk}, ${g.ho * g.wo}], got ${fmt(input.shape)}`);
   }
   return composite(tracks(input), () => {
     const out = col2im(reshape(input, xs), g, [n, ck / kk, h, w]);
@@ -164,9 +159,7 @@ export interface ConvTransposeOptions extends Omit<ConvOptions, "padding"> {
 function checkConv(op: string, xs: number[], weight: Tensor, bias: Tensor | null, groups: number, transposed: boolean, nd: number): void {
   checkTensor(op, weight);
   if (bias !== null) checkTensor(op, bias);
-  if (weight.dtype !== "float32" || (bias && bias.dtype !== "float32")) {
-    throw new TypeError(`${op}: expected float32 weight and bias, got ${weight.dtype}${bias ? ` and ${bias.dtype}` : ""}`);
-  }
+  if (weight.dtype !== "float32" || (bias && bias.dtype !== "float32")) throw new TypeError(`${op}: expected float32 weight and bias`);
   if (weight.ndim !== nd + 2) throw new RangeError(`${op}: expected a ${nd + 2}-D weight, got weight of size ${fmt(weight.shape)}`);
   if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`${op}: non-positive groups is not supported, got groups=${groups}`);
   const c = xs[1], w0 = weight.shape[0];
@@ -217,9 +210,8 @@ function conv(op: string, nd: number, input: Tensor, weight: Tensor, b: Tensor |
     throw new RangeError(`${op}: Calculated padded input size per channel: (${padded.join(" x ")}). Kernel size: (${eff.join(" x ")}). Kernel size can't be greater than actual input size`);
   }
   const outSp = padded.map((p, i) => Math.floor((p - eff[i]) / stride[i]) + 1);
-  const one = nd === 1; // a 1-D convolution is a 2-D one over images of height 1
-  const at = (v: number[], dflt: number) => (one ? [dflt, v[0]] : v);
-  const [kh, kw] = at(ks, 1), [sh, sw] = at(stride, 1), [ph, pw] = at(pad, 0), [dh, dw] = at(dil, 1), [h, w] = at(sp, 1), [ho, wo] = at(outSp, 1);
+  // a 1-D convolution is a 2-D one over images of height 1
+  const [[kh, kw], [sh, sw], [ph, pw], [dh, dw], [h, w], [ho, wo]] = [ks, stride, pad, dil, sp, outSp].map((v) => (nd === 1 ? [v === pad ? 0 : 1, v[0]] : v));
   const [n, c] = xs, out = weight.shape[0], ck = (c / groups) * kh * kw;
   return composite(tracks(input, weight) || tracks(bias), () => {
     const cols = im2col(reshape(input, [n, c, h, w]), { h, w, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo });
@@ -254,14 +246,11 @@ export function convTranspose2d(input: Tensor, weight: Tensor, b?: Tensor | null
   const [sh, sw] = ints(op, "stride", o.stride ?? 1, 2, 1), [dh, dw] = ints(op, "dilation", o.dilation ?? 1, 2, 1);
   const [ph, pw] = ints(op, "padding", o.padding ?? 0, 2, 0), [oph, opw] = ints(op, "outputPadding", o.outputPadding ?? 0, 2, 0);
   if ((oph >= sh && oph >= dh) || (opw >= sw && opw >= dw)) {
-    throw new RangeError(
-      `${op}: output padding must be smaller than either stride or dilation, but got output_padding_height: ${oph} output_padding_width: ${opw} ` +
-        `stride_height: ${sh} stride_width: ${sw} dilation_height: ${dh} dilation_width: ${dw}`,
-    );
+    throw new RangeError(`${op}: output padding must be smaller than either stride or dilation, but got outputPadding=${fmt([oph, opw])}, stride=${fmt([sh, sw])}, dilation=${fmt([dh, dw])}`);
   }
   const [n, c, h, w] = xs, [, og, kh, kw] = weight.shape, out = og * groups;
   const H = (h - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1, W = (w - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1;
-  if (H < 1 || W < 1) throw new RangeError(`${op}: the output size (${H} x ${W}) is too small for input ${fmt(input.shape)}`);
+  if (H < 1 || W < 1) throw new RangeError(`${op}: empty output size (${H} x ${W})`);
   return composite(tracks(input, weight) || tracks(bias), () => {
     const wt = transpose(reshape(weight, [groups, c / groups, og * kh * kw]), 1, 2);
     const cols = matmul(wt, reshape(input, [n, groups, c / groups, h * w]));
