@@ -1,5 +1,5 @@
 // Products and convolutions of nn.functional: linear, bilinear, conv1d, conv2d,
-// convTranspose2d, unfold, fold. Golden data from torch 1.13
+// convTranspose1d, convTranspose2d, unfold, fold. Golden data from torch 1.13
 // (test/fixtures/ops_layers.json), finite-difference gradchecks against the
 // float64 loops of layers.reference.ts, and what the ops promise beyond values.
 import { describe, expect, it } from "vitest";
@@ -107,6 +107,10 @@ describe("convTranspose2d", () => {
       expect(F.conv2d(x, w, o).mul(y).sum().item()).toBeCloseTo(x.mul(xt).sum().item(), 3);
     });
   });
+});
+
+describe("convTranspose1d", () => {
+  goldenCases("convTranspose1d");
 });
 
 describe("unfold", () => {
