@@ -40,10 +40,10 @@ function table(rows: number[][], cols: number[][]): Tensor {
   return t;
 }
 
-/** The planes and the h×w of a 3-D or 4-D input. */
+/** The planes and the h×w of a 3-D or 4-D input (only the batch may be empty). */
 function planes(op: string, x: Tensor, what: string): [number, number, number] {
   checkTensor(op, x);
-  if ((x.ndim !== 3 && x.ndim !== 4) || x.numel === 0) throw new RangeError(`${op}: ${what}, but got ${fmt(x.shape)}`);
+  if ((x.ndim !== 3 && x.ndim !== 4) || x.shape.slice(-3).includes(0)) throw new RangeError(`${op}: ${what}, but got ${fmt(x.shape)}`);
   if (x.dtype !== "float32") throw new TypeError(`${op}: expected a float32 input, got ${x.dtype}`);
   const s = x.shape, h = s[s.length - 2], w = s[s.length - 1];
   return [x.numel / (h * w), h, w];
