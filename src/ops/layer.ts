@@ -37,6 +37,8 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
   }
   if (bias && (bias.ndim > 1 || (bias.numel !== o && bias.numel !== 1))) throw new RangeError(`linear: expected a bias of ${o} elements, got ${fmt(bias.shape)}`);
   const shape = [...input.shape.slice(0, -1), o];
+  // the rows of all batch dims make one matrix: a deferred transpose of them is copied first (gemm would read its source as one matrix)
+  if (input.ndim > 2) void input.ptr;
   const out = gemm(input, weight, [], m, i, o, false, true, shape);
   if (bias && out.numel > 0) binaryInto(BinaryOp.Add, out, bias, out);
   if (!tracks(input, weight) && !tracks(bias)) return out;

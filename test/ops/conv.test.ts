@@ -30,6 +30,16 @@ describe("linear", () => {
       expect(Array.from(y1.data())).toEqual(Array.from(y2.data()));
     });
   });
+  it("takes a batched input produced by a transpose (deferred: its rows are copied, not read as one matrix)", () => {
+    scope(() => {
+      const x = randn([3, 64, 40]).requiresGrad_(true), w = randn([5, 64]).requiresGrad_(true);
+      const y = F.linear(x.transpose(1, 2), w), z = x.detach().transpose(1, 2).clone().matmul(w.detach().t());
+      expect(y.sub(z).abs().max().item()).toBeLessThan(1e-4);
+      y.sum().backward();
+      expect(x.grad!.shape).toEqual([3, 64, 40]);
+      expect(w.grad!.sub(x.detach().sum([0, 2]).reshape([1, 64]).expand([5, 64])).abs().max().item()).toBeLessThan(1e-3);
+    });
+  });
   it("frees what it allocates without a graph", () => {
     scope(() => {
       const x = randn([4, 6]), w = randn([3, 6]), b = randn([3]);
