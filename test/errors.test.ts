@@ -816,7 +816,7 @@ const cases: Case[] = [
     ["interpolate", "neither size nor scaleFactor", "F.interpolate(zeros(1, 1, 3, 3), {})", () => F.interpolate(zeros(1, 1, 3, 3), {}),
       "interpolate: either size or scale_factor should be defined"],
     ["interpolate", "bilinear on a 3-D input", "F.interpolate(zeros(1, 3, 3), { size: 4, mode: 'bilinear' })", () => F.interpolate(zeros(1, 3, 3), { size: 4, mode: "bilinear" }),
-      "interpolate: Got 3D input, but bilinear mode needs 4D input"],
+      "interpolate: Got 3D input for mode 'bilinear'; nearest takes 3D to 5D input, linear 3D, bilinear 4D"],
     ["unfold", "kernel larger than the input", "F.unfold(zeros(1, 1, 3, 3), 4)", () => F.unfold(zeros(1, 1, 3, 3), 4),
       "unfold: Given input with spatial size (3, 3), calculated shape of the array of sliding blocks as (0, 0), but its components must be at least one."],
     ["layerNorm", "normalizedShape not the trailing dims", "F.layerNorm(zeros(2, 3), [4])", () => F.layerNorm(zeros(2, 3), [4]),

@@ -152,20 +152,15 @@ export function pad(input: Tensor, padding: number[], mode: PadMode | { mode?: P
   if (padding.length % 2 !== 0) throw new RangeError(`pad: Padding length must be divisible by 2, got ${padding.length}`);
   if (np > nd) throw new RangeError(`pad: Padding length too large for an input of ${nd} dims`);
   if (!["constant", "reflect", "replicate", "circular"].includes(m)) throw new RangeError(`pad: Unrecognised padding mode ${m}`);
-  if (m !== "constant") {
-    if (np > 3 || nd < np + 1 || nd > np + 2) {
-      throw new RangeError("pad: Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now");
-    }
-    for (let i = 0; i < np; i++) {
-      const d = nd - 1 - i, n = input.shape[d], [a, b] = [padding[2 * i], padding[2 * i + 1]];
-      if (m === "reflect" ? a >= n || b >= n : m === "circular" ? a > n || b > n : n === 0) {
-        throw new RangeError(`pad: Padding size should be less than the corresponding input dimension, but got: padding (${a}, ${b}) at dimension ${d} of input ${fmt(input.shape)}`);
-      }
-    }
+  if (m !== "constant" && (np > 3 || nd < np + 1 || nd > np + 2)) {
+    throw new RangeError("pad: Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now");
   }
   for (let i = 0; i < np; i++) {
-    const d = nd - 1 - i, n = input.shape[d] + padding[2 * i] + padding[2 * i + 1];
-    if (n < 0) throw new RangeError(`pad: dim ${d} of ${fmt(input.shape)} would have size ${n}`);
+    const d = nd - 1 - i, n = input.shape[d], a = padding[2 * i], b = padding[2 * i + 1];
+    if (m === "reflect" ? a >= n || b >= n : m === "circular" ? a > n || b > n : m === "replicate" && n === 0) {
+      throw new RangeError(`pad: Padding size should be less than the corresponding input dimension, but got: padding (${a}, ${b}) at dimension ${d} of input ${fmt(input.shape)}`);
+    }
+    if (n + a + b < 0) throw new RangeError(`pad: dim ${d} of ${fmt(input.shape)} would have size ${n + a + b}`);
   }
   return composite(tracks(input), () => {
     let x = input;
@@ -203,10 +198,8 @@ export function interpolate(input: Tensor, options: InterpolateOptions): Tensor 
   checkTensor(op, input);
   const { size, scaleFactor, mode = "nearest", alignCorners } = options ?? {};
   const ns = input.ndim - 2;
-  const need = mode === "linear" ? 3 : mode === "bilinear" ? 4 : 0;
-  if (mode !== "nearest" && need === 0) throw new RangeError(`${op}: mode '${mode}' is not supported; expected nearest, linear or bilinear`);
-  if (ns < 1 || ns > 3 || (need && input.ndim !== need)) {
-    throw new RangeError(`${op}: Got ${input.ndim}D input, but ${mode} mode needs ${need ? `${need}D` : "3D, 4D or 5D"} input`);
+  if (mode === "nearest" ? ns < 1 || ns > 3 : input.ndim !== (mode === "linear" ? 3 : mode === "bilinear" ? 4 : -1)) {
+    throw new RangeError(`${op}: Got ${input.ndim}D input for mode '${mode}'; nearest takes 3D to 5D input, linear 3D, bilinear 4D`);
   }
   if (mode === "nearest" && alignCorners !== undefined && alignCorners !== null) {
     throw new RangeError(`${op}: align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear`);
