@@ -4,10 +4,12 @@
 // transposed operands; then the dtype rules, size-0 shapes, in-place clamp_ and threads.
 
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import * as wg from "../../src/index";
 import type { Tensor } from "../../src/index";
-import { mismatches, type Tolerance } from "../helpers/bridge";
+import { mismatches, mulberry32, ulpDistance, type Tolerance } from "../helpers/bridge";
+import { gradcheck } from "../gradcheck";
+import { UNARY_REF, BINARY_REF, map1, mapN } from "./elementwise.reference";
 import * as R from "../reference";
 
 type Bits = string[];
@@ -154,4 +156,156 @@ describe("isclose and allclose against torch", () => {
       expect(wg.allclose(a2, b2, c.rtol, c.atol, c.equal_nan), what).toBe(c.all);
     }
   }));
+});
+
+// ---- finite differences ----------------------------------------------------------------------
+
+describe("gradients against float64 finite differences (every differentiable op)", () => {
+  /** Values in [lo, hi], kept 0.05 away from the kinks (and integers, for the steps and fmod's jumps). */
+  const values = (seed: number, shape: number[], lo = -4, hi = 4, avoid: number[] = []): R.RTensor => {
+    const rand = mulberry32(seed);
+    const v = Array.from({ length: R.numel(shape) }, () => {
+      for (;;) {
+        const x = lo + (hi - lo) * rand();
+        if (avoid.every((k) => Math.abs(x - k) > 0.05)) return x;
+      }
+    });
+    return R.make(shape, v);
+  };
+  const KINKS = [-3, -2, -1, 0, 0.5, 1, 2, 2.5, 3, 6];
+  const STEPS = Array.from({ length: 17 }, (_, i) => (i - 8) / 2); // integers and halves
+  const range: Record<string, [number, number, number[]?]> = {
+    log1p: [-0.5, 3], log2: [0.2, 4], log10: [0.2, 4], rsqrt: [0.2, 4], asin: [-0.9, 0.9], acos: [-0.9, 0.9],
+    erf: [-2.5, 2.5], floor: [-4, 4, STEPS], ceil: [-4, 4, STEPS], round: [-4, 4, STEPS], trunc: [-4, 4, STEPS],
+    frac: [-4, 4, STEPS], relu6: [-2, 8, KINKS], "softplus(beta=2,threshold=5)": [-4, 4, KINKS],
+  };
+  for (const name of Object.keys(UNARY_REF)) {
+    it(name, () => wg.scope(() => {
+      const [lo, hi, avoid] = range[name] ?? [-4, 4, KINKS];
+      for (const [i, shape] of [[5], [2, 3], []].entries()) {
+        gradcheck(([x]) => UNARY[name](x), ([x]) => map1(x, UNARY_REF[name]), [values(100 + i, shape, lo, hi, avoid)], { what: `${name} [${shape}]` });
+      }
+    }));
+  }
+
+  for (const name of Object.keys(BINARY_REF)) {
+    it(`${name} with broadcasting`, () => wg.scope(() => {
+      const lib = ({ maximum: wg.maximum, minimum: wg.minimum, fmod: wg.fmod, remainder: wg.remainder, atan2: wg.atan2 } as Record<string, (a: Tensor, b: Tensor) => Tensor>)[name];
+      for (const [i, [sa, sb]] of [[[4], [4]], [[3, 1], [4]], [[2, 1, 3], [1, 3]]].entries()) {
+        // distinct magnitudes, so max/min have no ties and a/b stays off the integers where fmod jumps
+        const a = values(200 + i, sa, 0.3, 4, [1, 2, 3]), b = values(300 + i, sb, -2.5, -0.3, [-1, -2]);
+        gradcheck(([x, y]) => lib(x, y), (xs) => mapN(xs, BINARY_REF[name]), [a, b], { what: `${name} [${sa}] [${sb}]` });
+      }
+    }));
+  }
+
+  it("clamp with tensor bounds, lerp, where", () => wg.scope(() => {
+    const x = values(400, [3, 4], -3, 3, [-1, 0, 1]), lo = R.make([4], [-1, -0.5, 0.2, -2]), hi = R.make([3, 1], [1, 0.4, 2.5]);
+    gradcheck(([a, l, h]) => a.clamp(l, h), (xs) => mapN(xs, (a, l, h) => Math.min(Math.max(a, l), h)), [x, lo, hi], { what: "clamp(x, lo, hi)" });
+    const s = values(401, [3, 4]), e = values(402, [4]), w = R.make([3, 1], [0.2, 0.6, 0.9]);
+    gradcheck(([a, b]) => wg.lerp(a, b, 0.3), (xs) => mapN(xs, (a, b) => a + 0.3 * (b - a)), [s, e], { what: "lerp(0.3)" });
+    gradcheck(([a, b]) => wg.lerp(a, b, 0.8), (xs) => mapN(xs, (a, b) => a + 0.8 * (b - a)), [s, e], { what: "lerp(0.8)" });
+    gradcheck(([a, b, c]) => wg.lerp(a, b, c), (xs) => mapN(xs, (a, b, c) => a + c * (b - a)), [s, e, w], { what: "lerp(w)" });
+    const cond = wg.tensor([[true], [false], [true]]);
+    gradcheck(([a, b]) => wg.where(cond, a, b), (xs) => mapN([R.make([3, 1], [1, 0, 1]), ...xs], (c, a, b) => (c ? a : b)), [e, s], { what: "where" });
+  }));
+});
+
+// ---- behaviors torch defines beyond the golden cases -------------------------------------------
+
+describe("erf", () => {
+  it("is within 2 ulps of the float64 erf across the line, odd, and ±1 at ±Inf", () => wg.scope(() => {
+    const xs = Float32Array.from({ length: 4001 }, (_, i) => (i - 2000) / 400); // -5 ... 5
+    const y = wg.erf(wg.tensor(xs)).data();
+    let worst = 0;
+    for (let i = 0; i < xs.length; i++) worst = Math.max(worst, ulpDistance(y[i], Math.fround(UNARY_REF.erf(xs[i]))));
+    expect(worst).toBeLessThanOrEqual(2);
+    const s = Array.from(wg.erf(wg.tensor([Infinity, -Infinity, NaN, -0, 1e-40, 10])).data());
+    expect([...s.slice(0, 4), s[5]]).toEqual([1, -1, NaN, -0, 1]);
+    expect(ulpDistance(s[4], Math.fround(Math.fround(1e-40) * 1.1283791670955126))).toBeLessThanOrEqual(1); // a subnormal keeps its bits
+  }));
+});
+
+describe("dtypes, shapes and special cases", () => {
+  it("where promotes like torch: tensors, numbers, two numbers", () => wg.scope(() => {
+    const c = wg.tensor([true, false]);
+    expect(wg.where(c, wg.tensor([1, 2]), 0.5).dtype).toBe("float32");
+    expect(wg.where(c, wg.tensor([1, 2]), 7).dtype).toBe("int32");
+    expect(wg.where(c, 1, 2).toArray()).toEqual([1, 2]);
+    expect(wg.where(c, 1, 2).dtype).toBe("int32");
+    expect(wg.where(c, 1.5, 2).dtype).toBe("float32");
+    expect(wg.where(c, wg.tensor([true, true]), 0).dtype).toBe("int32");
+    expect(wg.where(c, wg.tensor([true, true]), wg.tensor([false, false])).toArray()).toEqual([true, false]);
+  }));
+
+  it("size-0 shapes give size-0 results and gradients", () => wg.scope(() => {
+    const x = wg.zeros(0, 3).requiresGrad_();
+    for (const fn of [F.gelu, F.elu, wg.erf, (t: Tensor) => t.clamp(0, 1), (t: Tensor) => t.maximum(wg.zeros(3)), (t: Tensor) => wg.lerp(t, wg.ones(3), 0.5),
+      (t: Tensor) => t.where(wg.tensor([true, false, true]), 1)]) {
+      const y = fn(x);
+      expect(y.shape).toEqual([0, 3]);
+      y.backward(wg.zeros(0, 3));
+      expect(x.grad!.shape).toEqual([0, 3]);
+      x.grad = null;
+    }
+  }));
+
+  it("maximum and minimum of bools are or and and; logical ops on any dtype", () => wg.scope(() => {
+    const a = wg.tensor([true, true, false, false]), b = wg.tensor([true, false, true, false]);
+    expect(wg.maximum(a, b).toArray()).toEqual([true, true, true, false]);
+    expect(wg.minimum(a, b).dtype).toBe("bool");
+    const x = wg.tensor([0, NaN, 2, -0]), y = wg.tensor([[1], [0]]);
+    expect(x.logicalAnd(y).toArray()).toEqual([[false, true, true, false], [false, false, false, false]]);
+    expect(x.logicalOr(y).toArray()).toEqual([[true, true, true, true], [false, true, true, false]]);
+    expect(x.logicalXor(y).toArray()).toEqual([[true, false, false, true], [false, true, true, false]]);
+    expect(x.logicalNot().toArray()).toEqual([true, false, false, true]);
+    expect(wg.isinf(wg.tensor([Infinity, -Infinity, NaN, 1])).toArray()).toEqual([true, true, false, false]);
+    expect(wg.isfinite(wg.tensor([Infinity, -Infinity, NaN, 1])).toArray()).toEqual([false, false, false, true]);
+  }));
+
+  it("clamp_ writes in place and bumps the version; bounds may be tensors", () => wg.scope(() => {
+    const x = wg.tensor([-2, 0.5, 3]);
+    const v = x.version;
+    expect(x.clamp_(-1, 1)).toBe(x);
+    expect(x.toArray()).toEqual([-1, 0.5, 1]);
+    expect(x.version).toBe(v + 1);
+    x.clip_({ max: wg.tensor([0, 0, 0]) });
+    expect(x.toArray()).toEqual([-1, 0, 0]);
+    const p = wg.tensor([5, -5], { requiresGrad: true });
+    wg.noGrad(() => p.clamp_(-1, 1));
+    expect(p.toArray()).toEqual([1, -1]);
+  }));
+
+  it("ops record torch's grad_fn names", () => wg.scope(() => {
+    const x = wg.tensor([0.5, -1.5], { requiresGrad: true }), t = wg.tensor([1, 2], { requiresGrad: true });
+    const names = [x.clamp(0), x.clamp(t), x.fmod(2), x.fmod(t), F.relu6(x), F.selu(x), F.celu(x), F.softsign(x), F.tanhshrink(x),
+      wg.lerp(x, t, 0.5), wg.lerp(x, t, t), x.round(), x.round(1), x.where(x.gt(0), t), x.nanToNum()].map((y) => y.gradFn!.name);
+    expect(names).toEqual(["ClampBackward1", "ClampBackward0", "FmodBackward0", "FmodBackward1", "HardtanhBackward0", "EluBackward0",
+      "CeluBackward0", "DivBackward0", "SubBackward0", "LerpBackward0", "LerpBackward1", "RoundBackward0", "RoundBackward1",
+      "WhereBackward0", "NanToNumBackward0"]);
+  }));
+
+  it("forward ops free their temporaries", () => {
+    const before = wg.memoryStats().bytesInUse;
+    wg.scope(() => {
+      const x = wg.tensor([[1, NaN], [3, -4]]), y = wg.tensor([1, 2]);
+      wg.dispose(wg.isclose(x, y.reshape(1, 2).float().expand(2, 2), { equalNan: true }), wg.lerp(x, y.float(), y.float().div(4)), x.clamp(y.float(), 3),
+        wg.where(x.gt(0), x, 0), x.logicalAnd(y), wg.isinf(x), F.gelu(x), wg.round(x, 2));
+    });
+    expect(wg.memoryStats().bytesInUse).toBeLessThanOrEqual(before);
+  });
+});
+
+describe("threads", () => {
+  afterAll(() => wg.setNumThreads(1));
+  it("the table kernels split across threads give one thread's bits", async () => {
+    const n = (1 << 19) + 37;
+    const x = wg.tensor(Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 8));
+    const run = () => [F.gelu(x), wg.erf(x), x.clamp(-1, 2), F.elu(x), F.softplus(x), x.fmod(1.5), x.where(x.gt(0), 0), x.floor(), F.hardswish(x)].map((t) => t.data());
+    const one = run();
+    await wg.setNumThreads(2);
+    const two = run();
+    await wg.setNumThreads(1);
+    two.forEach((d, i) => expect(d, String(i)).toEqual(one[i]));
+  });
 });
