@@ -86,10 +86,10 @@ export function unary_f32(op: i32, x: usize, out: usize, n: usize): void {
     case 7: mapUnary<Ceil>(x, out, n); break;
     case 8: mapUnary<Round>(x, out, n); break;
     case 9: mapUnary<Trunc>(x, out, n); break;
-    case 10: mapUnary<Frac>(x, out, n); break;
-    case 11: mapUnary<Rsqrt>(x, out, n); break;
-    case 12: mapUnary<Hardsigmoid>(x, out, n); break;
-    case 13: mapUnary<Hardswish>(x, out, n); break;
+    case 10: mapUnaryS<Frac>(x, out, n); break;
+    case 11: mapUnaryS<Rsqrt>(x, out, n); break;
+    case 12: mapUnaryS<Hardsigmoid>(x, out, n); break;
+    case 13: mapUnaryS<Hardswish>(x, out, n); break;
     case 14: mapUnary<Exp>(x, out, n); break;
     case 15: mapUnary<Log>(x, out, n); break;
     case 16: mapUnary<Sin>(x, out, n); break;
@@ -122,7 +122,7 @@ export function unary_p_f32(op: i32, x: usize, out: usize, n: usize, a: f32, b: 
   switch (op) {
     case 0: mapUnaryP<Clamp>(x, out, n, a, b, c); break;
     case 1: mapUnaryP<LeakyRelu>(x, out, n, a, b, c); break;
-    case 2: mapUnaryP<NanToNum>(x, out, n, a, b, c); break;
+    case 2: mapUnaryPS<NanToNum>(x, out, n, a, b, c); break;
     case 3: mapUnaryPS<Elu>(x, out, n, a, b, c); break;
     case 4: mapUnaryPS<Softplus>(x, out, n, a, b, c); break;
     default: unreachable();

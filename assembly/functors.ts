@@ -39,7 +39,7 @@ import { erff } from "./erf";
   @inline s(x: f32): f32 { return 1 / (1 + Mathf.exp(-x)); }
 }
 
-// ---- float32 unary: rounding, and the cheap activations (SIMD) --------------
+// ---- float32 unary: rounding (SIMD) and the cheap activations (one lane) -----
 // Each op below follows torch 1.13's CPU kernel formula step by step (torch computes
 // float32 in float32), so the roundings are torch's; NaN propagates through wasm's min/max.
 
@@ -49,23 +49,13 @@ import { erff } from "./erf";
 @final export class Round { @inline v(x: v128): v128 { return f32x4.nearest(x); } @inline s(x: f32): f32 { return nearest<f32>(x); } }
 @final export class Trunc { @inline v(x: v128): v128 { return f32x4.trunc(x); } @inline s(x: f32): f32 { return trunc<f32>(x); } }
 // frac(x) = x - trunc(x)
-@final export class Frac { @inline v(x: v128): v128 { return f32x4.sub(x, f32x4.trunc(x)); } @inline s(x: f32): f32 { return x - trunc<f32>(x); } }
+@final export class Frac { @inline s(x: f32): f32 { return x - trunc<f32>(x); } }
 // rsqrt(x) = 1 / sqrt(x), as torch (and its pow(x, -0.5) path)
-@final export class Rsqrt {
-  @inline v(x: v128): v128 { return f32x4.div(f32x4.splat(1), f32x4.sqrt(x)); }
-  @inline s(x: f32): f32 { return 1 / Mathf.sqrt(x); }
-}
+@final export class Rsqrt { @inline s(x: f32): f32 { return 1 / Mathf.sqrt(x); } }
 // hardsigmoid(x) = min(max(x + 3, 0), 6) / 6
-@inline function relu6p3(x: v128): v128 { return f32x4.min(f32x4.max(f32x4.add(x, f32x4.splat(3)), f32x4.splat(0)), f32x4.splat(6)); }
-@final export class Hardsigmoid {
-  @inline v(x: v128): v128 { return f32x4.div(relu6p3(x), f32x4.splat(6)); }
-  @inline s(x: f32): f32 { return min<f32>(max<f32>(x + 3, 0), 6) / 6; }
-}
+@final export class Hardsigmoid { @inline s(x: f32): f32 { return min<f32>(max<f32>(x + 3, 0), 6) / 6; } }
 // hardswish(x) = x · min(max(x + 3, 0), 6) / 6
-@final export class Hardswish {
-  @inline v(x: v128): v128 { return f32x4.div(f32x4.mul(x, relu6p3(x)), f32x4.splat(6)); }
-  @inline s(x: f32): f32 { return x * min<f32>(max<f32>(x + 3, 0), 6) / 6; }
-}
+@final export class Hardswish { @inline s(x: f32): f32 { return x * min<f32>(max<f32>(x + 3, 0), 6) / 6; } }
 
 // ---- float32 unary: transcendentals (one lane at a time: only `s`) ----------
 
@@ -110,15 +100,7 @@ import { erff } from "./erf";
   @inline s(x: f32, a: f32, b: f32, c: f32): f32 { return x > 0 ? x : x * a; }
 }
 // nanToNum(x, a, b, c): NaN -> a, +Inf -> b, -Inf -> c
-@final export class NanToNum {
-  @inline v(x: v128, a: v128, b: v128, c: v128): v128 {
-    const inf = f32x4.splat(Infinity);
-    let r = v128.bitselect(a, x, f32x4.ne(x, x));
-    r = v128.bitselect(b, r, f32x4.eq(x, inf));
-    return v128.bitselect(c, r, f32x4.eq(x, f32x4.neg(inf)));
-  }
-  @inline s(x: f32, a: f32, b: f32, c: f32): f32 { return x != x ? a : x == Infinity ? b : x == -Infinity ? c : x; }
-}
+@final export class NanToNum { @inline s(x: f32, a: f32, b: f32, c: f32): f32 { return x != x ? a : x == Infinity ? b : x == -Infinity ? c : x; } }
 // elu(x) = x <= 0 ? (e^(c·x) - 1)·a : b·x, with a = alpha·scale, b = scale, c = input scale (elu, selu, celu)
 @final export class Elu { @inline s(x: f32, a: f32, b: f32, c: f32): f32 { return x <= 0 ? (Mathf.exp(x * c) - 1) * a : x * b; } }
 // softplus(x) = a·x > b ? x : log(1 + e^(a·x)) / a, a = beta, b = threshold
