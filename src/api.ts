@@ -29,7 +29,7 @@ export {
   isnan, isinf, isfinite, nanToNum, logicalNot, logicalAnd, logicalOr, logicalXor, type NanToNumOptions,
 } from "./ops/unary";
 export {
-  maximum, minimum, fmod, remainder, atan2, clamp, clip, clamp_, lerp, where, isclose, allclose,
+  maximum, minimum, fmod, remainder, atan2, clamp, clip, clamp_, clip_, lerp, where, isclose, allclose,
   type ClampOptions, type CloseOptions,
 } from "./ops/binary";
 export { selu, celu } from "./ops/activation";

@@ -85,12 +85,11 @@ function clampArgs(op: string, x: unknown, min: Bound | ClampOptions, max: Bound
  */
 export function clamp(x: Tensor, min?: Bound | ClampOptions, max?: Bound): Tensor {
   const [lo, hi] = clampArgs("clamp", x, min, max);
-  if (isT(lo) || isT(hi)) return clampTensors(x, lo, hi);
+  const numbers = !isT(lo) && !isT(hi);
   let d = x.dtype;
-  for (const v of [lo, hi]) if (v != null) d = promote(d, promoteScalar(x.dtype, v));
-  if (d === "bool") d = "int32";
+  if (numbers) for (const v of [lo, hi]) if (v != null) d = promote(d, promoteScalar(x.dtype, v));
   let out: Tensor;
-  if (d === "float32") {
+  if (numbers && d === "float32") {
     // one pass: min(max(x, lo), hi), a missing bound ∓Inf
     out = unaryForward(UnaryParamOp.Clamp, "clamp", x, [lo ?? -Infinity, hi ?? Infinity, 0]);
   } else {
@@ -98,32 +97,13 @@ export function clamp(x: Tensor, min?: Bound | ClampOptions, max?: Bound): Tenso
     out = hi == null ? t : binaryForward(BinaryOp.Minimum, t, hi);
     if (t !== out && t !== x) t.dispose();
   }
-  // d clamp = dx where min <= x <= max (the bounds included), else 0
-  if (!tracks(x)) return out;
-  return record(out, "ClampBackward1", [x], (g) => [keepWhere(logicalAnd(ge(x, lo ?? -Infinity), le(x, hi ?? Infinity)), g)], [x]);
-}
-
-function clampTensors(x: Tensor, lo: Bound, hi: Bound): Tensor {
-  const t = lo == null ? x : binaryForward(BinaryOp.Maximum, x, lo);
-  const out = hi == null ? t : binaryForward(BinaryOp.Minimum, t, hi);
-  if (t !== out && t !== x) t.dispose();
   if (!tracks(x, lo) && !tracks(hi)) return out;
-  // d clamp = dx where min <= x <= max; dmin where x < min < max (min is the value); dmax where x > max or max < min
-  const inputs = [x, lo, hi].filter(isT);
-  return record(out, "ClampBackward0", inputs, (g) => {
-    const grads: (Tensor | null)[] = [];
-    if (lo != null && hi != null) {
-      grads.push(x.requiresGrad ? keepWhere(logicalAnd(ge(x, lo), le(x, hi)), g) : null);
-      if (isT(lo)) grads.push(lo.requiresGrad ? sumTo(keepWhere(logicalAnd(lt(x, lo), lt(lo, hi)), g), lo.shape) : null);
-      if (isT(hi)) grads.push(hi.requiresGrad ? sumTo(keepWhere(logicalOr(gt(x, hi), lt(hi, lo)), g), hi.shape) : null);
-    } else if (lo != null) {
-      grads.push(x.requiresGrad ? keepWhere(ge(x, lo), g) : null);
-      grads.push((lo as Tensor).requiresGrad ? sumTo(keepWhere(lt(x, lo), g), (lo as Tensor).shape) : null);
-    } else {
-      grads.push(x.requiresGrad ? keepWhere(le(x, hi!), g) : null);
-      grads.push((hi as Tensor).requiresGrad ? sumTo(keepWhere(gt(x, hi!), g), (hi as Tensor).shape) : null);
-    }
-    grads[0] = grads[0] && sumTo(grads[0], x.shape);
+  // d clamp = dx where min <= x <= max (the bounds included), dmin where x < min < max, dmax where x > max or max < min
+  const l = lo ?? -Infinity, h = hi ?? Infinity, inputs = [x, lo, hi].filter(isT);
+  return record(out, numbers ? "ClampBackward1" : "ClampBackward0", inputs, (g) => {
+    const grads = [x.requiresGrad ? sumTo(keepWhere(logicalAnd(ge(x, l), le(x, h)), g), x.shape) : null];
+    if (isT(lo)) grads.push(lo.requiresGrad ? sumTo(keepWhere(logicalAnd(lt(x, lo), lt(lo, h)), g), lo.shape) : null);
+    if (isT(hi)) grads.push(hi.requiresGrad ? sumTo(keepWhere(logicalOr(gt(x, hi), lt(hi, l)), g), hi.shape) : null);
     return grads;
   }, inputs);
 }
@@ -146,6 +126,9 @@ export function clamp_<T extends Tensor>(x: T, min?: Bound | ClampOptions, max?:
     r.dispose();
   }
 }
+
+/** torch.clip_: clamp_. */
+export const clip_ = clamp_;
 
 // ---- lerp -------------------------------------------------------------------------------------
 
