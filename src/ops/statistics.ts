@@ -12,23 +12,12 @@ import { record, tracks } from "../autograd/node";
 import { noGrad } from "../autograd/grad-mode";
 import { scope } from "../lifetime";
 import { castTo, checkTensor, fillRaw } from "./dispatch";
-import { normDims, keptShape, unreduce, sum, mean, sumForward } from "./reduce";
+import { normDims, keptShape, unreduce, sum, mean, sumForward, dimArgs, type DimOptions, type DimArg } from "./reduce";
 import { reshape, diag, unsqueeze, indexSelect, squeeze } from "./shape";
 import { sort } from "./sort";
 import { add, sub, mul, div, pow, abs, sign, sqrt, log, exp, eq, ne, gt } from "./elementwise";
 
-/** dim, keepdim: positional, or in an options object (`x.amax({ dim: 1, keepdim: true })`). */
-export interface DimOptions {
-  dim?: number | number[] | null;
-  keepdim?: boolean;
-}
-export type DimArg<O extends DimOptions = DimOptions> = number | number[] | null | undefined | O;
-
-/** The options from `(dim, keepdim)` or `(options)`. */
-export function dimArgs<O extends DimOptions>(a: DimArg<O>, keepdim?: boolean): O {
-  if (a !== null && typeof a === "object" && !Array.isArray(a)) return a;
-  return { dim: a, keepdim } as O;
-}
+export { dimArgs, type DimOptions, type DimArg };
 
 /** A view of one dim: [outer, len, inner] elements (the whole tensor as one row when d is null). */
 export function rows(shape: Shape, d: number | null): [number, number, number] {

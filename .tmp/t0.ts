@@ -1,0 +1,357 @@
+// The Tensor: a shape, a dtype and a block of linear memory, plus its place in
+// the autograd graph. Every operation lives in src/ops/ (defined once, with its
+// backward rule beside it); the methods here are thin entries into them.
+
+import type { DType } from "../src/dtype";
+import { Storage } from "../src/storage";
+import { f32, i32 } from "../src/backend/memory";
+import type { Node } from "../src/autograd/node";
+import { backward, type BackwardOptions } from "../src/autograd/backward";
+import { track, setTensorCheck } from "../src/lifetime";
+import { formatTensor } from "../src/format";
+import { recordingTape, assertNotRecording } from "../src/backend/tape";
+import { fmt, normDim, numel as countElements, sameShape, type Shape } from "../src/shape";
+import * as ew from "../src/ops/elementwise";
+import * as red from "../src/ops/reduce";
+import * as lin from "../src/ops/linear";
+import * as shp from "../src/ops/shape";
+import * as inplace from "../src/ops/inplace";
+import { sort, type SortOptions, type SortResult } from "../src/ops/sort";
+
+export type Scalar = number;
+export type TensorOrScalar = Tensor | number;
+/** Nested arrays of numbers or booleans, as tensor() and toArray() use. */
+export type NestedArray = number | boolean | NestedArray[];
+
+let nextId = 1;
+
+/** The last shape of each rank: a loop's tensors share a few shapes, and so one frozen array each. */
+const shapes: Shape[] = [];
+
+export class Tensor {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly numel: number;
+  readonly id = nextId++;
+  /** The gradient accumulated by backward() (leaves, and non-leaves after retainGrad()). */
+  grad: Tensor | null = null;
+  /** The node that produced this tensor; null for leaves. */
+  gradFn: Node | null = null;
+  /** Set when a scope let this tensor outlive it only because a graph saved it: freed with the graph. */
+  graphOwned = false;
+  /** Set on the results of a captured step: they belong to the capture, and dispose() leaves them be. */
+  pinned = false;
+  private storage: Storage;
+  private requires = false;
+  private retains = false;
+  private disposed = false;
+
+  /** @internal Use the factories (tensor, zeros, ...); this wraps a storage. */
+  constructor(storage: Storage, shape: Shape, dtype: DType, numel = countElements(shape)) {
+    this.storage = storage;
+    // Shapes are immutable, so a frozen one (another tensor's) is shared rather than copied.
+    const last = shapes[shape.length];
+    this.shape = last && sameShape(last, shape) ? last : (shapes[shape.length] = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice()));
+    this.dtype = dtype;
+    this.numel = numel;
+    track(this, storage);
+  }
+
+  /** @internal A new tensor of this shape and dtype with uninitialized memory. */
+  static empty(shape: Shape, dtype: DType = "float32"): Tensor {
+    const n = countElements(shape);
+    if (n > 2 ** 30) {
+      throw new RangeError(
+        `wasmgrad: cannot allocate a ${dtype} tensor of shape ${fmt(shape)}: it needs ${n * 4} bytes, ` +
+          "more than the 4 GiB WebAssembly memory can address",
+      );
+    }
+    return new Tensor(Storage.allocate(n), shape, dtype, n);
+  }
+
+  /** @internal A tensor sharing this one's memory (reshape, detach): torch's views. */
+  alias(shape: Shape): Tensor {
+    this.assertAlive("view");
+    this.storage.refs++;
+    return new Tensor(this.storage, shape, this.dtype);
+  }
+
+  // ---- memory ----------------------------------------------------------------
+
+  /** @internal The memory block (for the lifetime bookkeeping). */
+  storageRef(): Storage {
+    return this.storage;
+  }
+
+  /** @internal Byte offset of the data in linear memory. */
+  get ptr(): number {
+    if (this.disposed) this.assertAlive("this operation");
+    const tape = recordingTape();
+    if (tape) tape.storages.add(this.storage);
+    return this.storage.read(); // makes a deferred copy, or copies spilled data back in, first (storage.ts)
+  }
+
+  /** @internal Element offset (ptr / 4) for indexing the memory views. */
+  get offset(): number {
+    return this.ptr >>> 2;
+  }
+
+  /** Counts in-place modifications of the memory this tensor shares (torch's _version). */
+  get version(): number {
+    return this.storage.version;
+  }
+
+  /** @internal Marks an in-place write, called just before it: deferred transposes of this memory are copied first (storage.ts). */
+  bumpVersion(): void {
+    this.storage.write();
+    this.storage.version++;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  assertAlive(op: string): void {
+    if (this.disposed) {
+      throw new Error(`${op}: tensor of shape ${fmt(this.shape)} (${this.dtype}) was disposed and cannot be used`);
+    }
+    // Ops check their inputs on entry: they are resident from here on, so reading
+    // a pointer later cannot allocate (and detach a typed-array view taken meanwhile).
+    this.storage.touch();
+  }
+
+  /** Frees the tensor's memory now (the block is reused by later tensors). Idempotent. */
+  dispose(): void {
+    if (this.disposed || this.pinned) return;
+    this.disposed = true;
+    this.storage.release();
+  }
+
+  /** @internal The tensors this one's graph keeps for backward (for scope()): what its nodes saved, and their inputs. */
+  graphTensors(): { saved: Tensor[]; inputs: Tensor[] } {
+    const saved: Tensor[] = [];
+    const inputs: Tensor[] = [];
+    const seen = new Set<Node>();
+    const stack = this.gradFn ? [this.gradFn] : [];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      for (const s of n.saved) if (s !== this) saved.push(s);
+      for (const inp of n.inputs) {
+        inputs.push(inp);
+        if (inp.gradFn && !seen.has(inp.gradFn)) {
+          seen.add(inp.gradFn);
+          stack.push(inp.gradFn);
+        }
+      }
+    }
+    return { saved, inputs };
+  }
+
+  // ---- autograd ------------------------------------------------------------
+
+  get requiresGrad(): boolean {
+    return this.requires;
+  }
+
+  set requiresGrad(value: boolean) {
+    this.requiresGrad_(value);
+  }
+
+  /** Sets requiresGrad on a leaf (torch's requires_grad_); returns this. */
+  requiresGrad_(value = true): this {
+    if (this.gradFn) {
+      throw new Error(
+        `requiresGrad: can only change the flag of leaf tensors; this one was produced by ${this.gradFn.name}. Use detach() first`,
+      );
+    }
+    if (value && this.dtype !== "float32") {
+      throw new TypeError(`requiresGrad: only float32 tensors can require gradients, got ${this.dtype}`);
+    }
+    this.requires = value;
+    return this;
+  }
+
+  /** @internal Set by record() on op outputs. */
+  setRequiresGradInternal(value: boolean): void {
+    this.requires = value;
+  }
+
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  get retainsGrad(): boolean {
+    return this.retains;
+  }
+
+  /** Makes backward() fill .grad of this non-leaf tensor too. */
+  retainGrad(): this {
+    if (!this.requires) throw new Error("retainGrad: can't retain the gradient of a tensor that does not require grad");
+    if (this.gradFn) this.retains = true;
+    return this;
+  }
+
+  /** Computes gradients of this tensor w.r.t. the leaves of its graph and accumulates them into their .grad. */
+  backward(gradient?: Tensor | null, options?: BackwardOptions): void {
+    this.assertAlive("backward");
+    backward(this, gradient ?? null, options);
+  }
+
+  /** A tensor sharing this one's memory, cut from the graph. */
+  detach(): Tensor {
+    return this.alias(this.shape);
+  }
+
+  // ---- reading -------------------------------------------------------------
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    this.assertAlive("item");
+    assertNotRecording("item()");
+    if (this.numel !== 1) {
+      throw new Error(`item: only one-element tensors can be converted to a number, this one has shape ${fmt(this.shape)}`);
+    }
+    return this.dtype === "float32" ? f32()[this.offset] : i32()[this.offset];
+  }
+
+  /** A copy of the elements in row-major order. */
+  data(): Float32Array | Int32Array {
+    this.assertAlive("data");
+    assertNotRecording("data()");
+    const o = this.offset;
+    return this.dtype === "float32" ? f32().slice(o, o + this.numel) : i32().slice(o, o + this.numel);
+  }
+
+  /** The elements as nested arrays (a number for a 0-d tensor; booleans for bool). */
+  toArray(): NestedArray {
+    const flat = this.data();
+    const asBool = this.dtype === "bool";
+    const build = (dim: number, start: number): NestedArray => {
+      if (dim === this.shape.length) return asBool ? flat[start] !== 0 : flat[start];
+      let stride = 1;
+      for (let d = dim + 1; d < this.shape.length; d++) stride *= this.shape[d];
+      const out: NestedArray[] = [];
+      for (let i = 0; i < this.shape[dim]; i++) out.push(build(dim + 1, start + i * stride));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** torch's size(): the shape, or one dim of it. */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    if (dim === undefined) return [...this.shape];
+    if (this.shape.length === 0) throw new RangeError(`size: dimension specified as ${dim} but the tensor has no dimensions`);
+    return this.shape[normDim("size", dim, this.shape.length)];
+  }
+
+  toString(): string {
+    if (this.disposed) return `tensor(<disposed>, shape=${fmt(this.shape)})`;
+    return formatTensor(this.data(), this.shape, this.dtype, {
+      requiresGrad: this.requires,
+      gradFn: this.gradFn ? this.gradFn.name : undefined,
+    });
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  // ---- elementwise -----------------------------------------------------------
+
+  add(other: TensorOrScalar, alpha?: number): Tensor { return ew.add(this, other, alpha); }
+  sub(other: TensorOrScalar, alpha?: number): Tensor { return ew.sub(this, other, alpha); }
+  mul(other: TensorOrScalar): Tensor { return ew.mul(this, other); }
+  div(other: TensorOrScalar): Tensor { return ew.div(this, other); }
+  pow(exponent: TensorOrScalar): Tensor { return ew.pow(this, exponent); }
+  neg(): Tensor { return ew.neg(this); }
+  exp(): Tensor { return ew.exp(this); }
+  log(): Tensor { return ew.log(this); }
+  sin(): Tensor { return ew.sin(this); }
+  cos(): Tensor { return ew.cos(this); }
+  tan(): Tensor { return ew.tan(this); }
+  tanh(): Tensor { return ew.tanh(this); }
+  sigmoid(): Tensor { return ew.sigmoid(this); }
+  relu(): Tensor { return ew.relu(this); }
+  sqrt(): Tensor { return ew.sqrt(this); }
+  abs(): Tensor { return ew.abs(this); }
+  square(): Tensor { return ew.square(this); }
+  reciprocal(): Tensor { return ew.reciprocal(this); }
+  eq(other: TensorOrScalar): Tensor { return ew.eq(this, other); }
+  ne(other: TensorOrScalar): Tensor { return ew.ne(this, other); }
+  lt(other: TensorOrScalar): Tensor { return ew.lt(this, other); }
+  le(other: TensorOrScalar): Tensor { return ew.le(this, other); }
+  gt(other: TensorOrScalar): Tensor { return ew.gt(this, other); }
+  ge(other: TensorOrScalar): Tensor { return ew.ge(this, other); }
+  /** Converts to another dtype (a copy; the same tensor when the dtype already matches). */
+  to(dtype: DType): Tensor { return ew.cast(this, dtype); }
+  float(): Tensor { return ew.cast(this, "float32"); }
+  int(): Tensor { return ew.cast(this, "int32"); }
+
+  // ---- elementwise math and activations (issue 17) ---------------------------------------
+
+  // ---- reductions ----------------------------------------------------------------
+
+  sum(dim?: number | number[], keepdim = false): Tensor { return red.sum(this, dim, keepdim); }
+  mean(dim?: number | number[], keepdim = false): Tensor { return red.mean(this, dim, keepdim); }
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): red.MaxResult;
+  max(dim?: number, keepdim = false): Tensor | red.MaxResult {
+    return dim === undefined ? red.max(this) : red.max(this, dim, keepdim);
+  }
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): red.MaxResult;
+  min(dim?: number, keepdim = false): Tensor | red.MaxResult {
+    return dim === undefined ? red.min(this) : red.min(this, dim, keepdim);
+  }
+
+  // ---- more reductions, scans and softmax (issue 17) ---------------------------------------
+
+  // ---- linear algebra and shape -----------------------------------------------------
+
+  matmul(other: Tensor): Tensor { return lin.matmul(this, other); }
+  dot(other: Tensor): Tensor { return lin.dot(this, other); }
+  mm(other: Tensor): Tensor { return lin.mm(this, other); }
+  transpose(dim0: number, dim1: number): Tensor { return shp.transpose(this, dim0, dim1); }
+  /** Matrix transpose (reversed dims); a 0-d or 1-D tensor is returned as is. */
+  get T(): Tensor { return shp.reverseDims(this); }
+  t(): Tensor { return shp.t(this); }
+  permute(...dims: number[] | [number[]]): Tensor { return shp.permute(this, dims.flat()); }
+  reshape(...shape: number[] | [number[]]): Tensor { return shp.reshape(this, shape.flat()); }
+  view(...shape: number[] | [number[]]): Tensor { return shp.reshape(this, shape.flat()); }
+  flatten(): Tensor { return shp.reshape(this, [this.numel]); }
+  squeeze(dim?: number): Tensor { return shp.squeeze(this, dim); }
+  unsqueeze(dim: number): Tensor { return shp.unsqueeze(this, dim); }
+  expand(...shape: number[] | [number[]]): Tensor { return shp.expand(this, shape.flat()); }
+  indexSelect(dim: number, index: Tensor | number[]): Tensor { return shp.indexSelect(this, dim, index); }
+  diag(): Tensor { return shp.diag(this); }
+  clone(): Tensor { return shp.clone(this); }
+  contiguous(): Tensor { return this; }
+  sort(options?: SortOptions): SortResult { return sort(this, options); }
+
+  // ---- joining, splitting and indexing (issue 17) ---------------------------------------------
+
+  // ---- in place (torch's trailing underscore) -------------------------------------------
+
+  add_(other: TensorOrScalar, alpha?: number): this { return inplace.add_(this, other, alpha); }
+  sub_(other: TensorOrScalar, alpha?: number): this { return inplace.sub_(this, other, alpha); }
+  mul_(other: TensorOrScalar): this { return inplace.mul_(this, other); }
+  div_(other: TensorOrScalar): this { return inplace.div_(this, other); }
+  zero_(): this { return inplace.fill_(this, 0); }
+  fill_(value: number): this { return inplace.fill_(this, value); }
+  copy_(src: Tensor): this { return inplace.copy_(this, src); }
+
+  // ---- factories shaped like this one -----------------------------------------------------
+
+  onesLike(): Tensor {
+    const t = Tensor.empty(this.shape, this.dtype);
+    return inplace.fill_(t, 1);
+  }
+}
+
+setTensorCheck((v): v is Tensor => v instanceof Tensor);
