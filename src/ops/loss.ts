@@ -120,25 +120,28 @@ function pointwise(op: string, name: string, x: Tensor, t: Tensor, f: Pointwise,
   return scope(() => {
     const xe = expand(x, shape), te = expand(t, shape), pe = aux ? expand(aux, shape) : null;
     const out = Tensor.empty(shape, "float32");
-    const n = out.numel, xo = xe.offset, to = te.offset, po = pe ? pe.offset : -1, oo = out.offset;
-    const loop = (dst: number, fn: Pointwise, go: number) => exec(() => {
-      const v = f32();
-      for (let i = 0; i < n; i++) {
-        if (check) check(v[xo + i]);
-        const r = fn(v[xo + i], v[to + i], po < 0 ? 1 : v[po + i]);
-        v[dst + i] = go < 0 ? r : r * v[go + i];
-      }
-    });
-    loop(oo, f, -1);
+    const n = out.numel;
+    const loop = (dst: number, fn: Pointwise, go: number) => {
+      const xo = xe.offset, to = te.offset, po = pe ? pe.offset : -1; // read at each call: memory may move between forward and backward
+      exec(() => {
+        const v = f32();
+        for (let i = 0; i < n; i++) {
+          if (check) check(v[xo + i]);
+          const r = fn(v[xo + i], v[to + i], po < 0 ? 1 : v[po + i]);
+          v[dst + i] = go < 0 ? r : r * v[go + i];
+        }
+      });
+    };
+    loop(out.offset, f, -1);
     if (!tracks(xe, te)) return out;
     return record(out, name, [xe, te], (g) => {
-      const grads = [xe, te].map((leaf, j) => {
+      // d l / d x = g·dx(x, t), d l / d t = g·dt(x, t)
+      return [xe, te].map((leaf, j) => {
         if (!leaf.requiresGrad) return null;
         const gr = Tensor.empty(shape, "float32");
         loop(gr.offset, j === 0 ? dx : dt, g.offset);
         return gr;
       });
-      return grads;
     }, pe ? [xe, te, pe] : [xe, te]);
   });
 }

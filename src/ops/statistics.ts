@@ -83,7 +83,7 @@ export function prod(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
   // d Π x / d x_j = Π_{i≠j} x_i: prefix and suffix products, exact with zeros in x
   return record(out, d === null ? "ProdBackward0" : "ProdBackward1", [x], (g) => {
     const gin = Tensor.empty(x.shape, "float32");
-    const go = gin.offset, so = g.offset;
+    const go = gin.offset, so = g.offset, xo = x.offset; // read now: memory may have moved since the forward
     exec(() => {
       const v = f32();
       for (let a = 0; a < outer; a++) {
