@@ -55,7 +55,23 @@ function rowLogSum(p: usize, n: usize, s: usize, sh: f32): f32 {
 export function softmax_f32(x: usize, out: usize, outer: usize, len: usize, inner: usize, isLog: bool): void {
   const s = inner << 2;
   for (let o: usize = 0; o < outer; o++) {
-    for (let i: usize = 0; i < inner; i++) {
+    let i: usize = 0;
+    // rows at stride inner: 4 neighbouring rows at a time, one lane each
+    for (; i + 4 <= inner && inner > 1; i += 4) {
+      const off = ((o * len * inner + i) << 2);
+      const p = x + off, q = out + off;
+      let m = v128.load(p);
+      for (let k: usize = 1; k < len; k++) m = f32x4.max(m, v128.load(p + k * s));
+      m = v128.bitselect(f32x4.splat(0), m, f32x4.eq(m, f32x4.splat(-Infinity)));
+      let t = f32x4.splat(0);
+      for (let k: usize = 0; k < len; k++) t = f32x4.add(t, expv(f32x4.sub(v128.load(p + k * s), m)));
+      const l = f32x4(Mathf.log(f32x4.extract_lane(t, 0)), Mathf.log(f32x4.extract_lane(t, 1)), Mathf.log(f32x4.extract_lane(t, 2)), Mathf.log(f32x4.extract_lane(t, 3)));
+      for (let k: usize = 0; k < len; k++) {
+        const v = f32x4.sub(v128.load(p + k * s), m);
+        v128.store(q + k * s, isLog ? f32x4.sub(v, l) : f32x4.div(expv(v), t));
+      }
+    }
+    for (; i < inner; i++) {
       const off = ((o * len * inner + i) << 2);
       const p = x + off, q = out + off;
       const m = rowShift(p, len, s), l = rowLogSum(p, len, s, m), t = Mathf.exp(l);
@@ -81,7 +97,20 @@ export function softmax_f32(x: usize, out: usize, outer: usize, len: usize, inne
 export function softmax_backward_f32(y: usize, g: usize, gx: usize, outer: usize, len: usize, inner: usize, isLog: bool): void {
   const s = inner << 2;
   for (let o: usize = 0; o < outer; o++) {
-    for (let i: usize = 0; i < inner; i++) {
+    let i: usize = 0;
+    for (; i + 4 <= inner && inner > 1; i += 4) {
+      const off = ((o * len * inner + i) << 2);
+      let t = f32x4.splat(0);
+      for (let k: usize = 0; k < len; k++) {
+        const gk = v128.load(g + off + k * s);
+        t = f32x4.add(t, isLog ? gk : f32x4.mul(gk, v128.load(y + off + k * s)));
+      }
+      for (let k: usize = 0; k < len; k++) {
+        const yk = v128.load(y + off + k * s), gk = v128.load(g + off + k * s);
+        v128.store(gx + off + k * s, isLog ? f32x4.sub(gk, f32x4.mul(expv(yk), t)) : f32x4.mul(yk, f32x4.sub(gk, t)));
+      }
+    }
+    for (; i < inner; i++) {
       const off = ((o * len * inner + i) << 2);
       const yp = y + off, gp = g + off, xp = gx + off;
       let t: f32 = 0, k: usize = 0;
