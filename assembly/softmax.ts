@@ -142,22 +142,51 @@ export function softmax_backward_f32(y: usize, g: usize, gx: usize, outer: usize
   }
 }
 
+// Σ exp(x - sh) over the row at p, each exp(x - sh) stored at q (the same layout).
+function rowExpStore(p: usize, q: usize, n: usize, s: usize, sh: f32): f32 {
+  let t: f32 = 0, k: usize = 0;
+  if (s == 4) {
+    let acc = f32x4.splat(0);
+    const shv = f32x4.splat(sh);
+    for (; k + 4 <= n; k += 4) {
+      const e = expv(f32x4.sub(v128.load(p + (k << 2)), shv));
+      v128.store(q + (k << 2), e);
+      acc = f32x4.add(acc, e);
+    }
+    t = hsum(acc);
+  }
+  for (; k < n; k++) { const e = exps(load<f32>(p + k * s) - sh); store<f32>(q + k * s, e); t += e; }
+  return t;
+}
+
 // The class-index losses of x [outer, C, inner] against t [outer, inner] (int32),
 // with class weights w (hasW) and label smoothing eps. For each sample j:
 //   loss[j] = (1 - eps)·w[t]·(l - y[t]) + eps/C·Σ_c w[c]·(l - y[c]),  den[j] = w[t]
-// with y = x - max, l = log Σ exp y; 0, 0 where t == ignore. lse[j] keeps l for the backward.
+// with y = x - max, l = log Σ exp y; 0, 0 where t == ignore. prob (x's layout; 0: none)
+// keeps softmax(x) for the backward, as torch keeps log_softmax(x).
 // Not logits: x holds log-probabilities (nll_loss), y = x and l = 0.
 export function cross_entropy_f32(
-  x: usize, t: usize, w: usize, loss: usize, den: usize, lse: usize,
+  x: usize, t: usize, w: usize, loss: usize, den: usize, prob: usize,
   outer: usize, c: usize, inner: usize, ignore: i32, hasW: bool, eps: f32, logits: bool,
 ): void {
   const s = inner << 2;
   for (let o: usize = 0; o < outer; o++) {
     for (let i: usize = 0; i < inner; i++) {
       const j = (o * inner + i) << 2;
-      const p = x + ((o * c * inner + i) << 2);
-      const m: f32 = logits ? rowShift(p, c, s) : 0, l: f32 = logits ? rowLogSum(p, c, s, m) : 0;
-      store<f32>(lse + j, l);
+      const off = (o * c * inner + i) << 2;
+      const p = x + off;
+      let m: f32 = 0, l: f32 = 0;
+      if (logits) {
+        m = rowShift(p, c, s);
+        if (prob == 0) l = rowLogSum(p, c, s, m);
+        else {
+          const q = prob + off, tot = rowExpStore(p, q, c, s, m);
+          l = Mathf.log(tot);
+          let k: usize = 0;
+          if (s == 4) { const tv = f32x4.splat(tot); for (; k + 4 <= c; k += 4) v128.store(q + (k << 2), f32x4.div(v128.load(q + (k << 2)), tv)); }
+          for (; k < c; k++) store<f32>(q + k * s, load<f32>(q + k * s) / tot);
+        }
+      }
       const ti = load<i32>(t + j);
       if (ti == ignore) { store<f32>(loss + j, 0); store<f32>(den + j, 0); continue; }
       const wt: f32 = hasW ? load<f32>(w + (<usize>ti << 2)) : 1;
@@ -173,11 +202,11 @@ export function cross_entropy_f32(
   }
 }
 
-// Its gradient: with p = softmax(x) (0 when not logits) and W = Σ w (C without weights),
+// Its gradient: with p = softmax(x) from the forward (0 when not logits) and W = Σ w (C without weights),
 //   gx[c] = g_j·((1 - eps)·w[t]·(p[c] - [c == t]) + eps/C·(W·p[c] - w[c]))
 // g_j = g[j], or g[0] for every sample when gScalar (the mean and sum).
 export function cross_entropy_backward_f32(
-  x: usize, t: usize, w: usize, lse: usize, g: usize, gx: usize,
+  t: usize, w: usize, prob: usize, g: usize, gx: usize,
   outer: usize, c: usize, inner: usize, ignore: i32, hasW: bool, eps: f32, logits: bool, gScalar: bool,
 ): void {
   const s = inner << 2;
@@ -187,25 +216,24 @@ export function cross_entropy_backward_f32(
     for (let i: usize = 0; i < inner; i++) {
       const j = (o * inner + i) << 2;
       const off = (o * c * inner + i) << 2;
-      const p = x + off, q = gx + off;
+      const p = prob + off, q = gx + off;
       const ti = load<i32>(t + j);
       if (ti == ignore) { for (let k: usize = 0; k < c; k++) store<f32>(q + k * s, 0); continue; }
       const gj = load<f32>(g + (gScalar ? 0 : j));
-      const m: f32 = logits ? rowShift(p, c, s) : 0, l = load<f32>(lse + j);
       const wt: f32 = hasW ? load<f32>(w + (<usize>ti << 2)) : 1;
       const a: f32 = (<f32>1 - eps) * wt * gj, b: f32 = (eps / <f32>c) * gj;
       let k: usize = 0;
       if (s == 4) {
-        const mv = f32x4.splat(m), lv = f32x4.splat(l), av = f32x4.splat(a), bv = f32x4.splat(b), wv = f32x4.splat(total);
+        const av = f32x4.splat(a), bv = f32x4.splat(b), wv = f32x4.splat(total);
         for (; k + 4 <= c; k += 4) {
-          const pk = logits ? expv(f32x4.sub(f32x4.sub(v128.load(p + (k << 2)), mv), lv)) : f32x4.splat(0);
+          const pk = logits ? v128.load(p + (k << 2)) : f32x4.splat(0);
           let v = f32x4.mul(av, pk);
           if (eps != 0) v = f32x4.add(v, f32x4.mul(bv, f32x4.sub(f32x4.mul(wv, pk), hasW ? v128.load(w + (k << 2)) : f32x4.splat(1))));
           v128.store(q + (k << 2), v);
         }
       }
       for (; k < c; k++) {
-        const pk: f32 = logits ? exps(load<f32>(p + k * s) - m - l) : 0;
+        const pk: f32 = logits ? load<f32>(p + k * s) : 0;
         let v: f32 = a * pk;
         if (eps != 0) v += b * (total * pk - (hasW ? load<f32>(w + (k << 2)) : 1));
         store<f32>(q + k * s, v);

@@ -327,8 +327,11 @@ function classArgs(op: string, input: Tensor, target: Tensor, options: ClassLoss
 function indexedLoss(op: string, input: Tensor, target: Tensor, o: ClassLossOptions, w: Tensor | null, ignore: number, eps: number, logits: boolean): Tensor {
   const reduction = o.reduction as Reduction;
   const [outer, c, inner] = classLayout(op, input, target, ignore);
-  const loss = Tensor.empty(target.shape, "float32"), den = Tensor.empty(target.shape, "float32"), lse = Tensor.empty(target.shape, "float32");
-  k().cross_entropy_f32(input.ptr, target.ptr, w ? w.ptr : 0, loss.ptr, den.ptr, lse.ptr, outer, c, inner, ignore, !!w, eps, logits);
+  const loss = Tensor.empty(target.shape, "float32"), den = Tensor.empty(target.shape, "float32");
+  const grad = tracks(input);
+  // softmax(x) kept for the backward (as torch keeps log_softmax(x)); nll needs none
+  const prob = grad && logits ? Tensor.empty(input.shape, "float32") : null;
+  k().cross_entropy_f32(input.ptr, target.ptr, w ? w.ptr : 0, loss.ptr, den.ptr, prob ? prob.ptr : 0, outer, c, inner, ignore, !!w, eps, logits);
   let out = loss;
   if (reduction !== "none") {
     out = sumForward(loss, null, false);
@@ -340,18 +343,18 @@ function indexedLoss(op: string, input: Tensor, target: Tensor, o: ClassLossOpti
       d.dispose();
     }
   }
-  if (!tracks(input)) {
+  if (!grad) {
     den.dispose();
-    lse.dispose();
     return out;
   }
   // gx_c = g_j·((1 - eps)·w[t]·(p_c - [c = t]) + eps/C·(Σw·p_c - w_c)), p = softmax(x) (0 for nll); g / Σ w[t] for the mean
+  const saved = [target, den, ...(prob ? [prob] : []), ...(w ? [w] : [])];
   return record(out, "NllLossBackward0", [input], (g) => {
     const gs = reduction === "mean" ? div(g, sum(den)) : g;
     const gin = Tensor.empty(input.shape, "float32");
-    k().cross_entropy_backward_f32(input.ptr, target.ptr, w ? w.ptr : 0, lse.ptr, gs.ptr, gin.ptr, outer, c, inner, ignore, !!w, eps, logits, reduction !== "none");
+    k().cross_entropy_backward_f32(target.ptr, w ? w.ptr : 0, prob ? prob.ptr : 0, gs.ptr, gin.ptr, outer, c, inner, ignore, !!w, eps, logits, reduction !== "none");
     return [gin];
-  }, w ? [input, target, den, lse, w] : [input, target, den, lse]);
+  }, saved);
 }
 
 /** torch.nn.functional.nll_loss: -w[t]·input[t] per sample, the mean weighted by w[t]; ignoreIndex skipped. */
