@@ -35,7 +35,7 @@ export {
 export { selu, celu } from "./ops/activation";
 
 // reductions, scans, softmax
-export { sum, mean, max, min, type MaxResult, type ExtremumOptions } from "./ops/reduce";
+export { sum, mean, max, min, type MaxResult } from "./ops/reduce";
 export {
   prod, argmax, argmin, amax, amin, variance as var, std, varMean, stdMean, logsumexp, norm,
   all, any, countNonzero, median, kthvalue, topk, trace, outer,

@@ -361,13 +361,13 @@ export class Tensor {
   sum(dim?: red.DimArg, keepdim?: boolean): Tensor { return red.sum(this, dim, keepdim); }
   mean(dim?: red.DimArg, keepdim?: boolean): Tensor { return red.mean(this, dim, keepdim); }
   max(): Tensor;
-  max(dim: number | red.ExtremumOptions, keepdim?: boolean): red.MaxResult;
-  max(dim?: number | red.ExtremumOptions, keepdim?: boolean): Tensor | red.MaxResult {
+  max(dim: number | red.DimOptions, keepdim?: boolean): red.MaxResult;
+  max(dim?: number | red.DimOptions, keepdim?: boolean): Tensor | red.MaxResult {
     return dim === undefined ? red.max(this) : red.max(this, dim, keepdim);
   }
   min(): Tensor;
-  min(dim: number | red.ExtremumOptions, keepdim?: boolean): red.MaxResult;
-  min(dim?: number | red.ExtremumOptions, keepdim?: boolean): Tensor | red.MaxResult {
+  min(dim: number | red.DimOptions, keepdim?: boolean): red.MaxResult;
+  min(dim?: number | red.DimOptions, keepdim?: boolean): Tensor | red.MaxResult {
     return dim === undefined ? red.min(this) : red.min(this, dim, keepdim);
   }
 

@@ -120,25 +120,28 @@ function pointwise(op: string, name: string, x: Tensor, t: Tensor, f: Pointwise,
   return scope(() => {
     const xe = expand(x, shape), te = expand(t, shape), pe = aux ? expand(aux, shape) : null;
     const out = Tensor.empty(shape, "float32");
-    const n = out.numel, xo = xe.offset, to = te.offset, po = pe ? pe.offset : -1, oo = out.offset;
-    const loop = (dst: number, fn: Pointwise, go: number) => exec(() => {
-      const v = f32();
-      for (let i = 0; i < n; i++) {
-        if (check) check(v[xo + i]);
-        const r = fn(v[xo + i], v[to + i], po < 0 ? 1 : v[po + i]);
-        v[dst + i] = go < 0 ? r : r * v[go + i];
-      }
-    });
-    loop(oo, f, -1);
+    const n = out.numel;
+    const loop = (dst: number, fn: Pointwise, go: number) => {
+      const xo = xe.offset, to = te.offset, po = pe ? pe.offset : -1; // read at each call: memory may move between forward and backward
+      exec(() => {
+        const v = f32();
+        for (let i = 0; i < n; i++) {
+          if (check) check(v[xo + i]);
+          const r = fn(v[xo + i], v[to + i], po < 0 ? 1 : v[po + i]);
+          v[dst + i] = go < 0 ? r : r * v[go + i];
+        }
+      });
+    };
+    loop(out.offset, f, -1);
     if (!tracks(xe, te)) return out;
     return record(out, name, [xe, te], (g) => {
-      const grads = [xe, te].map((leaf, j) => {
+      // d l / d x = g·dx(x, t), d l / d t = g·dt(x, t)
+      return [xe, te].map((leaf, j) => {
         if (!leaf.requiresGrad) return null;
         const gr = Tensor.empty(shape, "float32");
         loop(gr.offset, j === 0 ? dx : dt, g.offset);
         return gr;
       });
-      return grads;
     }, pe ? [xe, te, pe] : [xe, te]);
   });
 }
@@ -324,8 +327,11 @@ function classArgs(op: string, input: Tensor, target: Tensor, options: ClassLoss
 function indexedLoss(op: string, input: Tensor, target: Tensor, o: ClassLossOptions, w: Tensor | null, ignore: number, eps: number, logits: boolean): Tensor {
   const reduction = o.reduction as Reduction;
   const [outer, c, inner] = classLayout(op, input, target, ignore);
-  const loss = Tensor.empty(target.shape, "float32"), den = Tensor.empty(target.shape, "float32"), lse = Tensor.empty(target.shape, "float32");
-  k().cross_entropy_f32(input.ptr, target.ptr, w ? w.ptr : 0, loss.ptr, den.ptr, lse.ptr, outer, c, inner, ignore, !!w, eps, logits);
+  const loss = Tensor.empty(target.shape, "float32"), den = Tensor.empty(target.shape, "float32");
+  const grad = tracks(input);
+  // softmax(x) kept for the backward (as torch keeps log_softmax(x)); nll needs none
+  const prob = grad && logits ? Tensor.empty(input.shape, "float32") : null;
+  k().cross_entropy_f32(input.ptr, target.ptr, w ? w.ptr : 0, loss.ptr, den.ptr, prob ? prob.ptr : 0, outer, c, inner, ignore, !!w, eps, logits);
   let out = loss;
   if (reduction !== "none") {
     out = sumForward(loss, null, false);
@@ -337,18 +343,18 @@ function indexedLoss(op: string, input: Tensor, target: Tensor, o: ClassLossOpti
       d.dispose();
     }
   }
-  if (!tracks(input)) {
+  if (!grad) {
     den.dispose();
-    lse.dispose();
     return out;
   }
   // gx_c = g_j·((1 - eps)·w[t]·(p_c - [c = t]) + eps/C·(Σw·p_c - w_c)), p = softmax(x) (0 for nll); g / Σ w[t] for the mean
+  const saved = [target, den, ...(prob ? [prob] : []), ...(w ? [w] : [])];
   return record(out, "NllLossBackward0", [input], (g) => {
     const gs = reduction === "mean" ? div(g, sum(den)) : g;
     const gin = Tensor.empty(input.shape, "float32");
-    k().cross_entropy_backward_f32(input.ptr, target.ptr, w ? w.ptr : 0, lse.ptr, gs.ptr, gin.ptr, outer, c, inner, ignore, !!w, eps, logits, reduction !== "none");
+    k().cross_entropy_backward_f32(target.ptr, w ? w.ptr : 0, prob ? prob.ptr : 0, gs.ptr, gin.ptr, outer, c, inner, ignore, !!w, eps, logits, reduction !== "none");
     return [gin];
-  }, w ? [input, target, den, lse, w] : [input, target, den, lse]);
+  }, saved);
 }
 
 /** torch.nn.functional.nll_loss: -w[t]·input[t] per sample, the mean weighted by w[t]; ignoreIndex skipped. */

@@ -11,13 +11,13 @@ import { fmt, normDim, type Shape } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { noGrad } from "../autograd/grad-mode";
 import { scope } from "../lifetime";
-import { castTo, checkTensor, fillRaw } from "./dispatch";
+import { castTo, checkTensor, fillRaw, filled } from "./dispatch";
 import { normDims, keptShape, unreduce, sum, mean, sumForward, dimArgs, type DimOptions, type DimArg } from "./reduce";
 import { reshape, diag, unsqueeze, indexSelect, squeeze } from "./shape";
 import { sort } from "./sort";
 import { add, sub, mul, div, pow, abs, sign, sqrt, log, exp, eq, ne, gt } from "./elementwise";
 
-export { dimArgs, type DimOptions, type DimArg } from "./reduce";
+export { dimArgs, type DimOptions, type DimArg };
 
 /** A view of one dim: [outer, len, inner] elements (the whole tensor as one row when d is null). */
 export function rows(shape: Shape, d: number | null): [number, number, number] {
@@ -83,7 +83,7 @@ export function prod(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
   // d Π x / d x_j = Π_{i≠j} x_i: prefix and suffix products, exact with zeros in x
   return record(out, d === null ? "ProdBackward0" : "ProdBackward1", [x], (g) => {
     const gin = Tensor.empty(x.shape, "float32");
-    const go = gin.offset, so = g.offset;
+    const go = gin.offset, so = g.offset, xo = x.offset; // read now: memory may have moved since the forward
     exec(() => {
       const v = f32();
       for (let a = 0; a < outer; a++) {
@@ -172,41 +172,28 @@ function varArgs(op: string, a?: DimArg<VarOptions> | boolean, unbiased?: boolea
   return o;
 }
 
+/** sqrt whose gradient is 0 where its input is 0 (torch's std and 2-norm backward), not inf·0. */
+function sqrt0(v: Tensor): Tensor {
+  const out = noGrad(() => sqrt(v));
+  return record(out, "SqrtBackward0", [v], (g) => {
+    const zero = castTo(eq(out, 0), "float32");
+    return [div(mul(g, sub(1, zero)), mul(add(out, zero), 2))]; // g / (2·sqrt v), 0 where v is 0
+  }, [out]);
+}
+
+/** Σ (x - mean)² / max(0, n - correction) over dims (a composite: its gradient is torch's), std its sqrt. */
 function moments(op: string, x: Tensor, o: VarOptions, isStd: boolean, withMean: boolean): Tensor | [Tensor, Tensor] {
   checkTensor(op, x);
   if (x.dtype !== "float32") throw new TypeError(`${op}: std and var need a float32 input, got ${x.dtype}`);
-  const dims = dimsOf(op, o, x.ndim);
+  const dims = dimsOf(op, o, x.ndim), all = dims ?? [];
   const keepdim = !!o.keepdim;
-  const c = o.correction ?? (o.unbiased === false ? 0 : 1);
   const n = countOf(x.shape, dims);
-  const outShape = keepdim ? keptShape(x.shape, dims) : x.shape.filter((_, i) => !reduced(dims, i));
-  const all = dims ?? [];
-  const [v, m] = noGrad(() => scope(() => {
-    const mk = mean(x, all, true);
-    const dev = sub(x, mk);
-    const s = div(sum(mul(dev, dev), all, true), Math.max(0, n - c));
-    const r = isStd ? sqrt(s) : s;
-    return [reshape(r, outShape), reshape(mk, outShape)];
-  }));
-  let out = v;
-  if (tracks(x)) {
-    // d var = 2 (x - mean) / (n - c) · g; d std = d var · g / (2 std), 0 where std is 0 (torch's std_backward)
-    out = record(v, isStd ? "StdBackward0" : "VarBackward0", [x], (g) => {
-      let gk = reshape(g, keptShape(x.shape, dims));
-      if (isStd) {
-        const r = reshape(v, keptShape(x.shape, dims));
-        const zero = castTo(eq(r, 0), "float32");
-        gk = mul(div(gk, mul(add(r, zero), 2)), sub(1, zero));
-      }
-      return [mul(sub(x, mean(x, all, true)), div(gk, Math.max(0, n - c) / 2))];
-    }, [x, v]);
-  }
-  if (!withMean) {
-    m.dispose();
-    return out;
-  }
-  m.dispose();
-  return [out, mean(x, all, keepdim)];
+  return scope(() => {
+    const mk = mean(x, all, true), dev = sub(x, mk);
+    const v = div(sum(mul(dev, dev), all, keepdim), Math.max(0, n - (o.correction ?? (o.unbiased === false ? 0 : 1))));
+    const r = isStd ? sqrt0(v) : v;
+    return withMean ? [r, keepdim ? mk : reshape(mk, v.shape)] : r;
+  });
 }
 
 export function variance(x: Tensor, dim?: DimArg<VarOptions> | boolean, unbiased?: boolean, keepdim?: boolean): Tensor {
@@ -266,30 +253,15 @@ export function vectorNorm(x: Tensor, ord: NormOrd | NormOptions = 2, dim?: numb
   const dims = dimsOf("vectorNorm", o, x.ndim);
   const all = dims ?? [];
   const kd = !!o.keepdim;
-  const out = noGrad(() => scope(() => {
+  // compositions whose gradients are torch's: sign(x)·g for 1, shared among ties for ±inf, x·g / ||x|| (0 at 0) for 2
+  return scope(() => {
+    if (p === 0) return record(sum(castTo(ne(x, 0), "float32"), all, kd), "LinalgVectorNormBackward0", [x], () => [filled(x.shape, 0)]);
+    if (p === 2) return sqrt0(sum(mul(x, x), all, kd));
     const a = abs(x);
-    if (p === Infinity || p === -Infinity) return (p > 0 ? amax : amin)(a, all.length ? all : null, kd);
-    if (p === 0) return sum(castTo(ne(x, 0), "float32"), all, kd);
     if (p === 1) return sum(a, all, kd);
-    if (p === 2) return sqrt(sum(mul(x, x), all, kd));
+    if (p === Infinity || p === -Infinity) return (p > 0 ? amax : amin)(a, dims, kd);
     return pow(sum(pow(a, p), all, kd), 1 / p);
-  }));
-  if (!tracks(x)) return out;
-  return record(out, "LinalgVectorNormBackward0", [x], (g) => {
-    const r = reshape(out, keptShape(x.shape, dims));
-    const gk = unreduce(g, x.shape, dims);
-    if (p === 0) return [mul(x, 0)];
-    if (p === 1) return [mul(sign(x), gk)]; // d Σ|x| = sign(x)·g
-    if (p === Infinity || p === -Infinity) {
-      // sign(x)·g shared evenly between the elements at the extremum
-      const mask = castTo(eq(abs(x), r), "float32");
-      return [mul(mul(sign(x), mask), div(gk, sum(mask, all, true)))];
-    }
-    // d ||x||_p = x·|x|^(p-2) / ||x||^(p-1) · g, and 0 where the norm is 0
-    const zero = castTo(eq(r, 0), "float32");
-    const scale = div(mul(gk, sub(1, zero)), pow(add(r, zero), p - 1));
-    return [mul(p === 2 ? x : mul(x, pow(abs(x), p - 2)), scale)];
-  }, [x, out]);
+  });
 }
 
 /** torch.linalg.matrix_norm over two dims (default the last two): ord "fro", 1, -1, inf, -inf. */
