@@ -9,12 +9,12 @@
 
 // The odometer over dims 0 .. nd-2 (the last dim is each kernel's inner loop).
 // Its counters follow the `ops` stride lists in meta.
-@inline function counters(meta: usize, nd: i32, ops: i32): usize {
+function counters(meta: usize, nd: i32, ops: i32): usize {
   return meta + ((<usize>nd * <usize>(ops + 1)) << 2);
 }
 
 // Number of rows the odometer visits (the product of all dims but the last); zeroes the counters.
-@inline function rows(meta: usize, nd: i32, ops: i32): usize {
+function rows(meta: usize, nd: i32, ops: i32): usize {
   const ctr = counters(meta, nd, ops);
   let n: usize = 1;
   for (let d = 0; d < nd - 1; d++) { n *= <usize>load<i32>(meta + (<usize>d << 2)); store<i32>(ctr + (<usize>d << 2), 0); }
@@ -22,7 +22,7 @@
 }
 
 // Moves the odometer to the next row.
-@inline function advance(meta: usize, nd: i32, ops: i32): void {
+function advance(meta: usize, nd: i32, ops: i32): void {
   const ctr = counters(meta, nd, ops);
   for (let d = nd - 2; d >= 0; d--) {
     const p = ctr + (<usize>d << 2);
@@ -33,7 +33,7 @@
 }
 
 // Operand k's offset (elements) at the odometer's row.
-@inline function offset(meta: usize, nd: i32, ops: i32, k: i32): i32 {
+function offset(meta: usize, nd: i32, ops: i32, k: i32): i32 {
   const ctr = counters(meta, nd, ops), s = meta + ((<usize>(nd * (k + 1))) << 2);
   let o: i32 = 0;
   for (let d = 0; d < nd - 1; d++) o += load<i32>(ctr + (<usize>d << 2)) * load<i32>(s + (<usize>d << 2));
@@ -41,7 +41,7 @@
 }
 
 // Operand k's stride along the last dim.
-@inline function inner(meta: usize, nd: i32, k: i32): i32 {
+function inner(meta: usize, nd: i32, k: i32): i32 {
   return load<i32>(meta + ((<usize>(nd * (k + 1) + nd - 1)) << 2));
 }
 
