@@ -861,7 +861,7 @@ const cases: Case[] = [
   {
     family: "indexing", name: "select out of range", example: "zeros(2, 3).select(0, 5)",
     run: () => zeros(2, 3).select(0, 5), type: RangeError,
-    message: /^select: index 5 is out of range for dim 0 with size 2 \(tensor of shape \[2, 3\]\)$/,
+    message: /^select: index 5 is out of bounds for dim 0 with size 2 \(tensor of shape \[2, 3\]\)$/,
   },
   {
     family: "indexing", name: "gather index out of range", example: "zeros(2, 3).gather(1, tensor([[5]]))",
