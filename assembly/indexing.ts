@@ -91,7 +91,19 @@ export function where32(mask: usize, a: usize, b: usize, out: usize, nd: i32, me
   const ms = inner(meta, nd, 0), as = inner(meta, nd, 1), bs = inner(meta, nd, 2);
   for (let r = rows(meta, nd, 3); r > 0; r--) {
     const mo = offset(meta, nd, 3, 0), ao = offset(meta, nd, 3, 1), bo = offset(meta, nd, 3, 2);
-    for (let j: i32 = 0; j < <i32>n; j++) {
+    let j: i32 = 0;
+    // contiguous mask and a, one value b (maskedFill's case): 4 lanes at a time
+    if (ms == 1 && as == 1 && bs == 0) {
+      const pm = mask + (<usize>mo << 2), pa = a + (<usize>ao << 2), pb = b + (<usize>bo << 2);
+      const v = i32x4.splat(load<i32>(pb));
+      for (; j + 4 <= <i32>n; j += 4) {
+        const o = <usize>j << 2;
+        const m = i32x4.ne(v128.load(pm + o), i32x4.splat(0));
+        v128.store(out, v128.bitselect(v, v128.load(pa + o), m));
+        out += 16;
+      }
+    }
+    for (; j < <i32>n; j++) {
       const m = load<i32>(mask + (<usize>(mo + j * ms) << 2));
       store<i32>(out, load<i32>(m != 0 ? b + (<usize>(bo + j * bs) << 2) : a + (<usize>(ao + j * as) << 2)));
       out += 4;

@@ -83,7 +83,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   const d = normDim("stack", dim, s0.length + 1);
   const parts = tensors.map((t) => unsqueeze(t, d));
   const out = cat(parts, d);
-  for (const p of parts) if (!p.requiresGrad) p.dispose();
+  for (const p of parts) p.dispose(); // views of the inputs, saved by no node
   return out;
 }
 
@@ -188,8 +188,10 @@ export function roll(x: Tensor, shifts: number | readonly number[], dims?: numbe
     if (sh.length !== 1) throw new RangeError(`roll: shifts and dims must align, got ${sh.length} shifts and no dims`);
     const flat = reshape(x, [x.numel]);
     const rolled = roll(flat, sh, 0);
-    if (rolled !== flat && !flat.requiresGrad) flat.dispose();
-    return reshape(rolled, x.shape);
+    const out = reshape(rolled, x.shape);
+    flat.dispose(); // views that no node saved: only their memory references go
+    rolled.dispose();
+    return out;
   }
   const ds = typeof dims === "number" ? [dims] : [...dims];
   if (ds.length !== sh.length) throw new RangeError(`roll: shifts and dims must align, got ${sh.length} shifts and ${ds.length} dims`);
