@@ -256,3 +256,38 @@ describe("capture", () => {
     expect(step().toArray()).toEqual([[2], [4]]);
   });
 });
+
+describe("memory", () => {
+  it("frees every temporary of the forward and backward passes of each op", () => {
+    const run = () => wg.scope(() => {
+      const x = wg.randn(3, 4, { requiresGrad: true });
+      const idx = int([[0, 3], [1, 1], [2, 0]]);
+      const m = x.gt(0);
+      const parts = [
+        x.slice([1], "...", [null, null, 2]), x.select(1, -1), x.gather(1, idx), x.scatter(1, idx, 2), x.scatterAdd(1, idx, x.slice(null, [0, 2])),
+        x.indexAdd(0, int([2, 2]), x.slice([0, 2]), 3), x.maskedFill(m, 1), x.maskedSelect(m), wg.cat(x.split([1, 3], 1), 1), wg.stack(x.unbind(0)),
+        x.chunk(2)[1], x.narrow(0, 1, 1), x.flip(0), x.roll(1), x.repeat(2, 1), x.tile(2), x.tril(), x.triu(-1), x.diagonal(), x.diagonal().diagEmbed(), wg.F.glu(x, 1),
+      ];
+      const loss = parts.map((p) => p.sum()).reduce((a, b) => a.add(b));
+      loss.backward();
+      x.grad!.dispose();
+      const y = wg.zeros(3, 4);
+      y.sliceAssign_([0], 1).maskedFill_(m, 2).scatter_(1, idx, 3).scatterAdd_(1, idx, wg.ones(3, 2)).indexAdd_(0, int([1]), wg.ones(1, 4));
+      x.nonzero({ asTuple: true });
+    });
+    run();
+    const before = wg.memoryStats().bytesInUse;
+    run();
+    expect(wg.memoryStats().bytesInUse).toBe(before);
+  });
+  it("leaves nothing behind outside a scope once the results are disposed", () => {
+    const x = wg.randn(4, 6), m = wg.randn(3, 1, 6).gt(0), idx = int([[1], [0], [5], [2]]);
+    const ops = [() => x.roll(2), () => wg.stack([x, x], 1), () => wg.F.glu(x), () => x.maskedSelect(m), () => x.nonzero(), () => x.gather(1, idx),
+      () => x.maskedFill(m, 0), () => { const p = x.split(4, 1); const c = wg.cat(p, 1); wg.dispose(p); return c; }];
+    for (const op of ops) op().dispose(); // one-time scratch allocations
+    const before = wg.memoryStats().bytesInUse;
+    for (const op of ops) op().dispose();
+    expect(wg.memoryStats().bytesInUse).toBe(before);
+    wg.dispose(x, m, idx);
+  });
+});
