@@ -247,13 +247,35 @@ describe("indexAdd_", () => {
 });
 
 describe("capture", () => {
-  it("replays gather and scatterAdd with the index read at replay time", () => {
-    const x = wg.keep(wg.tensor([[1, 2, 3], [4, 5, 6]]));
+  it("replays gather, scatterAdd, slices and masks, reading the index and mask at replay time", () => {
+    const x = wg.keep(wg.tensor([[1, 2, 3], [4, 5, 6]]).float());
     const idx = wg.keep(int([[2], [0]]));
-    const step = wg.capture(() => x.gather(1, idx).add(0));
-    expect(step().toArray()).toEqual([[3], [4]]);
+    const m = wg.keep(wg.tensor([[true, false, false], [false, false, true]]));
+    const step = wg.capture(() => wg.cat([
+      x.gather(1, idx), x.slice(null, [1, null]).flip(1), x.maskedFill(m, -1), x.tril(), wg.zeros(2, 3).scatterAdd(1, idx, x.slice(null, [0, 1])),
+    ], 1));
+    const eager = (): unknown => wg.scope(() => wg.cat([
+      x.gather(1, idx), x.slice(null, [1, null]).flip(1), x.maskedFill(m, -1), x.tril(), wg.zeros(2, 3).scatterAdd(1, idx, x.slice(null, [0, 1])),
+    ], 1).toArray());
+    for (let i = 0; i < 3; i++) expect(step().toArray()).toEqual(eager()); // warm-up, then the recording
     idx.sliceAssign_([0], 1);
-    expect(step().toArray()).toEqual([[2], [4]]);
+    m.maskedFill_(wg.tensor(true), 0);
+    expect(step().toArray()).toEqual(eager()); // a replay
+    expect(step().toArray()).toEqual([[2, 3, 2, 1, 2, 3, 1, 0, 0, 0, 1, 0], [4, 6, 5, 4, 5, 6, 4, 5, 0, 4, 0, 0]]);
+  });
+  it("replays a training step whose loss gathers and slices, with the same gradients", () => {
+    const w = wg.keep(wg.randn(3, 4, { requiresGrad: true }));
+    const idx = wg.keep(int([[1], [3], [0]]));
+    const body = () => {
+      const y = wg.cat([w.gather(1, idx), w.slice(null, [null, null, 2]), w.indexAdd(1, int([0, 0]), w.narrow(1, 2, 2), 2)], 1);
+      y.mul(y).sum().backward();
+      const g = w.grad!;
+      w.grad = null;
+      return g;
+    };
+    const want = wg.scope(() => body().toArray());
+    const step = wg.capture(body);
+    for (let i = 0; i < 4; i++) expect(step().toArray()).toEqual(want);
   });
 });
 
