@@ -8,7 +8,6 @@
 
 import { Tensor, type TensorOrScalar } from "../tensor";
 import type { DType } from "../dtype";
-import { promoteScalar } from "../dtype";
 import { k } from "../backend/module";
 import { i32 } from "../backend/memory";
 import { IndexMode } from "../backend/kernels";
@@ -19,7 +18,6 @@ import { isGradEnabled } from "../autograd/grad-mode";
 import { writeMeta, checkTensor, castTo, filled, describeValue } from "./dispatch";
 import { sumTo } from "./reduce";
 import { mul } from "./elementwise";
-import { reshape } from "./shape";
 import { checkWritable } from "./inplace";
 
 // ---- views -------------------------------------------------------------------------

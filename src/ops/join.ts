@@ -282,7 +282,7 @@ export interface DiagonalOptions {
   dim2?: number;
 }
 
-function diagArgs(op: string, a: number | DiagonalOptions, dim1: number, dim2: number): [number, number, number] {
+function diagArgs(a: number | DiagonalOptions, dim1: number, dim2: number): [number, number, number] {
   return typeof a === "object" ? [a.offset ?? 0, a.dim1 ?? dim1, a.dim2 ?? dim2] : [a, dim1, dim2];
 }
 
@@ -307,14 +307,14 @@ function diagView(op: string, shape: Shape, offset: number, dim1: number, dim2: 
 /** torch.diagonal: the diagonal (offset above the main one when > 0) of dims dim1, dim2, as the last dim. */
 export function diagonal(x: Tensor, offset: number | DiagonalOptions = 0, dim1 = 0, dim2 = 1): Tensor {
   checkTensor("diagonal", x);
-  const [o, a, b] = diagArgs("diagonal", offset, dim1, dim2);
+  const [o, a, b] = diagArgs(offset, dim1, dim2);
   return takeView("DiagonalBackward0", x, diagView("diagonal", x.shape, o, a, b));
 }
 
 /** torch.diag_embed: the last dim of x put on the diagonal (offset) of dims dim1, dim2 of a new tensor. */
 export function diagEmbed(x: Tensor, offset: number | DiagonalOptions = 0, dim1 = -2, dim2 = -1): Tensor {
   checkTensor("diagEmbed", x);
-  const [o, a, b] = diagArgs("diagEmbed", offset, dim1, dim2);
+  const [o, a, b] = diagArgs(offset, dim1, dim2);
   const nd = x.ndim + 1;
   const d1 = normDim("diagEmbed", a, nd), d2 = normDim("diagEmbed", b, nd);
   if (d1 === d2) throw new RangeError(`diagEmbed: diagonal dims cannot be identical, got ${a} and ${b}`);

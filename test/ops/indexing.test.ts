@@ -188,6 +188,10 @@ describe("maskedFill", () => {
     const m = R.make([2, 1, 4], [1, 0, 0, 1, 0, 1, 1, 0], "bool");
     gradcheck(([x]) => x.maskedFill(toLib(m), 3), ([x]) => S.maskedFill(x, m, 3), [values(13, [3, 4])]);
   });
+  it("passes the gradient check for a 0-d value tensor", () => {
+    const m = R.make([3, 4], [1, 0, 0, 1, 0, 1, 1, 0, 1, 1, 1, 0], "bool");
+    gradcheck(([x, v]) => x.maskedFill(toLib(m), v), ([x, v]) => S.maskedFill(x, m, v.data[0]), [values(16, [3, 4]), values(17, [])]);
+  });
 });
 
 describe("maskedSelect", () => {
