@@ -9,12 +9,12 @@
 
 // The odometer over dims 0 .. nd-2 (the last dim is each kernel's inner loop).
 // Its counters follow the `ops` stride lists in meta.
-@inline function counters(meta: usize, nd: i32, ops: i32): usize {
+function counters(meta: usize, nd: i32, ops: i32): usize {
   return meta + ((<usize>nd * <usize>(ops + 1)) << 2);
 }
 
 // Number of rows the odometer visits (the product of all dims but the last); zeroes the counters.
-@inline function rows(meta: usize, nd: i32, ops: i32): usize {
+function rows(meta: usize, nd: i32, ops: i32): usize {
   const ctr = counters(meta, nd, ops);
   let n: usize = 1;
   for (let d = 0; d < nd - 1; d++) { n *= <usize>load<i32>(meta + (<usize>d << 2)); store<i32>(ctr + (<usize>d << 2), 0); }
@@ -22,7 +22,7 @@
 }
 
 // Moves the odometer to the next row.
-@inline function advance(meta: usize, nd: i32, ops: i32): void {
+function advance(meta: usize, nd: i32, ops: i32): void {
   const ctr = counters(meta, nd, ops);
   for (let d = nd - 2; d >= 0; d--) {
     const p = ctr + (<usize>d << 2);
@@ -33,7 +33,7 @@
 }
 
 // Operand k's offset (elements) at the odometer's row.
-@inline function offset(meta: usize, nd: i32, ops: i32, k: i32): i32 {
+function offset(meta: usize, nd: i32, ops: i32, k: i32): i32 {
   const ctr = counters(meta, nd, ops), s = meta + ((<usize>(nd * (k + 1))) << 2);
   let o: i32 = 0;
   for (let d = 0; d < nd - 1; d++) o += load<i32>(ctr + (<usize>d << 2)) * load<i32>(s + (<usize>d << 2));
@@ -41,7 +41,7 @@
 }
 
 // Operand k's stride along the last dim.
-@inline function inner(meta: usize, nd: i32, k: i32): i32 {
+function inner(meta: usize, nd: i32, k: i32): i32 {
   return load<i32>(meta + ((<usize>(nd * (k + 1) + nd - 1)) << 2));
 }
 
@@ -91,7 +91,19 @@ export function where32(mask: usize, a: usize, b: usize, out: usize, nd: i32, me
   const ms = inner(meta, nd, 0), as = inner(meta, nd, 1), bs = inner(meta, nd, 2);
   for (let r = rows(meta, nd, 3); r > 0; r--) {
     const mo = offset(meta, nd, 3, 0), ao = offset(meta, nd, 3, 1), bo = offset(meta, nd, 3, 2);
-    for (let j: i32 = 0; j < <i32>n; j++) {
+    let j: i32 = 0;
+    // contiguous mask and a, one value b (maskedFill's case): 4 lanes at a time
+    if (ms == 1 && as == 1 && bs == 0) {
+      const pm = mask + (<usize>mo << 2), pa = a + (<usize>ao << 2), pb = b + (<usize>bo << 2);
+      const v = i32x4.splat(load<i32>(pb));
+      for (; j + 4 <= <i32>n; j += 4) {
+        const o = <usize>j << 2;
+        const m = i32x4.ne(v128.load(pm + o), i32x4.splat(0));
+        v128.store(out, v128.bitselect(v, v128.load(pa + o), m));
+        out += 16;
+      }
+    }
+    for (; j < <i32>n; j++) {
       const m = load<i32>(mask + (<usize>(mo + j * ms) << 2));
       store<i32>(out, load<i32>(m != 0 ? b + (<usize>(bo + j * bs) << 2) : a + (<usize>(ao + j * as) << 2)));
       out += 4;

@@ -13,6 +13,8 @@ import {
   tensor, zeros, ones, eye, rand, arange, linspace, full, randint, randperm, manualSeed, empty,
   matmul, mm, dot, diag, indexSelect, sum, sort, mseLoss, noGrad, scope, keep, isGradEnabled, memoryStats,
   optim, linalg, Tensor, setNumThreads, getNumThreads, F, outer,
+  optim, linalg, Tensor, setNumThreads, getNumThreads,
+  cat, stack, F,
 } from "../src/index";
 import { scopeDepth } from "../src/lifetime";
 
@@ -1096,6 +1098,160 @@ const cases: Case[] = [
     family: "activations", name: "celu with alpha 0", example: "F.celu(x, 0)",
     run: () => F.celu(f([1]), 0), type: RangeError,
     message: /^celu: alpha cannot be 0$/,
+
+  // ---- joining, splitting and indexing (issue 17) ----------------------------------
+  {
+    family: "joining", name: "cat of mismatched shapes", example: "cat([zeros(2, 3), zeros(3, 3)], 1)",
+    run: () => cat([zeros(2, 3), zeros(3, 3)], 1), type: RangeError,
+    message: /^cat: sizes of tensors must match except in dim 1, got \[2, 3\] and \[3, 3\] \(tensor 1\)$/,
+    after: () => expect(cat([zeros(2, 3), ones(2, 1)], 1).sum().item()).toBe(2),
+  },
+  {
+    family: "joining", name: "cat of tensors with different dims", example: "cat([zeros(2, 3), zeros(3)])",
+    run: () => cat([zeros(2, 3), zeros(3)]), type: RangeError,
+    message: /^cat: sizes of tensors must match except in dim 0, got \[2, 3\] and \[3\] \(tensor 1\)$/,
+  },
+  {
+    family: "joining", name: "cat of no tensors", example: "cat([])",
+    run: () => cat([]), type: RangeError,
+    message: /^cat: expected a non-empty array of tensors$/,
+  },
+  {
+    family: "joining", name: "cat of a 0-d tensor", example: "cat([tensor(1)])",
+    run: () => cat([tensor(1)]), type: RangeError,
+    message: /^cat: a 0-d tensor \(at position 0\) cannot be concatenated$/,
+  },
+  {
+    family: "joining", name: "stack of unequal shapes", example: "stack([zeros(2, 3), zeros(2)])",
+    run: () => stack([zeros(2, 3), zeros(2)]), type: RangeError,
+    message: /^stack: expects each tensor to be of equal size, but got \[2, 3\] at entry 0 and \[2\] at entry 1$/,
+  },
+  {
+    family: "joining", name: "split sizes that do not add up", example: "zeros(2, 5).split([2, 2], 1)",
+    run: () => zeros(2, 5).split([2, 2], 1), type: RangeError,
+    message: /^split: split sizes \[2, 2\] must be non-negative integers summing to dim 1's size 5$/,
+  },
+  {
+    family: "joining", name: "a split size of 0", example: "zeros(2, 3).split(0)",
+    run: () => zeros(2, 3).split(0), type: RangeError,
+    message: /^split: split size must be a positive integer \(0 only for a dim of size 0\), got 0 for dim 0 of size 2$/,
+  },
+  {
+    family: "joining", name: "no chunks", example: "zeros(4).chunk(0)",
+    run: () => zeros(4).chunk(0), type: RangeError,
+    message: /^chunk: expects chunks to be a positive integer, got 0$/,
+  },
+  {
+    family: "joining", name: "narrow past the end", example: "zeros(2, 3).narrow(1, 2, 2)",
+    run: () => zeros(2, 3).narrow(1, 2, 2), type: RangeError,
+    message: /^narrow: start \(2\) \+ length \(2\) exceeds dim 1's size \(3\)$/,
+  },
+  {
+    family: "joining", name: "flip of a repeated dim", example: "zeros(2, 3).flip(0, -2)",
+    run: () => zeros(2, 3).flip(0, -2), type: RangeError,
+    message: /^flip: dim 0 appears multiple times in the list of dims$/,
+  },
+  {
+    family: "joining", name: "roll shifts and dims of different lengths", example: "zeros(2, 3).roll([1, 2], [0])",
+    run: () => zeros(2, 3).roll([1, 2], [0]), type: RangeError,
+    message: /^roll: shifts and dims must align, got 2 shifts and 1 dims$/,
+  },
+  {
+    family: "joining", name: "repeat with fewer repeats than dims", example: "zeros(2, 3).repeat(2)",
+    run: () => zeros(2, 3).repeat(2), type: RangeError,
+    message: /^repeat: the number of repeats \(1\) can not be smaller than the number of dims of the tensor \(2\)$/,
+  },
+  {
+    family: "joining", name: "tril of a vector", example: "zeros(3).tril()",
+    run: () => zeros(3).tril(), type: RangeError,
+    message: /^tril: expects a tensor with at least 2 dims, got shape \[3\]$/,
+  },
+  {
+    family: "joining", name: "diagonal of one dim with itself", example: "zeros(3, 4).diagonal(0, 1, -1)",
+    run: () => zeros(3, 4).diagonal(0, 1, -1), type: RangeError,
+    message: /^diagonal: diagonal dims cannot be identical, got 1 and -1$/,
+  },
+  {
+    family: "joining", name: "glu of an odd dim", example: "F.glu(zeros(2, 3))",
+    run: () => F.glu(zeros(2, 3)), type: RangeError,
+    message: /^glu: halving dimension must be even, but dim 1 has size 3$/,
+  },
+  {
+    family: "indexing", name: "slice index out of range", example: "zeros(2, 3).slice(null, 3)",
+    run: () => zeros(2, 3).slice(null, 3), type: RangeError,
+    message: /^slice: index 3 is out of bounds for dim 1 with size 3 \(tensor of shape \[2, 3\]\)$/,
+    after: () => expect(zeros(2, 3).slice(null, -3).shape).toEqual([2]),
+  },
+  {
+    family: "indexing", name: "a negative slice step", example: "zeros(4).slice([null, null, -1])",
+    run: () => zeros(4).slice([null, null, -1]), type: RangeError,
+    message: /^slice: step must be greater than zero, got -1 \(negative steps: use flip\)$/,
+  },
+  {
+    family: "indexing", name: "more indices than dims", example: "zeros(2, 3).slice(0, 0, 0)",
+    run: () => zeros(2, 3).slice(0, 0, 0), type: RangeError,
+    message: /^slice: too many indices for a tensor of 2 dims: got 3$/,
+  },
+  {
+    family: "indexing", name: "select out of range", example: "zeros(2, 3).select(0, 5)",
+    run: () => zeros(2, 3).select(0, 5), type: RangeError,
+    message: /^select: index 5 is out of bounds for dim 0 with size 2 \(tensor of shape \[2, 3\]\)$/,
+  },
+  {
+    family: "indexing", name: "gather index out of range", example: "zeros(2, 3).gather(1, tensor([[5]]))",
+    run: () => zeros(2, 3).gather(1, tensor([[5]])), type: RangeError,
+    message: /^gather: index 5 is out of bounds for dim 1 with size 3$/,
+    after: () => expect(tensor([[1, 2, 3]]).gather(1, tensor([[2, 0]])).toArray()).toEqual([[3, 1]]),
+  },
+  {
+    family: "indexing", name: "a negative gather index", example: "zeros(2, 3).gather(0, tensor([[-1]]))",
+    run: () => zeros(2, 3).gather(0, tensor([[-1]])), type: RangeError,
+    message: /^gather: index -1 is out of bounds for dim 0 with size 2$/,
+  },
+  {
+    family: "indexing", name: "a float index", example: "zeros(2, 3).gather(1, zeros(2, 1))",
+    run: () => zeros(2, 3).gather(1, zeros(2, 1)), type: TypeError,
+    message: /^gather: index must be an int32 tensor \(torch's int64\), got float32$/,
+  },
+  {
+    family: "indexing", name: "gather index of another rank", example: "zeros(2, 3).gather(1, tensor([1]))",
+    run: () => zeros(2, 3).gather(1, tensor([1])), type: RangeError,
+    message: /^gather: index must have as many dims as the input: got index of shape \[1\] for input of shape \[2, 3\]$/,
+  },
+  {
+    family: "indexing", name: "scatter index out of range", example: "zeros(2, 3).scatter(0, tensor([[0, 2]]), 1)",
+    run: () => zeros(2, 3).scatter(0, tensor([[0, 2]]), 1), type: RangeError,
+    message: /^scatter: index 2 is out of bounds for dim 0 with size 2$/,
+  },
+  {
+    family: "indexing", name: "scatter src of another dtype", example: "zeros(2, 3).scatter(1, tensor([[1]]), tensor([[1]]))",
+    run: () => zeros(2, 3).scatter(1, tensor([[1]]), tensor([[1]])), type: TypeError,
+    message: /^scatter: expected src to have the input's dtype float32, got int32$/,
+  },
+  {
+    family: "indexing", name: "indexAdd source of the wrong shape", example: "zeros(2, 3).indexAdd(1, tensor([1]), ones(2, 2))",
+    run: () => zeros(2, 3).indexAdd(1, tensor([1]), ones(2, 2)), type: RangeError,
+    message: /^indexAdd: source must have shape \[2, 1\] \(the input's with dim 1 the number of indices\), got \[2, 2\]$/,
+  },
+  {
+    family: "indexing", name: "a mask that is not bool", example: "zeros(3).maskedFill(ones(3), 1)",
+    run: () => zeros(3).maskedFill(ones(3), 1), type: TypeError,
+    message: /^maskedFill: mask must be a bool tensor, got float32$/,
+  },
+  {
+    family: "indexing", name: "a fill value that is not 0-d", example: "zeros(3).maskedFill(m, tensor([1, 2, 3]))",
+    run: () => zeros(3).maskedFill(ones(3, { dtype: "bool" }), tensor([1, 2, 3])), type: RangeError,
+    message: /^maskedFill: the value must be a number or a 0-d tensor, got a tensor of shape \[3\]$/,
+  },
+  {
+    family: "indexing", name: "assigning into a leaf that requires grad", example: "x.sliceAssign_([0], 5)",
+    run: () => leaf([1, 2]).sliceAssign_([0], 5), type: Error,
+    message: /^sliceAssign_: a leaf tensor that requires grad \(shape \[2\]\) is being used in an in-place operation; wrap the update in noGrad\(\(\) => \.\.\.\)$/,
+  },
+  {
+    family: "indexing", name: "a value that does not fit the slice", example: "zeros(4, 3).sliceAssign_([[1, 3]], ones(2))",
+    run: () => zeros(4, 3).sliceAssign_([[1, 3]], ones(2)), type: RangeError,
+    message: /^sliceAssign_: shapes \[2\] and \[2, 3\] cannot be broadcast together \(dim -1: 2 vs 3\)$/,
   },
 ];
 

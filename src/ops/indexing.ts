@@ -8,7 +8,6 @@
 
 import { Tensor, type TensorOrScalar } from "../tensor";
 import type { DType } from "../dtype";
-import { promoteScalar } from "../dtype";
 import { k } from "../backend/module";
 import { i32 } from "../backend/memory";
 import { IndexMode } from "../backend/kernels";
@@ -19,7 +18,6 @@ import { isGradEnabled } from "../autograd/grad-mode";
 import { writeMeta, checkTensor, castTo, filled, describeValue } from "./dispatch";
 import { sumTo } from "./reduce";
 import { mul } from "./elementwise";
-import { reshape } from "./shape";
 import { checkWritable } from "./inplace";
 
 // ---- views -------------------------------------------------------------------------
@@ -149,17 +147,23 @@ export function slice(x: Tensor, ...entries: SliceEntry[]): Tensor {
 /** x.select(dim, i) is x[..., i] with i at dim: the dim is dropped. */
 export function select(x: Tensor, dim: number, index: number): Tensor {
   checkTensor("select", x);
-  if (x.ndim === 0) throw new RangeError("select: cannot select from a 0-d tensor");
   const d = normDim("select", dim, x.ndim);
-  const n = x.shape[d];
-  if (!Number.isInteger(index) || index < -n || index >= n) {
-    throw new RangeError(`select: index ${index} is out of range for dim ${d} with size ${n} (tensor of shape ${fmt(x.shape)})`);
+  return takeView("SelectBackward0", x, sliceView("select", x.shape, [...new Array<null>(d).fill(null), index]));
+}
+
+/**
+ * In-place ops write into x itself (after the leaf rule and a version bump);
+ * the others into a copy of x.
+ */
+function target(op: string, x: Tensor, inplace: boolean): Tensor {
+  if (inplace) {
+    checkWritable(op, x);
+    x.bumpVersion();
+    return x;
   }
-  const v = whole(x.shape);
-  v.off = (index < 0 ? index + n : index) * v.strides[d];
-  v.shape.splice(d, 1);
-  v.strides.splice(d, 1);
-  return takeView("SelectBackward0", x, v);
+  const out = Tensor.empty(x.shape, x.dtype);
+  k().copy32(x.ptr, out.ptr, x.numel);
+  return out;
 }
 
 /**
@@ -168,67 +172,61 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
  * the slice of x that `entries` name, in place.
  */
 export function sliceAssign_<T extends Tensor>(x: T, entries: readonly SliceEntry[], value: TensorOrScalar): T {
-  checkWritable("sliceAssign_", x);
+  checkTensor("sliceAssign_", x);
   if (!Array.isArray(entries)) throw new TypeError(`sliceAssign_: the index must be an array of entries (one per dim), got ${describeValue(entries)}`);
   const v = sliceView("sliceAssign_", x.shape, entries);
-  const src = valueTensor("sliceAssign_", value, x.dtype);
-  if (!sameShape(broadcastShapes("sliceAssign_", src.shape, v.shape), v.shape)) {
-    throw new RangeError(`sliceAssign_: a value of shape ${fmt(src.shape)} cannot be broadcast to the slice's shape ${fmt(v.shape)}`);
+  const src = valueOf("sliceAssign_", x, value);
+  try {
+    if (!sameShape(broadcastShapes("sliceAssign_", src.shape, v.shape), v.shape)) {
+      throw new RangeError(`sliceAssign_: a value of shape ${fmt(src.shape)} cannot be broadcast to the slice's shape ${fmt(v.shape)}`);
+    }
+    copyView(src, broadcastView(src, v.shape), target("sliceAssign_", x, true), v);
+  } finally {
+    if (src !== value) src.dispose();
   }
-  x.bumpVersion();
-  copyView(src, broadcastView(src, v.shape), x, v);
-  if (src !== value) src.dispose();
   return x;
 }
 
-/** A value operand as a tensor of dtype d (a 0-d one for a number); refuses one that would need a graph. */
-function valueTensor(op: string, value: TensorOrScalar, d: DType): Tensor {
-  if (typeof value === "number") return filled([], value, d);
+/** A value operand in x's dtype (a 0-d tensor for a number); refuses one that would need a graph. */
+function valueOf(op: string, x: Tensor, value: TensorOrScalar): Tensor {
+  if (typeof value === "number") return filled([], value, x.dtype);
   checkTensor(op, value);
-  if (value.requiresGrad && isGradEnabled()) {
-    throw new Error(`${op}: the value requires grad, but in-place ops record no graph; use the out-of-place form or detach() it`);
-  }
-  return castTo(value, d);
+  if (value.requiresGrad && isGradEnabled()) throw new Error(`${op}: the value requires grad, but in-place ops record no graph; detach() it`);
+  return castTo(value, x.dtype);
 }
 
 // ---- gather, scatter, scatterAdd, indexAdd -----------------------------------------
 
-function checkIndex(op: string, index: Tensor): void {
-  checkTensor(op, index);
-  if (index.dtype !== "int32") throw new TypeError(`${op}: index must be an int32 tensor (torch's int64), got ${index.dtype}`);
-}
-
 /** Runs index_walk32 and throws torch's out-of-bounds error if it met an index outside [0, len). */
-function walk(op: string, mode: IndexMode, a: Tensor, b: Tensor, index: Tensor, shape: Shape, strides: number[][], d: number, aShape: Shape): void {
+function walk(op: string, mode: IndexMode, a: Tensor, b: Tensor, index: Tensor, shape: Shape, strides: number[][], d: number): void {
   if (numel(shape) === 0) return;
+  const aShape = a.ndim === 0 ? [1] : a.shape;
   const [nd, meta] = writeMeta(shape, strides);
-  const aStrides = stridesOf(aShape);
-  const bad = k().index_walk32(mode, a.ptr, b.ptr, index.ptr, nd, meta, aStrides[d] ?? 1, aShape[d] ?? 1);
-  if (bad >= 0) {
-    throw new RangeError(`${op}: index ${i32()[index.offset + bad]} is out of bounds for dim ${d} with size ${aShape[d] ?? 1}`);
-  }
+  const bad = k().index_walk32(mode, a.ptr, b.ptr, index.ptr, nd, meta, stridesOf(aShape)[d], aShape[d]);
+  if (bad >= 0) throw new RangeError(`${op}: index ${i32()[index.offset + bad]} is out of bounds for dim ${d} with size ${aShape[d]}`);
 }
 
 /** x's strides with 0 at dim d: the index supplies that coordinate. */
 function stridesBut(shape: Shape, d: number): number[] {
   const s = stridesOf(shape);
-  if (s.length > d) s[d] = 0;
+  s[d] = 0;
   return s;
 }
 
-/** torch's checks of gather/scatter's index against self (and src): same rank, no larger. */
-function checkIndexShape(op: string, x: Tensor, dim: number, index: Tensor, src?: Tensor): number {
-  checkIndex(op, index);
+/** torch's checks of gather/scatter's operands: an int index of x's rank, no larger than x (but at dim) and src. */
+function checkIndex(op: string, x: Tensor, dim: number, index: Tensor, src?: Tensor | number): number {
+  checkTensor(op, x);
+  checkTensor(op, index);
+  if (index.dtype !== "int32") throw new TypeError(`${op}: index must be an int32 tensor (torch's int64), got ${index.dtype}`);
   const d = normDim(op, dim, x.ndim);
-  if (index.ndim !== x.ndim && !(index.ndim <= 1 && x.ndim <= 1)) {
+  if (typeof src === "number" || src === undefined) src = undefined;
+  else checkTensor(op, src);
+  if (index.ndim !== x.ndim && (index.ndim > 1 || x.ndim > 1)) {
     throw new RangeError(`${op}: index must have as many dims as the input: got index of shape ${fmt(index.shape)} for input of shape ${fmt(x.shape)}`);
   }
   index.shape.forEach((n, i) => {
-    if ((i !== d && n > (x.shape[i] ?? 1)) || (src && n > (src.shape[i] ?? 1))) {
-      throw new RangeError(
-        `${op}: index of shape ${fmt(index.shape)} must be no larger than the input ${fmt(x.shape)} apart from dim ${d}` +
-          (src ? ` and no larger than src ${fmt(src.shape)}` : "") + ` (dim ${i})`,
-      );
+    if ((i !== d && n > x.shape[i]) || (src && n > (src as Tensor).shape[i])) {
+      throw new RangeError(`${op}: index of shape ${fmt(index.shape)} is larger than the input ${fmt(x.shape)}${src ? ` or src ${fmt(src.shape)}` : ""} at dim ${i}`);
     }
   });
   return d;
@@ -236,11 +234,10 @@ function checkIndexShape(op: string, x: Tensor, dim: number, index: Tensor, src?
 
 /** out[i][j][k] = x[i][index[i][j][k]][k] (dim 1): torch.gather. */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
-  checkTensor("gather", x);
-  const d = checkIndexShape("gather", x, dim, index);
+  const d = checkIndex("gather", x, dim, index);
   const out = Tensor.empty(index.shape, x.dtype);
   const cs = stridesOf(index.shape);
-  walk("gather", IndexMode.Gather, x, out, index, index.shape, [stridesBut(x.shape, d), cs, cs], d, x.shape);
+  walk("gather", IndexMode.Gather, x, out, index, index.shape, [stridesBut(x.shape, d), cs, cs], d);
   // the adjoint adds each g element back where it was read from
   if (!tracks(x)) return out;
   return record(out, "GatherBackward0", [x], (g) => [scatterAdd(filled(x.shape, 0), d, index, g)], [index]);
@@ -256,125 +253,77 @@ function srcGrad(g: Tensor, d: number, index: Tensor, src: Tensor): Tensor {
   return putView("ScatterBackward0", filled(src.shape, 0), { off: 0, shape: [...index.shape], strides: stridesOf(src.shape) }, picked);
 }
 
-function scatterInto(op: string, mode: IndexMode | null, out: Tensor, d: number, index: Tensor, src: Tensor | number): void {
+/** scatter (add false) or scatterAdd, out of place or in place. */
+function scatterOp(op: string, add: boolean, x: Tensor, dim: number, index: Tensor, src: Tensor | number, inplace: boolean): Tensor {
+  const d = checkIndex(op, x, dim, index, src);
   const value = typeof src === "number";
-  const s = value ? filled([], src, out.dtype) : src;
-  if (!value && s.dtype !== out.dtype) throw new TypeError(`${op}: expected src to have the input's dtype ${out.dtype}, got ${s.dtype}`);
-  const bs = value ? index.shape.map(() => 0) : stridesOf(s.shape);
+  const s = value ? filled([], src, x.dtype) : src;
+  if (s.dtype !== x.dtype) throw new TypeError(`${op}: expected src to have the input's dtype ${x.dtype}, got ${s.dtype}`);
+  let out: Tensor;
   try {
-    walk(op, mode ?? ADD_MODE[out.dtype], out, s, index, index.shape, [stridesBut(out.shape, d), bs, stridesOf(index.shape)], d, out.shape);
+    out = target(op, x, inplace);
+    walk(op, add ? ADD_MODE[x.dtype] : IndexMode.Scatter, out, s, index, index.shape,
+      [stridesBut(x.shape, d), value ? index.shape.map(() => 0) : stridesOf(s.shape), stridesOf(index.shape)], d);
   } finally {
     if (s !== src) s.dispose();
   }
-}
-
-function checkSrc(op: string, x: Tensor, dim: number, index: Tensor, src: Tensor | number): number {
-  checkTensor(op, x);
-  if (typeof src !== "number") checkTensor(op, src);
-  return checkIndexShape(op, x, dim, index, typeof src === "number" ? undefined : src);
-}
-
-/** x with x[i][index[i][j]] = src[i][j] (dim 1); src a tensor or a number: torch.scatter. */
-export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
-  const d = checkSrc("scatter", x, dim, index, src);
-  const out = Tensor.empty(x.shape, x.dtype);
-  k().copy32(x.ptr, out.ptr, x.numel);
-  scatterInto("scatter", IndexMode.Scatter, out, d, index, src);
-  // d/dx: g where nothing was written; d/dsrc: g read at index
-  if (!tracks(x, src)) return out;
-  if (typeof src === "number") return record(out, "ScatterBackward1", [x], (g) => [scatter(g, d, index, 0)], [index]);
-  return record(out, "ScatterBackward0", [x, src], (g) => [
-    x.requiresGrad ? scatter(g, d, index, 0) : null,
-    src.requiresGrad ? srcGrad(g, d, index, src) : null,
+  // d/dx: g (scatterAdd), or g where nothing was written (scatter); d/dsrc: g read at index
+  if (inplace || !tracks(x, src)) return out;
+  const t = src as Tensor;
+  return record(out, add ? "ScatterAddBackward0" : value ? "ScatterBackward1" : "ScatterBackward0", value ? [x] : [x, t], (g) => [
+    x.requiresGrad ? (add ? g : scatter(g, d, index, 0)) : null,
+    !value && t.requiresGrad ? srcGrad(g, d, index, t) : null,
   ], [index]);
 }
 
+/** x with x[i][index[i][j]] = src[i][j] (dim 1); src a tensor or a number: torch.scatter. */
+export const scatter = (x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor => scatterOp("scatter", false, x, dim, index, src, false);
 /** x with src added at index: x[i][index[i][j]] += src[i][j] (dim 1): torch.scatter_add. */
-export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
-  const d = checkSrc("scatterAdd", x, dim, index, src);
-  const out = Tensor.empty(x.shape, x.dtype);
-  k().copy32(x.ptr, out.ptr, x.numel);
-  scatterInto("scatterAdd", null, out, d, index, src);
-  if (!tracks(x, src)) return out;
-  return record(out, "ScatterAddBackward0", [x, src], (g) => [x.requiresGrad ? g : null, src.requiresGrad ? srcGrad(g, d, index, src) : null], [index]);
+export const scatterAdd = (x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor => scatterOp("scatterAdd", true, x, dim, index, src, false);
+export const scatter_ = <T extends Tensor>(x: T, dim: number, index: Tensor, src: Tensor | number): T => scatterOp("scatter_", false, x, dim, index, src, true) as T;
+export const scatterAdd_ = <T extends Tensor>(x: T, dim: number, index: Tensor, src: Tensor): T => scatterOp("scatterAdd_", true, x, dim, index, src, true) as T;
+
+/** The index walk of indexAdd and its adjoint: over b's shape, index read along dim d only. */
+function rowWalk(op: string, mode: IndexMode, a: Tensor, b: Tensor, d: number, index: Tensor): void {
+  const shape = b.ndim === 0 ? [1] : b.shape;
+  walk(op, mode, a, b, index, shape, [stridesBut(a.ndim === 0 ? [1] : a.shape, d), stridesOf(shape), shape.map((_, i) => +(i === d))], d);
 }
 
-export function scatter_<T extends Tensor>(x: T, dim: number, index: Tensor, src: Tensor | number): T {
-  const d = checkSrc("scatter_", x, dim, index, src);
-  checkWritable("scatter_", x);
-  x.bumpVersion();
-  scatterInto("scatter_", IndexMode.Scatter, x, d, index, src);
-  return x;
-}
+type Alpha = number | { alpha?: number };
 
-export function scatterAdd_<T extends Tensor>(x: T, dim: number, index: Tensor, src: Tensor): T {
-  const d = checkSrc("scatterAdd_", x, dim, index, src);
-  checkWritable("scatterAdd_", x);
-  x.bumpVersion();
-  scatterInto("scatterAdd_", null, x, d, index, src);
-  return x;
-}
-
-/** Checks indexAdd's operands; returns the dim. */
-function checkIndexAdd(op: string, x: Tensor, dim: number, index: Tensor, source: Tensor): number {
+function indexAddOp(op: string, x: Tensor, dim: number, index: Tensor, source: Tensor, options: Alpha, inplace: boolean): Tensor {
+  const alpha = typeof options === "number" ? options : options.alpha ?? 1;
   checkTensor(op, x);
   checkTensor(op, source);
-  checkIndex(op, index);
+  checkTensor(op, index);
+  if (index.dtype !== "int32" || index.ndim > 1) throw new TypeError(`${op}: index must be a 0-d or 1-D int32 tensor (torch's int64), got ${index.dtype} of shape ${fmt(index.shape)}`);
   const d = normDim(op, dim, x.ndim);
-  if (index.ndim > 1) throw new RangeError(`${op}: index must be 0-d or 1-D, got shape ${fmt(index.shape)}`);
-  const want = [...x.shape];
-  if (want.length > 0) want[d] = index.numel;
-  if (!sameShape(source.ndim === 0 ? [1] : source.shape, want.length === 0 ? [1] : want)) {
+  const want = x.ndim === 0 ? [index.numel] : x.shape.map((n, i) => (i === d ? index.numel : n));
+  if (!sameShape(source.ndim === 0 ? [1] : source.shape, want)) {
     throw new RangeError(`${op}: source must have shape ${fmt(want)} (the input's with dim ${d} the number of indices), got ${fmt(source.shape)}`);
   }
-  if (source.dtype !== x.dtype) throw new TypeError(`${op}: expected source to have the input's dtype ${x.dtype}, got ${source.dtype}`);
-  return d;
-}
-
-/** The index walk of indexAdd and its adjoint: source's shape, index read along dim d only. */
-function rowWalk(op: string, mode: IndexMode, a: Tensor, b: Tensor, d: number, index: Tensor): void {
-  const shape = b.ndim === 0 ? [1] : b.shape, aShape = a.ndim === 0 ? [1] : a.shape;
-  const xs = shape.map((_, i) => (i === d ? 1 : 0));
-  walk(op, mode, a, b, index, shape, [stridesBut(aShape, d), stridesOf(shape), xs], d, aShape);
-}
-
-function indexAddInto(op: string, out: Tensor, d: number, index: Tensor, source: Tensor, alpha: number): void {
   const s = alpha === 1 ? source : mul(source, alpha);
+  let out: Tensor;
   try {
-    if (s.dtype !== out.dtype) throw new TypeError(`${op}: alpha ${alpha} is not an integer, but the input is ${out.dtype}`);
-    rowWalk(op, ADD_MODE[out.dtype], out, s, d, index);
+    if (s.dtype !== x.dtype) throw new TypeError(`${op}: expected source (times alpha) to have the input's dtype ${x.dtype}, got ${s.dtype}`);
+    out = target(op, x, inplace);
+    rowWalk(op, ADD_MODE[x.dtype], out, s, d, index);
   } finally {
     if (s !== source) s.dispose();
   }
+  // d/dx = g; d/dsource = alpha · g's rows at index
+  if (inplace || !tracks(x, source)) return out;
+  return record(out, "IndexAddBackward0", [x, source], (g) => [
+    x.requiresGrad ? g : null,
+    source.requiresGrad ? mul(pickRows(g, d, index, source.shape), alpha) : null,
+  ], [index]);
 }
 
 /** x with alpha·source[..., j, ...] added to x[..., index[j], ...] along dim: torch.index_add. */
-export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, options: number | { alpha?: number } = {}): Tensor {
-  const alpha = typeof options === "number" ? options : options.alpha ?? 1;
-  const d = checkIndexAdd("indexAdd", x, dim, index, source);
-  const out = Tensor.empty(x.shape, x.dtype);
-  k().copy32(x.ptr, out.ptr, x.numel);
-  indexAddInto("indexAdd", out, d, index, source, alpha);
-  // d/dx = g; d/dsource = alpha · g's rows at index
-  if (!tracks(x, source)) return out;
-  return record(out, "IndexAddBackward0", [x, source], (g) => {
-    if (!source.requiresGrad) return [g, null];
-    const rows = pickRows(g, d, index, source.shape);
-    if (alpha === 1) return [x.requiresGrad ? g : null, rows];
-    const scaled = mul(rows, alpha);
-    rows.dispose();
-    return [x.requiresGrad ? g : null, scaled];
-  }, [index]);
-}
-
-export function indexAdd_<T extends Tensor>(x: T, dim: number, index: Tensor, source: Tensor, options: number | { alpha?: number } = {}): T {
-  const alpha = typeof options === "number" ? options : options.alpha ?? 1;
-  const d = checkIndexAdd("indexAdd_", x, dim, index, source);
-  checkWritable("indexAdd_", x);
-  x.bumpVersion();
-  indexAddInto("indexAdd_", x, d, index, source, alpha);
-  return x;
-}
+export const indexAdd = (x: Tensor, dim: number, index: Tensor, source: Tensor, options: Alpha = {}): Tensor =>
+  indexAddOp("indexAdd", x, dim, index, source, options, false);
+export const indexAdd_ = <T extends Tensor>(x: T, dim: number, index: Tensor, source: Tensor, options: Alpha = {}): T =>
+  indexAddOp("indexAdd_", x, dim, index, source, options, true) as T;
 
 /** g's slices at index along d (indexSelect through the index walk, which a captured step can replay). */
 function pickRows(g: Tensor, d: number, index: Tensor, shape: Shape): Tensor {
@@ -386,19 +335,23 @@ function pickRows(g: Tensor, d: number, index: Tensor, shape: Shape): Tensor {
 
 // ---- masks: maskedFill, maskedSelect, nonzero ----------------------------------------
 
-function checkMask(op: string, mask: Tensor): void {
+function checkMask(op: string, x: Tensor, mask: Tensor): void {
+  checkTensor(op, x);
   checkTensor(op, mask);
   if (mask.dtype !== "bool") throw new TypeError(`${op}: mask must be a bool tensor, got ${mask.dtype}`);
 }
 
+/** out = mask ? b : a, the three broadcast to out's shape. */
+function whereInto(mask: Tensor, a: Tensor, b: Tensor, out: Tensor): void {
+  if (out.numel === 0) return;
+  const [nd, meta] = writeMeta(out.shape, [mask, a, b].map((t) => broadcastStrides(t.shape, out.shape)));
+  k().where32(mask.ptr, a.ptr, b.ptr, out.ptr, nd, meta);
+}
+
 /** mask ? b : a, broadcast together (a and b of one dtype): the differentiable core of maskedFill. */
 function where(mask: Tensor, a: Tensor, b: Tensor): Tensor {
-  const shape = broadcastShapes("maskedFill", broadcastShapes("maskedFill", mask.shape, a.shape), b.shape);
-  const out = Tensor.empty(shape, a.dtype);
-  if (out.numel > 0) {
-    const [nd, meta] = writeMeta(shape, [mask, a, b].map((t) => broadcastStrides(t.shape, shape)));
-    k().where32(mask.ptr, a.ptr, b.ptr, out.ptr, nd, meta);
-  }
+  const out = Tensor.empty(broadcastShapes("maskedFill", broadcastShapes("maskedFill", mask.shape, a.shape), b.shape), a.dtype);
+  whereInto(mask, a, b, out);
   if (!tracks(a, b)) return out;
   return record(out, "MaskedFillBackward0", [a, b], (g) => {
     const zero = filled([], 0);
@@ -409,42 +362,28 @@ function where(mask: Tensor, a: Tensor, b: Tensor): Tensor {
   }, [mask]);
 }
 
-/** x with value where mask is true (mask broadcast with x); value a number or a 0-d tensor. */
-export function maskedFill(x: Tensor, mask: Tensor, value: TensorOrScalar): Tensor {
-  checkTensor("maskedFill", x);
-  checkMask("maskedFill", mask);
-  const v = maskValue("maskedFill", x, value);
-  const out = where(mask, x, v);
-  if (v !== value) v.dispose();
-  return out;
-}
-
-function maskValue(op: string, x: Tensor, value: TensorOrScalar): Tensor {
-  if (typeof value === "number") {
-    if (x.dtype !== "float32" && promoteScalar(x.dtype, value) === "float32") return filled([], Math.trunc(value), x.dtype);
-    return filled([], value, x.dtype);
+function maskedFillOp(op: string, x: Tensor, mask: Tensor, value: TensorOrScalar, inplace: boolean): Tensor {
+  checkMask(op, x, mask);
+  if (typeof value !== "number") {
+    checkTensor(op, value);
+    if (value.ndim !== 0) throw new RangeError(`${op}: the value must be a number or a 0-d tensor, got a tensor of shape ${fmt(value.shape)}`);
   }
-  checkTensor(op, value);
-  if (value.ndim !== 0) throw new RangeError(`${op}: the value must be a number or a 0-d tensor, got a tensor of shape ${fmt(value.shape)}`);
-  return castTo(value, x.dtype);
-}
-
-export function maskedFill_<T extends Tensor>(x: T, mask: Tensor, value: TensorOrScalar): T {
-  checkWritable("maskedFill_", x);
-  checkMask("maskedFill_", mask);
-  if (!sameShape(broadcastShapes("maskedFill_", x.shape, mask.shape), x.shape)) {
-    throw new RangeError(`maskedFill_: a mask of shape ${fmt(mask.shape)} does not broadcast to the tensor's shape ${fmt(x.shape)}`);
+  if (inplace && !sameShape(broadcastShapes(op, x.shape, mask.shape), x.shape)) {
+    throw new RangeError(`${op}: a mask of shape ${fmt(mask.shape)} does not broadcast to the tensor's shape ${fmt(x.shape)}`);
   }
-  const v = maskValue("maskedFill_", x, value);
-  if (v.requiresGrad && isGradEnabled()) throw new Error("maskedFill_: the value requires grad, but in-place ops record no graph; use maskedFill");
-  x.bumpVersion();
-  if (x.numel > 0) {
-    const [nd, meta] = writeMeta(x.shape, [broadcastStrides(mask.shape, x.shape), stridesOf(x.shape), broadcastStrides(v.shape, x.shape)]);
-    k().where32(mask.ptr, x.ptr, v.ptr, x.ptr, nd, meta);
+  const v = inplace ? valueOf(op, x, value) : typeof value === "number" ? filled([], value, x.dtype) : castTo(value, x.dtype);
+  try {
+    if (!inplace) return where(mask, x, v);
+    whereInto(mask, x, v, target(op, x, true));
+  } finally {
+    if (v !== value) v.dispose();
   }
-  if (v !== value) v.dispose();
   return x;
 }
+
+/** x with value where mask is true (mask broadcast with x); value a number or a 0-d tensor. */
+export const maskedFill = (x: Tensor, mask: Tensor, value: TensorOrScalar): Tensor => maskedFillOp("maskedFill", x, mask, value, false);
+export const maskedFill_ = <T extends Tensor>(x: T, mask: Tensor, value: TensorOrScalar): T => maskedFillOp("maskedFill_", x, mask, value, true) as T;
 
 /** x and mask broadcast together and made contiguous (the tensors themselves when no broadcast is needed). */
 function expandBoth(x: Tensor, mask: Tensor): [Tensor, Tensor, Shape] {
@@ -460,8 +399,7 @@ function expandBoth(x: Tensor, mask: Tensor): [Tensor, Tensor, Shape] {
 
 /** The elements of x where mask is true (broadcast together), as a 1-D tensor. */
 export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
-  checkTensor("maskedSelect", x);
-  checkMask("maskedSelect", mask);
+  checkMask("maskedSelect", x, mask);
   assertNotRecording("maskedSelect (its result's size depends on the mask)");
   const [xe, me, shape] = expandBoth(x, mask);
   const n = me.numel === 0 ? 0 : k().count_nonzero32(me.ptr, me.numel, false);

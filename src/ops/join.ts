@@ -29,6 +29,13 @@ function place(src: Tensor, dst: Tensor, v: View): void {
   k().copy_view32(src.ptr, dst.ptr + 4 * v.off, nd, meta);
 }
 
+/** Checks x (a tensor of at least one dim) and normalizes dim. */
+function dimOf(op: string, x: Tensor, dim: number): number {
+  checkTensor(op, x);
+  if (x.ndim === 0) throw new RangeError(`${op}: expects a tensor with at least one dim, got a 0-d tensor`);
+  return normDim(op, dim, x.ndim);
+}
+
 // ---- cat, stack --------------------------------------------------------------------
 
 function checkList(op: string, tensors: readonly Tensor[]): void {
@@ -83,7 +90,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   const d = normDim("stack", dim, s0.length + 1);
   const parts = tensors.map((t) => unsqueeze(t, d));
   const out = cat(parts, d);
-  for (const p of parts) if (!p.requiresGrad) p.dispose();
+  for (const p of parts) p.dispose(); // views of the inputs, saved by no node
   return out;
 }
 
@@ -91,9 +98,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
 
 /** torch.narrow: `len` elements from `start` along dim (a copy). */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
-  checkTensor("narrow", x);
-  if (x.ndim === 0) throw new RangeError("narrow: cannot be applied to a 0-d tensor");
-  const d = normDim("narrow", dim, x.ndim);
+  const d = dimOf("narrow", x, dim);
   const n = x.shape[d];
   if (!Number.isInteger(start) || start < -n || start > n) {
     throw new RangeError(`narrow: start ${start} is out of range for dim ${d} of size ${n} (expected ${-n} <= start <= ${n})`);
@@ -107,9 +112,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 
 /** torch.split: pieces of splitSize along dim (the last may be smaller), or of the sizes listed. */
 export function split(x: Tensor, splitSize: number | readonly number[], dim = 0): Tensor[] {
-  checkTensor("split", x);
-  if (x.ndim === 0) throw new RangeError("split: cannot split a 0-d tensor");
-  const d = normDim("split", dim, x.ndim);
+  const d = dimOf("split", x, dim);
   const n = x.shape[d];
   let sizes: number[];
   if (Array.isArray(splitSize)) {
@@ -135,10 +138,8 @@ export function split(x: Tensor, splitSize: number | readonly number[], dim = 0)
 
 /** torch.chunk: `chunks` pieces of ceil(n / chunks) along dim (fewer when they run out). */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
-  checkTensor("chunk", x);
+  const n = x.shape[dimOf("chunk", x, dim)];
   if (!Number.isInteger(chunks) || chunks <= 0) throw new RangeError(`chunk: expects chunks to be a positive integer, got ${chunks}`);
-  if (x.ndim === 0) throw new RangeError("chunk: cannot chunk a 0-d tensor");
-  const n = x.shape[normDim("chunk", dim, x.ndim)];
   const size = Math.ceil(n / chunks);
   // torch: a dim of size 0 gives `chunks` empty pieces
   return n === 0 ? split(x, new Array<number>(chunks).fill(0), dim) : split(x, size, dim);
@@ -146,9 +147,7 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
 
 /** torch.unbind: the slices along dim, each without it. */
 export function unbind(x: Tensor, dim = 0): Tensor[] {
-  checkTensor("unbind", x);
-  if (x.ndim === 0) throw new RangeError("unbind: cannot unbind a 0-d tensor");
-  const d = normDim("unbind", dim, x.ndim);
+  const d = dimOf("unbind", x, dim);
   const out: Tensor[] = [];
   for (let i = 0; i < x.shape[d]; i++) {
     const v = band(x.shape, d, i, 1);
@@ -188,8 +187,10 @@ export function roll(x: Tensor, shifts: number | readonly number[], dims?: numbe
     if (sh.length !== 1) throw new RangeError(`roll: shifts and dims must align, got ${sh.length} shifts and no dims`);
     const flat = reshape(x, [x.numel]);
     const rolled = roll(flat, sh, 0);
-    if (rolled !== flat && !flat.requiresGrad) flat.dispose();
-    return reshape(rolled, x.shape);
+    const out = reshape(rolled, x.shape);
+    flat.dispose(); // views that no node saved: only their memory references go
+    rolled.dispose();
+    return out;
   }
   const ds = typeof dims === "number" ? [dims] : [...dims];
   if (ds.length !== sh.length) throw new RangeError(`roll: shifts and dims must align, got ${sh.length} shifts and ${ds.length} dims`);
@@ -281,7 +282,7 @@ export interface DiagonalOptions {
   dim2?: number;
 }
 
-function diagArgs(op: string, a: number | DiagonalOptions, dim1: number, dim2: number): [number, number, number] {
+function diagArgs(a: number | DiagonalOptions, dim1: number, dim2: number): [number, number, number] {
   return typeof a === "object" ? [a.offset ?? 0, a.dim1 ?? dim1, a.dim2 ?? dim2] : [a, dim1, dim2];
 }
 
@@ -306,14 +307,14 @@ function diagView(op: string, shape: Shape, offset: number, dim1: number, dim2: 
 /** torch.diagonal: the diagonal (offset above the main one when > 0) of dims dim1, dim2, as the last dim. */
 export function diagonal(x: Tensor, offset: number | DiagonalOptions = 0, dim1 = 0, dim2 = 1): Tensor {
   checkTensor("diagonal", x);
-  const [o, a, b] = diagArgs("diagonal", offset, dim1, dim2);
+  const [o, a, b] = diagArgs(offset, dim1, dim2);
   return takeView("DiagonalBackward0", x, diagView("diagonal", x.shape, o, a, b));
 }
 
 /** torch.diag_embed: the last dim of x put on the diagonal (offset) of dims dim1, dim2 of a new tensor. */
 export function diagEmbed(x: Tensor, offset: number | DiagonalOptions = 0, dim1 = -2, dim2 = -1): Tensor {
   checkTensor("diagEmbed", x);
-  const [o, a, b] = diagArgs("diagEmbed", offset, dim1, dim2);
+  const [o, a, b] = diagArgs(offset, dim1, dim2);
   const nd = x.ndim + 1;
   const d1 = normDim("diagEmbed", a, nd), d2 = normDim("diagEmbed", b, nd);
   if (d1 === d2) throw new RangeError(`diagEmbed: diagonal dims cannot be identical, got ${a} and ${b}`);
@@ -330,9 +331,7 @@ export function diagEmbed(x: Tensor, offset: number | DiagonalOptions = 0, dim1 
 
 /** nn.functional.glu: x split in halves a, b along dim, a * sigmoid(b). */
 export function glu(x: Tensor, dim = -1): Tensor {
-  checkTensor("glu", x);
-  if (x.ndim === 0) throw new RangeError("glu: cannot be applied to a 0-d tensor");
-  const d = normDim("glu", dim, x.ndim);
+  const d = dimOf("glu", x, dim);
   const n = x.shape[d];
   if (n % 2 !== 0) throw new RangeError(`glu: halving dimension must be even, but dim ${d} has size ${n}`);
   const [a, b] = split(x, n / 2, d);

@@ -88,10 +88,18 @@ describe("chunk", () => {
     expect(wg.zeros(6).chunk(4).map((t) => t.shape)).toEqual([[2], [2], [2]]);
     expect(wg.zeros(0, 3).chunk(4).map((t) => t.shape)).toEqual([[0, 3], [0, 3], [0, 3], [0, 3]]);
   });
+  it("passes the gradient check", () => {
+    gradcheck(([x]) => x.chunk(3, -1)[1], ([x]) => S.narrow(x, 1, 2, 2), [values(18, [2, 5])]);
+  });
 });
 
 describe("unbind", () => {
   golden("unbind", (xs, a) => wg.unbind(xs[0], a.dim));
+  it("passes the gradient check through every piece", () => {
+    gradcheck(([x]) => wg.cat(x.unbind(1).map((p, i) => p.mul(i - 1)), 0),
+      ([x]) => S.cat([0, 1, 2].map((i) => R.binaryScalar("mul", R.reshape(S.narrow(x, 1, i, 1), [2]), i - 1, false, "f64")), 0),
+      [values(17, [2, 3])]);
+  });
 });
 
 describe("narrow", () => {
@@ -155,6 +163,9 @@ describe("tile", () => {
   it("pads the repeats with leading ones", () => {
     const x = wg.arange(6).reshape(2, 3);
     expect(x.tile(2).toArray()).toEqual(x.repeat(1, 2).toArray());
+  });
+  it("passes the gradient check", () => {
+    gradcheck(([x]) => x.tile(2, 1, 3), ([x]) => S.repeat(x, [2, 1, 3]), [values(19, [3, 2])]);
   });
 });
 
