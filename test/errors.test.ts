@@ -12,9 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   tensor, zeros, ones, eye, rand, arange, linspace, full, randint, randperm, manualSeed, empty,
   matmul, mm, dot, diag, indexSelect, sum, sort, mseLoss, noGrad, scope, keep, isGradEnabled, memoryStats,
-  optim, linalg, Tensor, setNumThreads, getNumThreads, F, outer,
-  optim, linalg, Tensor, setNumThreads, getNumThreads,
-  cat, stack, F,
+  optim, linalg, Tensor, setNumThreads, getNumThreads, F, outer, cat, stack,
 } from "../src/index";
 import { scopeDepth } from "../src/lifetime";
 
@@ -1098,6 +1096,7 @@ const cases: Case[] = [
     family: "activations", name: "celu with alpha 0", example: "F.celu(x, 0)",
     run: () => F.celu(f([1]), 0), type: RangeError,
     message: /^celu: alpha cannot be 0$/,
+  },
 
   // ---- joining, splitting and indexing (issue 17) ----------------------------------
   {
