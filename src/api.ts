@@ -51,7 +51,7 @@ export { matmul, mm, dot } from "./ops/linear";
 export { reshape, transpose, permute, t, squeeze, unsqueeze, expand, indexSelect, diag, clone } from "./ops/shape";
 export { sort, type SortOptions, type SortResult } from "./ops/sort";
 export {
-  cat, stack, split, chunk, unbind, narrow, flip, roll, tile, tril, triu, diagonal, diagEmbed, type DiagonalOptions,
+  cat, stack, split, chunk, unbind, narrow, flip, roll, tile, tril, triu, diagonal, diagEmbed, type DiagonalOptions, type DimArg,
 } from "./ops/join";
 export {
   select, gather, scatter, scatterAdd, indexAdd, maskedFill, maskedSelect, nonzero, type SliceEntry, type NonzeroOptions,

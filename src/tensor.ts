@@ -431,15 +431,15 @@ export class Tensor {
   slice(...entries: idx.SliceEntry[]): Tensor { return idx.slice(this, ...entries); }
   select(dim: number, index: number): Tensor { return idx.select(this, dim, index); }
   narrow(dim: number, start: number, length: number): Tensor { return join.narrow(this, dim, start, length); }
-  split(splitSize: number | number[], dim = 0): Tensor[] { return join.split(this, splitSize, dim); }
-  chunk(chunks: number, dim = 0): Tensor[] { return join.chunk(this, chunks, dim); }
-  unbind(dim = 0): Tensor[] { return join.unbind(this, dim); }
+  split(splitSize: number | number[], dim: join.DimArg = 0): Tensor[] { return join.split(this, splitSize, dim); }
+  chunk(chunks: number, dim: join.DimArg = 0): Tensor[] { return join.chunk(this, chunks, dim); }
+  unbind(dim: join.DimArg = 0): Tensor[] { return join.unbind(this, dim); }
   flip(...dims: number[] | [number[]]): Tensor { return join.flip(this, ...dims); }
   roll(shifts: number | number[], dims?: number | number[]): Tensor { return join.roll(this, shifts, dims); }
   repeat(...reps: number[] | [number[]]): Tensor { return join.repeat(this, ...reps); }
   tile(...reps: number[] | [number[]]): Tensor { return join.tile(this, ...reps); }
-  tril(diagonal = 0): Tensor { return join.tril(this, diagonal); }
-  triu(diagonal = 0): Tensor { return join.triu(this, diagonal); }
+  tril(diagonal: number | { diagonal?: number } = 0): Tensor { return join.tril(this, diagonal); }
+  triu(diagonal: number | { diagonal?: number } = 0): Tensor { return join.triu(this, diagonal); }
   diagonal(offset: number | join.DiagonalOptions = 0, dim1 = 0, dim2 = 1): Tensor { return join.diagonal(this, offset, dim1, dim2); }
   diagEmbed(offset: number | join.DiagonalOptions = 0, dim1 = -2, dim2 = -1): Tensor { return join.diagEmbed(this, offset, dim1, dim2); }
   gather(dim: number, index: Tensor): Tensor { return idx.gather(this, dim, index); }

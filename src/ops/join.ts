@@ -29,6 +29,10 @@ function place(src: Tensor, dst: Tensor, v: View): void {
   k().copy_view32(src.ptr, dst.ptr + 4 * v.off, nd, meta);
 }
 
+/** A dim given as a number or as torch's keyword, `{ dim }`. */
+export type DimArg = number | { dim?: number };
+const dimArg = (d: DimArg, dflt: number): number => (typeof d === "number" ? d : d.dim ?? dflt);
+
 /** Checks x (a tensor of at least one dim) and normalizes dim. */
 function dimOf(op: string, x: Tensor, dim: number): number {
   checkTensor(op, x);
@@ -45,7 +49,8 @@ function checkList(op: string, tensors: readonly Tensor[]): void {
 }
 
 /** torch.cat: tensors joined along dim (dtypes promoted; 1-D empty tensors are skipped, as torch does). */
-export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+export function cat(tensors: readonly Tensor[], dimOrOptions: DimArg = 0): Tensor {
+  const dim = dimArg(dimOrOptions, 0);
   checkList("cat", tensors);
   const parts = tensors.filter((t) => !(t.ndim === 1 && t.shape[0] === 0));
   const dtype = tensors.map((t) => t.dtype).reduce(promote);
@@ -79,7 +84,8 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
 }
 
 /** torch.stack: equal-shaped tensors joined along a new dim. */
-export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+export function stack(tensors: readonly Tensor[], dimOrOptions: DimArg = 0): Tensor {
+  const dim = dimArg(dimOrOptions, 0);
   checkList("stack", tensors);
   const s0 = tensors[0].shape;
   tensors.forEach((t, i) => {
@@ -111,8 +117,8 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 }
 
 /** torch.split: pieces of splitSize along dim (the last may be smaller), or of the sizes listed. */
-export function split(x: Tensor, splitSize: number | readonly number[], dim = 0): Tensor[] {
-  const d = dimOf("split", x, dim);
+export function split(x: Tensor, splitSize: number | readonly number[], dim: DimArg = 0): Tensor[] {
+  const d = dimOf("split", x, dimArg(dim, 0));
   const n = x.shape[d];
   let sizes: number[];
   if (Array.isArray(splitSize)) {
@@ -137,7 +143,8 @@ export function split(x: Tensor, splitSize: number | readonly number[], dim = 0)
 }
 
 /** torch.chunk: `chunks` pieces of ceil(n / chunks) along dim (fewer when they run out). */
-export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+export function chunk(x: Tensor, chunks: number, dimOrOptions: DimArg = 0): Tensor[] {
+  const dim = dimArg(dimOrOptions, 0);
   const n = x.shape[dimOf("chunk", x, dim)];
   if (!Number.isInteger(chunks) || chunks <= 0) throw new RangeError(`chunk: expects chunks to be a positive integer, got ${chunks}`);
   const size = Math.ceil(n / chunks);
@@ -146,8 +153,8 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
 }
 
 /** torch.unbind: the slices along dim, each without it. */
-export function unbind(x: Tensor, dim = 0): Tensor[] {
-  const d = dimOf("unbind", x, dim);
+export function unbind(x: Tensor, dim: DimArg = 0): Tensor[] {
+  const d = dimOf("unbind", x, dimArg(dim, 0));
   const out: Tensor[] = [];
   for (let i = 0; i < x.shape[d]; i++) {
     const v = band(x.shape, d, i, 1);
@@ -259,8 +266,9 @@ export function tile(x: Tensor, ...reps: number[] | [number[]]): Tensor {
 
 // ---- tril, triu, diagonal, diagEmbed -----------------------------------------------
 
-function tri(op: string, x: Tensor, diagonal: number, upper: boolean): Tensor {
+function tri(op: string, x: Tensor, diag: number | { diagonal?: number }, upper: boolean): Tensor {
   checkTensor(op, x);
+  const diagonal = typeof diag === "number" ? diag : diag.diagonal ?? 0;
   if (x.ndim < 2) throw new RangeError(`${op}: expects a tensor with at least 2 dims, got shape ${fmt(x.shape)}`);
   if (!Number.isInteger(diagonal)) throw new TypeError(`${op}: diagonal must be an integer, got ${diagonal}`);
   const out = Tensor.empty(x.shape, x.dtype);
@@ -272,9 +280,9 @@ function tri(op: string, x: Tensor, diagonal: number, upper: boolean): Tensor {
 }
 
 /** The lower triangle of each matrix (j <= i + diagonal), zeros above. */
-export const tril = (x: Tensor, diagonal = 0): Tensor => tri("tril", x, diagonal, false);
+export const tril = (x: Tensor, diagonal: number | { diagonal?: number } = 0): Tensor => tri("tril", x, diagonal, false);
 /** The upper triangle of each matrix (j >= i + diagonal), zeros below. */
-export const triu = (x: Tensor, diagonal = 0): Tensor => tri("triu", x, diagonal, true);
+export const triu = (x: Tensor, diagonal: number | { diagonal?: number } = 0): Tensor => tri("triu", x, diagonal, true);
 
 export interface DiagonalOptions {
   offset?: number;
@@ -330,8 +338,8 @@ export function diagEmbed(x: Tensor, offset: number | DiagonalOptions = 0, dim1 
 // ---- glu --------------------------------------------------------------------------------
 
 /** nn.functional.glu: x split in halves a, b along dim, a * sigmoid(b). */
-export function glu(x: Tensor, dim = -1): Tensor {
-  const d = dimOf("glu", x, dim);
+export function glu(x: Tensor, dim: DimArg = -1): Tensor {
+  const d = dimOf("glu", x, dimArg(dim, -1));
   const n = x.shape[d];
   if (n % 2 !== 0) throw new RangeError(`glu: halving dimension must be even, but dim ${d} has size ${n}`);
   const [a, b] = split(x, n / 2, d);

@@ -224,3 +224,17 @@ describe("glu", () => {
     gradcheck(([x]) => wg.F.glu(x, 0), ([x]) => S.glu(x, 0), [values(16, [4, 3])]);
   });
 });
+
+describe("keyword arguments", () => {
+  it("take torch's keywords as an options object", () => {
+    const x = wg.arange(12).reshape(3, 4);
+    expect(wg.cat([x, x], { dim: 1 }).shape).toEqual([3, 8]);
+    expect(wg.stack([x, x], { dim: -1 }).shape).toEqual([3, 4, 2]);
+    expect(x.split(2, { dim: 1 }).map((t) => t.shape)).toEqual([[3, 2], [3, 2]]);
+    expect(x.chunk(2, { dim: 1 }).length).toBe(2);
+    expect(x.unbind({ dim: 1 }).length).toBe(4);
+    expect(wg.F.glu(x.float(), { dim: 1 }).shape).toEqual([3, 2]);
+    expect(x.tril({ diagonal: -1 }).toArray()).toEqual(x.tril(-1).toArray());
+    expect(x.diagonal({ offset: 1 }).toArray()).toEqual([1, 6, 11]);
+  });
+});
