@@ -6,3 +6,4 @@ export * from "./optim";
 export * from "./loss";
 export * from "./linalg";
 export { transpose32 } from "./transpose";
+export * from "./decompositions";

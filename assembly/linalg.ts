@@ -2,41 +2,20 @@
 // are compared with. Inputs and outputs are row-major float32; the work is
 // done in float64 in a scratch block the caller provides (8-byte aligned), so
 // the float32 results are accurate to about their last bit for
-// well-conditioned matrices. Both are cold: written for size, not speed.
+// well-conditioned matrices. All are cold: written for size, not speed.
 
-const EPS64: f64 = 2.220446049250313e-16;
+import { EPS64, ldf, stf, ldd, std, vec, DOT, SUBDOT, AXPY, ROT, SWAP, SCALE } from "./f64";
 
-@inline function ldf(p: usize, i: usize): f32 { return load<f32>(p + (i << 2)); }
-@inline function stf(p: usize, i: usize, v: f32): void { store<f32>(p + (i << 2), v); }
-@inline function ldd(p: usize, i: usize): f64 { return load<f64>(p + (i << 3)); }
-@inline function std(p: usize, i: usize, v: f64): void { store<f64>(p + (i << 3), v); }
+// ---- LU with partial pivoting: determinant, solve, inverse ----------------------
 
-// Every vector operation of this file, on f64 vectors x and y of len values
-// `step` bytes apart, in one loop compiled once (cold code, written for size).
-// DOT and SUBDOT add up in index order, starting from c.
-const DOT = 0, SUBDOT = 1, AXPY = 2, ROT = 3, SWAP = 4, SCALE = 5;
-function vec(op: i32, x: usize, y: usize, len: usize, c: f64 = 0, sn: f64 = 0, step: usize = 8): f64 {
-  let acc = c;
-  for (let i: usize = 0; i < len; i++, x += step, y += step) {
-    const a = load<f64>(x), b = load<f64>(y);
-    switch (op) {
-      case DOT: acc += a * b; break;
-      case SUBDOT: acc -= a * b; break;
-      case AXPY: store<f64>(x, a - c * b); break; // x -= c·y
-      case ROT: store<f64>(x, c * a - sn * b); store<f64>(y, sn * a + c * b); break; // [x y] ← [x y]·[[c, s], [-s, c]]
-      case SWAP: store<f64>(x, b); store<f64>(y, a); break;
-      default: store<f64>(x, a * c); // SCALE, y = x
-    }
-  }
-  return acc;
-}
-
-// ---- inverse: LU with partial pivoting ------------------------------------------
-
-// out = inverse of the n×n matrix a. work: (n*n + n) f64 then n i32. Returns 0, or k + 1
-// when the k-th pivot is zero to double precision (|u_kk| <= 16·n·eps·max|a|):
-// the matrix is singular.
-export function inv_f32(a: usize, out: usize, n: usize, work: usize): i32 {
+// Factorizes the n×n matrix a (PA = LU) in float64. When d != 0 writes
+// det(a) = d[0]·d[1]·2^d[2] there as 3 f64: its sign (0 when singular), a
+// mantissa in [1, 2) and an exponent (no overflow, no libm log in the module).
+// When nrhs > 0 and a is not singular, solves a·x = b for nrhs columns
+// (b n×nrhs row-major, or the identity when b is 0: the inverse) into out.
+// work: (n*n + n) f64 then n i32. Returns 0, or k + 1 when the k-th pivot is
+// zero to double precision (|u_kk| <= 16·n·eps·max|a|): the matrix is singular.
+export function lu_f32(a: usize, n: usize, b: usize, nrhs: usize, out: usize, d: usize, work: usize): i32 {
   const lu = work, x = work + ((n * n) << 3), perm = x + (n << 3);
   let amax: f64 = 0;
   for (let i: usize = 0; i < n * n; i++) {
@@ -46,7 +25,8 @@ export function inv_f32(a: usize, out: usize, n: usize, work: usize): i32 {
   }
   for (let i: usize = 0; i < n; i++) store<i32>(perm + (i << 2), <i32>i);
   const tol = 16 * <f64>n * EPS64 * amax;
-  // PA = LU in place (L unit lower, below the diagonal); perm[i] = the row of A that is row i of PA.
+  let bad: i32 = 0, sign: f64 = 1, mant: f64 = 1, expo: i64 = 0;
+  // perm[i] = the row of A that is row i of PA; L unit lower, below the diagonal.
   for (let k: usize = 0; k < n; k++) {
     const rk = lu + ((k * n) << 3);
     let p = k;
@@ -55,12 +35,22 @@ export function inv_f32(a: usize, out: usize, n: usize, work: usize): i32 {
       const v = Math.abs(ldd(lu, i * n + k));
       if (v > best) { best = v; p = i; }
     }
-    if (!(best > tol)) return <i32>k + 1; // also catches NaN
-    vec(SWAP, rk, lu + ((p * n) << 3), n);
-    const t = load<i32>(perm + (k << 2));
-    store<i32>(perm + (k << 2), load<i32>(perm + (p << 2)));
-    store<i32>(perm + (p << 2), t);
+    if (!(best > tol)) { // also catches NaN
+      if (bad == 0) bad = <i32>k + 1;
+      continue;
+    }
+    if (p != k) {
+      sign = -sign;
+      vec(SWAP, rk, lu + ((p * n) << 3), n);
+      const t = load<i32>(perm + (k << 2));
+      store<i32>(perm + (k << 2), load<i32>(perm + (p << 2)));
+      store<i32>(perm + (p << 2), t);
+    }
     const ukk = ldd(rk, k);
+    if (ukk < 0) sign = -sign;
+    const bits = reinterpret<u64>(mant * Math.abs(ukk));
+    expo += <i64>((bits >> 52) & 0x7ff) - 1023;
+    mant = reinterpret<f64>((bits & 0xfffffffffffff) | 0x3ff0000000000000);
     for (let i = k + 1; i < n; i++) {
       const ri = lu + ((i * n) << 3);
       const l = ldd(ri, k) / ukk;
@@ -69,15 +59,24 @@ export function inv_f32(a: usize, out: usize, n: usize, work: usize): i32 {
       vec(AXPY, ri + ((k + 1) << 3), rk + ((k + 1) << 3), n - k - 1, l);
     }
   }
-  // Column c of the inverse solves L·U·x = P·e_c.
-  for (let c: usize = 0; c < n; c++) {
-    for (let i: usize = 0; i < n; i++) std(x, i, <f64>(load<i32>(perm + (i << 2)) == <i32>c));
+  if (d != 0) {
+    std(d, 0, bad != 0 ? 0 : sign);
+    std(d, 1, mant);
+    std(d, 2, <f64>expo);
+  }
+  if (bad != 0) return bad;
+  // Column c of x solves L·U·x = P·b_c.
+  for (let c: usize = 0; c < nrhs; c++) {
+    for (let i: usize = 0; i < n; i++) {
+      const r = <usize>load<i32>(perm + (i << 2));
+      std(x, i, b == 0 ? <f64>(r == c) : <f64>ldf(b, r * nrhs + c));
+    }
     for (let i: usize = 0; i < n; i++) std(x, i, vec(SUBDOT, lu + ((i * n) << 3), x, i, ldd(x, i)));
     for (let i = n; i-- > 0;) {
       const ri = lu + ((i * n) << 3);
       std(x, i, vec(SUBDOT, ri + ((i + 1) << 3), x + ((i + 1) << 3), n - i - 1, ldd(x, i)) / ldd(ri, i));
     }
-    for (let i: usize = 0; i < n; i++) stf(out, i * n + c, <f32>ldd(x, i));
+    for (let i: usize = 0; i < n; i++) stf(out, i * nrhs + c, <f32>ldd(x, i));
   }
   return 0;
 }

@@ -66,8 +66,12 @@ export interface Kernels {
     amsgrad: boolean, maximize: boolean,
   ): void;
   // assembly/linalg.ts: float64 work in a caller-provided scratch block
-  inv_f32(a: number, out: number, n: number, work: number): number;
+  lu_f32(a: number, n: number, b: number, nrhs: number, out: number, d: number, work: number): number;
   svd_f32(a: number, m: number, n: number, u: number, s: number, vh: number, work: number): number;
+  // ---- linear algebra (issue 17)
+  cholesky_f32(a: number, n: number, out: number, work: number): number;
+  qr_f32(a: number, m: number, n: number, q: number, r: number, qc: number, work: number): void;
+  eigh_f32(a: number, n: number, w: number, v: number, upper: boolean, work: number): number;
 }
 
 /** Codes of unary_f32 (assembly/elementwise.ts). */

@@ -5,31 +5,11 @@
 import { Tensor } from "../tensor";
 import { k } from "../backend/module";
 import { record } from "../autograd/node";
-import { fmt } from "../shape";
 import { matmul } from "../ops/linear";
-import { neg } from "../ops/elementwise";
-import { transpose } from "../ops/shape";
-
-function checkMatrix(op: string, A: unknown): asserts A is Tensor {
-  if (!(A instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor, got ${A === null ? "null" : typeof A}`);
-  A.assertAlive(op);
-  if (A.dtype !== "float32") {
-    throw new TypeError(`${op}: expected a floating point tensor as input, got ${A.dtype}; convert with .float() first`);
-  }
-  if (A.ndim < 2) throw new RangeError(`${op}: the input must have at least 2 dimensions, got shape ${fmt(A.shape)}`);
-}
-
-function checkFinite(op: string, A: Tensor): void {
-  const v = A.data();
-  for (let i = 0; i < v.length; i++) {
-    if (!Number.isFinite(v[i])) throw new RangeError(`${op}: the input contains ${v[i]} (at flat index ${i}); expected finite values`);
-  }
-}
-
-/** A float64 scratch block of `f64s` doubles plus `i32s` ints (freed by the caller). */
-function scratch(f64s: number, i32s = 0): Tensor {
-  return Tensor.empty([Math.max(1, 2 * f64s + i32s)]);
-}
+import { neg, add, sub, mul, div } from "../ops/elementwise";
+import { transpose, unsqueeze } from "../ops/shape";
+import { eye } from "../ops/creation";
+import { checkMatrix, checkFinite, scratch, mT } from "./util";
 
 /**
  * The inverse of a square matrix (or of each matrix in a batch [..., n, n]),
@@ -38,13 +18,8 @@ function scratch(f64s: number, i32s = 0): Tensor {
  * Differentiable: d(A⁻¹) = -A⁻¹ dA A⁻¹.
  */
 export function inv(A: Tensor): Tensor {
-  checkMatrix("linalg.inv", A);
+  checkMatrix("linalg.inv", A, true);
   const n = A.shape[A.ndim - 1];
-  if (A.shape[A.ndim - 2] !== n) {
-    throw new RangeError(
-      `linalg.inv: A must be batches of square matrices, but they are ${A.shape[A.ndim - 2]} by ${n} matrices (shape ${fmt(A.shape)})`,
-    );
-  }
   checkFinite("linalg.inv", A);
   const out = Tensor.empty(A.shape);
   const batch = n === 0 ? 0 : A.numel / (n * n);
@@ -52,7 +27,7 @@ export function inv(A: Tensor): Tensor {
   try {
     for (let b = 0; b < batch; b++) {
       const bytes = b * n * n * 4;
-      const bad = k().inv_f32(A.ptr + bytes, out.ptr + bytes, n, work.ptr);
+      const bad = k().lu_f32(A.ptr + bytes, n, 0, n, out.ptr + bytes, 0, work.ptr);
       if (bad !== 0) {
         const where = batch > 1 ? ` (batch element ${b})` : "";
         throw new Error(
@@ -88,7 +63,8 @@ export interface SVDResult {
  * matrix (or each matrix in a batch), as torch.linalg.svd(A, full_matrices=False)
  * returns it, by one-sided Jacobi rotations in float64. Singular vectors are
  * unique only up to sign (torch's LAPACK may pick the other sign per column).
- * Not differentiable.
+ * Differentiable with torch's formula, which needs distinct nonzero singular
+ * values where U or Vh is used (as torch's: infinities otherwise).
  */
 export function svd(A: Tensor): SVDResult {
   checkMatrix("linalg.svd", A);
@@ -114,9 +90,36 @@ export function svd(A: Tensor): SVDResult {
   } finally {
     work.dispose();
   }
-  const unsupported = (): never => {
-    throw new Error("linalg.svd: backward is not implemented; compute the SVD of a detached tensor, or use linalg.svdGD");
-  };
-  for (const t of [U, S, Vh]) record(t, "LinalgSvdBackward0", [A], unsupported);
+  // One node per output; the gradient is linear in (gU, gS, gVh), so the engine's sum is svd_backward's.
+  record(U, "LinalgSvdBackward0", [A], (g) => [svdBackward(g, null, null, U, S, Vh)], [U, S, Vh]);
+  record(S, "LinalgSvdBackward0", [A], (g) => [svdBackward(null, g, null, U, S, Vh)], [U, S, Vh]);
+  record(Vh, "LinalgSvdBackward0", [A], (g) => [svdBackward(null, null, g, U, S, Vh)], [U, S, Vh]);
   return { U, S, Vh };
 }
+
+/**
+ * torch's svd_backward for the reduced SVD, skew(X) = X - Xᵀ, E_jk = s_k² - s_j² (1 on the diagonal):
+ *   gA = U [(skew(Uᵀ gU) S + S skew(Vᵀ gV)) / E + diag(gS)] Vh,
+ * plus (I - UUᵀ) gU S⁻¹ Vh when m > n, or U S⁻¹ gVh (I - VVᵀ) when m < n.
+ */
+function svdBackward(gU: Tensor | null, gS: Tensor | null, gVh: Tensor | null, U: Tensor, S: Tensor, Vh: Tensor): Tensor {
+  const m = U.shape[U.ndim - 2], n = Vh.shape[Vh.ndim - 1];
+  if (gS) return matmul(mul(U, unsqueeze(gS, -2)), Vh);
+  const Sr = unsqueeze(S, -2), Sc = unsqueeze(S, -1), S2 = mul(S, S);
+  const E = add(sub(unsqueeze(S2, -2), unsqueeze(S2, -1)), eye(S.shape[S.ndim - 1]));
+  const skew = (X: Tensor) => sub(X, mT(X));
+  if (gU) {
+    const inner = matmul(U, div(mul(skew(matmul(mT(U), gU)), Sr), E));
+    const gUS = div(gU, Sr);
+    const full = m > n ? sub(add(inner, gUS), matmul(U, matmul(mT(U), gUS))) : inner;
+    return matmul(full, Vh);
+  }
+  const V = mT(Vh);
+  const inner = matmul(div(mul(Sc, skew(matmul(Vh, mT(gVh!)))), E), Vh);
+  const gVS = div(gVh!, Sc);
+  const full = m < n ? sub(add(inner, gVS), matmul(matmul(gVS, V), Vh)) : inner;
+  return matmul(U, full);
+}
+
+/** The singular values, descending (torch.linalg.svdvals); gA = U·diag(gS)·Vh. */
+export const svdvals = (A: Tensor): Tensor => svd(A).S;
