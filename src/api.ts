@@ -30,6 +30,10 @@ export { sum, mean, max, min, type MaxResult } from "./ops/reduce";
 
 // products and linear algebra
 export { matmul, mm, dot } from "./ops/linear";
+export { einsum } from "./ops/einsum";
+export { det, slogdet } from "./linalg/decompositions";
+export { inv as inverse } from "./linalg/direct";
+export { torchCross as cross, matrixPower, pinverse } from "./linalg/derived";
 
 // shape, joining, splitting, indexing
 export { reshape, transpose, permute, t, squeeze, unsqueeze, expand, indexSelect, diag, clone } from "./ops/shape";

@@ -18,6 +18,9 @@ import * as lin from "./ops/linear";
 import * as shp from "./ops/shape";
 import * as inplace from "./ops/inplace";
 import { sort, type SortOptions, type SortResult } from "./ops/sort";
+import * as la from "./linalg/decompositions";
+import * as lad from "./linalg/derived";
+import { inv } from "./linalg/direct";
 
 export type Scalar = number;
 export type TensorOrScalar = Tensor | number;
@@ -331,6 +334,12 @@ export class Tensor {
   matmul(other: Tensor): Tensor { return lin.matmul(this, other); }
   dot(other: Tensor): Tensor { return lin.dot(this, other); }
   mm(other: Tensor): Tensor { return lin.mm(this, other); }
+  det(): Tensor { return la.det(this); }
+  slogdet(): la.SlogdetResult { return la.slogdet(this); }
+  inverse(): Tensor { return inv(this); }
+  pinverse(rcond?: number): Tensor { return lad.pinverse(this, rcond); }
+  matrixPower(n: number): Tensor { return lad.matrixPower(this, n); }
+  cross(other: Tensor, dim?: number | { dim?: number }): Tensor { return lad.torchCross(this, other, dim); }
   transpose(dim0: number, dim1: number): Tensor { return shp.transpose(this, dim0, dim1); }
   /** Matrix transpose (reversed dims); a 0-d or 1-D tensor is returned as is. */
   get T(): Tensor { return shp.reverseDims(this); }

@@ -30,11 +30,11 @@ function pseudoInverse(op: string, A: Tensor, o: PinvOptions): [Tensor, Int32Arr
   let rank = new Int32Array(0);
   const P = noGrad(() => {
     const { U, S, Vh } = svd(A.detach());
-    const s = S.data(), kk = S.shape[S.ndim - 1];
+    const sv = S.data(), s = sv.slice(), kk = S.shape[S.ndim - 1];
     rank = new Int32Array(kk === 0 ? 0 : s.length / kk);
     // σ⁺ = 1/σ above the cutoff, else 0
     for (let i = 0; i < s.length; i++) {
-      const keep = s[i] > Math.max(o.atol ?? 0, rtol * s[i - (i % kk)]);
+      const keep = sv[i] > Math.max(o.atol ?? 0, rtol * sv[i - (i % kk)]);
       s[i] = keep ? 1 / s[i] : 0;
       rank[(i / kk) | 0] += +keep;
     }
@@ -142,3 +142,6 @@ export function torchCross(a: Tensor, b: Tensor, dim?: number | { dim?: number }
   if (d < 0) throw new RangeError(`cross: no dimension of size 3 in input (shapes ${fmt(a.shape)} and ${fmt(b.shape)})`);
   return cross(a, b, d);
 }
+
+/** torch.pinverse: pinv with rtol = rcond (default 1e-15). */
+export const pinverse = (A: Tensor, rcond = 1e-15): Tensor => pinv(A, { rtol: rcond });

@@ -1,0 +1,57 @@
+// einsum against torch.einsum (test/fixtures/ops_linalg.json): every
+// two-operand contraction shape, one-operand diagonals, transposes and sums,
+// implicit outputs, "..." and size-1 broadcasting, forward and gradients; that
+// contractions go through the GEMM; torch's errors.
+import { describe, expect, it } from "vitest";
+import { einsum, randn, manualSeed, matmul, scope, zeros, type Tensor } from "../../src/index";
+import { casesOf, checkGolden } from "./linalg.golden";
+import { maxAbsDiff } from "../helpers/compare";
+
+describe("einsum", () => {
+  for (const c of casesOf("einsum")) {
+    it(`matches torch: "${c.name}"`, () => {
+      checkGolden(c, (xs, o) => ({ out: einsum(o.equation as string, ...xs) }), { atol: 1e-5, rtol: 1e-4 });
+    });
+  }
+
+  it("takes the operands as a list too, and contracts by the GEMM", () => {
+    manualSeed(3);
+    scope(() => {
+      const a = randn(2, 3, 4), b = randn(4, 5);
+      const c = einsum("bij,jk->bik", [a, b]);
+      expect(c.gradFn).toBeNull();
+      expect(maxAbsDiff(c, matmul(a, b))).toBeLessThan(1e-6);
+      const ar = a.requiresGrad_(true);
+      // b and i fold into the GEMM's rows: one [6, 4]·[4, 5] product, reshaped
+      expect(einsum("bij,jk->bik", ar, b).gradFn?.name).toBe("ViewBackward0");
+      expect(einsum("bij,jk->bik", ar, b).gradFn?.inputs[0].gradFn?.name).toBe("MmBackward0");
+      expect(einsum("bij,bjk->bik", ar, randn(2, 4, 5)).gradFn?.inputs[0].gradFn?.name).toBe("BmmBackward0");
+    });
+  });
+
+  it("handles size-0 dims", () => {
+    expect(einsum("ij,jk->ik", zeros(2, 0), zeros(0, 3)).toArray()).toEqual([[0, 0, 0], [0, 0, 0]]);
+    expect(einsum("ij->j", zeros(0, 3)).toArray()).toEqual([0, 0, 0]);
+  });
+
+  it("throws torch's errors", () => {
+    const m = (r: number, c: number): Tensor => zeros(r, c);
+    expect(() => einsum("ij,jk", m(2, 3), m(4, 5))).toThrow(
+      "einsum(): subscript j has size 4 for operand 1 which does not broadcast with previously seen size 3",
+    );
+    expect(() => einsum("ij,jk->ik", zeros(2, 3, 1), m(3, 5))).toThrow(
+      "einsum(): the number of subscripts in the equation (2) does not match the number of dimensions (3) for operand 0 and no ellipsis was given",
+    );
+    expect(() => einsum("ij,jk->ik", m(2, 3))).toThrow("einsum(): fewer operands were provided than specified in the equation");
+    expect(() => einsum("ij", m(2, 3), m(2, 3))).toThrow("einsum(): more operands were provided than specified in the equation");
+    expect(() => einsum("ij,jk->iz", m(2, 3), m(3, 5))).toThrow("einsum(): output subscript z does not appear in the equation for any input operand");
+    expect(() => einsum("ij->jj", m(2, 3))).toThrow("einsum(): output subscript j appears more than once in the output");
+    expect(() => einsum("ii", m(2, 3))).toThrow("einsum(): subscript i is repeated for operand 0 but the sizes don't match, 3 != 2");
+    expect(() => einsum("i1,j->ij", m(2, 1), zeros(3))).toThrow(
+      "einsum(): invalid subscript given at index 1 in the equation string, subscripts must be in [a-zA-Z]",
+    );
+    expect(() => einsum("i...j->", zeros(2))).toThrow(
+      "einsum(): the number of subscripts in the equation (2) is more than the number of dimensions (1) for operand 0",
+    );
+  });
+});
