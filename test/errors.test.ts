@@ -14,6 +14,7 @@ import {
   matmul, mm, dot, diag, indexSelect, sum, sort, mseLoss, noGrad, scope, keep, isGradEnabled, memoryStats,
   optim, linalg, Tensor, setNumThreads, getNumThreads,
 } from "../src/index";
+import { einsum, cross } from "../src/index";
 import { scopeDepth } from "../src/lifetime";
 
 type ErrorType = ErrorConstructor | RangeErrorConstructor | TypeErrorConstructor;
@@ -768,6 +769,117 @@ const cases: Case[] = [
     family: "threads", name: "a fraction of a thread", example: "setNumThreads(1.5)",
     run: () => setNumThreads(1.5), type: RangeError,
     message: /^setNumThreads: expected an integer from 1 to 64, got 1.5$/,
+  },
+  // ---- linear algebra and einsum (issue 17)
+  {
+    family: "linalg", name: "determinant of a non-square matrix", example: "linalg.det(zeros(2, 3))",
+    run: () => linalg.det(zeros(2, 3)), type: RangeError,
+    message: /^linalg\.det: A must be batches of square matrices, but they are 2 by 3 matrices \(shape \[2, 3\]\)$/,
+    after: () => expect(linalg.det(f([[2, 1], [1, 3]])).item()).toBeCloseTo(5, 5),
+  },
+  {
+    family: "linalg", name: "determinant of a vector", example: "linalg.det(zeros(3))",
+    run: () => linalg.det(zeros(3)), type: RangeError,
+    message: /^linalg\.det: the input must have at least 2 dimensions, got shape \[3\]$/,
+  },
+  {
+    family: "linalg", name: "solve with a right side of the wrong length", example: "linalg.solve(eye(3), zeros(4))",
+    run: () => linalg.solve(eye(3), zeros(4)), type: RangeError,
+    message: /^linalg\.solve: Incompatible shapes of A and B for the equation AX = B \(3x3 and 4x1\) \(shapes \[3, 3\] and \[4\]\)$/,
+    after: () => expect(linalg.solve(f([[2, 0], [0, 4]]), f([2, 2])).toArray()).toEqual([1, 0.5]),
+  },
+  {
+    family: "linalg", name: "solve with a singular matrix in a batch", example: "linalg.solve(eye(2).expand(2, 2, 2).mul(tensor([[[1]], [[0]]])), ones(2, 2, 1))",
+    run: () => linalg.solve(eye(2).expand(2, 2, 2).mul(f([[[1]], [[0]]])), ones(2, 2, 1)), type: Error,
+    message: /^linalg\.solve: \(Batch element 1\): The solver failed because the input matrix is singular\.$/,
+  },
+  {
+    family: "linalg", name: "solve with an int32 right side", example: "linalg.solve(eye(2), tensor([1, 2]))",
+    run: () => linalg.solve(eye(2), tensor([1, 2])), type: TypeError,
+    message: /^linalg\.solve: Expected A and B to have the same dtype, but found A of type float32 and B of type int32 instead$/,
+  },
+  {
+    family: "linalg", name: "Cholesky of a matrix that is not positive-definite", example: "linalg.cholesky(tensor([[1, 2], [2, 1]]))",
+    run: () => linalg.cholesky(f([[1, 2], [2, 1]])), type: Error,
+    message: /^linalg\.cholesky: The factorization could not be completed because the input is not positive-definite \(the leading minor of order 2 is not positive-definite\)\.$/,
+    after: () => expect(linalg.cholesky(f([[4, 2], [2, 2]])).toArray()).toEqual([[2, 0], [1, 1]]),
+  },
+  {
+    family: "linalg", name: "Cholesky of a batch with a negative matrix", example: "linalg.cholesky(eye(2).expand(2, 2, 2).mul(tensor([[[1]], [[-1]]])))",
+    run: () => linalg.cholesky(eye(2).expand(2, 2, 2).mul(f([[[1]], [[-1]]]))), type: Error,
+    message: /^linalg\.cholesky: \(Batch element 1\): The factorization could not be completed because the input is not positive-definite \(the leading minor of order 1 is not positive-definite\)\.$/,
+  },
+  {
+    family: "linalg", name: "an unknown QR mode", example: 'linalg.qr(eye(3), "full")',
+    run: () => linalg.qr(eye(3), "full" as never), type: RangeError,
+    message: /^linalg\.qr: received unrecognized mode 'full' but expected one of 'reduced' \(default\), 'r', or 'complete'$/,
+  },
+  {
+    family: "linalg", name: "the gradient of QR's mode 'r'", example: 'linalg.qr(A, "r").R.sum().backward()',
+    run: () => linalg.qr(rand([3, 3], { requiresGrad: true }), "r").R.sum().backward(), type: Error,
+    message: /^linalg\.qr: The derivative of linalg\.qr depends on Q, which is not computed when mode='r'\. Please use linalg\.qr\(A, mode='reduced'\) if you are going to differentiate through linalg\.qr\.$/,
+  },
+  {
+    family: "linalg", name: "an unknown UPLO", example: 'linalg.eigh(eye(3), "X")',
+    run: () => linalg.eigh(eye(3), "X" as never), type: RangeError,
+    message: /^linalg\.eigh: Expected UPLO argument to be 'L' or 'U', but got X$/,
+  },
+  {
+    family: "linalg", name: "eigh of a non-square matrix", example: "linalg.eigh(zeros(3, 2))",
+    run: () => linalg.eigh(zeros(3, 2)), type: RangeError,
+    message: /^linalg\.eigh: A must be batches of square matrices, but they are 3 by 2 matrices \(shape \[3, 2\]\)$/,
+  },
+  {
+    family: "linalg", name: "least squares with rows that differ", example: "linalg.lstsq(zeros(5, 3), zeros(4, 2))",
+    run: () => linalg.lstsq(zeros(5, 3), zeros(4, 2)), type: RangeError,
+    message: /^linalg\.lstsq: input\.size\(-2\) should match other\.size\(-2\) \(shapes \[5, 3\] and \[4, 2\]\)$/,
+  },
+  {
+    family: "linalg", name: "a fractional matrix power", example: "linalg.matrixPower(eye(3), 1.5)",
+    run: () => linalg.matrixPower(eye(3), 1.5), type: TypeError,
+    message: /^linalg\.matrixPower: n must be an integer, got 1\.5$/,
+  },
+  {
+    family: "linalg", name: "cross of vectors of length 2", example: "linalg.cross(zeros(3, 2), zeros(3, 2))",
+    run: () => linalg.cross(zeros(3, 2), zeros(3, 2)), type: RangeError,
+    message: /^linalg\.cross: inputs dimension -1 must have length 3\. Got 2 and 2$/,
+    after: () => expect(linalg.cross(f([1, 0, 0]), f([0, 1, 0])).toArray()).toEqual([0, 0, 1]),
+  },
+  {
+    family: "linalg", name: "cross of different ranks", example: "linalg.cross(zeros(2, 3), zeros(4, 1, 3))",
+    run: () => linalg.cross(zeros(2, 3), zeros(4, 1, 3)), type: RangeError,
+    message: /^linalg\.cross: inputs must have the same number of dimensions \(shapes \[2, 3\] and \[4, 1, 3\]\)\.$/,
+  },
+  {
+    family: "linalg", name: "torch.cross without a dim of size 3", example: "cross(zeros(2, 2), zeros(2, 2))",
+    run: () => cross(zeros(2, 2), zeros(2, 2)), type: RangeError,
+    message: /^cross: no dimension of size 3 in input \(shapes \[2, 2\] and \[2, 2\]\)$/,
+  },
+  {
+    family: "einsum", name: "a subscript's sizes differ", example: 'einsum("ij,jk", zeros(2, 3), zeros(4, 5))',
+    run: () => einsum("ij,jk", zeros(2, 3), zeros(4, 5)), type: RangeError,
+    message: /^einsum\(\): subscript j has size 4 for operand 1 which does not broadcast with previously seen size 3$/,
+    after: () => expect(einsum("ij,jk->ik", ones(2, 3), ones(3, 1)).toArray()).toEqual([[3], [3]]),
+  },
+  {
+    family: "einsum", name: "subscripts that do not match the rank", example: 'einsum("ij->i", zeros(2, 3, 1))',
+    run: () => einsum("ij->i", zeros(2, 3, 1)), type: RangeError,
+    message: /^einsum\(\): the number of subscripts in the equation \(2\) does not match the number of dimensions \(3\) for operand 0 and no ellipsis was given$/,
+  },
+  {
+    family: "einsum", name: "fewer operands than terms", example: 'einsum("ij,jk->ik", zeros(2, 3))',
+    run: () => einsum("ij,jk->ik", zeros(2, 3)), type: RangeError,
+    message: /^einsum\(\): fewer operands were provided than specified in the equation$/,
+  },
+  {
+    family: "einsum", name: "an output subscript no operand has", example: 'einsum("ij->iz", zeros(2, 3))',
+    run: () => einsum("ij->iz", zeros(2, 3)), type: RangeError,
+    message: /^einsum\(\): output subscript z does not appear in the equation for any input operand$/,
+  },
+  {
+    family: "einsum", name: "a digit as a subscript", example: 'einsum("i1->i", zeros(2, 1))',
+    run: () => einsum("i1->i", zeros(2, 1)), type: RangeError,
+    message: /^einsum\(\): invalid subscript given at index 1 in the equation string, subscripts must be in \[a-zA-Z\]$/,
   },
 ];
 
