@@ -19,6 +19,7 @@ import { checkMatrix, checkFinite, scratch, count, each, mT, perMatrix, diagEmbe
 /** det, sign(det) and log|det| of each matrix, from one LU factorization each. */
 function determinants(op: string, A: Tensor): [Tensor, Tensor, Tensor] {
   checkMatrix(op, A, true);
+  checkFinite(op, A);
   const n = A.shape[A.ndim - 1], c = count(A);
   const det = new Float32Array(c), sign = new Float32Array(c), logabs = new Float32Array(c);
   each(c, scratch(n * n + n + 3, n), [], (b, w) => {
@@ -38,7 +39,9 @@ function determinants(op: string, A: Tensor): [Tensor, Tensor, Tensor] {
  * matrix (det = 0), as torch 1.13 gives.
  */
 export function det(A: Tensor): Tensor {
-  const [out] = determinants("linalg.det", A);
+  const [out, sign, logabs] = determinants("linalg.det", A);
+  sign.dispose();
+  logabs.dispose();
   return record(out, "LinalgDetBackward0", [A], (g) => {
     // singular matrices are replaced by I: their gradient is g·0·I⁻ᵀ = 0
     const keep = perMatrix(reshape(tensor(Float32Array.from(out.data(), (d) => +(d !== 0))), out.shape));
@@ -73,6 +76,7 @@ export function solve(A: Tensor, B: Tensor, options: { left?: boolean } = {}): T
   if (options.left === false) return mT(solve(mT(A), mT(B)));
   const op = "linalg.solve";
   checkMatrix(op, A, true);
+  checkFinite(op, A);
   if (!(B instanceof Tensor)) throw new TypeError(`${op}: expected B to be a Tensor, got ${typeof B}`);
   B.assertAlive(op);
   if (B.dtype !== "float32") throw new TypeError(`${op}: Expected A and B to have the same dtype, but found A of type float32 and B of type ${B.dtype} instead`);

@@ -4,6 +4,7 @@
 import { Tensor } from "../tensor";
 import { record } from "../autograd/node";
 import { noGrad } from "../autograd/grad-mode";
+import { scope } from "../lifetime";
 import { fmt, broadcastShapes, normDim } from "../shape";
 import { matmul } from "../ops/linear";
 import { add, sub, mul } from "../ops/elementwise";
@@ -28,7 +29,7 @@ function pseudoInverse(op: string, A: Tensor, o: PinvOptions): [Tensor, Int32Arr
   const m = A.shape[A.ndim - 2], n = A.shape[A.ndim - 1];
   const rtol = o.rtol ?? (o.atol ? 0 : Math.max(m, n) * EPS32);
   let rank = new Int32Array(0);
-  const P = noGrad(() => {
+  const P = scope(() => noGrad(() => {
     const { U, S, Vh } = svd(A.detach());
     const sv = S.data(), s = sv.slice(), kk = S.shape[S.ndim - 1];
     rank = new Int32Array(kk === 0 ? 0 : s.length / kk);
@@ -39,7 +40,7 @@ function pseudoInverse(op: string, A: Tensor, o: PinvOptions): [Tensor, Int32Arr
       rank[(i / kk) | 0] += +keep;
     }
     return matmul(mul(mT(Vh), unsqueeze(reshape(tensor(s), S.shape), -2)), mT(U));
-  });
+  }));
   return [P, rank];
 }
 
