@@ -100,7 +100,7 @@ export function einsum(equation: string, ...args: Tensor[] | [Tensor[]]): Tensor
       const p = ls.indexOf(ls[d]);
       if (p === d) continue;
       const shape = ls.map((_, j) => (j === p || j === d ? x.shape[d] : 1));
-      x = sum(mul(x, reshape(eye(x.shape[d]), shape)), d);
+      x = sum(mul(x, reshape(eye(x.shape[d], { dtype: x.dtype }), shape)), d);
       ls = ls.filter((_, j) => j !== d);
     }
     if (cur === null) {

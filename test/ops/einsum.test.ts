@@ -3,9 +3,36 @@
 // implicit outputs, "..." and size-1 broadcasting, forward and gradients; that
 // contractions go through the GEMM; torch's errors.
 import { describe, expect, it } from "vitest";
-import { einsum, randn, manualSeed, matmul, scope, zeros, type Tensor } from "../../src/index";
+import { einsum, randn, manualSeed, matmul, scope, zeros, arange, type Tensor } from "../../src/index";
+
+const arangeInt = (n: number): Tensor => arange(n);
 import { casesOf, checkGolden } from "./linalg.golden";
 import { maxAbsDiff } from "../helpers/compare";
+import { gradcheck } from "../gradcheck";
+import { mulberry32, gaussian } from "../helpers/bridge";
+import * as R from "../reference";
+import type { RTensor } from "../reference";
+
+/** einsum by brute force in float64: every assignment of the labels (letters only, explicit output). */
+function refEinsum(eq: string, xs: RTensor[]): RTensor {
+  const [lhs, out] = eq.split("->");
+  const terms = lhs.split(",");
+  const size = new Map<string, number>();
+  terms.forEach((t, i) => [...t].forEach((c, d) => size.set(c, Math.max(size.get(c) ?? 1, xs[i].shape[d]))));
+  const labels = [...size.keys()], outShape = [...out].map((c) => size.get(c)!);
+  const res = new Float64Array(R.numel(outShape));
+  const at = new Map<string, number>();
+  const flat = (t: string, shape: readonly number[]) => [...t].reduce((f, c, d) => f * shape[d] + (shape[d] === 1 ? 0 : at.get(c)!), 0);
+  const walk = (k: number): void => {
+    if (k === labels.length) {
+      res[flat(out, outShape)] += xs.reduce((p, x, i) => p * x.data[flat(terms[i], x.shape)], 1);
+      return;
+    }
+    for (let v = 0; v < size.get(labels[k])!; v++) { at.set(labels[k], v); walk(k + 1); }
+  };
+  walk(0);
+  return R.make(outShape, res);
+}
 
 describe("einsum", () => {
   for (const c of casesOf("einsum")) {
@@ -27,6 +54,27 @@ describe("einsum", () => {
       expect(einsum("bij,jk->bik", ar, b).gradFn?.inputs[0].gradFn?.name).toBe("MmBackward0");
       expect(einsum("bij,bjk->bik", ar, randn(2, 4, 5)).gradFn?.inputs[0].gradFn?.name).toBe("BmmBackward0");
     });
+  });
+
+  it("has gradients that match finite differences", () => {
+    const rand = mulberry32(77);
+    const r = (...shape: number[]) => R.make(shape, Array.from({ length: R.numel(shape) }, () => gaussian(rand)));
+    const cases: [string, RTensor[]][] = [
+      ["ij,jk->ik", [r(2, 3), r(3, 4)]],
+      ["bij,bkj->bik", [r(2, 3, 2), r(2, 4, 2)]],
+      ["ii->i", [r(3, 3)]],
+      ["iij,jk->ki", [r(2, 2, 3), r(3, 2)]],
+      ["ij,j,jk->ik", [r(2, 3), r(3), r(3, 2)]],
+      ["ij,jk->ik", [r(2, 1), r(3, 2)]],
+      ["ij->", [r(2, 3)]],
+    ];
+    for (const [eq, xs] of cases) gradcheck((ts) => einsum(eq, ...ts), (rs) => refEinsum(eq, rs), xs, { what: eq });
+  });
+
+  it("keeps int32 diagonals int32", () => {
+    const x = einsum("ii->i", arangeInt(9).reshape(3, 3));
+    expect(x.dtype).toBe("int32");
+    expect(x.toArray()).toEqual([0, 4, 8]);
   });
 
   it("handles size-0 dims", () => {
