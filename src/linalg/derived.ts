@@ -80,7 +80,7 @@ export interface LstsqResult {
  * broadcast; singular values below rcond·σ_max count as zero (default
  * max(m, n)·eps). Differentiable through pinv and matmul.
  */
-export function lstsq(A: Tensor, B: Tensor, options: { rcond?: number } = {}): LstsqResult {
+export function lstsq(A: Tensor, B: Tensor, options: number | { rcond?: number } = {}): LstsqResult {
   const op = "linalg.lstsq";
   checkMatrix(op, A);
   checkTensor(op, B);
@@ -88,7 +88,7 @@ export function lstsq(A: Tensor, B: Tensor, options: { rcond?: number } = {}): L
   if (B.ndim === 0 || rows !== A.shape[A.ndim - 2]) {
     throw new RangeError(`${op}: input.size(-2) should match other.size(-2) (shapes ${fmt(A.shape)} and ${fmt(B.shape)})`);
   }
-  const [P, rank] = pseudoInverse(op, A, { rtol: options.rcond });
+  const [P, rank] = pseudoInverse(op, A, { rtol: typeof options === "number" ? options : options.rcond });
   const solution = matmul(
     record(P, "LinalgPinvBackward0", [A], (g) => [pinvGrad(g, A, P)], [A, P]),
     B,
@@ -105,7 +105,8 @@ export function matrixPower(A: Tensor, n: number): Tensor {
   const op = "linalg.matrixPower";
   checkMatrix(op, A, true);
   if (!Number.isInteger(n)) throw new TypeError(`${op}: n must be an integer, got ${n}`);
-  if (n === 0) return expand(eye(A.shape[A.ndim - 1]), A.shape);
+  // n = 0: the identity, whose gradient is 0 (torch's CopyBackwards)
+  if (n === 0) return record(expand(eye(A.shape[A.ndim - 1]), A.shape), "CopyBackwards", [A], (g) => [mul(g, 0)]);
   let base = n < 0 ? inv(A) : A, out: Tensor | null = null;
   for (let p = Math.abs(n); p > 0; p >>= 1) {
     if (p & 1) out = out ? matmul(out, base) : base;

@@ -185,6 +185,7 @@ describe("linalg.pinv", () => {
       expect(maxAbsDiff(P.matmul(A).matmul(P), P)).toBeLessThan(1e-4);
       expect(maxAbsDiff(wg.pinverse(A, 1e-5), P)).toBeLessThan(1e-6); // torch.pinverse: rcond is pinv's rtol
       expect(linalg.lstsq(A, randn(5, 1)).rank.item()).toBe(2);
+      expect(linalg.lstsq(A, randn(5, 1), 1e-30).rank.item()).toBe(4); // rcond, positional as in torch
     });
   });
   it("has gradients that match finite differences", () => {
@@ -222,6 +223,9 @@ describe("linalg.matrixPower", () => {
     }
     expect(tensor([[1, 1], [0, 1]], { dtype: "float32" }).matrixPower(5).toArray()).toEqual([[1, 5], [0, 1]]);
     expect(wg.matrixPower(eye(2), 0).toArray()).toEqual([[1, 0], [0, 1]]);
+    const A = randn([2, 2], { requiresGrad: true });
+    linalg.matrixPower(A, 0).sum().backward(); // torch: the identity, with a zero gradient
+    expect(A.grad!.toArray()).toEqual([[0, 0], [0, 0]]);
   });
 });
 
