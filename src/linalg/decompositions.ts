@@ -144,8 +144,9 @@ export interface QRResult {
 /**
  * A = Q·R by Householder reflections (torch.linalg.qr), with LAPACK's signs:
  * R's diagonal is -sign(a)·|column| of each reflected column. Differentiable
- * for m >= n ("reduced", or "complete" with m = n), torch's rule:
- * gA = (gQ + Q·copyltu(M))·R⁻ᵀ, M = R·gRᵀ - gQᵀ·Q, copyltu(M) = tril(M) + tril(M, -1)ᵀ.
+ * except for mode "r" and "complete" with m > n (as torch); for m >= n torch's rule
+ * gA = (gQ + Q·copyltu(M))·R⁻ᵀ, M = R·gRᵀ - gQᵀ·Q, copyltu(M) = tril(M) + tril(M, -1)ᵀ;
+ * for m < n that rule on the leading square block.
  */
 export function qr(A: Tensor, mode: QRMode | { mode?: QRMode } = "reduced"): QRResult {
   const op = "linalg.qr";
@@ -160,19 +161,28 @@ export function qr(A: Tensor, mode: QRMode | { mode?: QRMode } = "reduced"): QRR
   each(count(A), scratch(m * n + m * qc + 2 * m), [], (b, w) => {
     k().qr_f32(A.ptr + b * m * n * 4, m, n, md === "r" ? 0 : Q.ptr + b * m * qc * 4, R.ptr + b * qc * n * 4, qc, w);
   });
+  // For m >= n, with the square (or tall) R:
+  const tall = (gQ: Tensor | null, gR: Tensor | null, Rs: Tensor): Tensor => {
+    const M = gR ? (gQ ? sub(matmul(Rs, mT(gR)), matmul(mT(gQ), Q)) : matmul(Rs, mT(gR))) : neg(matmul(mT(gQ!), Q));
+    const C = add(mul(M, mask(Rs.shape[Rs.ndim - 1], (i, j) => +(i >= j))), mT(mul(M, mask(Rs.shape[Rs.ndim - 1], (i, j) => +(i > j)))));
+    const Y = matmul(Q, C);
+    return mT(solve(Rs, mT(gQ ? add(gQ, Y) : Y)));
+  };
   const back = (gQ: Tensor | null, gR: Tensor | null): Tensor => {
     if (md === "r") {
       throw new Error(
         `${op}: The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.`,
       );
     }
-    if (m < n || (md === "complete" && m > n)) {
-      throw new Error(`${op}: the derivative is implemented for m >= n (reduced, or complete with m = n), got ${m} by ${n} matrices in mode '${md}'`);
-    }
-    const M = gR ? matmul(R, mT(gR)) : neg(matmul(mT(gQ!), Q));
-    const C = add(mul(M, mask(n, (i, j) => +(i >= j))), mT(mul(M, mask(n, (i, j) => +(i > j)))));
-    const Y = matmul(Q, C);
-    return mT(solve(R, mT(gQ ? add(gQ, Y) : Y)));
+    if (md === "complete" && m > n) throw new Error(`${op}: The QR decomposition is not differentiable when mode='complete' and nrows > ncols.`);
+    if (m >= n) return tall(gQ, gR, R);
+    // m < n: A = [X | Y], R = [U | V] with X = Q·U square and V = Qᵀ·Y, so gY = Q·gV and
+    // X's gradient is the square rule's with gQ + Y·gVᵀ (E1, E2 pick the columns).
+    const E1 = eye(n, m), E2 = mask(n, (i, j) => +(i === j + m)).matmul(eye(n, n - m));
+    const Y = matmul(A, E2), gV = gR && matmul(gR, E2);
+    const gQ2 = gV ? (gQ ? add(gQ, matmul(Y, mT(gV))) : matmul(Y, mT(gV))) : gQ;
+    const gX = matmul(tall(gQ2, gR && matmul(gR, E1), matmul(R, E1)), mT(E1));
+    return gV ? add(gX, matmul(matmul(Q, gV), mT(E2))) : gX;
   };
   if (md !== "r") record(Q, "LinalgQrBackward0", [A], (g) => [back(g, null)], [Q, R]);
   record(R, "LinalgQrBackward0", [A], (g) => [back(null, g)], [Q, R]);

@@ -66,18 +66,19 @@ export function cholesky(A: RTensor): RTensor {
   return one(L);
 }
 
-/** Reduced QR by modified Gram–Schmidt (m >= n). */
+/** Reduced QR by modified Gram–Schmidt on the first min(m, n) columns; for m < n, R = [U | Qᵀ·Y]. */
 export function qr(A: RTensor): { Q: RTensor; R: RTensor } {
-  const a = mats(A)[0], n = a[0].length;
-  const q = T(a), r = q.map(() => new Array<number>(n).fill(0));
-  for (let j = 0; j < n; j++) {
+  const a = mats(A)[0], m = a.length, n = a[0].length, k = Math.min(m, n);
+  const q = T(a).slice(0, k), r = q.map(() => new Array<number>(n).fill(0));
+  for (let j = 0; j < k; j++) {
     for (let i = 0; i < j; i++) {
-      r[i][j] = q[i].reduce((s, v, k) => s + v * q[j][k], 0);
-      q[j] = q[j].map((v, k) => v - r[i][j] * q[i][k]);
+      r[i][j] = q[i].reduce((s, v, t) => s + v * q[j][t], 0);
+      q[j] = q[j].map((v, t) => v - r[i][j] * q[i][t]);
     }
     r[j][j] = Math.hypot(...q[j]);
     q[j] = q[j].map((v) => v / r[j][j]);
   }
+  for (let j = k; j < n; j++) for (let i = 0; i < k; i++) r[i][j] = q[i].reduce((s, v, t) => s + v * a[t][j], 0);
   return { Q: one(T(q)), R: one(r) };
 }
 
