@@ -229,6 +229,38 @@ describe("linalg.matrixPower", () => {
   });
 });
 
+describe("capture", () => {
+  it("replays steps with einsum, cross and positive matrix powers bit for bit; refuses the factorizations", () => {
+    const run = (captured: boolean) => {
+      manualSeed(21);
+      const W = randn([3, 3], { requiresGrad: true }), x = randn(4, 3);
+      const opt = new wg.optim.SGD([W], { lr: 0.01 });
+      const step = () => {
+        opt.zeroGrad();
+        const y = wg.einsum("bi,ij->bj", x, linalg.matrixPower(W, 3));
+        const loss = linalg.cross(y, x).square().sum();
+        loss.backward();
+        opt.step();
+        return loss;
+      };
+      const losses: number[] = [];
+      const c = captured ? wg.capture(step) : null;
+      for (let i = 0; i < 5; i++) losses.push(c ? c().item() : scope(() => step().item()));
+      c?.dispose();
+      return [...losses, ...W.data()];
+    };
+    expect(run(true)).toEqual(run(false));
+    // their kernels report failures (a singular matrix, no convergence) to JS, which a replay cannot
+    const A = eye(3).add(1);
+    const record = (f: () => Tensor) => () => {
+      const c = wg.capture(f, { warmup: 0 });
+      try { c(); } finally { c.dispose(); }
+    };
+    expect(record(() => linalg.det(A))).toThrow(/^capture: data\(\) reads tensor data into JavaScript/);
+    expect(record(() => linalg.cholesky(A))).toThrow(/^capture: this step reads a kernel's result \(linalg.cholesky\)/);
+  });
+});
+
 describe("linalg.cross", () => {
   goldens("cross", "torch.cross");
   it("e1 × e2 = e3, on int32 too, and as a method", () => {
