@@ -85,7 +85,7 @@ export function solve(A: Tensor, B: Tensor, options: { left?: boolean } = {}): T
   const B2 = vector ? unsqueeze(B, -1) : B;
   const rows = B2.shape[B2.ndim - 2], nrhs = B2.shape[B2.ndim - 1];
   if (B2.ndim < 2 || rows !== n) {
-    throw new RangeError(`${op}: Incompatible shapes of A and B for the equation AX = B (${n}x${n} and ${rows ?? 1}x${nrhs}) (shapes ${fmt(A.shape)} and ${fmt(B.shape)})`);
+    throw new RangeError(`${op}: Incompatible shapes of A and B for the equation AX = B (${n}x${n} and ${rows ?? 1}x${nrhs ?? 1}) (shapes ${fmt(A.shape)} and ${fmt(B.shape)})`);
   }
   const batch = broadcastShapes(op, A.shape.slice(0, -2), B2.shape.slice(0, -2));
   const EA = expand(A, [...batch, n, n]), EB = expand(B2, [...batch, n, nrhs]);
