@@ -86,7 +86,7 @@ export function index_walk32(mode: i32, a: usize, b: usize, idx: usize, nd: i32,
 }
 
 // out (contiguous) = mask ? b : a, each read through its strides (shape | maskStride | aStride | bStride | ctr).
-export function where32(mask: usize, a: usize, b: usize, out: usize, nd: i32, meta: usize): void {
+export function where_view32(mask: usize, a: usize, b: usize, out: usize, nd: i32, meta: usize): void {
   const n = <usize>load<i32>(meta + (<usize>(nd - 1) << 2));
   const ms = inner(meta, nd, 0), as = inner(meta, nd, 1), bs = inner(meta, nd, 2);
   for (let r = rows(meta, nd, 3); r > 0; r--) {

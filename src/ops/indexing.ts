@@ -344,7 +344,7 @@ function checkMask(op: string, x: Tensor, mask: Tensor): void {
 function whereInto(mask: Tensor, a: Tensor, b: Tensor, out: Tensor): void {
   if (out.numel === 0) return;
   const [nd, meta] = writeMeta(out.shape, [mask, a, b].map((t) => broadcastStrides(t.shape, out.shape)));
-  k().where32(mask.ptr, a.ptr, b.ptr, out.ptr, nd, meta);
+  k().where_view32(mask.ptr, a.ptr, b.ptr, out.ptr, nd, meta);
 }
 
 /** mask ? b : a, broadcast together (a and b of one dtype): the differentiable core of maskedFill. */
