@@ -1,5 +1,5 @@
-// im2col and its adjoint, col2im: the gather behind unfold, fold, the
-// convolutions (as products, src/ops/conv.ts) and constant padding.
+// im2col and its adjoint, col2im: the gather behind the convolutions (as
+// products, src/ops/conv.ts) and constant padding.
 //
 // x holds `planes` images of h×w (N·C of them), row-major. cols is
 // [planes, kh·kw, ho·wo]: row (p, ki, kj), column (oh, ow) holds

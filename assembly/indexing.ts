@@ -1,7 +1,7 @@
 // Joining, splitting and indexing: copies between strided views of contiguous
 // blocks (slices, flips, diagonals, concatenation, repeats), the index walks of
-// gather/scatter/indexAdd, masks, and nonzero. Every element is 4 bytes, so
-// the copies serve every dtype.
+// gather/scatter/indexAdd, and masks. Every element is 4 bytes, so the copies
+// serve every dtype.
 //
 // `meta` is the block src/ops/dispatch.ts writeMeta() fills: shape[nd], then
 // one stride list (in elements, possibly negative or 0) per operand, then nd
@@ -86,7 +86,7 @@ export function index_walk32(mode: i32, a: usize, b: usize, idx: usize, nd: i32,
 }
 
 // out (contiguous) = mask ? b : a, each read through its strides (shape | maskStride | aStride | bStride | ctr).
-export function where32(mask: usize, a: usize, b: usize, out: usize, nd: i32, meta: usize): void {
+export function where_view32(mask: usize, a: usize, b: usize, out: usize, nd: i32, meta: usize): void {
   const n = <usize>load<i32>(meta + (<usize>(nd - 1) << 2));
   const ms = inner(meta, nd, 0), as = inner(meta, nd, 1), bs = inner(meta, nd, 2);
   for (let r = rows(meta, nd, 3); r > 0; r--) {
@@ -124,50 +124,6 @@ export function tri32(src: usize, dst: usize, batch: usize, r: i32, c: i32, k: i
       memory.copy(dst + (keep0 << 2), src + (keep0 << 2), (keep1 - keep0) << 2);
       src += rowBytes;
       dst += rowBytes;
-    }
-  }
-}
-
-// Elements that are not zero (for floats: ±0 are zero, NaN is not).
-@inline function nz(x: usize, i: usize, isFloat: bool): bool {
-  const v = load<i32>(x + (i << 2));
-  return (isFloat ? v & 0x7fffffff : v) != 0;
-}
-
-export function count_nonzero32(x: usize, n: usize, isFloat: bool): i32 {
-  let c: i32 = 0;
-  for (let i: usize = 0; i < n; i++) if (nz(x, i, isFloat)) c++;
-  return c;
-}
-
-// out[count, nd]: the coordinates of each nonzero element in row-major order. ctr: nd words of scratch.
-export function nonzero32(x: usize, out: usize, n: usize, isFloat: bool, nd: i32, shape: usize, ctr: usize): void {
-  memory.fill(ctr, 0, <usize>nd << 2);
-  for (let i: usize = 0; i < n; i++) {
-    if (nz(x, i, isFloat)) {
-      memory.copy(out, ctr, <usize>nd << 2);
-      out += <usize>nd << 2;
-    }
-    for (let d = nd - 1; d >= 0; d--) {
-      const p = ctr + (<usize>d << 2);
-      const c = load<i32>(p) + 1;
-      if (c < load<i32>(shape + (<usize>d << 2))) { store<i32>(p, c); break; }
-      store<i32>(p, 0);
-    }
-  }
-}
-
-// maskedSelect and its adjoint, on contiguous x and mask of n elements:
-// compress: out[j++] = x[i] where mask[i];  expand: out[i] = mask[i] ? x[j++] : 0.
-export function mask_compress32(x: usize, mask: usize, out: usize, n: usize, expand: bool): void {
-  for (let i: usize = 0; i < n; i++) {
-    const m = load<i32>(mask + (i << 2)) != 0;
-    if (expand) {
-      store<i32>(out + (i << 2), m ? load<i32>(x) : 0);
-      if (m) x += 4;
-    } else if (m) {
-      store<i32>(out, load<i32>(x + (i << 2)));
-      out += 4;
     }
   }
 }

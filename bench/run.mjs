@@ -13,6 +13,7 @@ import os from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { startProber } from "./probe.mjs";
+import { sizes } from "./size.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -432,10 +433,20 @@ for (const [gi, g] of groups.entries()) {
 }
 const checkTable = markdownTable(["workload", "library (variant)", "runs", "ms min–max", "loss[0]", "loss[100]", "loss[1000]", "final loss"], checkRows);
 
+// ---- what a page downloads -------------------------------------------------------------------------------------------
+
+const sizeRows = await sizes();
+const kb = (b) => (b / 1000).toFixed(1);
+const sizeTable = markdownTable(
+  ["gzipped size (kB = 1,000 B)", "JS", "WebAssembly", "total"],
+  sizeRows.map((r) => (r.error ? [r.title, "n/a", "n/a", r.error] : [r.title, kb(r.js), kb(r.wasm), kb(r.total)])),
+);
+const sizeLegend = "wasmgrad: the whole library (dist/wasmgrad.js carries the module; its JS alone is measured on dist/wasmgrad-workerd.js, the same code without it). Peers: the smallest app that takes a gradient (bench/size.mjs), bundled and minified by esbuild, plus the .wasm a backend fetches.";
+
 // ---- print and write -------------------------------------------------------------------------------------------
 
 const finished = new Date();
-say("\n" + mainTable + "\n\n" + legend + (coldTable ? "\n\n" + coldTable + "\n\n" + coldLegend : "") + "\n\n" + contention + (reasonText ? "\n\n" + reasonText : "") + "\n\n" + memTable + (linTable ? "\n\n" + linTable : ""));
+say("\n" + sizeTable + "\n\n" + sizeLegend + "\n\n" + mainTable + "\n\n" + legend + (coldTable ? "\n\n" + coldTable + "\n\n" + coldLegend : "") + "\n\n" + contention + (reasonText ? "\n\n" + reasonText : "") + "\n\n" + memTable + (linTable ? "\n\n" + linTable : ""));
 say(`\nTotal ${((finished - started) / 60000).toFixed(1)} min; load average ${loadStart.map((x) => x.toFixed(2)).join(" ")} at the start, ${os.loadavg().map((x) => x.toFixed(2)).join(" ")} at the end.`);
 
 if (write) {
@@ -468,6 +479,12 @@ How each number is taken:
 - W3: ms per step (forward, loss read, backward, Adam update, zero grad), timed in blocks of ~${c.w3.targetMs} ms after at least 2 warm-up steps and ${c.w3.warmupMs} ms; median of up to ${c.w3.blocks} blocks. A single call longer than 2 s is timed alone.
 - W4: 2n³ / time of one float32 n×n matmul, result freed (or awaited, for jax-js); blocks of ~${c.w4.targetMs} ms; "transpose in the loop" passes a transposed tensor (wasmgrad \`a.T.matmul(b)\`, a deferred copy that the product reads from \`a\` with a transpose flag; tfjs \`tf.transpose\`, a copy; torch \`A.T @ B\`, a strided view BLAS reads directly; jax-js \`np.transpose\` inside the jitted function); "made beforehand" times the matmul alone on a transposed tensor made before the timing (a contiguous copy; for wasmgrad a deferred one, never read otherwise, so the same product as in the loop).
 - Per-op: µs per call in blocks of ~${c.perop.targetMs} ms after ${c.perop.warmupMs} ms of warm-up calls; median of ${c.perop.blocks} blocks.
+
+## Size
+
+${sizeLegend}
+
+${sizeTable}
 
 ## Memory
 

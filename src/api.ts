@@ -37,8 +37,8 @@ export {
 export { sum, mean, max, min, type MaxResult } from "./ops/reduce";
 export {
   prod, argmax, argmin, amax, amin, variance as var, std, varMean, stdMean, logsumexp, norm,
-  all, any, countNonzero, median, kthvalue, topk, trace, outer,
-  type DimOptions, type VarOptions, type NormOptions, type NormOrd, type TopkOptions, type ValuesIndices,
+  all, any, countNonzero, trace, outer,
+  type DimOptions, type VarOptions, type NormOptions, type NormOrd,
 } from "./ops/statistics";
 export { cumsum, cumprod, type ScanOptions } from "./ops/scan";
 export { softmax, logSoftmax, type SoftmaxOptions } from "./ops/softmax";
@@ -50,17 +50,17 @@ export { matmul, mm, dot } from "./ops/linear";
 export { reshape, transpose, permute, t, squeeze, unsqueeze, expand, indexSelect, diag, clone } from "./ops/shape";
 export { sort, type SortOptions, type SortResult } from "./ops/sort";
 export {
-  cat, stack, split, chunk, unbind, narrow, flip, roll, tile, tril, triu, diagonal, diagEmbed, type DiagonalOptions, type DimArg,
+  cat, stack, split, chunk, unbind, narrow, flip, tile, tril, triu, type DimArg,
 } from "./ops/join";
 export {
-  select, gather, scatter, scatterAdd, indexAdd, maskedFill, maskedSelect, nonzero, type SliceEntry, type NonzeroOptions,
+  select, gather, scatter, scatterAdd, indexAdd, maskedFill, type SliceEntry,
 } from "./ops/indexing";
 
 // losses
 export {
   mseLoss, meanSquaredError, crossEntropy, nllLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, l1Loss,
-  smoothL1Loss, huberLoss, klDiv, cosineEmbeddingLoss, marginRankingLoss,
-  type Reduction, type LossOptions, type ClassLossOptions, type BCEWithLogitsOptions, type SmoothL1Options, type KLDivOptions, type MarginOptions,
+  smoothL1Loss, huberLoss, klDiv,
+  type Reduction, type LossOptions, type ClassLossOptions, type BCEWithLogitsOptions, type SmoothL1Options, type KLDivOptions,
 } from "./ops/loss";
 
 // layers as functions (convolution, pooling, normalization)

@@ -373,13 +373,6 @@ export class Tensor {
   all(dim?: st.DimArg, keepdim?: boolean): Tensor { return st.all(this, dim, keepdim); }
   any(dim?: st.DimArg, keepdim?: boolean): Tensor { return st.any(this, dim, keepdim); }
   countNonzero(dim?: number | number[] | null): Tensor { return st.countNonzero(this, dim); }
-  median(): Tensor;
-  median(dim: number | st.DimOptions, keepdim?: boolean): st.ValuesIndices;
-  median(dim?: number | st.DimOptions, keepdim?: boolean): Tensor | st.ValuesIndices {
-    return dim === undefined ? st.median(this) : st.median(this, dim, keepdim);
-  }
-  kthvalue(k: number, dim?: number | st.DimOptions, keepdim?: boolean): st.ValuesIndices { return st.kthvalue(this, k, dim, keepdim); }
-  topk(k: number, dim?: number | st.TopkOptions, largest?: boolean, sorted?: boolean): st.ValuesIndices { return st.topk(this, k, dim, largest, sorted); }
   trace(): Tensor { return st.trace(this); }
   outer(other: Tensor): Tensor { return st.outer(this, other); }
   cumsum(dim: number | ScanOptions): Tensor { return cumsum(this, dim); }
@@ -421,22 +414,15 @@ export class Tensor {
   chunk(chunks: number, dim: join.DimArg = 0): Tensor[] { return join.chunk(this, chunks, dim); }
   unbind(dim: join.DimArg = 0): Tensor[] { return join.unbind(this, dim); }
   flip(...dims: number[] | [number[]]): Tensor { return join.flip(this, ...dims); }
-  roll(shifts: number | number[], dims?: number | number[]): Tensor { return join.roll(this, shifts, dims); }
   repeat(...reps: number[] | [number[]]): Tensor { return join.repeat(this, ...reps); }
   tile(...reps: number[] | [number[]]): Tensor { return join.tile(this, ...reps); }
   tril(diagonal: number | { diagonal?: number } = 0): Tensor { return join.tril(this, diagonal); }
   triu(diagonal: number | { diagonal?: number } = 0): Tensor { return join.triu(this, diagonal); }
-  diagonal(offset: number | join.DiagonalOptions = 0, dim1 = 0, dim2 = 1): Tensor { return join.diagonal(this, offset, dim1, dim2); }
-  diagEmbed(offset: number | join.DiagonalOptions = 0, dim1 = -2, dim2 = -1): Tensor { return join.diagEmbed(this, offset, dim1, dim2); }
   gather(dim: number, index: Tensor): Tensor { return idx.gather(this, dim, index); }
   scatter(dim: number, index: Tensor, src: Tensor | number): Tensor { return idx.scatter(this, dim, index, src); }
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return idx.scatterAdd(this, dim, index, src); }
   indexAdd(dim: number, index: Tensor, source: Tensor, options?: number | { alpha?: number }): Tensor { return idx.indexAdd(this, dim, index, source, options); }
   maskedFill(mask: Tensor, value: TensorOrScalar): Tensor { return idx.maskedFill(this, mask, value); }
-  maskedSelect(mask: Tensor): Tensor { return idx.maskedSelect(this, mask); }
-  nonzero(): Tensor;
-  nonzero(options: { asTuple: true }): Tensor[];
-  nonzero(options?: idx.NonzeroOptions): Tensor | Tensor[] { return idx.nonzero(this, options); }
   /** torch's `x[entries] = value` in place: entries as slice() takes them, in one array. */
   sliceAssign_(entries: idx.SliceEntry[], value: TensorOrScalar): this { return idx.sliceAssign_(this, entries, value); }
   maskedFill_(mask: Tensor, value: TensorOrScalar): this { return idx.maskedFill_(this, mask, value); }

@@ -41,11 +41,8 @@ export interface Kernels {
   // ---- joining, splitting, indexing (issue 17): assembly/indexing.ts
   copy_view32(src: number, dst: number, nd: number, meta: number): void;
   index_walk32(mode: IndexMode, a: number, b: number, idx: number, nd: number, meta: number, dimStride: number, len: number): number;
-  where32(mask: number, a: number, b: number, out: number, nd: number, meta: number): void;
+  where_view32(mask: number, a: number, b: number, out: number, nd: number, meta: number): void;
   tri32(src: number, dst: number, batch: number, r: number, c: number, k: number, upper: boolean): void;
-  count_nonzero32(x: number, n: number, isFloat: boolean): number;
-  nonzero32(x: number, out: number, n: number, isFloat: boolean, nd: number, shape: number, ctr: number): void;
-  mask_compress32(x: number, mask: number, out: number, n: number, expand: boolean): void;
 
   // ---- losses (issue 17)
   cross_entropy_f32(

@@ -13,7 +13,7 @@ export {
 // ---- losses --------------------------------------------------------------------------
 export {
   mseLoss, crossEntropy, nllLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, l1Loss, smoothL1Loss, huberLoss,
-  klDiv, cosineEmbeddingLoss, marginRankingLoss,
+  klDiv,
 } from "../ops/loss";
 
 // ---- joining, splitting and indexing -------------------------------------------------
@@ -23,7 +23,7 @@ export { glu } from "../ops/join";
 export { softmax, logSoftmax, normalize } from "../ops/softmax";
 
 // ---- layers ----------------------------------------------------------------------------
-export { linear, bilinear, embedding, dropout, type EmbeddingOptions, type DropoutOptions } from "../ops/layer";
-export { conv1d, conv2d, convTranspose1d, convTranspose2d, unfold, fold, type ConvOptions, type ConvTransposeOptions, type UnfoldOptions } from "../ops/conv";
-export { maxPool2d, avgPool2d, adaptiveAvgPool2d, pad, interpolate, type PoolOptions, type PadMode, type InterpolateOptions } from "../ops/pool";
+export { linear, embedding, dropout, type EmbeddingOptions, type DropoutOptions } from "../ops/layer";
+export { conv1d, conv2d, type ConvOptions } from "../ops/conv";
+export { maxPool2d, avgPool2d, adaptiveAvgPool2d, pad, type PoolOptions, type PadMode } from "../ops/pool";
 export { layerNorm, groupNorm, batchNorm, type LayerNormOptions, type BatchNormOptions } from "../ops/normalization";

@@ -1,10 +1,10 @@
-// Convolutions as matrix products. im2col (unfold) lays every receptive field
-// out as a column, and one matmul_f32 product per group multiplies the weights
-// in; the backward pass is made of the adjoints of those two steps: a product
-// for the weight, col2im (fold) for the input. unfold and fold are each
-// other's adjoint, so they carry the only rules here; the convolutions are
-// compositions of them, matmul, reshape and add (their grad_fn is the add's or
-// the view's, not torch's ConvolutionBackward0).
+// Convolutions as matrix products. im2col lays every receptive field out as a
+// column, and one matmul_f32 product per group multiplies the weights in; the
+// backward pass is made of the adjoints of those two steps: a product for the
+// weight, col2im for the input. im2col and col2im are each other's adjoint, so
+// they carry the only rules here; the convolutions are compositions of them,
+// matmul, reshape and add (their grad_fn is the add's or the view's, not
+// torch's ConvolutionBackward0).
 
 import { Tensor } from "../tensor";
 import { k } from "../backend/module";
@@ -12,7 +12,7 @@ import { fmt } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { scope } from "../lifetime";
 import { checkTensor, filled } from "./dispatch";
-import { reshape, transpose } from "./shape";
+import { reshape } from "./shape";
 import { matmul } from "./linear";
 import { add } from "./elementwise";
 
@@ -44,9 +44,6 @@ export function splitArg<O extends object>(a: Tensor | null | undefined | O, o: 
 export function composite(tracked: boolean, fn: () => Tensor): Tensor {
   return tracked ? fn() : scope(fn);
 }
-
-/** The number of windows along a dim of n: torch's conv and unfold output size. */
-const windowsAlong = (n: number, k: number, s: number, p: number, d: number) => Math.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1;
 
 /** im2col: x [N, C, h, w] to [N, C·kh·kw, ho·wo]; `value` outside the image. */
 function im2col(x: Tensor, g: Geometry, value = 0): Tensor {
@@ -83,62 +80,13 @@ export function padDim(x: Tensor, d: number, before: number, after: number, valu
   return reshape(im2col(reshape(x, [outer, 1, h, w]), g, value), shape);
 }
 
-interface WindowOptions { kernelSize?: number | number[]; dilation?: number | number[]; padding?: number | number[]; stride?: number | number[] }
-
-function windowGeometry(op: string, h: number, w: number, o: WindowOptions, ho = 0, wo = 0): Geometry {
-  const [kh, kw] = ints(op, "kernelSize", o.kernelSize ?? NaN, 2, 1);
-  const [dh, dw] = ints(op, "dilation", o.dilation ?? 1, 2, 1);
-  const [ph, pw] = ints(op, "padding", o.padding ?? 0, 2, 0);
-  const [sh, sw] = ints(op, "stride", o.stride ?? 1, 2, 1);
-  return { h, w, kh, kw, sh, sw, ph, pw, dh, dw, ho: ho || windowsAlong(h, kh, sh, ph, dh), wo: wo || windowsAlong(w, kw, sw, pw, dw) };
-}
-
-function checkWindows(op: string, g: Geometry, size: string): void {
-  if (g.ho < 1 || g.wo < 1) {
-    throw new RangeError(`${op}: Given ${size} spatial size (${g.h}, ${g.w}), calculated shape of the array of sliding blocks as (${g.ho}, ${g.wo}), but its components must be at least one.`);
-  }
-}
-
 /** The shape of x as a batch (an unbatched [C, ...] as a batch of one), and whether it was batched. */
-function batched(op: string, x: Tensor, rank: number, what: string): [number[], boolean] {
+function batched(op: string, x: Tensor, rank: number): [number[], boolean] {
   if (x.ndim !== rank && x.ndim !== rank - 1) {
-    throw new RangeError(`${op}: Expected ${rank - 1}D (unbatched) or ${rank}D (batched) input to ${what}, but got input of size: ${fmt(x.shape)}`);
+    throw new RangeError(`${op}: Expected ${rank - 1}D (unbatched) or ${rank}D (batched) input to ${op}, but got input of size: ${fmt(x.shape)}`);
   }
   if (x.dtype !== "float32") throw new TypeError(`${op}: expected a float32 input, got ${x.dtype}`);
   return x.ndim === rank ? [[...x.shape], true] : [[1, ...x.shape], false];
-}
-
-export interface UnfoldOptions extends WindowOptions { kernelSize?: number | number[] }
-
-/** torch.nn.functional.unfold: the sliding blocks of x [N, C, H, W] (or [C, H, W]) as columns [N, C·kh·kw, L]. */
-export function unfold(input: Tensor, kernelSize: number | number[] | UnfoldOptions, options: UnfoldOptions = {}): Tensor {
-  checkTensor("unfold", input);
-  const o = typeof kernelSize === "object" && !Array.isArray(kernelSize) ? kernelSize : { ...options, kernelSize };
-  const [xs, b] = batched("unfold", input, 4, "unfold");
-  const g = windowGeometry("unfold", xs[2], xs[3], o);
-  checkWindows("unfold", g, "input with");
-  return composite(tracks(input), () => {
-    const out = im2col(reshape(input, xs), g);
-    return b ? out : reshape(out, out.shape.slice(1));
-  });
-}
-
-/** torch.nn.functional.fold: columns [N, C·kh·kw, L] summed into images [N, C, ...outputSize] (unfold's adjoint). */
-export function fold(input: Tensor, outputSize: number | number[], kernelSize: number | number[] | UnfoldOptions, options: UnfoldOptions = {}): Tensor {
-  checkTensor("fold", input);
-  const o = typeof kernelSize === "object" && !Array.isArray(kernelSize) ? kernelSize : { ...options, kernelSize };
-  const [xs, b] = batched("fold", input, 3, "fold");
-  const [h, w] = ints("fold", "outputSize", outputSize, 2, 1);
-  const g = windowGeometry("fold", h, w, o);
-  checkWindows("fold", g, "output with");
-  const kk = g.kh * g.kw, [n, ck, l] = xs;
-  if (ck % kk !== 0 || l !== g.ho * g.wo) {
-    throw new RangeError(`fold: expected an input [N, C·${kk}, ${g.ho * g.wo}], got ${fmt(input.shape)}`);
-  }
-  return composite(tracks(input), () => {
-    const out = col2im(reshape(input, xs), g, [n, ck / kk, h, w]);
-    return b ? out : reshape(out, out.shape.slice(1));
-  });
 }
 
 export interface ConvOptions {
@@ -150,13 +98,8 @@ export interface ConvOptions {
   groups?: number;
 }
 
-export interface ConvTransposeOptions extends Omit<ConvOptions, "padding"> {
-  padding?: number | number[];
-  outputPadding?: number | number[];
-}
-
 /** The checks every convolution makes, with torch's messages. */
-function checkConv(op: string, xs: number[], weight: Tensor, bias: Tensor | null, groups: number, transposed: boolean, nd: number): void {
+function checkConv(op: string, xs: number[], weight: Tensor, bias: Tensor | null, groups: number, nd: number): void {
   checkTensor(op, weight);
   if (bias !== null) checkTensor(op, bias);
   if (weight.dtype !== "float32" || (bias && bias.dtype !== "float32")) throw new TypeError(`${op}: expected float32 weight and bias`);
@@ -166,78 +109,51 @@ function checkConv(op: string, xs: number[], weight: Tensor, bias: Tensor | null
   if (w0 % groups !== 0) {
     throw new RangeError(`${op}: Given groups=${groups}, expected weight to be divisible by ${groups} at dimension 0, but got weight of size ${fmt(weight.shape)} instead`);
   }
-  const want = transposed ? w0 : weight.shape[1] * groups;
+  const want = weight.shape[1] * groups;
   if (c !== want) {
     throw new RangeError(
-      `${op}: Given ${transposed ? "transposed=1" : `groups=${groups}`}, weight of size ${fmt(weight.shape)}, expected input${fmt(xs)} ` +
+      `${op}: Given groups=${groups}, weight of size ${fmt(weight.shape)}, expected input${fmt(xs)} ` +
         `to have ${want} channels, but got ${c} channels instead`,
     );
   }
-  const out = transposed ? weight.shape[1] * groups : w0;
-  if (bias && (bias.ndim !== 1 || bias.shape[0] !== out)) {
-    throw new RangeError(`${op}: Given weight of size ${fmt(weight.shape)}, expected bias to be 1-dimensional with ${out} elements, but got bias of size ${fmt(bias.shape)} instead`);
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== w0)) {
+    throw new RangeError(`${op}: Given weight of size ${fmt(weight.shape)}, expected bias to be 1-dimensional with ${w0} elements, but got bias of size ${fmt(bias.shape)} instead`);
   }
 }
 
-/**
- * Every convolution: x [N, C, h, w] (h = 1 for 1-D), weight [O, C/groups, kh, kw],
- * or for a transposed one weight [C, O/groups, kh, kw], whose columns Wᵀ·x
- * col2im sums into the output: the adjoint of the convolution with that weight.
- */
-function conv(
-  op: string, nd: number, transposed: boolean, input: Tensor, weight: Tensor,
-  b: Tensor | null | undefined | ConvTransposeOptions, options?: ConvTransposeOptions,
-): Tensor {
+/** Every convolution: x [N, C, h, w] (h = 1 for 1-D), weight [O, C/groups, kh, kw]. */
+function conv(op: string, nd: number, input: Tensor, weight: Tensor, b: Tensor | null | undefined | ConvOptions, options?: ConvOptions): Tensor {
   checkTensor(op, input);
   const [bias, o] = splitArg(b, options, "bias");
-  const [xs, isBatched] = batched(op, input, nd + 2, transposed ? "conv_transpose" + nd + "d" : op);
+  const [xs, isBatched] = batched(op, input, nd + 2);
   const groups = o.groups ?? 1;
-  checkConv(op, xs, weight, bias, groups, transposed, nd);
-  const ks = weight.shape.slice(2), sp = xs.slice(2), p = o.padding as ConvOptions["padding"];
+  checkConv(op, xs, weight, bias, groups, nd);
+  const ks = weight.shape.slice(2), sp = xs.slice(2), p = o.padding;
   const stride = ints(op, "stride", o.stride ?? 1, nd, 1), dil = ints(op, "dilation", o.dilation ?? 1, nd, 1);
   const eff = ks.map((kk, i) => dil[i] * (kk - 1) + 1);
-  let pad: number[], outSp: number[];
-  if (transposed) {
-    pad = ints(op, "padding", (p ?? 0) as number, nd, 0);
-    const op2 = ints(op, "outputPadding", o.outputPadding ?? 0, nd, 0);
-    if (op2.some((q, i) => q >= stride[i] && q >= dil[i])) {
-      throw new RangeError(`${op}: output padding must be smaller than either stride or dilation, but got outputPadding=${fmt(op2)}, stride=${fmt(stride)}, dilation=${fmt(dil)}`);
-    }
-    outSp = sp.map((s, i) => (s - 1) * stride[i] - 2 * pad[i] + eff[i] + op2[i]);
-    if (outSp.some((s) => s < 1)) throw new RangeError(`${op}: empty output size ${fmt(outSp)}`);
+  let pad: number[], padEnd: number[];
+  if (p === "same") {
+    if (stride.some((s) => s !== 1)) throw new RangeError(`${op}: padding='same' is not supported for strided convolutions`);
+    pad = eff.map((e) => Math.floor((e - 1) / 2));
+    padEnd = eff.map((e, i) => e - 1 - pad[i]);
+  } else if (typeof p === "string" && p !== "valid") {
+    throw new RangeError(`${op}: Invalid padding string: '${p}'`);
   } else {
-    let padEnd: number[];
-    if (p === "same") {
-      if (stride.some((s) => s !== 1)) throw new RangeError(`${op}: padding='same' is not supported for strided convolutions`);
-      pad = eff.map((e) => Math.floor((e - 1) / 2));
-      padEnd = eff.map((e, i) => e - 1 - pad[i]);
-    } else if (typeof p === "string" && p !== "valid") {
-      throw new RangeError(`${op}: Invalid padding string: '${p}'`);
-    } else {
-      pad = padEnd = ints(op, "padding", p === "valid" ? 0 : p ?? 0, nd, 0);
-    }
-    const padded = sp.map((s, i) => s + pad[i] + padEnd[i]);
-    if (padded.some((q, i) => q < eff[i])) {
-      throw new RangeError(`${op}: Calculated padded input size per channel: (${padded.join(" x ")}). Kernel size: (${eff.join(" x ")}). Kernel size can't be greater than actual input size`);
-    }
-    outSp = padded.map((q, i) => Math.floor((q - eff[i]) / stride[i]) + 1);
+    pad = padEnd = ints(op, "padding", p === "valid" ? 0 : p ?? 0, nd, 0);
   }
+  const padded = sp.map((s, i) => s + pad[i] + padEnd[i]);
+  if (padded.some((q, i) => q < eff[i])) {
+    throw new RangeError(`${op}: Calculated padded input size per channel: (${padded.join(" x ")}). Kernel size: (${eff.join(" x ")}). Kernel size can't be greater than actual input size`);
+  }
+  const outSp = padded.map((q, i) => Math.floor((q - eff[i]) / stride[i]) + 1);
   // a 1-D convolution is a 2-D one over images of height 1
   const [[kh, kw], [sh, sw], [ph, pw], [dh, dw], [h, w], [ho, wo]] = [ks, stride, pad, dil, sp, outSp].map((v) => (nd === 1 ? [v === pad ? 0 : 1, v[0]] : v));
-  const [n, c] = xs, out = transposed ? weight.shape[1] * groups : weight.shape[0], kk = kh * kw;
+  const [n, c] = xs, out = weight.shape[0], kk = kh * kw;
   return composite(tracks(input, weight) || tracks(bias), () => {
-    let y: Tensor;
-    if (transposed) {
-      // [groups, O/groups·K, C/groups] · [N, groups, C/groups, h·w], then summed into the output
-      const wt = transpose(reshape(weight, [groups, c / groups, (out / groups) * kk]), 1, 2);
-      const cols = matmul(wt, reshape(input, [n, groups, c / groups, h * w]));
-      y = col2im(reshape(cols, [n, out * kk, h * w]), { h: ho, w: wo, kh, kw, sh, sw, ph, pw, dh, dw, ho: h, wo: w }, [n, out, ho, wo]);
-    } else {
-      const cols = im2col(reshape(input, [n, c, h, w]), { h, w, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo });
-      // [groups, O/groups, C/groups·K] · [N, groups, C/groups·K, L]: for groups = 1 the weight is read in place for every image
-      const ck = (c / groups) * kk;
-      y = matmul(reshape(weight, [groups, out / groups, ck]), reshape(cols, [n, groups, ck, ho * wo]));
-    }
+    const cols = im2col(reshape(input, [n, c, h, w]), { h, w, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo });
+    // [groups, O/groups, C/groups·K] · [N, groups, C/groups·K, L]: for groups = 1 the weight is read in place for every image
+    const ck = (c / groups) * kk;
+    const y = matmul(reshape(weight, [groups, out / groups, ck]), reshape(cols, [n, groups, ck, ho * wo]));
     const r = reshape(y, [n, out, ...outSp]);
     const rb = bias ? add(r, reshape(bias, [out, ...outSp.map(() => 1)])) : r;
     return isBatched ? rb : reshape(rb, rb.shape.slice(1));
@@ -246,20 +162,10 @@ function conv(
 
 /** torch.nn.functional.conv1d: input [N, C, L] or [C, L], weight [O, C/groups, k]. */
 export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null | ConvOptions, options?: ConvOptions): Tensor {
-  return conv("conv1d", 1, false, input, weight, bias as ConvTransposeOptions, options as ConvTransposeOptions);
+  return conv("conv1d", 1, input, weight, bias, options);
 }
 
 /** torch.nn.functional.conv2d: input [N, C, H, W] or [C, H, W], weight [O, C/groups, kh, kw]. */
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null | ConvOptions, options?: ConvOptions): Tensor {
-  return conv("conv2d", 2, false, input, weight, bias as ConvTransposeOptions, options as ConvTransposeOptions);
-}
-
-/** torch.nn.functional.conv_transpose1d: input [N, C, L] or [C, L], weight [C, O/groups, k]. */
-export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null | ConvTransposeOptions, options?: ConvTransposeOptions): Tensor {
-  return conv("convTranspose1d", 1, true, input, weight, bias, options);
-}
-
-/** torch.nn.functional.conv_transpose2d: input [N, C, H, W] or [C, H, W], weight [C, O/groups, kh, kw]. */
-export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null | ConvTransposeOptions, options?: ConvTransposeOptions): Tensor {
-  return conv("convTranspose2d", 2, true, input, weight, bias, options);
+  return conv("conv2d", 2, input, weight, bias, options);
 }

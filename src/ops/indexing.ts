@@ -1,17 +1,16 @@
 // Indexing: basic slicing (slice, select) and assignment into a slice, gather,
-// scatter, scatterAdd, indexAdd, maskedFill, maskedSelect, nonzero, with their
-// in-place forms. Tensors are always contiguous, so a slice is a copy made
-// through a strided view (a View: an element offset, a shape, strides) by one
-// kernel, copy_view32; its adjoint writes the gradient back through the same
-// view into zeros. The views of joining and splitting (src/ops/join.ts) are
-// the same two primitives, takeView and putView.
+// scatter, scatterAdd, indexAdd, maskedFill, with their in-place forms. Tensors
+// are always contiguous, so a slice is a copy made through a strided view (a
+// View: an element offset, a shape, strides) by one kernel, copy_view32; its
+// adjoint writes the gradient back through the same view into zeros. The views
+// of joining and splitting (src/ops/join.ts) are the same two primitives,
+// takeView and putView.
 
 import { Tensor, type TensorOrScalar } from "../tensor";
 import type { DType } from "../dtype";
 import { k } from "../backend/module";
 import { i32 } from "../backend/memory";
 import { IndexMode } from "../backend/kernels";
-import { assertNotRecording } from "../backend/tape";
 import { fmt, normDim, numel, broadcastShapes, broadcastStrides, sameShape, type Shape } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { isGradEnabled } from "../autograd/grad-mode";
@@ -333,7 +332,7 @@ function pickRows(g: Tensor, d: number, index: Tensor, shape: Shape): Tensor {
   return record(out, "IndexSelectBackward0", [g], (gg) => [indexAdd(filled(g.shape, 0), d, index, gg)], [index]);
 }
 
-// ---- masks: maskedFill, maskedSelect, nonzero ----------------------------------------
+// ---- masks: maskedFill --------------------------------------------------------------
 
 function checkMask(op: string, x: Tensor, mask: Tensor): void {
   checkTensor(op, x);
@@ -345,7 +344,7 @@ function checkMask(op: string, x: Tensor, mask: Tensor): void {
 function whereInto(mask: Tensor, a: Tensor, b: Tensor, out: Tensor): void {
   if (out.numel === 0) return;
   const [nd, meta] = writeMeta(out.shape, [mask, a, b].map((t) => broadcastStrides(t.shape, out.shape)));
-  k().where32(mask.ptr, a.ptr, b.ptr, out.ptr, nd, meta);
+  k().where_view32(mask.ptr, a.ptr, b.ptr, out.ptr, nd, meta);
 }
 
 /** mask ? b : a, broadcast together (a and b of one dtype): the differentiable core of maskedFill. */
@@ -384,70 +383,3 @@ function maskedFillOp(op: string, x: Tensor, mask: Tensor, value: TensorOrScalar
 /** x with value where mask is true (mask broadcast with x); value a number or a 0-d tensor. */
 export const maskedFill = (x: Tensor, mask: Tensor, value: TensorOrScalar): Tensor => maskedFillOp("maskedFill", x, mask, value, false);
 export const maskedFill_ = <T extends Tensor>(x: T, mask: Tensor, value: TensorOrScalar): T => maskedFillOp("maskedFill_", x, mask, value, true) as T;
-
-/** x and mask broadcast together and made contiguous (the tensors themselves when no broadcast is needed). */
-function expandBoth(x: Tensor, mask: Tensor): [Tensor, Tensor, Shape] {
-  const shape = broadcastShapes("maskedSelect", x.shape, mask.shape);
-  const grow = (t: Tensor): Tensor => {
-    if (sameShape(t.shape, shape)) return t;
-    const out = Tensor.empty(shape, t.dtype);
-    copyView(t, broadcastView(t, shape), out, whole(shape));
-    return out;
-  };
-  return [grow(x), grow(mask), shape];
-}
-
-/** The elements of x where mask is true (broadcast together), as a 1-D tensor. */
-export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
-  checkMask("maskedSelect", x, mask);
-  assertNotRecording("maskedSelect (its result's size depends on the mask)");
-  const [xe, me, shape] = expandBoth(x, mask);
-  const n = me.numel === 0 ? 0 : k().count_nonzero32(me.ptr, me.numel, false);
-  const out = Tensor.empty([n], x.dtype);
-  if (n > 0) k().mask_compress32(xe.ptr, me.ptr, out.ptr, me.numel, false);
-  if (xe !== x) xe.dispose();
-  // the adjoint puts g back at the selected places, zeros elsewhere
-  if (!tracks(x)) {
-    if (me !== mask) me.dispose();
-    return out;
-  }
-  return record(out, "MaskedSelectBackward0", [x], (g) => [sumTo(maskedExpand(g, me, shape), x.shape)], [me]);
-}
-
-/** The adjoint of maskedSelect: g's elements at the true places of mask (contiguous, of `shape`), zeros elsewhere. */
-function maskedExpand(g: Tensor, mask: Tensor, shape: Shape): Tensor {
-  const out = Tensor.empty(shape, g.dtype);
-  if (out.numel > 0) k().mask_compress32(g.ptr, mask.ptr, out.ptr, out.numel, true);
-  if (!tracks(g)) return out;
-  return record(out, "MaskedScatterBackward0", [g], (gg) => [maskedSelect(gg, mask)], [mask]);
-}
-
-export interface NonzeroOptions {
-  /** Return one 1-D index tensor per dim (torch's as_tuple=True) instead of one [n, ndim] tensor. */
-  asTuple?: boolean;
-}
-
-/** The coordinates of x's nonzero elements, [n, ndim] int32, row-major order: torch.nonzero. */
-export function nonzero(x: Tensor): Tensor;
-export function nonzero(x: Tensor, options: { asTuple: true }): Tensor[];
-export function nonzero(x: Tensor, options?: NonzeroOptions): Tensor | Tensor[];
-export function nonzero(x: Tensor, options: NonzeroOptions = {}): Tensor | Tensor[] {
-  checkTensor("nonzero", x);
-  assertNotRecording("nonzero (its result's size depends on the data)");
-  const isFloat = x.dtype === "float32";
-  const n = x.numel === 0 ? 0 : k().count_nonzero32(x.ptr, x.numel, isFloat);
-  const nd = x.ndim;
-  const out = Tensor.empty([n, nd], "int32");
-  if (n > 0 && nd > 0) {
-    const scratch = Tensor.empty([2 * nd], "int32"); // x's shape, then the kernel's counters
-    i32().set(x.shape, scratch.offset);
-    k().nonzero32(x.ptr, out.ptr, x.numel, isFloat, nd, scratch.ptr, scratch.ptr + 4 * nd);
-    scratch.dispose();
-  }
-  if (!options.asTuple) return out;
-  const cols: Tensor[] = [];
-  if (nd === 0) cols.push(filled([n], 0, "int32"));
-  for (let d = 0; d < nd; d++) cols.push(select(out, 1, d));
-  out.dispose();
-  return cols;
-}

@@ -1,10 +1,10 @@
-// Joining and splitting: cat, stack, split, chunk, unbind, narrow, flip, roll,
-// repeat, tile, tril/triu, diagonal, diagEmbed, glu. Each piece or block is a
+// Joining and splitting: cat, stack, split, chunk, unbind, narrow, flip,
+// repeat, tile, tril/triu, glu. Each piece or block is a
 // strided view copied by one kernel call (takeView/putView in indexing.ts, or
 // copy_view32 itself); their adjoints are the same copies the other way.
 
 import { Tensor } from "../tensor";
-import { promote, type DType } from "../dtype";
+import { promote } from "../dtype";
 import { k } from "../backend/module";
 import { fmt, normDim, type Shape } from "../shape";
 import { record, tracks } from "../autograd/node";
@@ -12,7 +12,7 @@ import { writeMeta, checkTensor, castTo, filled, describeValue } from "./dispatc
 import { reshape, unsqueeze } from "./shape";
 import { sum } from "./reduce";
 import { mul, sigmoid } from "./elementwise";
-import { takeView, putView, stridesOf, whole, type View } from "./indexing";
+import { takeView, stridesOf, whole, type View } from "./indexing";
 
 /** x's view of `len` elements from `start` along dim d (narrow's view). */
 function band(shape: Shape, d: number, start: number, len: number): View {
@@ -186,44 +186,6 @@ export function flip(x: Tensor, ...dims: number[] | [number[]]): Tensor {
   return takeView("FlipBackward0", x, v);
 }
 
-/** torch.roll: elements shifted along dims (wrapping around); with no dims, over the flattened tensor. */
-export function roll(x: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
-  checkTensor("roll", x);
-  const sh = typeof shifts === "number" ? [shifts] : [...shifts];
-  if (dims === undefined || (Array.isArray(dims) && dims.length === 0)) {
-    if (sh.length !== 1) throw new RangeError(`roll: shifts and dims must align, got ${sh.length} shifts and no dims`);
-    const flat = reshape(x, [x.numel]);
-    const rolled = roll(flat, sh, 0);
-    const out = reshape(rolled, x.shape);
-    flat.dispose(); // views that no node saved: only their memory references go
-    rolled.dispose();
-    return out;
-  }
-  const ds = typeof dims === "number" ? [dims] : [...dims];
-  if (ds.length !== sh.length) throw new RangeError(`roll: shifts and dims must align, got ${sh.length} shifts and ${ds.length} dims`);
-  if (sh.some((s) => !Number.isInteger(s))) throw new TypeError(`roll: shifts must be integers, got [${sh.join(", ")}]`);
-  const dd = ds.map((d) => normDim("roll", d, x.ndim));
-  let out = Tensor.empty(x.shape, x.dtype);
-  k().copy32(x.ptr, out.ptr, x.numel);
-  for (let i = 0; i < dd.length; i++) {
-    const d = dd[i], n = x.ndim === 0 ? 1 : x.shape[d];
-    const s = ((sh[i] % n) + n) % n;
-    if (s === 0 || x.numel === 0) continue;
-    // out[s:] = in[:n-s], out[:s] = in[n-s:]
-    const next = Tensor.empty(x.shape, x.dtype);
-    for (const [from, to, len] of [[0, s, n - s], [n - s, 0, s]]) {
-      const src = band(x.shape, d, from, len), dst = band(x.shape, d, to, len);
-      const [nd, meta] = writeMeta(src.shape, [src.strides, dst.strides]);
-      k().copy_view32(out.ptr + 4 * src.off, next.ptr + 4 * dst.off, nd, meta);
-    }
-    out.dispose();
-    out = next;
-  }
-  // the adjoint rolls g back
-  if (!tracks(x)) return out;
-  return record(out, "RollBackward0", [x], (g) => [roll(g, sh.map((s) => -s), dd)]);
-}
-
 // ---- repeat, tile ----------------------------------------------------------------------
 
 function sizesArg(args: readonly (number | readonly number[])[]): number[] {
@@ -264,7 +226,7 @@ export function tile(x: Tensor, ...reps: number[] | [number[]]): Tensor {
   return repeat(x, [...new Array<number>(Math.max(0, x.ndim - r.length)).fill(1), ...r]);
 }
 
-// ---- tril, triu, diagonal, diagEmbed -----------------------------------------------
+// ---- tril, triu ----------------------------------------------------------------------
 
 function tri(op: string, x: Tensor, diag: number | { diagonal?: number }, upper: boolean): Tensor {
   checkTensor(op, x);
@@ -283,57 +245,6 @@ function tri(op: string, x: Tensor, diag: number | { diagonal?: number }, upper:
 export const tril = (x: Tensor, diagonal: number | { diagonal?: number } = 0): Tensor => tri("tril", x, diagonal, false);
 /** The upper triangle of each matrix (j >= i + diagonal), zeros below. */
 export const triu = (x: Tensor, diagonal: number | { diagonal?: number } = 0): Tensor => tri("triu", x, diagonal, true);
-
-export interface DiagonalOptions {
-  offset?: number;
-  dim1?: number;
-  dim2?: number;
-}
-
-function diagArgs(a: number | DiagonalOptions, dim1: number, dim2: number): [number, number, number] {
-  return typeof a === "object" ? [a.offset ?? 0, a.dim1 ?? dim1, a.dim2 ?? dim2] : [a, dim1, dim2];
-}
-
-/** The view of the diagonal (offset) of dims d1, d2 of `shape`, as the last dim. */
-function diagView(op: string, shape: Shape, offset: number, dim1: number, dim2: number): View {
-  if (!Number.isInteger(offset)) throw new TypeError(`${op}: offset must be an integer, got ${offset}`);
-  const d1 = normDim(op, dim1, shape.length), d2 = normDim(op, dim2, shape.length);
-  if (d1 === d2) throw new RangeError(`${op}: diagonal dims cannot be identical, got ${dim1} and ${dim2}`);
-  const w = whole(shape);
-  const len = Math.max(0, offset >= 0 ? Math.min(shape[d1], shape[d2] - offset) : Math.min(shape[d1] + offset, shape[d2]));
-  const v: View = { off: len === 0 ? 0 : offset >= 0 ? offset * w.strides[d2] : -offset * w.strides[d1], shape: [], strides: [] };
-  shape.forEach((s, i) => {
-    if (i === d1 || i === d2) return;
-    v.shape.push(s);
-    v.strides.push(w.strides[i]);
-  });
-  v.shape.push(len);
-  v.strides.push(w.strides[d1] + w.strides[d2]);
-  return v;
-}
-
-/** torch.diagonal: the diagonal (offset above the main one when > 0) of dims dim1, dim2, as the last dim. */
-export function diagonal(x: Tensor, offset: number | DiagonalOptions = 0, dim1 = 0, dim2 = 1): Tensor {
-  checkTensor("diagonal", x);
-  const [o, a, b] = diagArgs(offset, dim1, dim2);
-  return takeView("DiagonalBackward0", x, diagView("diagonal", x.shape, o, a, b));
-}
-
-/** torch.diag_embed: the last dim of x put on the diagonal (offset) of dims dim1, dim2 of a new tensor. */
-export function diagEmbed(x: Tensor, offset: number | DiagonalOptions = 0, dim1 = -2, dim2 = -1): Tensor {
-  checkTensor("diagEmbed", x);
-  const [o, a, b] = diagArgs(offset, dim1, dim2);
-  const nd = x.ndim + 1;
-  const d1 = normDim("diagEmbed", a, nd), d2 = normDim("diagEmbed", b, nd);
-  if (d1 === d2) throw new RangeError(`diagEmbed: diagonal dims cannot be identical, got ${a} and ${b}`);
-  const n = (x.ndim === 0 ? 1 : x.shape[x.ndim - 1]) + Math.abs(o);
-  const rest = x.shape.slice(0, -1);
-  const shape: number[] = [];
-  for (let i = 0, j = 0; i < nd; i++) shape.push(i === d1 || i === d2 ? n : rest[j++]);
-  const v = diagView("diagEmbed", shape, o, d1, d2);
-  // zeros with x on the diagonal; the adjoint (putView's) reads g's diagonal
-  return putView("DiagEmbedBackward0", filled(shape, 0, x.dtype as DType), v, x);
-}
 
 // ---- glu --------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-// Layers that are products or lookups: linear, bilinear, embedding, and dropout.
+// Layers that are products or lookups: linear, embedding, and dropout.
 
 import { Tensor } from "../tensor";
 import { k } from "../backend/module";
@@ -11,10 +11,9 @@ import { noGrad } from "../autograd/grad-mode";
 import { defaultGenerator, type Generator } from "../random/generator";
 import { checkTensor, fillRaw } from "./dispatch";
 import { gemm } from "./linear";
-import { sumTo, sum } from "./reduce";
-import { reshape, permute, unsqueeze, indexSelect } from "./shape";
-import { add, mul, binaryInto } from "./elementwise";
-import { composite, splitArg } from "./conv";
+import { sumTo } from "./reduce";
+import { reshape, indexSelect } from "./shape";
+import { mul, binaryInto } from "./elementwise";
 
 /**
  * torch.nn.functional.linear: input [..., in] · weightᵀ + bias, weight [out, in].
@@ -48,33 +47,6 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
     weight.requiresGrad ? gemm(g, input, [], o, m, i, true, false, weight.shape) : null,
     ...(bias ? [bias.requiresGrad ? sumTo(g, bias.shape) : null] : []),
   ], [input, weight]);
-}
-
-/** torch.nn.functional.bilinear: y[.., o] = Σ x1[.., i]·W[o, i, j]·x2[.., j] + b[o], weight [out, in1, in2]. */
-export function bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
-  const op = "bilinear";
-  checkTensor(op, input1);
-  checkTensor(op, input2);
-  checkTensor(op, weight);
-  if (bias !== null) checkTensor(op, bias);
-  if (weight.ndim !== 3) throw new RangeError(`bilinear: expected a 3-D weight [out, in1, in2], got ${fmt(weight.shape)}`);
-  const [o, i, j] = weight.shape;
-  const lead = (x: Tensor) => fmt(x.shape.slice(0, -1));
-  if (input1.ndim === 0 || lead(input1) !== lead(input2)) {
-    throw new RangeError(`bilinear(): input batch dimensions do not match: got ${lead(input1)} and ${lead(input2)}`);
-  }
-  const got1 = input1.shape[input1.ndim - 1], got2 = input2.shape[input2.ndim - 1];
-  if (got1 !== i) throw new RangeError(`bilinear(): input1 size does not match weight size: got ${got1} but expected ${i}`);
-  if (got2 !== j) throw new RangeError(`bilinear(): input2 size does not match weight size: got ${got2} but expected ${j}`);
-  if (bias && (bias.ndim !== 1 || bias.shape[0] !== o)) {
-    throw new RangeError(`bilinear(): bias size does not match weight size: got ${bias.shape[bias.ndim - 1]} but expected ${o}`);
-  }
-  return composite(tracks(input1, input2) || tracks(weight, bias), () => {
-    // t[.., o, j] = Σᵢ x1[.., i]·W[o, i, j], then the sum over j against x2
-    const t = linear(input1, reshape(permute(weight, [0, 2, 1]), [o * j, i]));
-    const y = sum(mul(reshape(t, [...input1.shape.slice(0, -1), o, j]), unsqueeze(input2, -2)), -1);
-    return bias ? add(y, bias) : y;
-  });
 }
 
 export interface EmbeddingOptions {

@@ -3,10 +3,10 @@
 // with the bits of the composition it stands for; otherwise they are composed.
 
 import { Tensor } from "../tensor";
-import { sub, mul, neg, pow, add, div, abs, relu, sqrt, eq } from "./elementwise";
+import { sub, mul, neg, pow, add, div, abs } from "./elementwise";
 import { mean, sum, sumForward } from "./reduce";
 import { broadcastShapes, sameShape, fmt } from "../shape";
-import { checkTensor, castTo, fillRaw } from "./dispatch";
+import { checkTensor, fillRaw } from "./dispatch";
 import { k } from "../backend/module";
 import { f32, i32 } from "../backend/memory";
 import { exec } from "../backend/tape";
@@ -240,34 +240,6 @@ export function klDiv(input: Tensor, target: Tensor, options?: KLDivOptions | Re
     (_x, t) => (lt ? -Math.exp(t) : -t),
     (x, t) => (lt ? Math.exp(t) * (t - x + 1) : t === 0 ? 0 : Math.log(t) + 1 - x),
   ), o.reduction, input.ndim === 0 ? 1 : input.shape[0]));
-}
-
-export interface MarginOptions extends LossOptions {
-  margin?: number;
-}
-
-/** torch.nn.functional.margin_ranking_loss: max(0, -y·(x1 - x2) + margin). */
-export function marginRankingLoss(input1: Tensor, input2: Tensor, target: Tensor, options?: MarginOptions | Reduction): Tensor {
-  const o = lossArgs("marginRankingLoss", options);
-  floatInputs("marginRankingLoss", input1, input2, target);
-  return scope(() => reduce(relu(add(mul(neg(target), sub(input1, input2)), o.margin ?? 0)), o.reduction));
-}
-
-/** torch.nn.functional.cosine_embedding_loss: 1 - cos(x1, x2) where y = 1, max(0, cos - margin) where y = -1. */
-export function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tensor, options?: MarginOptions | Reduction): Tensor {
-  const o = lossArgs("cosineEmbeddingLoss", options);
-  floatInputs("cosineEmbeddingLoss", input1, input2);
-  checkTensor("cosineEmbeddingLoss", target);
-  if (!sameShape(input1.shape, input2.shape) || input1.ndim < 1 || input1.ndim > 2 || target.ndim !== input1.ndim - 1) {
-    throw new RangeError(`cosineEmbeddingLoss: expected inputs [N, D] (or [D]) of one shape and a target [N] (or []), got ${fmt(input1.shape)}, ${fmt(input2.shape)} and ${fmt(target.shape)}`);
-  }
-  return scope(() => {
-    const eps = 1e-12; // torch's EPSILON
-    const d = input1.ndim - 1;
-    const cos = div(sum(mul(input1, input2), d), sqrt(mul(add(sum(mul(input1, input1), d), eps), add(sum(mul(input2, input2), d), eps))));
-    const pos = castTo(eq(target, 1), "float32"), ng = castTo(eq(target, -1), "float32");
-    return reduce(add(mul(pos, sub(1, cos)), mul(ng, relu(sub(cos, o.margin ?? 0)))), o.reduction);
-  });
 }
 
 // ---- nllLoss and crossEntropy: class indices along dim 1 (dim 0 of a 1-D input) ----------

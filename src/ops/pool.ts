@@ -1,10 +1,8 @@
-// Pooling, padding and resizing. The three poolings share one kernel
-// (assembly/pool.ts) that walks windows given as a table of rows and columns;
-// each backward rule is the same kernel in its adjoint mode. pad and
-// interpolate are compositions: constant padding is an im2col with a 1×1
-// kernel (conv.ts), reflect/replicate/circular padding and nearest resizing
-// are index gathers, and linear resizing is two gathers and their weights
-// per dim, W first and then H as torch's kernel does.
+// Pooling and padding. The three poolings share one kernel (assembly/pool.ts)
+// that walks windows given as a table of rows and columns; each backward rule
+// is the same kernel in its adjoint mode. pad is a composition: constant
+// padding is an im2col with a 1×1 kernel (conv.ts), reflect/replicate/circular
+// padding are index gathers.
 
 import { Tensor } from "../tensor";
 import { k } from "../backend/module";
@@ -12,9 +10,7 @@ import { i32 } from "../backend/memory";
 import { fmt } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { checkTensor, filled } from "./dispatch";
-import { reshape, indexSelect } from "./shape";
-import { add, mul } from "./elementwise";
-import { tensor } from "./creation";
+import { indexSelect } from "./shape";
 import { ints, padDim, composite } from "./conv";
 
 export interface PoolOptions {
@@ -176,71 +172,6 @@ export function pad(input: Tensor, padding: number[], mode: PadMode | { mode?: P
         idx.push(m === "reflect" ? (j < 0 ? -j : j >= n ? 2 * (n - 1) - j : j) : m === "replicate" ? Math.min(Math.max(j, 0), n - 1) : ((j % n) + n) % n);
       }
       x = indexSelect(x, d, idx);
-    }
-    return x === input ? input.clone() : x;
-  });
-}
-
-export interface InterpolateOptions {
-  size?: number | number[];
-  scaleFactor?: number | number[];
-  mode?: "nearest" | "linear" | "bilinear";
-  alignCorners?: boolean | null;
-}
-
-/**
- * torch.nn.functional.interpolate for "nearest" (3-D to 5-D input), "linear"
- * (3-D) and "bilinear" (4-D), from a size or a scale factor, with torch's
- * source-index formulas in float32.
- */
-export function interpolate(input: Tensor, options: InterpolateOptions): Tensor {
-  const op = "interpolate";
-  checkTensor(op, input);
-  const { size, scaleFactor, mode = "nearest", alignCorners } = options ?? {};
-  const ns = input.ndim - 2;
-  if (mode === "nearest" ? ns < 1 || ns > 3 : input.ndim !== (mode === "linear" ? 3 : mode === "bilinear" ? 4 : -1)) {
-    throw new RangeError(`${op}: Got ${input.ndim}D input for mode '${mode}'; nearest takes 3D to 5D input, linear 3D, bilinear 4D`);
-  }
-  if (mode === "nearest" && alignCorners !== undefined && alignCorners !== null) {
-    throw new RangeError(`${op}: align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear`);
-  }
-  if ((size === undefined) === (scaleFactor === undefined)) {
-    throw new RangeError(`${op}: ${size === undefined ? "either" : "only one of"} size or scale_factor should be defined`);
-  }
-  const spatial = input.shape.slice(2);
-  const list = (v: number | number[], what: string) => {
-    const l = typeof v === "number" ? spatial.map(() => v) : v;
-    if (l.length !== ns) throw new RangeError(`${op}: expected ${ns} ${what}s for input ${fmt(input.shape)}, got ${fmt(l)}`);
-    return l;
-  };
-  const scales = scaleFactor === undefined ? null : list(scaleFactor, "scale factor");
-  const out = size === undefined ? spatial.map((n, i) => Math.floor(n * scales![i])) : ints(op, "size", list(size, "size"), ns, 1);
-  if (out.some((o) => o < 1)) throw new RangeError(`${op}: empty output size ${fmt(out)}`);
-  const fr = Math.fround;
-  return composite(tracks(input), () => {
-    let x = input;
-    for (let i = ns - 1; i >= 0; i--) {
-      const n = spatial[i], o = out[i], d = i + 2;
-      if (n === o) continue; // torch copies
-      // torch's compute_scales_value / area_pixel_compute_scale, in float
-      const scale = alignCorners && mode !== "nearest" ? (o > 1 ? fr((n - 1) / (o - 1)) : 0) : fr(scales ? 1 / scales[i] : n / o);
-      const i0: number[] = [], i1: number[] = [], l0: number[] = [], l1: number[] = [];
-      for (let j = 0; j < o; j++) {
-        if (mode === "nearest") {
-          i0.push(o === 2 * n ? j >> 1 : Math.min(Math.floor(fr(j * scale)), n - 1));
-          continue;
-        }
-        const src = alignCorners ? fr(scale * j) : Math.max(fr(fr(scale * fr(j + 0.5)) - 0.5), 0);
-        const a = Math.floor(src), lam = Math.min(Math.max(fr(src - a), 0), 1);
-        i0.push(a), i1.push(a + (a < n - 1 ? 1 : 0)), l0.push(fr(1 - lam)), l1.push(lam);
-      }
-      if (mode === "nearest") {
-        x = indexSelect(x, d, i0);
-        continue;
-      }
-      const shape = input.shape.map((_, j) => (j === d ? o : 1));
-      const weight = (l: number[]) => reshape(tensor(l), shape);
-      x = add(mul(indexSelect(x, d, i0), weight(l0)), mul(indexSelect(x, d, i1), weight(l1)));
     }
     return x === input ? input.clone() : x;
   });

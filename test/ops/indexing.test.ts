@@ -1,5 +1,5 @@
 // Indexing: slice, select, sliceAssign_, gather, scatter, scatterAdd, indexAdd,
-// maskedFill, maskedSelect, nonzero and the in-place forms. PyTorch's golden
+// maskedFill and the in-place forms. PyTorch's golden
 // values and gradients (test/fixtures/ops_shape.json), finite-difference
 // gradchecks against the float64 reference (shape.reference.ts), the kernels
 // against the reference on random shapes, and the in-place rules.
@@ -194,34 +194,6 @@ describe("maskedFill", () => {
   });
 });
 
-describe("maskedSelect", () => {
-  golden("maskedSelect", (xs) => xs[0].maskedSelect(xs[1]));
-  it("selects random masks like the reference", () => {
-    prop(fc.tuple(shapeArb(0, 3), seedArb), ([shape, seed]) => {
-      const x = values(seed, shape), m = randInts(seed + 1, shape, 2);
-      return [toLib(x).maskedSelect(toLib({ ...m, dtype: "bool" })), S.maskedSelect(x, { ...m, dtype: "bool" })];
-    });
-  });
-  it("passes the gradient check, broadcasting x to the mask", () => {
-    const m = R.make([3, 4], [1, 0, 0, 1, 0, 1, 1, 0, 1, 1, 1, 0], "bool");
-    gradcheck(([x]) => x.maskedSelect(toLib(m)), ([x]) => S.maskedSelect(x, m), [values(14, [4])]);
-  });
-  it("passes the gradient check on a transposed input (where torch 1.13's gradient is wrong)", () => {
-    const m = R.make([3, 1], [1, 0, 1], "bool");
-    gradcheck(([x]) => x.t().maskedSelect(toLib(m)), ([x]) => S.maskedSelect(R.transpose(x, 0, 1), m), [values(15, [4, 3])]);
-  });
-});
-
-describe("nonzero", () => {
-  golden("nonzero", (xs) => xs[0].nonzero());
-  it("gives one index tensor per dim with asTuple", () => {
-    const [r, c] = wg.tensor([[0, 1], [2, 0]]).nonzero({ asTuple: true });
-    expect([r.toArray(), c.toArray()]).toEqual([[0, 1], [1, 0]]);
-    expect(wg.tensor(3).nonzero().shape).toEqual([1, 0]);
-    expect(wg.tensor(0).nonzero({ asTuple: true }).map((t) => t.shape)).toEqual([[0]]);
-  });
-});
-
 describe("maskedFill_", () => {
   golden("maskedFill_", (xs, a) => xs[0].clone().maskedFill_(xs[1], a.value));
   it("writes in place and refuses a mask larger than the tensor", () => {
@@ -291,15 +263,14 @@ describe("memory", () => {
       const m = x.gt(0);
       const parts = [
         x.slice([1], "...", [null, null, 2]), x.select(1, -1), x.gather(1, idx), x.scatter(1, idx, 2), x.scatterAdd(1, idx, x.slice(null, [0, 2])),
-        x.indexAdd(0, int([2, 2]), x.slice([0, 2]), 3), x.maskedFill(m, 1), x.maskedSelect(m), wg.cat(x.split([1, 3], 1), 1), wg.stack(x.unbind(0)),
-        x.chunk(2)[1], x.narrow(0, 1, 1), x.flip(0), x.roll(1), x.repeat(2, 1), x.tile(2), x.tril(), x.triu(-1), x.diagonal(), x.diagonal().diagEmbed(), wg.F.glu(x, 1),
+        x.indexAdd(0, int([2, 2]), x.slice([0, 2]), 3), x.maskedFill(m, 1), wg.cat(x.split([1, 3], 1), 1), wg.stack(x.unbind(0)),
+        x.chunk(2)[1], x.narrow(0, 1, 1), x.flip(0), x.repeat(2, 1), x.tile(2), x.tril(), x.triu(-1), wg.F.glu(x, 1),
       ];
       const loss = parts.map((p) => p.sum()).reduce((a, b) => a.add(b));
       loss.backward();
       x.grad!.dispose();
       const y = wg.zeros(3, 4);
       y.sliceAssign_([0], 1).maskedFill_(m, 2).scatter_(1, idx, 3).scatterAdd_(1, idx, wg.ones(3, 2)).indexAdd_(0, int([1]), wg.ones(1, 4));
-      x.nonzero({ asTuple: true });
     });
     run();
     const before = wg.memoryStats().bytesInUse;
@@ -308,7 +279,7 @@ describe("memory", () => {
   });
   it("leaves nothing behind outside a scope once the results are disposed", () => {
     const x = wg.randn(4, 6), m = wg.randn(3, 1, 6).gt(0), idx = int([[1], [0], [5], [2]]);
-    const ops = [() => x.roll(2), () => wg.stack([x, x], 1), () => wg.F.glu(x), () => x.maskedSelect(m), () => x.nonzero(), () => x.gather(1, idx),
+    const ops = [() => wg.stack([x, x], 1), () => wg.F.glu(x), () => x.gather(1, idx),
       () => x.maskedFill(m, 0), () => { const p = x.split(4, 1); const c = wg.cat(p, 1); wg.dispose(p); return c; }];
     for (const op of ops) op().dispose(); // one-time scratch allocations
     const before = wg.memoryStats().bytesInUse;

@@ -24,18 +24,12 @@ function call(c: LayerCase, t: Record<string, Tensor>): Tensor | [Tensor, Tensor
   const b = t.bias ?? null;
   switch (c.op) {
     case "linear": return F.linear(t.input, t.weight, b);
-    case "bilinear": return F.bilinear(t.input1, t.input2, t.weight, b);
     case "conv1d": return F.conv1d(t.input, t.weight, b, kw);
     case "conv2d": return F.conv2d(t.input, t.weight, b, kw);
-    case "convTranspose1d": return F.convTranspose1d(t.input, t.weight, b, kw);
-    case "convTranspose2d": return F.convTranspose2d(t.input, t.weight, { ...kw, bias: b });
-    case "unfold": return F.unfold(t.input, kw.kernelSize, kw);
-    case "fold": return F.fold(t.input, kw.outputSize, kw);
     case "maxPool2d": return F.maxPool2d(t.input, kw);
     case "avgPool2d": return F.avgPool2d(t.input, kw.kernelSize, kw);
     case "adaptiveAvgPool2d": return F.adaptiveAvgPool2d(t.input, kw.outputSize);
     case "pad": return kw.mode ? F.pad(t.input, kw.pad, kw.mode) : F.pad(t.input, kw.pad, { value: kw.value });
-    case "interpolate": return F.interpolate(t.input, kw);
     case "layerNorm": return F.layerNorm(t.input, kw.normalizedShape, t.weight ?? null, b, kw.eps);
     case "groupNorm": return F.groupNorm(t.input, kw.numGroups, { weight: t.weight, bias: b, eps: kw.eps });
     case "batchNorm": return F.batchNorm(t.input, t.running_mean ?? null, t.running_var ?? null, { weight: t.weight, bias: b, ...kw });

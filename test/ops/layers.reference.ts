@@ -26,33 +26,6 @@ export function conv2d(x: RTensor, w: RTensor, b: RTensor | null, o: Conv): RTen
   return y;
 }
 
-/** The transpose: each x[n, c, i, j]·w[c, o, ki, kj] lands on y[n, g·Og + o, i·s - p + ki·d, ...]. */
-export function convTranspose2d(x: RTensor, w: RTensor, b: RTensor | null, o: Conv & { outputPadding: number[] }): RTensor {
-  const [n, c, h, wd] = x.shape, [, og, kh, kw] = w.shape, oc = og * o.groups, cg = c / o.groups;
-  const H = (h - 1) * o.stride[0] - 2 * o.padding[0] + o.dilation[0] * (kh - 1) + o.outputPadding[0] + 1;
-  const W = (wd - 1) * o.stride[1] - 2 * o.padding[1] + o.dilation[1] * (kw - 1) + o.outputPadding[1] + 1;
-  const y = zeros([n, oc, H, W]);
-  for (let a = 0; a < n; a++) for (let q = 0; q < oc; q++) for (let i = 0; i < H * W; i++) y.data[(a * oc + q) * H * W + i] = b ? b.data[q] : 0;
-  for (let a = 0; a < n; a++) for (let cc = 0; cc < c; cc++) for (let i = 0; i < h; i++) for (let j = 0; j < wd; j++) {
-    const g = Math.floor(cc / cg);
-    for (let q = 0; q < og; q++) for (let ki = 0; ki < kh; ki++) for (let kj = 0; kj < kw; kj++) {
-      const oh = i * o.stride[0] - o.padding[0] + ki * o.dilation[0], ow = j * o.stride[1] - o.padding[1] + kj * o.dilation[1];
-      if (oh < 0 || oh >= H || ow < 0 || ow >= W) continue;
-      y.data[((a * oc + g * og + q) * H + oh) * W + ow] += x.data[((a * c + cc) * h + i) * wd + j] * w.data[((cc * og + q) * kh + ki) * kw + kj];
-    }
-  }
-  return y;
-}
-
-/** unfold as a convolution with one-hot weights: block row (c, ki, kj) of column l. */
-export function unfold(x: RTensor, k: number[], o: Omit<Conv, "groups">): RTensor {
-  const c = x.shape[1], kk = k[0] * k[1];
-  const w = zeros([c * kk, 1, k[0], k[1]]);
-  for (let r = 0; r < c * kk; r++) w.data[r * kk + (r % kk)] = 1;
-  const y = conv2d(x, w, null, { ...o, groups: c });
-  return make([x.shape[0], c * kk, y.shape[2] * y.shape[3]], y.data);
-}
-
 /** Max or average over each window; average divides by the window's size including padding unless told otherwise. */
 export function pool2d(x: RTensor, k: number[], s: number[], p: number[], d: number[], ceil: boolean, avg: boolean, includePad = true): RTensor {
   const [h, w] = x.shape.slice(-2), planes = numel(x.shape) / (h * w);
@@ -123,29 +96,6 @@ export function pad(x: RTensor, pads: number[], mode: string, value = 0): RTenso
   return gather(x, maps, value);
 }
 
-/** Linear interpolation along each spatial dim (last first) with torch's half-pixel or corner-aligned source index. */
-export function bilinear(x: RTensor, size: number[], alignCorners: boolean): RTensor {
-  let y = x;
-  for (let i = size.length - 1; i >= 0; i--) {
-    const d = i + 2, n = y.shape[d], o = size[i];
-    if (n === o) continue;
-    const scale = alignCorners ? (o > 1 ? (n - 1) / (o - 1) : 0) : n / o;
-    const shape = [...y.shape];
-    shape[d] = o;
-    const z = zeros(shape);
-    const inner = numel(shape.slice(d + 1)), outer = numel(shape.slice(0, d));
-    for (let a = 0; a < outer; a++) for (let j = 0; j < o; j++) {
-      const src = alignCorners ? scale * j : Math.max(scale * (j + 0.5) - 0.5, 0);
-      const i0 = Math.floor(src), i1 = i0 + (i0 < n - 1 ? 1 : 0), l1 = src - i0;
-      for (let b = 0; b < inner; b++) {
-        z.data[(a * o + j) * inner + b] = (1 - l1) * y.data[(a * n + i0) * inner + b] + l1 * y.data[(a * n + i1) * inner + b];
-      }
-    }
-    y = z;
-  }
-  return y;
-}
-
 /** (x - mean) / √(var + eps) over groups of `size` consecutive elements, biased variance. */
 export function standardize(x: RTensor, size: number, eps: number): RTensor {
   const y = zeros([...x.shape]);
@@ -187,17 +137,6 @@ export function linear(x: RTensor, w: RTensor, b: RTensor | null): RTensor {
   for (let r = 0; r < m; r++) for (let q = 0; q < o; q++) {
     let s = b ? b.data[q] : 0;
     for (let p = 0; p < i; p++) s += x.data[r * i + p] * w.data[q * i + p];
-    y.data[r * o + q] = s;
-  }
-  return y;
-}
-
-export function bilinearForm(x1: RTensor, x2: RTensor, w: RTensor, b: RTensor | null): RTensor {
-  const [o, i, j] = w.shape, m = x1.data.length / i;
-  const y = zeros([...x1.shape.slice(0, -1), o]);
-  for (let r = 0; r < m; r++) for (let q = 0; q < o; q++) {
-    let s = b ? b.data[q] : 0;
-    for (let p = 0; p < i; p++) for (let t = 0; t < j; t++) s += x1.data[r * i + p] * w.data[(q * i + p) * j + t] * x2.data[r * j + t];
     y.data[r * o + q] = s;
   }
   return y;

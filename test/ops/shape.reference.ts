@@ -50,16 +50,6 @@ export function flip(x: RTensor, dims: number[]): RTensor {
   return build(x.shape, (idx) => at(x, idx.map((v, k) => (ds.includes(k) ? x.shape[k] - 1 - v : v))));
 }
 
-export function roll(x: RTensor, shifts: number[], dims: number[]): RTensor {
-  const ds = dims.map((d) => nd(d, x.shape.length));
-  return build(x.shape, (idx) => at(x, idx.map((v, k) => {
-    const j = ds.indexOf(k);
-    if (j < 0) return v;
-    const n = x.shape[k];
-    return (((v - shifts[j]) % n) + n) % n;
-  })));
-}
-
 export function repeat(x: RTensor, reps: number[]): RTensor {
   const lead = reps.length - x.shape.length;
   const xs = [...new Array(lead).fill(1), ...x.shape];
@@ -72,35 +62,6 @@ export function tri(x: RTensor, k: number, upper: boolean): RTensor {
   return build(x.shape, (idx) => {
     const keep = upper ? idx[n - 1] - idx[n - 2] >= k : idx[n - 1] - idx[n - 2] <= k;
     return keep ? at(x, idx) : 0;
-  });
-}
-
-export function diagonal(x: RTensor, offset: number, dim1: number, dim2: number): RTensor {
-  const d1 = nd(dim1, x.shape.length), d2 = nd(dim2, x.shape.length);
-  const len = Math.max(0, offset >= 0 ? Math.min(x.shape[d1], x.shape[d2] - offset) : Math.min(x.shape[d1] + offset, x.shape[d2]));
-  const rest = x.shape.map((_, i) => i).filter((i) => i !== d1 && i !== d2);
-  return build([...rest.map((i) => x.shape[i]), len], (idx) => {
-    const full = new Array<number>(x.shape.length);
-    rest.forEach((i, j) => (full[i] = idx[j]));
-    const t = idx[idx.length - 1];
-    full[d1] = t + Math.max(0, -offset);
-    full[d2] = t + Math.max(0, offset);
-    return at(x, full);
-  });
-}
-
-export function diagEmbed(x: RTensor, offset: number, dim1: number, dim2: number): RTensor {
-  const n = x.shape.length + 1;
-  const d1 = nd(dim1, n), d2 = nd(dim2, n);
-  const m = x.shape[x.shape.length - 1] + Math.abs(offset);
-  const rest = x.shape.slice(0, -1);
-  const shape: number[] = [];
-  for (let i = 0, j = 0; i < n; i++) shape.push(i === d1 || i === d2 ? m : rest[j++]);
-  return build(shape, (idx) => {
-    const a = idx[d1], b = idx[d2];
-    if (b - a !== offset) return 0;
-    const r = idx.filter((_, i) => i !== d1 && i !== d2);
-    return at(x, [...r, Math.min(a, b)]);
   });
 }
 
@@ -184,11 +145,4 @@ export function maskedFill(x: RTensor, mask: RTensor, value: number): RTensor {
   const shape = R.broadcastShapes(x.shape, mask.shape);
   const bx = R.expand(x, shape), bm = R.expand(mask, shape);
   return { shape, data: bx.data.map((v, i) => (bm.data[i] ? value : v)), dtype: x.dtype };
-}
-
-export function maskedSelect(x: RTensor, mask: RTensor): RTensor {
-  const shape = R.broadcastShapes(x.shape, mask.shape);
-  const bx = R.expand(x, shape), bm = R.expand(mask, shape);
-  const data = Float64Array.from(bx.data.filter((_, i) => bm.data[i] !== 0));
-  return { shape: [data.length], data, dtype: x.dtype };
 }
