@@ -39,7 +39,7 @@ const shapes: Shape[] = [];
 export class Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
-  readonly numel: number;
+  private readonly count: number;
   readonly id = nextId++;
   /** The gradient accumulated by backward() (leaves, and non-leaves after retainGrad()). */
   grad: Tensor | null = null;
@@ -61,7 +61,7 @@ export class Tensor {
     const last = shapes[shape.length];
     this.shape = last && sameShape(last, shape) ? last : (shapes[shape.length] = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice()));
     this.dtype = dtype;
-    this.numel = numel;
+    this.count = numel;
     track(this, storage);
   }
 
@@ -216,7 +216,7 @@ export class Tensor {
   item(): number {
     this.assertAlive("item");
     assertNotRecording("item()");
-    if (this.numel !== 1) {
+    if (this.numel() !== 1) {
       throw new Error(`item: only one-element tensors can be converted to a number, this one has shape ${fmt(this.shape)}`);
     }
     return this.dtype === "float32" ? f32()[this.offset] : i32()[this.offset];
@@ -227,7 +227,7 @@ export class Tensor {
     this.assertAlive("data");
     assertNotRecording("data()");
     const o = this.offset;
-    return this.dtype === "float32" ? f32().slice(o, o + this.numel) : i32().slice(o, o + this.numel);
+    return this.dtype === "float32" ? f32().slice(o, o + this.numel()) : i32().slice(o, o + this.numel());
   }
 
   /** The elements as nested arrays (a number for a 0-d tensor; booleans for bool). */
@@ -243,6 +243,11 @@ export class Tensor {
       return out;
     };
     return build(0, 0);
+  }
+
+  /** The number of elements (torch's numel()). */
+  numel(): number {
+    return this.count;
   }
 
   get ndim(): number {
@@ -394,7 +399,7 @@ export class Tensor {
   permute(...dims: number[] | [number[]]): Tensor { return shp.permute(this, dims.flat()); }
   reshape(...shape: number[] | [number[]]): Tensor { return shp.reshape(this, shape.flat()); }
   view(...shape: number[] | [number[]]): Tensor { return shp.reshape(this, shape.flat()); }
-  flatten(): Tensor { return shp.reshape(this, [this.numel]); }
+  flatten(): Tensor { return shp.reshape(this, [this.numel()]); }
   squeeze(dim?: number | { dim?: number }): Tensor { return shp.squeeze(this, typeof dim === "object" && dim !== null ? dim.dim : dim); }
   unsqueeze(dim: number | { dim: number }): Tensor { return shp.unsqueeze(this, typeof dim === "object" && dim !== null ? dim.dim : dim); }
   expand(...shape: number[] | [number[]]): Tensor { return shp.expand(this, shape.flat()); }
@@ -456,7 +461,7 @@ guardTorchSpellings(Tensor, () => "Tensor", {
   numpy: "data()",
   dim: "ndim",
   ndimension: "ndim",
-  nelement: "numel",
+  nelement: "numel()",
   type: "dtype (or .to(dtype))",
   cpu: "(nothing: wasmgrad's tensors live in WebAssembly memory, on the CPU)",
   cuda: "(nothing: wasmgrad runs on the CPU, in WebAssembly)",

@@ -599,7 +599,7 @@ describe("results read back the same after the memory grows", () => {
     const x = randomTensor(5, [3, 4], "float32");
     const t = toLib(x);
     const big = wg.zeros(4 * 1024 * 1024); // 16 MiB: forces memory.grow, which detaches old views
-    expect(big.numel).toBe(4 * 1024 * 1024);
+    expect(big.numel()).toBe(4 * 1024 * 1024);
     expect(fromLib(t).data).toEqual(R.cast(x, "float32").data);
     big.dispose();
   });

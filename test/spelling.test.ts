@@ -32,6 +32,14 @@ describe("torch's spellings name wasmgrad's", () => {
     expect(Object.keys(y)).not.toContain("requires_grad");
   });
 
+  it("x.numel() and x.size() are methods, as in torch; x.dim() names x.ndim", () => {
+    const y = zeros(2, 3);
+    expect(y.numel()).toBe(6);
+    expect(y.size()).toEqual([2, 3]);
+    expect(() => (y as unknown as { dim(): number }).dim()).toThrow("Tensor: .dim is torch's spelling; wasmgrad spells it .ndim");
+    expect(() => (y as unknown as { nelement(): number }).nelement()).toThrow("Tensor: .nelement is torch's spelling; wasmgrad spells it .numel()");
+  });
+
   it("x[0] says how to index", () => {
     expect(() => (x as unknown as Tensor[])[0]).toThrow(
       "Tensor: [0] is not indexing in JS (it would be undefined); use x.select(0, 0) for a sub-tensor, or x.item() / x.toArray() for values",

@@ -63,7 +63,7 @@ export function backward(root: Tensor, gradient: Tensor | null, options?: Backwa
     throw new Error("backward: the tensor does not require grad and has no grad_fn; nothing to differentiate");
   }
   if (gradient === null) {
-    if (root.numel !== 1) {
+    if (root.numel() !== 1) {
       throw new Error(
         `backward: grad can be implicitly created only for scalar outputs, but the tensor has shape ${fmt(root.shape)}; ` +
           "pass a gradient of the same shape, e.g. backward(onesLike(y))",

@@ -47,7 +47,7 @@ export function inv(A: Tensor): Tensor {
   }
   checkFinite("linalg.inv", A);
   const out = Tensor.empty(A.shape);
-  const batch = n === 0 ? 0 : A.numel / (n * n);
+  const batch = n === 0 ? 0 : A.numel() / (n * n);
   const work = scratch(n * n + n, n);
   try {
     for (let b = 0; b < batch; b++) {
@@ -99,7 +99,7 @@ export function svd(A: Tensor): SVDResult {
   const U = Tensor.empty([...batchShape, m, kk]);
   const S = Tensor.empty([...batchShape, kk]);
   const Vh = Tensor.empty([...batchShape, kk, n]);
-  const batch = m * n === 0 ? 0 : A.numel / (m * n);
+  const batch = m * n === 0 ? 0 : A.numel() / (m * n);
   const work = scratch(kk * r + kk * kk + r);
   try {
     for (let b = 0; b < batch; b++) {

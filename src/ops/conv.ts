@@ -49,7 +49,7 @@ export function composite(tracked: boolean, fn: () => Tensor): Tensor {
 function im2col(x: Tensor, g: Geometry, value = 0): Tensor {
   const [n, c] = x.shape;
   const out = Tensor.empty([n, c * g.kh * g.kw, g.ho * g.wo]);
-  if (out.numel > 0) {
+  if (out.numel() > 0) {
     k().im2col_f32(x.ptr, out.ptr, n * c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.ho, g.wo, value, false);
   }
   if (!tracks(x)) return out;
@@ -59,7 +59,7 @@ function im2col(x: Tensor, g: Geometry, value = 0): Tensor {
 /** col2im: cols [N, C·kh·kw, ho·wo] summed into images of `shape` [N, C, h, w]. */
 function col2im(cols: Tensor, g: Geometry, shape: readonly number[]): Tensor {
   const out = filled(shape, 0);
-  if (cols.numel > 0) {
+  if (cols.numel() > 0) {
     k().im2col_f32(out.ptr, cols.ptr, shape[0] * shape[1], g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.ho, g.wo, 0, true);
   }
   if (!tracks(cols)) return out;

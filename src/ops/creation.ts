@@ -289,7 +289,7 @@ export function rand(...args: SizeArgs<RandomOptions>): Tensor {
   const [shape, opts] = sizeAndOptions<RandomOptions>("rand", args);
   const t = Tensor.empty(shape, dtypeOf("rand", opts, "float32"));
   if (t.dtype !== "float32") throw new TypeError(`rand: only float32 is supported, got ${t.dtype}`);
-  const buf = new Float32Array(t.numel);
+  const buf = new Float32Array(t.numel());
   generatorOf("rand", opts).fillUniform(buf);
   f32().set(buf, t.offset);
   return finish("rand", t, opts);
@@ -301,7 +301,7 @@ export function randn(...args: SizeArgs<RandomOptions>): Tensor {
   const [shape, opts] = sizeAndOptions<RandomOptions>("randn", args);
   const t = Tensor.empty(shape, dtypeOf("randn", opts, "float32"));
   if (t.dtype !== "float32") throw new TypeError(`randn: only float32 is supported, got ${t.dtype}`);
-  const buf = new Float32Array(t.numel);
+  const buf = new Float32Array(t.numel());
   generatorOf("randn", opts).fillNormal(buf);
   f32().set(buf, t.offset);
   return finish("randn", t, opts);
@@ -321,7 +321,7 @@ export function randint(low: number, high: number | number[], size?: number[] | 
   if (high <= low) throw new RangeError(`randint: expects low < high, got low ${low} and high ${high}`);
   const shape = parseSize("randint", [size]);
   const t = Tensor.empty(shape, dtypeOf("randint", options, "int32"));
-  const buf = new Int32Array(t.numel);
+  const buf = new Int32Array(t.numel());
   generatorOf("randint", options).fillRandint(buf, low, high);
   writeValues("randint", t, buf);
   return finish("randint", t, options);

@@ -53,21 +53,21 @@ export function castTo(t: Tensor, d: DType): Tensor {
   const out = Tensor.empty(t.shape, d);
   if (t.dtype === "float32") {
     if (d === "bool") floatToBool(t, out);
-    else k().cast_f32_i32(t.ptr, out.ptr, t.numel);
+    else k().cast_f32_i32(t.ptr, out.ptr, t.numel());
   } else if (d === "float32") {
-    k().cast_i32_f32(t.ptr, out.ptr, t.numel);
+    k().cast_i32_f32(t.ptr, out.ptr, t.numel());
   } else if (d === "bool") {
-    k().copy32(t.ptr, out.ptr, t.numel);
+    k().copy32(t.ptr, out.ptr, t.numel());
     boolify(out);
   } else {
-    k().copy32(t.ptr, out.ptr, t.numel);
+    k().copy32(t.ptr, out.ptr, t.numel());
   }
   return out;
 }
 
 /** torch's float -> bool is x != 0, so 0.5 and NaN are true (truncating to int first would make them false). */
 function floatToBool(t: Tensor, out: Tensor): void {
-  const a = t.offset, o = out.offset, n = t.numel;
+  const a = t.offset, o = out.offset, n = t.numel();
   exec(() => {
     const f = f32(), v = i32();
     for (let i = 0; i < n; i++) v[o + i] = f[a + i] !== 0 ? 1 : 0;
@@ -75,7 +75,7 @@ function floatToBool(t: Tensor, out: Tensor): void {
 }
 
 function boolify(t: Tensor): void {
-  const o = t.offset, n = t.numel;
+  const o = t.offset, n = t.numel();
   exec(() => {
     const v = i32();
     for (let i = 0; i < n; i++) v[o + i] = v[o + i] !== 0 ? 1 : 0;
@@ -101,5 +101,5 @@ export function bitsOf(value: number, d: DType): number {
 }
 
 export function fillRaw(t: Tensor, value: number): void {
-  k().fill32(t.ptr, t.numel, bitsOf(value, t.dtype));
+  k().fill32(t.ptr, t.numel(), bitsOf(value, t.dtype));
 }

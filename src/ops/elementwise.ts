@@ -69,7 +69,7 @@ export function binaryForward(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar
 
 /** out = x op y, all three of out's dtype, x and y broadcast to out's shape (out may be x: in place). */
 export function binaryInto(op: BinaryOp, x: Tensor, y: Tensor, out: Tensor): void {
-  const { shape, numel } = out, K = kernelsFor(out.dtype);
+  const shape = out.shape, numel = out.numel(), K = kernelsFor(out.dtype);
   if (numel === 0) return;
   if (sameShape(x.shape, y.shape)) K.binary(op, x.ptr, y.ptr, out.ptr, numel);
   else {
@@ -80,7 +80,7 @@ export function binaryInto(op: BinaryOp, x: Tensor, y: Tensor, out: Tensor): voi
 
 /** out = x op s (s op x when reversed), out and x of the same dtype and shape (out may be x). */
 export function scalarInto(op: BinaryOp, x: Tensor, s: number, out: Tensor, reversed = false): void {
-  kernelsFor(out.dtype).scalar(op, x.ptr, s, out.ptr, out.numel, reversed);
+  kernelsFor(out.dtype).scalar(op, x.ptr, s, out.ptr, out.numel(), reversed);
 }
 
 function checkIntExponent(e: Tensor): void {
@@ -115,8 +115,8 @@ export function unaryForward(op: UnaryOp | UnaryParamOp, name: string, x: Tensor
   checkTensor(name, x);
   const d = floatOf(x.dtype), src = castTo(x, d);
   const out = Tensor.empty(x.shape, d), K = kernelsFor(d);
-  if (param) K.unaryP!(op, src.ptr, out.ptr, out.numel, param[0], param[1], param[2]);
-  else K.unary!(op, src.ptr, out.ptr, out.numel);
+  if (param) K.unaryP!(op, src.ptr, out.ptr, out.numel(), param[0], param[1], param[2]);
+  else K.unary!(op, src.ptr, out.ptr, out.numel());
   if (src !== x) src.dispose();
   return out;
 }
@@ -245,7 +245,7 @@ export function pow(base: TensorOrScalar, exponent: TensorOrScalar): Tensor {
     if (e.requiresGrad) {
       const t = mul(out, log(b));
       const zeroBase = mul(castTo(eq(b, 0), "float32"), castTo(ge(e, 0), "float32")); // broadcasts to t's shape
-      const to = t.offset, zo = zeroBase.offset, n = t.numel;
+      const to = t.offset, zo = zeroBase.offset, n = t.numel();
       exec(() => {
         const v = f32();
         for (let i = 0; i < n; i++) if (v[zo + i] !== 0) v[to + i] = 0;
@@ -259,7 +259,7 @@ export function pow(base: TensorOrScalar, exponent: TensorOrScalar): Tensor {
 /** Sets t (a fresh result) to 0 where `mask`, a bool tensor that broadcasts to t's shape, is true: torch's masked_fill(mask, 0). */
 function zeroWhere(t: Tensor, mask: Tensor): Tensor {
   const m = expand(mask, t.shape);
-  const to = t.offset, mo = m.offset, n = t.numel;
+  const to = t.offset, mo = m.offset, n = t.numel();
   exec(() => {
     const tv = f32(), mv = i32();
     for (let i = 0; i < n; i++) if (mv[mo + i] !== 0) tv[to + i] = 0;
@@ -384,7 +384,7 @@ export function square(x: Tensor): Tensor {
 function spread(t: Tensor, shape: Shape): Tensor {
   if (sameShape(t.shape, shape)) return t;
   const out = Tensor.empty(shape, t.dtype);
-  if (out.numel > 0) {
+  if (out.numel() > 0) {
     const [nd, meta] = writeMeta(shape, [broadcastStrides(t.shape, shape)]);
     k().copy_strided32(t.ptr, out.ptr, nd, meta);
   }
@@ -414,10 +414,10 @@ export function where(condition: Tensor, a: TensorOrScalar, b: TensorOrScalar): 
   const sa = isT(a) ? a.shape : [], sb = isT(b) ? b.shape : [];
   const shape = broadcastShapes("where", broadcastShapes("where", condition.shape, sa), sb);
   const out = Tensor.empty(shape, d);
-  if (out.numel > 0) {
+  if (out.numel() > 0) {
     const ta = isT(a) ? castTo(a, d) : filled([], a, d), tb = isT(b) ? castTo(b, d) : filled([], b, d);
     const c = spread(condition, shape), x = spread(ta, shape), y = spread(tb, shape);
-    k().where32(c.ptr, x.ptr, y.ptr, out.ptr, out.numel);
+    k().where32(c.ptr, x.ptr, y.ptr, out.ptr, out.numel());
     for (const t of [c, x, y, ta, tb]) if (t !== condition && t !== a && t !== b) t.dispose();
   }
   // d where(c, a, b) = da where c, db elsewhere
@@ -451,7 +451,7 @@ function compare(op: CompareOp, a: Tensor, b: TensorOrScalar): Tensor {
   const shape = broadcastShapes(name, a.shape, other.shape);
   const x = castTo(a, d), y = castTo(other, d);
   const out = Tensor.empty(shape, "bool");
-  if (out.numel > 0) {
+  if (out.numel() > 0) {
     const [nd, meta] = writeMeta(shape, [broadcastStrides(x.shape, shape), broadcastStrides(y.shape, shape)]);
     kernelsFor(d).compare(op, x.ptr, y.ptr, out.ptr, nd, meta);
   }

@@ -67,7 +67,7 @@ export function takeView(name: string, x: Tensor, v: View): Tensor {
 export function putView(name: string, x: Tensor, v: View, src: Tensor): Tensor {
   const s = castTo(src, x.dtype);
   const out = Tensor.empty(x.shape, x.dtype);
-  k().copy32(x.ptr, out.ptr, x.numel);
+  k().copy32(x.ptr, out.ptr, x.numel());
   copyView(s, broadcastView(s, v.shape), out, v);
   if (s !== src) s.dispose();
   if (!tracks(x, src)) return out;
@@ -161,7 +161,7 @@ function target(op: string, x: Tensor, inplace: boolean): Tensor {
     return x;
   }
   const out = Tensor.empty(x.shape, x.dtype);
-  k().copy32(x.ptr, out.ptr, x.numel);
+  k().copy32(x.ptr, out.ptr, x.numel());
   return out;
 }
 
@@ -297,7 +297,7 @@ function indexAddOp(op: string, x: Tensor, dim: number, index: Tensor, source: T
   checkTensor(op, index);
   if (index.dtype !== "int32" || index.ndim > 1) throw new TypeError(`${op}: index must be a 0-d or 1-D int32 tensor (torch's int64), got ${index.dtype} of shape ${fmt(index.shape)}`);
   const d = normDim(op, dim, x.ndim);
-  const want = x.ndim === 0 ? [index.numel] : x.shape.map((n, i) => (i === d ? index.numel : n));
+  const want = x.ndim === 0 ? [index.numel()] : x.shape.map((n, i) => (i === d ? index.numel() : n));
   if (!sameShape(source.ndim === 0 ? [1] : source.shape, want)) {
     throw new RangeError(`${op}: source must have shape ${fmt(want)} (the input's with dim ${d} the number of indices), got ${fmt(source.shape)}`);
   }
@@ -342,7 +342,7 @@ function checkMask(op: string, x: Tensor, mask: Tensor): void {
 
 /** out = mask ? b : a, the three broadcast to out's shape. */
 function whereInto(mask: Tensor, a: Tensor, b: Tensor, out: Tensor): void {
-  if (out.numel === 0) return;
+  if (out.numel() === 0) return;
   const [nd, meta] = writeMeta(out.shape, [mask, a, b].map((t) => broadcastStrides(t.shape, out.shape)));
   k().where_view32(mask.ptr, a.ptr, b.ptr, out.ptr, nd, meta);
 }

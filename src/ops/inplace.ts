@@ -88,8 +88,8 @@ export function copy_<T extends Tensor>(t: T, src: Tensor): T {
   }
   const y = castTo(src, t.dtype);
   t.bumpVersion();
-  if (t.numel > 0) {
-    if (sameShape(y.shape, t.shape)) k().copy32(y.ptr, t.ptr, t.numel);
+  if (t.numel() > 0) {
+    if (sameShape(y.shape, t.shape)) k().copy32(y.ptr, t.ptr, t.numel());
     else {
       const [nd, meta] = writeMeta(shape, [broadcastStrides(y.shape, shape)]);
       k().copy_strided32(y.ptr, t.ptr, nd, meta);

@@ -24,7 +24,7 @@ function band(shape: Shape, d: number, start: number, len: number): View {
 
 /** Copies a contiguous src into dst's view. */
 function place(src: Tensor, dst: Tensor, v: View): void {
-  if (src.numel === 0) return;
+  if (src.numel() === 0) return;
   const [nd, meta] = writeMeta(v.shape, [stridesOf(v.shape), v.strides]);
   k().copy_view32(src.ptr, dst.ptr + 4 * v.off, nd, meta);
 }
@@ -206,7 +206,7 @@ export function repeat(x: Tensor, ...reps: number[] | [number[]]): Tensor {
   const strides = stridesOf(xs);
   const walk = xs.flatMap((s, i) => [r[i], s]);
   const out = Tensor.empty(xs.map((s, i) => s * r[i]), x.dtype);
-  if (out.numel > 0) {
+  if (out.numel() > 0) {
     const [nd, meta] = writeMeta(walk, [strides.flatMap((s) => [0, s]), stridesOf(walk)]);
     k().copy_view32(x.ptr, out.ptr, nd, meta);
   }
@@ -235,7 +235,7 @@ function tri(op: string, x: Tensor, diag: number | { diagonal?: number }, upper:
   if (!Number.isInteger(diagonal)) throw new TypeError(`${op}: diagonal must be an integer, got ${diagonal}`);
   const out = Tensor.empty(x.shape, x.dtype);
   const r = x.shape[x.ndim - 2], c = x.shape[x.ndim - 1];
-  if (out.numel > 0) k().tri32(x.ptr, out.ptr, x.numel / (r * c), r, c, Math.max(-r - 1, Math.min(diagonal, c + 1)), upper);
+  if (out.numel() > 0) k().tri32(x.ptr, out.ptr, x.numel() / (r * c), r, c, Math.max(-r - 1, Math.min(diagonal, c + 1)), upper);
   if (!tracks(x)) return out;
   // the mask is linear: its adjoint is the same mask
   return record(out, upper ? "TriuBackward0" : "TrilBackward0", [x], (g) => [tri(op, g, diagonal, upper)]);

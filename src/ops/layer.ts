@@ -30,16 +30,16 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
   if (input.dtype !== weight.dtype || input.dtype === "bool" || (bias && bias.dtype !== input.dtype)) {
     throw new TypeError("linear: expected input, weight and bias all float32 or all int32");
   }
-  const [o, i] = weight.shape, m = input.numel / input.shape[input.ndim - 1];
+  const [o, i] = weight.shape, m = input.numel() / input.shape[input.ndim - 1];
   if (input.shape[input.ndim - 1] !== i) {
     throw new RangeError(`linear: mat1 and mat2 shapes cannot be multiplied (${m}x${input.shape[input.ndim - 1]} and ${i}x${o})`);
   }
-  if (bias && (bias.ndim > 1 || (bias.numel !== o && bias.numel !== 1))) throw new RangeError(`linear: expected a bias of ${o} elements, got ${fmt(bias.shape)}`);
+  if (bias && (bias.ndim > 1 || (bias.numel() !== o && bias.numel() !== 1))) throw new RangeError(`linear: expected a bias of ${o} elements, got ${fmt(bias.shape)}`);
   const shape = [...input.shape.slice(0, -1), o];
   // the rows of all batch dims make one matrix: a deferred transpose of them is copied first (gemm would read its source as one matrix)
   if (input.ndim > 2) void input.ptr;
   const out = gemm(input, weight, [], m, i, o, false, true, shape);
-  if (bias && out.numel > 0) binaryInto(BinaryOp.Add, out, bias, out);
+  if (bias && out.numel() > 0) binaryInto(BinaryOp.Add, out, bias, out);
   if (!tracks(input, weight) && !tracks(bias)) return out;
   const inputs = bias ? [input, weight, bias] : [input, weight];
   return record(out, bias && input.ndim === 2 ? "AddmmBackward0" : "MmBackward0", inputs, (g) => [
@@ -68,19 +68,19 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
     throw new RangeError(`embedding: Padding_idx must be within num_embeddings (${num}), got ${pad}`);
   }
   for (const v of input.data()) if (v < 0 || v >= num) throw new RangeError(`embedding: index out of range in self: index ${v} is not in [0, ${num})`);
-  const flat = reshape(input, [input.numel]);
+  const flat = reshape(input, [input.numel()]);
   const rows = noGrad(() => indexSelect(weight, 0, flat));
   flat.dispose();
   const out = reshape(rows, [...input.shape, dim]);
   rows.dispose();
   if (!tracks(weight)) return out;
   const p = pad === null ? -1 : pad < 0 ? pad + num : pad;
-  const idx = reshape(input, [input.numel]);
+  const idx = reshape(input, [input.numel()]);
   // dW[idx[j]] += dy[j], except the padding row
   return record(out, "EmbeddingBackward0", [weight], (g) => {
     const gw = Tensor.empty(weight.shape);
     fillRaw(gw, 0);
-    if (g.numel > 0) k().index_add_f32(gw.ptr, idx.ptr, g.ptr, 1, num, dim, idx.numel);
+    if (g.numel() > 0) k().index_add_f32(gw.ptr, idx.ptr, g.ptr, 1, num, dim, idx.numel());
     if (p >= 0) k().fill32(gw.ptr + p * dim * 4, dim, 0);
     return [gw];
   }, [idx]);
@@ -104,11 +104,11 @@ export function dropout(input: Tensor, p: number | DropoutOptions = 0.5, trainin
   if (!(q >= 0 && q <= 1)) throw new RangeError(`dropout: dropout probability has to be between 0 and 1, but got ${q}`);
   if (input.dtype !== "float32") throw new TypeError(`dropout: expected a float32 input, got ${input.dtype}`);
   const gen = o.generator ?? defaultGenerator;
-  if (q === 0 || o.training === false || input.numel === 0) return input;
+  if (q === 0 || o.training === false || input.numel() === 0) return input;
   assertNotRecording("dropout()");
   const mask = Tensor.empty(input.shape);
   const keep = 1 - q, scale = Math.fround(1 / Math.fround(keep));
-  const buf = new Float32Array(input.numel);
+  const buf = new Float32Array(input.numel());
   for (let i = 0; q < 1 && i < buf.length; i++) {
     const hi = gen.nextUint32(), lo = gen.nextUint32();
     buf[i] = ((hi & 0x1fffff) * 4294967296 + lo) * 2 ** -53 < keep ? scale : 0;

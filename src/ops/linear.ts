@@ -41,10 +41,10 @@ export function gemm(
 ): Tensor {
   const out = Tensor.empty(outShape, a.dtype);
   const batch = numel(batchShape);
-  if (out.numel === 0) return out;
+  if (out.numel() === 0) return out;
   if (a.dtype === "float32") {
-    const sa = a.numel === m * kk ? 0 : m * kk * 4;
-    const sb = b.numel === kk * n ? 0 : kk * n * 4;
+    const sa = a.numel() === m * kk ? 0 : m * kk * 4;
+    const sb = b.numel() === kk * n ? 0 : kk * n * 4;
     // A transpose not yet copied is read from its source, the flag flipped (storage.ts).
     const ap = source(a), bp = source(b);
     if (ap) transA = !transA;
@@ -80,7 +80,7 @@ function threadedGemm(
 
 /** Integer products are rare (the series' 1-D dot); wrapping int32 arithmetic in TS. */
 function intGemm(a: Tensor, b: Tensor, out: Tensor, batch: number, m: number, kk: number, n: number, tA: boolean, tB: boolean): void {
-  const oneA = a.numel === m * kk, oneB = b.numel === kk * n;
+  const oneA = a.numel() === m * kk, oneB = b.numel() === kk * n;
   const ao = a.offset, bo = b.offset, co = out.offset;
   exec(() => intGemmAt(ao, bo, co, oneA, oneB, batch, m, kk, n, tA, tB));
 }

@@ -48,7 +48,7 @@ export function meanSquaredError(a: Tensor, b: Tensor): Tensor {
 }
 
 function fusable(a: Tensor, b: Tensor): boolean {
-  return a.dtype === "float32" && b.dtype === "float32" && sameShape(a.shape, b.shape) && a.numel > 0;
+  return a.dtype === "float32" && b.dtype === "float32" && sameShape(a.shape, b.shape) && a.numel() > 0;
 }
 
 /**
@@ -58,7 +58,7 @@ function fusable(a: Tensor, b: Tensor): boolean {
  *          and db = -da (SubBackward0).
  */
 function fusedMse(a: Tensor, b: Tensor, isMean: boolean, powForm: boolean): Tensor {
-  const n = a.numel;
+  const n = a.numel();
   const d = Tensor.empty(a.shape, "float32");
   const out = Tensor.empty([], "float32");
   // d = a - b, and Σ d·d in torch's summation order (assembly/cascade.ts) / n for the mean: one pass
@@ -120,7 +120,7 @@ function pointwise(op: string, name: string, x: Tensor, t: Tensor, f: Pointwise,
   return scope(() => {
     const xe = expand(x, shape), te = expand(t, shape), pe = aux ? expand(aux, shape) : null;
     const out = Tensor.empty(shape, "float32");
-    const n = out.numel;
+    const n = out.numel();
     const loop = (dst: number, fn: Pointwise, go: number) => {
       const xo = xe.offset, to = te.offset, po = pe ? pe.offset : -1; // read at each call: memory may move between forward and backward
       exec(() => {
@@ -263,7 +263,7 @@ function classLayout(op: string, input: Tensor, target: Tensor, ignore: number):
   }
   if (target.dtype !== "int32") throw new TypeError(`${op}: class-index targets must be int32, got ${target.dtype}`);
   const c = input.shape[cd];
-  const to = target.offset, n = target.numel;
+  const to = target.offset, n = target.numel();
   const v = i32();
   for (let i = 0; i < n; i++) {
     const t = v[to + i];
@@ -351,7 +351,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options?: ClassLossO
       let terms = mul(logSoftmax(input, cd), t);
       if (w) terms = mul(terms, reshape(w, input.shape.map((s, i) => (i === cd ? s : 1))));
       const l = neg(sum(terms, cd));
-      return reduction === "mean" ? div(sum(l), input.numel / c) : reduce(l, reduction);
+      return reduction === "mean" ? div(sum(l), input.numel() / c) : reduce(l, reduction);
     });
   }
   return indexedLoss("crossEntropy", input, target, o, w, ignore, eps, true);

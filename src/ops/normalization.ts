@@ -69,7 +69,7 @@ export function groupNorm(input: Tensor, numGroups: number, w?: Tensor | null | 
   if (!Number.isInteger(numGroups) || numGroups < 1 || c % numGroups !== 0) {
     throw new RangeError(`groupNorm: Expected number of channels in input to be divisible by num_groups, but got input of shape ${fmt(input.shape)} and num_groups=${numGroups}`);
   }
-  for (const t of [weight, b]) if (t && (t.ndim !== 1 || t.numel !== c)) throw new RangeError(`groupNorm: expected weight and bias of shape [${c}], got ${fmt(t.shape)}`);
+  for (const t of [weight, b]) if (t && (t.ndim !== 1 || t.numel() !== c)) throw new RangeError(`groupNorm: expected weight and bias of shape [${c}], got ${fmt(t.shape)}`);
   return composite(tracks(input, weight) || tracks(b), () => {
     const y = standardize(reshape(input, [n, numGroups, (c / numGroups) * (input.shape.slice(2).reduce((a, d) => a * d, 1))]), [2], o.eps ?? 1e-5)[0];
     return affine(reshape(y, input.shape), weight, b, channelShape(input));
@@ -96,9 +96,9 @@ export function batchNorm(
   const b = o.bias ?? null, train = o.training === true, m = o.momentum ?? 0.1, e = o.eps ?? 1e-5;
   checkParams("batchNorm", input, weight, b, runningMean, runningVar);
   if (input.ndim < 2) throw new RangeError(`batchNorm: expected an input [N, C, ...], got ${fmt(input.shape)}`);
-  const c = input.shape[1], count = input.numel / c;
+  const c = input.shape[1], count = input.numel() / c;
   for (const [what, t] of [["running_mean", runningMean], ["running_var", runningVar], ["weight", weight], ["bias", b]] as const) {
-    if (t && t.numel !== c) throw new RangeError(`batchNorm: ${what} should contain ${c} elements not ${t.numel}`);
+    if (t && t.numel() !== c) throw new RangeError(`batchNorm: ${what} should contain ${c} elements not ${t.numel()}`);
   }
   if (!train && (!runningMean || !runningVar)) throw new RangeError(`batchNorm: running_${runningMean ? "var" : "mean"} must be defined in evaluation mode`);
   if (train && count <= 1) throw new RangeError(`batchNorm: Expected more than 1 value per channel when training, got input size ${fmt(input.shape)}`);

@@ -42,7 +42,7 @@ function planes(op: string, x: Tensor, what: string): [number, number, number] {
   if ((x.ndim !== 3 && x.ndim !== 4) || x.shape.slice(-3).includes(0)) throw new RangeError(`${op}: ${what}, but got ${fmt(x.shape)}`);
   if (x.dtype !== "float32") throw new TypeError(`${op}: expected a float32 input, got ${x.dtype}`);
   const s = x.shape, h = s[s.length - 2], w = s[s.length - 1];
-  return [x.numel / (h * w), h, w];
+  return [x.numel() / (h * w), h, w];
 }
 
 /** mode 0 (max) or 1 (average) over the windows of tab; backward is the kernel's adjoint (mode 3 or 2). */

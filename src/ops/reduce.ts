@@ -55,9 +55,9 @@ export function sumForward(x: Tensor, dims: number[] | null, keepdim: boolean): 
   if (dims === null) {
     out = Tensor.empty([], src.dtype);
     // the sum along one dim of length n, written by the kernel (a captured step may replay it)
-    if (src.numel === 0) fillRaw(out, 0);
-    else if (src.dtype === "float32") k().sum_dim_f32(src.ptr, out.ptr, 1, src.numel, 1);
-    else k().sum_dim_i32(src.ptr, out.ptr, 1, src.numel, 1);
+    if (src.numel() === 0) fillRaw(out, 0);
+    else if (src.dtype === "float32") k().sum_dim_f32(src.ptr, out.ptr, 1, src.numel(), 1);
+    else k().sum_dim_i32(src.ptr, out.ptr, 1, src.numel(), 1);
     if (keepdim) {
       const kept = reshape(out, x.shape.map(() => 1));
       out.dispose();
@@ -114,7 +114,7 @@ export function mean(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
   });
   const s = sumForward(x, dims, !!o.keepdim);
   const out = Tensor.empty(s.shape, "float32");
-  k().binary_scalar_f32(3, s.ptr, count, out.ptr, out.numel, false); // sum / n, as torch divides
+  k().binary_scalar_f32(3, s.ptr, count, out.ptr, out.numel(), false); // sum / n, as torch divides
   s.dispose();
   // d mean(x) = broadcast(g) / n
   return record(out, "MeanBackward" + (dims === null ? "0" : "1"), [x], (g) => {
@@ -136,11 +136,11 @@ function extremum(x: Tensor, isMin: boolean, dimArg?: number | DimOptions, keepd
   const { dim, keepdim } = dimArgs(dimArg, keepdimArg) as { dim?: number; keepdim?: boolean };
   const src = x.dtype === "bool" ? castTo(x, "int32") : x;
   if (dim == null) {
-    if (x.numel === 0) throw new RangeError(`${name}: the tensor of shape ${fmt(x.shape)} is empty; specify a dim or use a non-empty tensor`);
+    if (x.numel() === 0) throw new RangeError(`${name}: the tensor of shape ${fmt(x.shape)} is empty; specify a dim or use a non-empty tensor`);
     const out = Tensor.empty([], x.dtype);
     const where = Tensor.empty([], "int32");
-    if (src.dtype === "float32") k().max_dim_f32(src.ptr, out.ptr, where.ptr, 1, src.numel, 1, isMin);
-    else k().max_dim_i32(src.ptr, out.ptr, where.ptr, 1, src.numel, 1, isMin);
+    if (src.dtype === "float32") k().max_dim_f32(src.ptr, out.ptr, where.ptr, 1, src.numel(), 1, isMin);
+    else k().max_dim_i32(src.ptr, out.ptr, where.ptr, 1, src.numel(), 1, isMin);
     where.dispose();
     if (src !== x) src.dispose();
     // The gradient is shared evenly between the elements equal to the result (torch's evenly_distribute_backward).
@@ -162,7 +162,7 @@ function extremum(x: Tensor, isMin: boolean, dimArg?: number | DimOptions, keepd
   if (x.ndim > 0) shape[d] = 1;
   const values = Tensor.empty(shape, x.dtype);
   const indices = Tensor.empty(shape, "int32");
-  if (values.numel > 0) {
+  if (values.numel() > 0) {
     if (src.dtype === "float32") k().max_dim_f32(src.ptr, values.ptr, indices.ptr, outer, len, inner, isMin);
     else k().max_dim_i32(src.ptr, values.ptr, indices.ptr, outer, len, inner, isMin);
   }

@@ -32,13 +32,13 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (infer !== dims.lastIndexOf(-1)) throw new TypeError(`reshape: only one dimension can be -1, got shape ${fmt(shape)}`);
   if (infer >= 0) {
     const rest = numel(dims.filter((_, i) => i !== infer));
-    if (rest === 0 || x.numel % rest !== 0) {
-      throw new RangeError(`reshape: shape ${fmt(shape)} is invalid for input of size ${x.numel}`);
+    if (rest === 0 || x.numel() % rest !== 0) {
+      throw new RangeError(`reshape: shape ${fmt(shape)} is invalid for input of size ${x.numel()}`);
     }
-    dims[infer] = x.numel / rest;
+    dims[infer] = x.numel() / rest;
   }
-  if (numel(dims) !== x.numel) {
-    throw new RangeError(`reshape: shape ${fmt(shape)} is invalid for input of size ${x.numel} (shape ${fmt(x.shape)})`);
+  if (numel(dims) !== x.numel()) {
+    throw new RangeError(`reshape: shape ${fmt(shape)} is invalid for input of size ${x.numel()} (shape ${fmt(x.shape)})`);
   }
   const out = x.alias(dims);
   // d reshape(x) = reshape(dx) back
@@ -64,12 +64,12 @@ const DEFER_MIN = 1024;
 function permuteForward(x: Tensor, perm: readonly number[]): Tensor {
   const { shape } = x, nd = perm.length;
   const out = Tensor.empty(perm.map((p) => shape[p]), x.dtype);
-  if (out.numel === 0) return out;
+  if (out.numel() === 0) return out;
   if (swapsLastTwo(perm)) {
     // A blocked transpose of each matrix, deferred when it is big enough to matter:
     // a matmul then reads x itself (storage.ts). A tape records no deferral.
-    if (out.numel >= DEFER_MIN && !recordingTape()) out.storageRef().defer(x.storageRef(), out.shape);
-    else k().transpose32(x.ptr, out.ptr, x.numel / (shape[nd - 2] * shape[nd - 1]), shape[nd - 2], shape[nd - 1]);
+    if (out.numel() >= DEFER_MIN && !recordingTape()) out.storageRef().defer(x.storageRef(), out.shape);
+    else k().transpose32(x.ptr, out.ptr, x.numel() / (shape[nd - 2] * shape[nd - 1]), shape[nd - 2], shape[nd - 1]);
   } else {
     const inStrides = contiguousStrides(shape);
     k().copy_strided32(x.ptr, out.ptr, ...writeMeta(out.shape, [perm.map((p) => inStrides[p])]));
@@ -156,7 +156,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   });
   if (sameShape(target, x.shape)) return x;
   const out = Tensor.empty(target, x.dtype);
-  if (out.numel > 0) {
+  if (out.numel() > 0) {
     const [nd, meta] = writeMeta(target, [broadcastStrides(x.shape, target)]);
     k().copy_strided32(x.ptr, out.ptr, nd, meta);
   }
@@ -202,13 +202,13 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
   const out = Tensor.empty(shape, x.dtype);
   const idxT = Tensor.empty([idx.length], "int32");
   i32().set(idx, idxT.offset);
-  if (out.numel > 0) k().index_select32(x.ptr, idxT.ptr, out.ptr, outer, len, inner, idx.length);
+  if (out.numel() > 0) k().index_select32(x.ptr, idxT.ptr, out.ptr, outer, len, inner, idx.length);
   // The adjoint adds each output slice back into the slice it came from.
   if (!tracks(x)) return out;
   return record(out, "IndexSelectBackward0", [x], (g) => {
     const gin = Tensor.empty(x.shape, "float32");
     fillRaw(gin, 0);
-    if (g.numel > 0) k().index_add_f32(gin.ptr, idxT.ptr, g.ptr, outer, len, inner, idx.length);
+    if (g.numel() > 0) k().index_add_f32(gin.ptr, idxT.ptr, g.ptr, outer, len, inner, idx.length);
     return [gin];
   }, [idxT]);
 }
@@ -256,7 +256,7 @@ export function diag(x: Tensor): Tensor {
 export function clone(x: Tensor): Tensor {
   checkTensor("clone", x);
   const out = Tensor.empty(x.shape, x.dtype);
-  k().copy32(x.ptr, out.ptr, x.numel);
+  k().copy32(x.ptr, out.ptr, x.numel());
   if (!tracks(x)) return out;
   return record(out, "CloneBackward0", [x], (g) => [g]);
 }

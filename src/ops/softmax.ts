@@ -22,12 +22,12 @@ function softmaxOp(op: string, isLog: boolean, x: Tensor, dim: number | SoftmaxO
   const d = normDim(op, dm, x.ndim);
   const [outer, len, inner] = rows(x.shape, x.ndim === 0 ? null : d);
   const out = Tensor.empty(x.shape, "float32");
-  if (out.numel > 0) k().softmax_f32(x.ptr, out.ptr, outer, len, inner, isLog);
+  if (out.numel() > 0) k().softmax_f32(x.ptr, out.ptr, outer, len, inner, isLog);
   if (!tracks(x)) return out;
   // softmax: gx = y·(g - Σ g·y); log_softmax: gx = g - exp(y)·Σ g (along the dim)
   return record(out, isLog ? "LogSoftmaxBackward0" : "SoftmaxBackward0", [x], (g) => {
     const gx = Tensor.empty(x.shape, "float32");
-    if (gx.numel > 0) k().softmax_backward_f32(out.ptr, g.ptr, gx.ptr, outer, len, inner, isLog);
+    if (gx.numel() > 0) k().softmax_backward_f32(out.ptr, g.ptr, gx.ptr, outer, len, inner, isLog);
     return [gx];
   }, [out]);
 }

@@ -112,7 +112,7 @@ function argExtremum(op: string, isMin: boolean, x: Tensor, dim?: DimArg, keepdi
   const src = x.dtype === "bool" ? castTo(x, "int32") : x;
   const shape = reducedShape(x.shape, d, !!o.keepdim);
   const vals = Tensor.empty(shape, src.dtype), idx = Tensor.empty(shape, "int32");
-  if (idx.numel > 0) (src.dtype === "float32" ? k().max_dim_f32 : k().max_dim_i32)(src.ptr, vals.ptr, idx.ptr, outer, len, inner, isMin);
+  if (idx.numel() > 0) (src.dtype === "float32" ? k().max_dim_f32 : k().max_dim_i32)(src.ptr, vals.ptr, idx.ptr, outer, len, inner, isMin);
   vals.dispose();
   if (src !== x) src.dispose();
   return idx;
@@ -128,7 +128,7 @@ function extremumKeep(op: string, x: Tensor, dims: number[] | null, isMin: boole
     const [outer, len, inner] = rows(cur.shape, d);
     if (len === 0) throw new RangeError(`${op}: cannot reduce over dim ${d} of size 0 (shape ${fmt(x.shape)})`);
     const next = Tensor.empty(keptShape(cur.shape, [d]), cur.dtype), where = Tensor.empty(next.shape, "int32");
-    if (next.numel > 0) (cur.dtype === "float32" ? k().max_dim_f32 : k().max_dim_i32)(cur.ptr, next.ptr, where.ptr, outer, len, inner, isMin);
+    if (next.numel() > 0) (cur.dtype === "float32" ? k().max_dim_f32 : k().max_dim_i32)(cur.ptr, next.ptr, where.ptr, outer, len, inner, isMin);
     where.dispose();
     if (cur !== x) cur.dispose();
     cur = next;
@@ -140,7 +140,7 @@ function amaxmin(op: string, isMin: boolean, x: Tensor, dim?: DimArg, keepdim?: 
   checkTensor(op, x);
   const o = dimArgs(dim, keepdim);
   const dims = dimsOf(op, o, x.ndim);
-  if (x.ndim === 0 && x.numel === 0) throw new RangeError(`${op}: the tensor is empty`);
+  if (x.ndim === 0 && x.numel() === 0) throw new RangeError(`${op}: the tensor is empty`);
   const kept = extremumKeep(op, x, x.ndim === 0 ? [] : dims, isMin);
   const out = o.keepdim ? kept : reshape(kept, x.shape.filter((_, i) => !reduced(dims, i)));
   if (out !== kept) kept.dispose();
@@ -224,7 +224,7 @@ export function logsumexp(x: Tensor, dim: DimArg, keepdim?: boolean): Tensor {
     let n = 1;
     for (const d of all) n *= x.ndim === 0 ? 1 : x.shape[d];
     const m = n === 0 ? Tensor.empty(keptShape(x.shape, all), "float32") : noGrad(() => extremumKeep("logsumexp", xf, x.ndim === 0 ? [] : all, false));
-    const mo = m.offset, mn = m.numel;
+    const mo = m.offset, mn = m.numel();
     exec(() => {
       const v = f32();
       for (let i = mo; i < mo + mn; i++) if (!Number.isFinite(v[i]) || n === 0) v[i] = 0; // an infinite max shifts by 0

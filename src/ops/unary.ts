@@ -14,7 +14,7 @@ import { unaryOp, unaryForward, binaryForward, binaryInto, zeroGrad, add, mul, d
 /** The integer result of floor, ceil, round and trunc: the values themselves (a copy, as torch gives). */
 function same(x: Tensor): Tensor {
   const out = Tensor.empty(x.shape, x.dtype);
-  if (x.numel > 0) k().copy32(x.ptr, out.ptr, x.numel);
+  if (x.numel() > 0) k().copy32(x.ptr, out.ptr, x.numel());
   return out;
 }
 

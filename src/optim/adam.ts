@@ -76,7 +76,7 @@ export class Adam extends Optimizer {
         this.states.set(p, s);
       }
       const state = s;
-      const pp = p.ptr, gp = g.ptr, m = s.expAvg.ptr, v = s.expAvgSq.ptr, vmax = s.maxExpAvgSq ? s.maxExpAvgSq.ptr : 0, n = p.numel;
+      const pp = p.ptr, gp = g.ptr, m = s.expAvg.ptr, v = s.expAvgSq.ptr, vmax = s.maxExpAvgSq ? s.maxExpAvgSq.ptr : 0, n = p.numel();
       p.bumpVersion();
       // A thunk: the bias corrections change every step, and a captured step must replay them so.
       exec(() => this.update(state, pp, gp, m, v, vmax, n));

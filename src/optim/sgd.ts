@@ -58,7 +58,7 @@ export class SGD extends Optimizer {
       let buf = this.buffers.get(p);
       let first = buf === undefined;
       if (this.momentum !== 0 && !buf) this.buffers.set(p, (buf = this.stateBuffer(p)));
-      const pp = p.ptr, gp = g.ptr, bp = buf ? buf.ptr : 0, n = p.numel;
+      const pp = p.ptr, gp = g.ptr, bp = buf ? buf.ptr : 0, n = p.numel();
       p.bumpVersion();
       // A thunk, so that a captured step replays it with the optimizer's current settings.
       exec(() => {
