@@ -6,3 +6,5 @@ export * from "./optim";
 export * from "./loss";
 export * from "./linalg";
 export { transpose32 } from "./transpose";
+export { im2col_f32 } from "./conv";
+export { pool2d_f32 } from "./pool";

@@ -38,6 +38,16 @@ export interface Kernels {
   // ---- losses (issue 17)
 
   // ---- layers: convolution, pooling, normalization (issue 17)
+  // assembly/conv.ts: cols[p, ki, kj, oh, ow] = x[p, oh·sh - ph + ki·dh, ow·sw - pw + kj·dw] (value outside); adjoint adds back
+  im2col_f32(
+    x: number, cols: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number,
+    ph: number, pw: number, dh: number, dw: number, ho: number, wo: number, value: number, adjoint: boolean,
+  ): void;
+  // assembly/pool.ts: mode 0 max, 1 average, 2 average's adjoint, 3 max's adjoint; tab holds the windows
+  pool2d_f32(
+    mode: number, x: number, out: number, idx: number, planes: number, h: number, w: number, ho: number, wo: number,
+    tab: number, dh: number, dw: number, divisor: number,
+  ): void;
 
   // assembly/matmul.ts: returns 0, or the scratch bytes it needs when the block given is smaller (C untouched)
   matmul_f32(

@@ -14,3 +14,7 @@ export { mseLoss } from "../ops/loss";
 // ---- reductions and normalizations ----------------------------------------------------
 
 // ---- layers ----------------------------------------------------------------------------
+export { linear, bilinear, embedding, dropout, type EmbeddingOptions, type DropoutOptions } from "../ops/layer";
+export { conv1d, conv2d, convTranspose2d, unfold, fold, type ConvOptions, type ConvTransposeOptions, type UnfoldOptions } from "../ops/conv";
+export { maxPool2d, avgPool2d, adaptiveAvgPool2d, pad, interpolate, type PoolOptions, type PadMode, type InterpolateOptions } from "../ops/pool";
+export { layerNorm, groupNorm, batchNorm, type LayerNormOptions, type BatchNormOptions } from "../ops/normalization";

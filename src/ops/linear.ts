@@ -35,7 +35,7 @@ function gemmScratch(bytes: number): number {
  * C = op(A)·op(B) for [batch, m, k]-shaped operands without a graph. A is read
  * as [.., k, m] when transA (likewise B), exactly as stored.
  */
-function gemm(
+export function gemm(
   a: Tensor, b: Tensor, batchShape: Shape, m: number, kk: number, n: number, transA: boolean, transB: boolean,
   outShape: readonly number[] = [...batchShape, m, n],
 ): Tensor {

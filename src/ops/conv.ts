@@ -1,0 +1,272 @@
+// Convolutions as matrix products. im2col (unfold) lays every receptive field
+// out as a column, and one matmul_f32 product per group multiplies the weights
+// in; the backward pass is made of the adjoints of those two steps: a product
+// for the weight, col2im (fold) for the input. unfold and fold are each
+// other's adjoint, so they carry the only rules here; the convolutions are
+// compositions of them, matmul, reshape and add (their grad_fn is the add's or
+// the view's, not torch's ConvolutionBackward0).
+
+import { Tensor } from "../tensor";
+import { k } from "../backend/module";
+import { fmt } from "../shape";
+import { record, tracks } from "../autograd/node";
+import { scope } from "../lifetime";
+import { checkTensor, filled } from "./dispatch";
+import { reshape, transpose } from "./shape";
+import { matmul } from "./linear";
+import { add } from "./elementwise";
+
+/** A sliding-window geometry over h×w images: kernel, stride, padding (top, left), dilation, and the ho×wo windows. */
+export interface Geometry {
+  h: number; w: number; kh: number; kw: number; sh: number; sw: number;
+  ph: number; pw: number; dh: number; dw: number; ho: number; wo: number;
+}
+
+/** An int or a list of n ints (torch's _pair and friends), each at least `least`. */
+export function ints(op: string, what: string, v: number | readonly number[], n: number, least: number): number[] {
+  const list = typeof v === "number" ? new Array<number>(n).fill(v) : [...v];
+  if (list.length !== n || list.some((x) => !Number.isInteger(x))) {
+    throw new TypeError(`${op}: expected ${what} to be an integer or a list of ${n} integers, got ${JSON.stringify(v)}`);
+  }
+  if (list.some((x) => x < least)) {
+    throw new RangeError(`${op}: ${what} must be ${least > 0 ? "positive" : "non-negative"}, got ${fmt(list)}`);
+  }
+  return list;
+}
+
+/** The third argument of a layer: a tensor (or null), or an options object that may hold it under `key`. */
+export function splitArg<O extends object>(a: Tensor | null | undefined | O, o: O | undefined, key: string): [Tensor | null, O] {
+  if (a instanceof Tensor || a === null || a === undefined) return [a ?? null, o ?? ({} as O)];
+  return [((a as Record<string, unknown>)[key] as Tensor | undefined) ?? null, a];
+}
+
+/** Runs a composite op; with no graph to keep them, its intermediates are freed on the way out. */
+export function composite(tracked: boolean, fn: () => Tensor): Tensor {
+  return tracked ? fn() : scope(fn);
+}
+
+/** The number of windows along a dim of n: torch's conv and unfold output size. */
+const windowsAlong = (n: number, k: number, s: number, p: number, d: number) => Math.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1;
+
+/** im2col: x [N, C, h, w] to [N, C·kh·kw, ho·wo]; `value` outside the image. */
+function im2col(x: Tensor, g: Geometry, value = 0): Tensor {
+  const [n, c] = x.shape;
+  const out = Tensor.empty([n, c * g.kh * g.kw, g.ho * g.wo]);
+  if (out.numel > 0) {
+    k().im2col_f32(x.ptr, out.ptr, n * c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.ho, g.wo, value, false);
+  }
+  if (!tracks(x)) return out;
+  return record(out, "Im2ColBackward0", [x], (gr) => [col2im(gr, g, x.shape)]); // the adjoint of a gather adds back
+}
+
+/** col2im: cols [N, C·kh·kw, ho·wo] summed into images of `shape` [N, C, h, w]. */
+function col2im(cols: Tensor, g: Geometry, shape: readonly number[]): Tensor {
+  const out = filled(shape, 0);
+  if (cols.numel > 0) {
+    k().im2col_f32(out.ptr, cols.ptr, shape[0] * shape[1], g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.ho, g.wo, 0, true);
+  }
+  if (!tracks(cols)) return out;
+  return record(out, "Col2ImBackward0", [cols], (gr) => [im2col(gr, g)]);
+}
+
+/** Pads (or crops, for negative sizes) dim d of x by before/after with `value`: one im2col with a 1×1 kernel. */
+export function padDim(x: Tensor, d: number, before: number, after: number, value: number): Tensor {
+  const s = x.shape, len = s[d];
+  let outer = 1, inner = 1;
+  for (let i = 0; i < d; i++) outer *= s[i];
+  for (let i = d + 1; i < s.length; i++) inner *= s[i];
+  const last = inner === 1; // the last dim pads along w, a row at a time
+  const h = last ? 1 : len, w = last ? len : inner, n = len + before + after;
+  const g: Geometry = { h, w, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, ph: last ? 0 : before, pw: last ? before : 0, ho: last ? 1 : n, wo: last ? n : w };
+  const shape = [...s];
+  shape[d] = n;
+  return reshape(im2col(reshape(x, [outer, 1, h, w]), g, value), shape);
+}
+
+interface WindowOptions { kernelSize?: number | number[]; dilation?: number | number[]; padding?: number | number[]; stride?: number | number[] }
+
+function windowGeometry(op: string, h: number, w: number, o: WindowOptions, ho = 0, wo = 0): Geometry {
+  const [kh, kw] = ints(op, "kernelSize", o.kernelSize ?? NaN, 2, 1);
+  const [dh, dw] = ints(op, "dilation", o.dilation ?? 1, 2, 1);
+  const [ph, pw] = ints(op, "padding", o.padding ?? 0, 2, 0);
+  const [sh, sw] = ints(op, "stride", o.stride ?? 1, 2, 1);
+  return { h, w, kh, kw, sh, sw, ph, pw, dh, dw, ho: ho || windowsAlong(h, kh, sh, ph, dh), wo: wo || windowsAlong(w, kw, sw, pw, dw) };
+}
+
+function checkWindows(op: string, g: Geometry, size: string): void {
+  if (g.ho < 1 || g.wo < 1) {
+    throw new RangeError(
+      `${op}: Given ${size} spatial size (${g.h}, ${g.w}), kernel_size=(${g.kh}, ${g.kw}), dilation=(${g.dh}, ${g.dw}), ` +
+        `padding=(${g.ph}, ${g.pw}), calculated shape of the array of sliding blocks as (${g.ho}, ${g.wo}), but its components must be at least one.`,
+    );
+  }
+}
+
+/** The shape of x as a batch (an unbatched [C, ...] as a batch of one), and whether it was batched. */
+function batched(op: string, x: Tensor, rank: number, what: string): [number[], boolean] {
+  if (x.ndim !== rank && x.ndim !== rank - 1) {
+    throw new RangeError(`${op}: Expected ${rank - 1}D (unbatched) or ${rank}D (batched) input to ${what}, but got input of size: ${fmt(x.shape)}`);
+  }
+  if (x.dtype !== "float32") throw new TypeError(`${op}: expected a float32 input, got ${x.dtype}`);
+  return x.ndim === rank ? [[...x.shape], true] : [[1, ...x.shape], false];
+}
+
+export interface UnfoldOptions extends WindowOptions { kernelSize?: number | number[] }
+
+/** torch.nn.functional.unfold: the sliding blocks of x [N, C, H, W] (or [C, H, W]) as columns [N, C·kh·kw, L]. */
+export function unfold(input: Tensor, kernelSize: number | number[] | UnfoldOptions, options: UnfoldOptions = {}): Tensor {
+  checkTensor("unfold", input);
+  const o = typeof kernelSize === "object" && !Array.isArray(kernelSize) ? kernelSize : { ...options, kernelSize };
+  const [xs, b] = batched("unfold", input, 4, "unfold");
+  const g = windowGeometry("unfold", xs[2], xs[3], o);
+  checkWindows("unfold", g, "input with");
+  return composite(tracks(input), () => {
+    const out = im2col(reshape(input, xs), g);
+    return b ? out : reshape(out, out.shape.slice(1));
+  });
+}
+
+/** torch.nn.functional.fold: columns [N, C·kh·kw, L] summed into images [N, C, ...outputSize] (unfold's adjoint). */
+export function fold(input: Tensor, outputSize: number | number[], kernelSize: number | number[] | UnfoldOptions, options: UnfoldOptions = {}): Tensor {
+  checkTensor("fold", input);
+  const o = typeof kernelSize === "object" && !Array.isArray(kernelSize) ? kernelSize : { ...options, kernelSize };
+  const [xs, b] = batched("fold", input, 3, "fold");
+  const [h, w] = ints("fold", "outputSize", outputSize, 2, 1);
+  const g = windowGeometry("fold", h, w, o);
+  checkWindows("fold", g, "output with");
+  const kk = g.kh * g.kw, [n, ck, l] = xs;
+  if (ck % kk !== 0 || l !== g.ho * g.wo) {
+    throw new RangeError(
+      `fold: expected an input of size [N, C × ${kk}, ${g.ho * g.wo}] (C × kernel size, the ${g.ho} × ${g.wo} blocks), got ${fmt(input.shape)}`,
+    );
+  }
+  return composite(tracks(input), () => {
+    const out = col2im(reshape(input, xs), g, [n, ck / kk, h, w]);
+    return b ? out : reshape(out, out.shape.slice(1));
+  });
+}
+
+export interface ConvOptions {
+  bias?: Tensor | null;
+  stride?: number | number[];
+  /** An int or list, or "valid" (0) or "same" (output as large as the input; stride 1). */
+  padding?: number | number[] | "same" | "valid";
+  dilation?: number | number[];
+  groups?: number;
+}
+
+export interface ConvTransposeOptions extends Omit<ConvOptions, "padding"> {
+  padding?: number | number[];
+  outputPadding?: number | number[];
+}
+
+/** The checks every convolution makes (torch's messages); returns the groups. */
+function checkConv(op: string, xs: number[], weight: Tensor, bias: Tensor | null, groups: number, transposed: boolean, nd: number): void {
+  checkTensor(op, weight);
+  if (bias !== null) checkTensor(op, bias);
+  if (weight.dtype !== "float32" || (bias && bias.dtype !== "float32")) {
+    throw new TypeError(`${op}: expected float32 weight and bias, got ${weight.dtype}${bias ? ` and ${bias.dtype}` : ""}`);
+  }
+  if (weight.ndim !== nd + 2) throw new RangeError(`${op}: expected a ${nd + 2}-D weight, got weight of size ${fmt(weight.shape)}`);
+  if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`${op}: non-positive groups is not supported, got groups=${groups}`);
+  const c = xs[1], w0 = weight.shape[0];
+  if (w0 % groups !== 0) {
+    throw new RangeError(`${op}: Given groups=${groups}, expected weight to be divisible by ${groups} at dimension 0, but got weight of size ${fmt(weight.shape)} instead`);
+  }
+  const want = transposed ? w0 : weight.shape[1] * groups;
+  if (c !== want) {
+    throw new RangeError(
+      `${op}: Given ${transposed ? "transposed=1" : `groups=${groups}`}, weight of size ${fmt(weight.shape)}, expected input${fmt(xs)} ` +
+        `to have ${want} channels, but got ${c} channels instead`,
+    );
+  }
+  const out = transposed ? weight.shape[1] * groups : w0;
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== out)) {
+    throw new RangeError(`${op}: Given weight of size ${fmt(weight.shape)}, expected bias to be 1-dimensional with ${out} elements, but got bias of size ${fmt(bias.shape)} instead`);
+  }
+}
+
+/** y [N, C, ...] plus a per-channel bias. */
+function addBias(y: Tensor, bias: Tensor | null): Tensor {
+  return bias ? add(y, reshape(bias, [bias.shape[0], ...y.shape.slice(2).map(() => 1)])) : y;
+}
+
+/** conv1d and conv2d: x [N, C, h, w] (h = 1 for 1-D), weight [O, C/groups, kh, kw]. */
+function conv(op: string, nd: number, input: Tensor, weight: Tensor, b: Tensor | null | undefined | ConvOptions, options?: ConvOptions): Tensor {
+  checkTensor(op, input);
+  const [bias, o] = splitArg(b, options, "bias");
+  const [xs, isBatched] = batched(op, input, nd + 2, op);
+  const groups = o.groups ?? 1;
+  checkConv(op, xs, weight, bias, groups, false, nd);
+  const ks = weight.shape.slice(2), sp = xs.slice(2);
+  const stride = ints(op, "stride", o.stride ?? 1, nd, 1), dil = ints(op, "dilation", o.dilation ?? 1, nd, 1);
+  let pad: number[], padEnd: number[];
+  if (o.padding === "same") {
+    if (stride.some((s) => s !== 1)) throw new RangeError(`${op}: padding='same' is not supported for strided convolutions`);
+    pad = ks.map((kk, i) => Math.floor((dil[i] * (kk - 1)) / 2));
+    padEnd = ks.map((kk, i) => dil[i] * (kk - 1) - pad[i]);
+  } else if (o.padding === "valid" || o.padding === undefined) {
+    pad = padEnd = ks.map(() => 0);
+  } else if (typeof o.padding === "string") {
+    throw new RangeError(`${op}: Invalid padding string: '${o.padding}'`);
+  } else {
+    pad = padEnd = ints(op, "padding", o.padding, nd, 0);
+  }
+  const eff = ks.map((kk, i) => dil[i] * (kk - 1) + 1), padded = sp.map((s, i) => s + pad[i] + padEnd[i]);
+  if (padded.some((p, i) => p < eff[i])) {
+    throw new RangeError(`${op}: Calculated padded input size per channel: (${padded.join(" x ")}). Kernel size: (${eff.join(" x ")}). Kernel size can't be greater than actual input size`);
+  }
+  const outSp = padded.map((p, i) => Math.floor((p - eff[i]) / stride[i]) + 1);
+  const one = nd === 1; // a 1-D convolution is a 2-D one over images of height 1
+  const at = (v: number[], dflt: number) => (one ? [dflt, v[0]] : v);
+  const [kh, kw] = at(ks, 1), [sh, sw] = at(stride, 1), [ph, pw] = at(pad, 0), [dh, dw] = at(dil, 1), [h, w] = at(sp, 1), [ho, wo] = at(outSp, 1);
+  const [n, c] = xs, out = weight.shape[0], ck = (c / groups) * kh * kw;
+  return composite(tracks(input, weight) || tracks(bias), () => {
+    const cols = im2col(reshape(input, [n, c, h, w]), { h, w, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo });
+    // [groups, O/groups, C/groups·K] · [N, groups, C/groups·K, L]: for groups = 1 the weight is read in place for every image
+    const y = matmul(reshape(weight, [groups, out / groups, ck]), reshape(cols, [n, groups, ck, ho * wo]));
+    const r = addBias(reshape(y, [n, out, ...outSp]), bias);
+    return isBatched ? r : reshape(r, r.shape.slice(1));
+  });
+}
+
+/** torch.nn.functional.conv1d: input [N, C, L] or [C, L], weight [O, C/groups, k]. */
+export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null | ConvOptions, options?: ConvOptions): Tensor {
+  return conv("conv1d", 1, input, weight, bias, options);
+}
+
+/** torch.nn.functional.conv2d: input [N, C, H, W] or [C, H, W], weight [O, C/groups, kh, kw]. */
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null | ConvOptions, options?: ConvOptions): Tensor {
+  return conv("conv2d", 2, input, weight, bias, options);
+}
+
+/**
+ * torch.nn.functional.conv_transpose2d: input [N, C, H, W] or [C, H, W], weight [C, O/groups, kh, kw].
+ * The adjoint of conv2d: each group's Wᵀ·x gives the columns, which col2im sums into the output.
+ */
+export function convTranspose2d(input: Tensor, weight: Tensor, b?: Tensor | null | ConvTransposeOptions, options?: ConvTransposeOptions): Tensor {
+  const op = "convTranspose2d";
+  checkTensor(op, input);
+  const [bias, o] = splitArg(b, options, "bias");
+  const [xs, isBatched] = batched(op, input, 4, "conv_transpose2d");
+  const groups = o.groups ?? 1;
+  checkConv(op, xs, weight, bias, groups, true, 2);
+  const [sh, sw] = ints(op, "stride", o.stride ?? 1, 2, 1), [dh, dw] = ints(op, "dilation", o.dilation ?? 1, 2, 1);
+  const [ph, pw] = ints(op, "padding", o.padding ?? 0, 2, 0), [oph, opw] = ints(op, "outputPadding", o.outputPadding ?? 0, 2, 0);
+  if ((oph >= sh && oph >= dh) || (opw >= sw && opw >= dw)) {
+    throw new RangeError(
+      `${op}: output padding must be smaller than either stride or dilation, but got output_padding_height: ${oph} output_padding_width: ${opw} ` +
+        `stride_height: ${sh} stride_width: ${sw} dilation_height: ${dh} dilation_width: ${dw}`,
+    );
+  }
+  const [n, c, h, w] = xs, [, og, kh, kw] = weight.shape, out = og * groups;
+  const H = (h - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1, W = (w - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1;
+  if (H < 1 || W < 1) throw new RangeError(`${op}: the output size (${H} x ${W}) is too small for input ${fmt(input.shape)}`);
+  return composite(tracks(input, weight) || tracks(bias), () => {
+    const wt = transpose(reshape(weight, [groups, c / groups, og * kh * kw]), 1, 2);
+    const cols = matmul(wt, reshape(input, [n, groups, c / groups, h * w]));
+    const y = col2im(reshape(cols, [n, out * kh * kw, h * w]), { h: H, w: W, kh, kw, sh, sw, ph, pw, dh, dw, ho: h, wo: w }, [n, out, H, W]);
+    const r = addBias(y, bias);
+    return isBatched ? r : reshape(r, r.shape.slice(1));
+  });
+}

@@ -1,0 +1,154 @@
+// Layers that are products or lookups: linear, bilinear, embedding, and dropout.
+
+import { Tensor } from "../tensor";
+import { k } from "../backend/module";
+import { BinaryOp } from "../backend/kernels";
+import { f32 } from "../backend/memory";
+import { assertNotRecording } from "../backend/tape";
+import { fmt } from "../shape";
+import { record, tracks } from "../autograd/node";
+import { noGrad } from "../autograd/grad-mode";
+import { defaultGenerator, Generator } from "../random/generator";
+import { checkTensor, fillRaw } from "./dispatch";
+import { gemm } from "./linear";
+import { sumTo, sum } from "./reduce";
+import { reshape, permute, unsqueeze, indexSelect } from "./shape";
+import { add, mul, binaryInto } from "./elementwise";
+import { composite, splitArg } from "./conv";
+
+/**
+ * torch.nn.functional.linear: input [..., in] · weightᵀ + bias, weight [out, in].
+ * One product with the transposed-B flag (no copy of the weight), and back:
+ *   y = x·Wᵀ + b  ⇒  dx = dy·W,  dW = dyᵀ·x,  db = Σ dy over the rows.
+ */
+export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  checkTensor("linear", input);
+  checkTensor("linear", weight);
+  if (bias !== null) checkTensor("linear", bias);
+  if (weight.ndim !== 2 || input.ndim === 0) {
+    throw new RangeError(`linear: expected an input with at least 1 dim and a 2-D weight, got ${fmt(input.shape)} and ${fmt(weight.shape)}`);
+  }
+  if (input.dtype !== weight.dtype || input.dtype === "bool" || (bias && bias.dtype !== input.dtype)) {
+    throw new TypeError(`linear: expected input, weight and bias of one dtype, float32 or int32, got ${input.dtype}, ${weight.dtype}${bias ? `, ${bias.dtype}` : ""}`);
+  }
+  const [o, i] = weight.shape, m = input.numel / input.shape[input.ndim - 1];
+  if (input.shape[input.ndim - 1] !== i) {
+    throw new RangeError(`linear: mat1 and mat2 shapes cannot be multiplied (${m}x${input.shape[input.ndim - 1]} and ${i}x${o})`);
+  }
+  if (bias && (bias.ndim > 1 || (bias.numel !== o && bias.numel !== 1))) {
+    throw new RangeError(`linear: expected a bias of ${o} elements for weight of size ${fmt(weight.shape)}, got bias of size ${fmt(bias.shape)}`);
+  }
+  const shape = [...input.shape.slice(0, -1), o];
+  const out = gemm(input, weight, [], m, i, o, false, true, shape);
+  if (bias && out.numel > 0) binaryInto(BinaryOp.Add, out, bias, out);
+  if (!tracks(input, weight) && !tracks(bias)) return out;
+  const inputs = bias ? [input, weight, bias] : [input, weight];
+  return record(out, bias && input.ndim === 2 ? "AddmmBackward0" : "MmBackward0", inputs, (g) => [
+    input.requiresGrad ? gemm(g, weight, [], m, o, i, false, false, input.shape) : null,
+    weight.requiresGrad ? gemm(g, input, [], o, m, i, true, false, weight.shape) : null,
+    ...(bias ? [bias.requiresGrad ? sumTo(g, bias.shape) : null] : []),
+  ], [input, weight]);
+}
+
+/** torch.nn.functional.bilinear: y[.., o] = Σ x1[.., i]·W[o, i, j]·x2[.., j] + b[o], weight [out, in1, in2]. */
+export function bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  const op = "bilinear";
+  checkTensor(op, input1);
+  checkTensor(op, input2);
+  checkTensor(op, weight);
+  if (bias !== null) checkTensor(op, bias);
+  if (weight.ndim !== 3) throw new RangeError(`bilinear: expected a 3-D weight [out, in1, in2], got ${fmt(weight.shape)}`);
+  const [o, i, j] = weight.shape;
+  const lead = (x: Tensor) => fmt(x.shape.slice(0, -1));
+  if (input1.ndim === 0 || lead(input1) !== lead(input2)) {
+    throw new RangeError(`bilinear(): input batch dimensions do not match: got ${lead(input1)} and ${lead(input2)}`);
+  }
+  const got1 = input1.shape[input1.ndim - 1], got2 = input2.shape[input2.ndim - 1];
+  if (got1 !== i) throw new RangeError(`bilinear(): input1 size does not match weight size: got ${got1} but expected ${i}`);
+  if (got2 !== j) throw new RangeError(`bilinear(): input2 size does not match weight size: got ${got2} but expected ${j}`);
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== o)) {
+    throw new RangeError(`bilinear(): bias size does not match weight size: got ${bias.shape[bias.ndim - 1]} but expected ${o}`);
+  }
+  return composite(tracks(input1, input2) || tracks(weight, bias), () => {
+    // t[.., o, j] = Σᵢ x1[.., i]·W[o, i, j], then the sum over j against x2
+    const t = linear(input1, reshape(permute(weight, [0, 2, 1]), [o * j, i]));
+    const y = sum(mul(reshape(t, [...input1.shape.slice(0, -1), o, j]), unsqueeze(input2, -2)), -1);
+    return bias ? add(y, bias) : y;
+  });
+}
+
+export interface EmbeddingOptions {
+  /** The row whose lookups get no gradient (negative counts from the end). */
+  paddingIdx?: number | null;
+}
+
+/** torch.nn.functional.embedding: rows of weight [num, dim] picked by int indices of any shape, [..., dim]. */
+export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | null | EmbeddingOptions = null): Tensor {
+  checkTensor("embedding", input);
+  checkTensor("embedding", weight);
+  const pad = typeof paddingIdx === "object" && paddingIdx !== null ? paddingIdx.paddingIdx ?? null : paddingIdx;
+  if (input.dtype !== "int32") {
+    throw new TypeError(`embedding: Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got ${input.dtype} instead`);
+  }
+  if (weight.ndim !== 2) throw new RangeError(`embedding: 'weight' must be 2-D, got weight of size ${fmt(weight.shape)}`);
+  const [num, dim] = weight.shape;
+  if (pad !== null && (!Number.isInteger(pad) || pad < -num || pad >= num)) {
+    throw new RangeError(`embedding: Padding_idx must be within num_embeddings (${num}), got ${pad}`);
+  }
+  const flat = reshape(input, [input.numel]);
+  let rows: Tensor;
+  try {
+    rows = noGrad(() => indexSelect(weight, 0, flat));
+  } catch (e) {
+    throw new RangeError(`embedding: index out of range in self (${(e as Error).message})`);
+  } finally {
+    flat.dispose();
+  }
+  const out = reshape(rows, [...input.shape, dim]);
+  rows.dispose();
+  if (!tracks(weight)) return out;
+  const p = pad === null ? -1 : pad < 0 ? pad + num : pad;
+  const idx = reshape(input, [input.numel]);
+  // dW[idx[j]] += dy[j], except the padding row
+  return record(out, "EmbeddingBackward0", [weight], (g) => {
+    const gw = Tensor.empty(weight.shape);
+    fillRaw(gw, 0);
+    if (g.numel > 0) k().index_add_f32(gw.ptr, idx.ptr, g.ptr, 1, num, dim, idx.numel);
+    if (p >= 0) k().fill32(gw.ptr + p * dim * 4, dim, 0);
+    return [gw];
+  }, [idx]);
+}
+
+export interface DropoutOptions {
+  p?: number;
+  training?: boolean;
+  generator?: Generator;
+}
+
+/**
+ * torch.nn.functional.dropout: zeroes each element with probability p and scales
+ * the rest by 1/(1 - p). The mask is torch's CPU bernoulli_(1 - p) without MKL:
+ * one uniform double per element, (random64() & (2⁵³ - 1))·2⁻⁵³ < 1 - p.
+ */
+export function dropout(input: Tensor, p: number | DropoutOptions = 0.5, training = true): Tensor {
+  checkTensor("dropout", input);
+  const o = typeof p === "object" ? p : { p, training };
+  const q = o.p ?? 0.5;
+  if (!(q >= 0 && q <= 1)) throw new RangeError(`dropout: dropout probability has to be between 0 and 1, but got ${q}`);
+  if (input.dtype !== "float32") throw new TypeError(`dropout: expected a float32 input, got ${input.dtype}`);
+  const gen = o.generator ?? defaultGenerator;
+  if (!(gen instanceof Generator)) throw new TypeError("dropout: the generator option must be a Generator");
+  if (q === 0 || o.training === false || input.numel === 0) return input;
+  assertNotRecording("dropout()");
+  const mask = Tensor.empty(input.shape);
+  const keep = 1 - q, scale = Math.fround(1 / Math.fround(keep));
+  const buf = new Float32Array(input.numel);
+  for (let i = 0; q < 1 && i < buf.length; i++) {
+    const hi = gen.nextUint32(), lo = gen.nextUint32();
+    buf[i] = ((hi & 0x1fffff) * 4294967296 + lo) * 2 ** -53 < keep ? scale : 0;
+  }
+  f32().set(buf, mask.offset);
+  const out = mul(input, mask);
+  if (!tracks(input)) mask.dispose();
+  return out;
+}

@@ -1,0 +1,268 @@
+// Pooling, padding and resizing. The three poolings share one kernel
+// (assembly/pool.ts) that walks windows given as a table of rows and columns;
+// each backward rule is the same kernel in its adjoint mode. pad and
+// interpolate are compositions: constant padding is an im2col with a 1×1
+// kernel (conv.ts), reflect/replicate/circular padding and nearest resizing
+// are index gathers, and linear resizing is two gathers and their weights
+// per dim, W first and then H as torch's kernel does.
+
+import { Tensor } from "../tensor";
+import { k } from "../backend/module";
+import { i32 } from "../backend/memory";
+import { fmt } from "../shape";
+import { record, tracks } from "../autograd/node";
+import { checkTensor, filled } from "./dispatch";
+import { reshape, indexSelect } from "./shape";
+import { add, mul } from "./elementwise";
+import { tensor } from "./creation";
+import { ints, padDim, composite } from "./conv";
+
+export interface PoolOptions {
+  kernelSize?: number | number[];
+  /** Defaults to kernelSize. */
+  stride?: number | number[] | null;
+  padding?: number | number[];
+  dilation?: number | number[];
+  ceilMode?: boolean;
+  /** maxPool2d: also return the indices of the maxima (ih·W + iw in each plane). */
+  returnIndices?: boolean;
+  /** avgPool2d: count the padding in the divisor (default true). */
+  countIncludePad?: boolean;
+  /** avgPool2d: divide by this instead of the window's size. */
+  divisorOverride?: number | null;
+}
+
+/** The window table: hs | he | hn for each output row, then the same for columns. */
+function table(rows: number[][], cols: number[][]): Tensor {
+  const flat = [...rows.flatMap((r) => r), ...cols.flatMap((c) => c)];
+  const t = Tensor.empty([flat.length], "int32");
+  i32().set(flat, t.offset);
+  return t;
+}
+
+/** The planes and the h×w of a 3-D or 4-D input. */
+function planes(op: string, x: Tensor, what: string): [number, number, number] {
+  checkTensor(op, x);
+  if ((x.ndim !== 3 && x.ndim !== 4) || x.numel === 0) throw new RangeError(`${op}: ${what}, but got ${fmt(x.shape)}`);
+  if (x.dtype !== "float32") throw new TypeError(`${op}: expected a float32 input, got ${x.dtype}`);
+  const s = x.shape, h = s[s.length - 2], w = s[s.length - 1];
+  return [x.numel / (h * w), h, w];
+}
+
+/** mode 0 (max) or 1 (average) over the windows of tab; backward is the kernel's adjoint (mode 3 or 2). */
+function pool(name: string, mode: number, x: Tensor, p: number, h: number, w: number, ho: number, wo: number, tab: Tensor, dh: number, dw: number, div: number): [Tensor, Tensor] {
+  const shape = [...x.shape.slice(0, -2), ho, wo];
+  const out = Tensor.empty(shape), idx = Tensor.empty(shape, "int32");
+  k().pool2d_f32(mode, x.ptr, out.ptr, idx.ptr, p, h, w, ho, wo, tab.ptr, dh, dw, div);
+  if (mode === 1) idx.dispose();
+  if (!tracks(x)) {
+    tab.dispose();
+    return [out, idx];
+  }
+  record(out, name, [x], (g) => {
+    const gx = filled(x.shape, 0);
+    k().pool2d_f32(3 - mode, gx.ptr, g.ptr, mode === 0 ? idx.ptr : 0, p, h, w, ho, wo, tab.ptr, dh, dw, div);
+    return [gx];
+  }, mode === 0 ? [idx, tab] : [tab]);
+  return [out, idx];
+}
+
+function options(kernelSize: number | number[] | PoolOptions, o: PoolOptions): PoolOptions {
+  return typeof kernelSize === "object" && !Array.isArray(kernelSize) ? kernelSize : { ...o, kernelSize };
+}
+
+/** Windows along one dim: torch's pooling_output_shape, then each window's [start, end) and size, clipped or not. */
+function windows(op: string, x: Tensor, n: number, kk: number, s: number, p: number, d: number, ceil: boolean, avg: boolean, includePad: boolean): number[][] {
+  if (p > kk / 2) throw new RangeError(`${op}: pad should be at most half of kernel size, but got pad=${p} and kernel_size=${kk}`);
+  let o = Math.floor((n + 2 * p - d * (kk - 1) - 1 + (ceil ? s - 1 : 0)) / s) + 1;
+  if (ceil && (o - 1) * s >= n + p) o--;
+  const starts: number[] = [], ends: number[] = [], sizes: number[] = [];
+  for (let i = 0; i < o; i++) {
+    let a = i * s - p;
+    const e = Math.min(a + (avg ? kk : (kk - 1) * d + 1), avg ? n + p : n);
+    sizes.push(includePad ? e - a : Math.min(e, n) - Math.max(a, 0));
+    if (avg) a = Math.max(a, 0);
+    while (a < 0) a += d;
+    starts.push(a);
+    ends.push(Math.min(e, n));
+  }
+  return [starts, ends, sizes];
+}
+
+function pool2d(op: string, avg: boolean, input: Tensor, kernelSize: number | number[] | PoolOptions, opts: PoolOptions): [Tensor, Tensor] {
+  const [p, h, w] = planes(op, input, "non-empty 3D or 4D (batch mode) tensor expected for input");
+  const o = options(kernelSize, opts);
+  const ks = ints(op, "kernelSize", o.kernelSize ?? NaN, 2, 1);
+  const st = o.stride === undefined || o.stride === null || (Array.isArray(o.stride) && o.stride.length === 0) ? ks : ints(op, "stride", o.stride, 2, 1);
+  const pd = ints(op, "padding", o.padding ?? 0, 2, 0), dl = avg ? [1, 1] : ints(op, "dilation", o.dilation ?? 1, 2, 1);
+  const div = o.divisorOverride ?? 0;
+  if (!Number.isInteger(div) || div < 0 || (o.divisorOverride !== undefined && o.divisorOverride !== null && div === 0)) {
+    throw new RangeError(`${op}: divisor must be not zero, got divisorOverride=${o.divisorOverride}`);
+  }
+  const [rows, cols] = [h, w].map((n, i) => windows(op, input, n, ks[i], st[i], pd[i], dl[i], o.ceilMode === true, avg, o.countIncludePad !== false));
+  const ho = rows[0].length, wo = cols[0].length;
+  if (ho < 1 || wo < 1) {
+    throw new RangeError(`${op}: Given input size: (${input.shape[input.ndim - 3]}x${h}x${w}). Calculated output size: (${input.shape[input.ndim - 3]}x${ho}x${wo}). Output size is too small`);
+  }
+  return pool(avg ? "AvgPool2DBackward0" : "MaxPool2DWithIndicesBackward0", avg ? 1 : 0, input, p, h, w, ho, wo, table(rows, cols), dl[0], dl[1], div);
+}
+
+/** torch.nn.functional.max_pool2d: input [N, C, H, W] or [C, H, W]; with returnIndices, [output, indices]. */
+export function maxPool2d(input: Tensor, kernelSize: number | number[] | PoolOptions, options: PoolOptions = {}): Tensor | [Tensor, Tensor] {
+  const o = typeof kernelSize === "object" && !Array.isArray(kernelSize) ? kernelSize : options;
+  const [out, idx] = pool2d("maxPool2d", false, input, kernelSize, options);
+  if (o.returnIndices) return [out, idx];
+  if (!out.requiresGrad) idx.dispose(); // else the backward rule holds it
+  return out;
+}
+
+/** torch.nn.functional.avg_pool2d: input [N, C, H, W] or [C, H, W]. */
+export function avgPool2d(input: Tensor, kernelSize: number | number[] | PoolOptions, options: PoolOptions = {}): Tensor {
+  return pool2d("avgPool2d", true, input, kernelSize, options)[0];
+}
+
+/** torch.nn.functional.adaptive_avg_pool2d: output (oh, ow) averages rows ⌊oh·H/Ho⌋ to ⌈(oh+1)·H/Ho⌉ (and columns alike). */
+export function adaptiveAvgPool2d(input: Tensor, outputSize: number | (number | null)[]): Tensor {
+  const op = "adaptiveAvgPool2d";
+  checkTensor(op, input);
+  const s = input.shape;
+  if (s.length !== 3 && s.length !== 4) throw new RangeError(`${op}: Expected 3D or 4D tensor, but got ${fmt(s)}`);
+  const e = s.findIndex((d, i) => i > 0 && i >= s.length - 3 && d === 0);
+  if (e >= 0) {
+    throw new RangeError(`${op}: Expected input to have non-zero size for non-batch dimensions, but input has sizes ${fmt(s)} with dimension ${e} being empty`);
+  }
+  const [p, h, w] = planes(op, input, "Expected 3D or 4D tensor");
+  const req = typeof outputSize === "number" ? [outputSize, outputSize] : outputSize.map((v, i) => v ?? [h, w][i]);
+  const [ho, wo] = ints(op, "outputSize", req as number[], 2, 1);
+  const win = (n: number, o: number) => {
+    const a = [], b = [], c = [];
+    for (let i = 0; i < o; i++) {
+      const st = Math.floor((i * n) / o), en = Math.ceil(((i + 1) * n) / o);
+      a.push(st), b.push(en), c.push(en - st);
+    }
+    return [a, b, c];
+  };
+  return pool("AdaptiveAvgPool2DBackward0", 1, input, p, h, w, ho, wo, table(win(h, ho), win(w, wo)), 1, 1, 0)[0];
+}
+
+export type PadMode = "constant" | "reflect" | "replicate" | "circular";
+
+/**
+ * torch.nn.functional.pad: pad lists (before, after) pairs from the last dim
+ * backwards. "constant" pads any dims (negative sizes crop); the others pad the
+ * last 1, 2 or 3 dims of a 2-D/3-D, 3-D/4-D or 4-D/5-D input.
+ */
+export function pad(input: Tensor, padding: number[], mode: PadMode | { mode?: PadMode; value?: number } = "constant", value = 0): Tensor {
+  checkTensor("pad", input);
+  const m = typeof mode === "object" ? mode.mode ?? "constant" : mode;
+  const v = typeof mode === "object" ? mode.value ?? 0 : value;
+  const nd = input.ndim, np = padding.length / 2;
+  if (padding.some((q) => !Number.isInteger(q))) throw new TypeError(`pad: expected integer padding, got ${JSON.stringify(padding)}`);
+  if (padding.length % 2 !== 0) throw new RangeError(`pad: Padding length must be divisible by 2, got ${padding.length}`);
+  if (np > nd) throw new RangeError(`pad: Padding length too large: ${padding.length} for an input of ${nd} dims`);
+  if (!["constant", "reflect", "replicate", "circular"].includes(m)) throw new RangeError(`pad: Unrecognised padding mode ${m}`);
+  if (m !== "constant") {
+    if (np > 3 || nd < np + 1 || nd > np + 2) {
+      throw new RangeError(`pad: Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now (padding of ${padding.length} for an input of ${fmt(input.shape)})`);
+    }
+    for (let i = 0; i < np; i++) {
+      const d = nd - 1 - i, n = input.shape[d], [a, b] = [padding[2 * i], padding[2 * i + 1]];
+      if (m === "reflect" ? a >= n || b >= n : m === "circular" ? a > n || b > n : n === 0) {
+        throw new RangeError(`pad: Padding size should be less than the corresponding input dimension, but got: padding (${a}, ${b}) at dimension ${d} of input ${fmt(input.shape)}`);
+      }
+    }
+  }
+  for (let i = 0; i < np; i++) {
+    const d = nd - 1 - i, n = input.shape[d] + padding[2 * i] + padding[2 * i + 1];
+    if (n < 0) {
+      throw new RangeError(`pad: The input size ${input.shape[d]}, plus negative padding ${padding[2 * i]} and ${padding[2 * i + 1]} resulted in a negative output size, which is invalid. Check dimension ${d} of your input.`);
+    }
+  }
+  return composite(tracks(input), () => {
+    let x = input;
+    for (let i = 0; i < np; i++) {
+      const d = nd - 1 - i, a = padding[2 * i], b = padding[2 * i + 1], n = x.shape[d];
+      if (a === 0 && b === 0) continue;
+      if (m === "constant") {
+        x = padDim(x, d, a, b, v);
+        continue;
+      }
+      const idx: number[] = [];
+      for (let j = -a; j < n + b; j++) {
+        idx.push(m === "reflect" ? (j < 0 ? -j : j >= n ? 2 * (n - 1) - j : j) : m === "replicate" ? Math.min(Math.max(j, 0), n - 1) : ((j % n) + n) % n);
+      }
+      x = indexSelect(x, d, idx);
+    }
+    return x === input ? input.clone() : x;
+  });
+}
+
+export interface InterpolateOptions {
+  size?: number | number[];
+  scaleFactor?: number | number[];
+  mode?: "nearest" | "linear" | "bilinear";
+  alignCorners?: boolean | null;
+}
+
+/**
+ * torch.nn.functional.interpolate for "nearest" (3-D to 5-D input), "linear"
+ * (3-D) and "bilinear" (4-D), from a size or a scale factor, with torch's
+ * source-index formulas in float32.
+ */
+export function interpolate(input: Tensor, options: InterpolateOptions): Tensor {
+  const op = "interpolate";
+  checkTensor(op, input);
+  const { size, scaleFactor, mode = "nearest", alignCorners } = options ?? {};
+  const ns = input.ndim - 2;
+  if (input.dtype !== "float32") throw new TypeError(`${op}: expected a float32 input, got ${input.dtype}`);
+  const need = mode === "linear" ? 3 : mode === "bilinear" ? 4 : 0;
+  if (mode !== "nearest" && need === 0) throw new RangeError(`${op}: mode '${mode}' is not supported; expected nearest, linear or bilinear`);
+  if (ns < 1 || ns > 3 || (need && input.ndim !== need)) {
+    throw new RangeError(`${op}: Got ${input.ndim}D input, but ${mode} mode needs ${need ? `${need}D` : "3D, 4D or 5D"} input`);
+  }
+  if (mode === "nearest" && alignCorners !== undefined && alignCorners !== null) {
+    throw new RangeError(`${op}: align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear`);
+  }
+  if ((size === undefined) === (scaleFactor === undefined)) {
+    throw new RangeError(`${op}: ${size === undefined ? "either" : "only one of"} size or scale_factor should be defined`);
+  }
+  const spatial = input.shape.slice(2);
+  const list = (v: number | number[], what: string) => {
+    const l = typeof v === "number" ? spatial.map(() => v) : v;
+    if (l.length !== ns) {
+      throw new RangeError(`${op}: Input and output must have the same number of spatial dimensions, but got input with spatial dimensions of ${fmt(spatial)} and ${what} of ${fmt(l)}`);
+    }
+    return l;
+  };
+  const scales = scaleFactor === undefined ? null : list(scaleFactor, "scale_factor");
+  const out = size === undefined ? spatial.map((n, i) => Math.floor(n * scales![i])) : ints(op, "size", list(size, "output size"), ns, 1);
+  if (out.some((o) => o < 1)) throw new RangeError(`${op}: the output size ${fmt(out)} from input ${fmt(input.shape)} is empty`);
+  const fr = Math.fround;
+  return composite(tracks(input), () => {
+    let x = input;
+    for (let i = ns - 1; i >= 0; i--) {
+      const n = spatial[i], o = out[i], d = i + 2;
+      if (n === o) continue; // torch copies
+      // torch's compute_scales_value / area_pixel_compute_scale, in float
+      const scale = alignCorners && mode !== "nearest" ? (o > 1 ? fr((n - 1) / (o - 1)) : 0) : fr(scales ? 1 / scales[i] : n / o);
+      const i0: number[] = [], i1: number[] = [], l0: number[] = [], l1: number[] = [];
+      for (let j = 0; j < o; j++) {
+        if (mode === "nearest") {
+          i0.push(o === 2 * n ? j >> 1 : Math.min(Math.floor(fr(j * scale)), n - 1));
+          continue;
+        }
+        const src = alignCorners ? fr(scale * j) : Math.max(fr(fr(scale * fr(j + 0.5)) - 0.5), 0);
+        const a = Math.floor(src), lam = Math.min(Math.max(fr(src - a), 0), 1);
+        i0.push(a), i1.push(a + (a < n - 1 ? 1 : 0)), l0.push(fr(1 - lam)), l1.push(lam);
+      }
+      if (mode === "nearest") {
+        x = indexSelect(x, d, i0);
+        continue;
+      }
+      const shape = input.shape.map((_, j) => (j === d ? o : 1));
+      const weight = (l: number[]) => reshape(tensor(l), shape);
+      x = add(mul(indexSelect(x, d, i0), weight(l0)), mul(indexSelect(x, d, i1), weight(l1)));
+    }
+    return x === input ? input.clone() : x;
+  });
+}
