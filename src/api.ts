@@ -27,6 +27,13 @@ export {
 
 // reductions, scans, softmax
 export { sum, mean, max, min, type MaxResult } from "./ops/reduce";
+export {
+  prod, argmax, argmin, amax, amin, variance as var, std, varMean, stdMean, logsumexp, norm,
+  all, any, countNonzero, median, kthvalue, topk, trace, outer,
+  type DimOptions, type VarOptions, type NormOptions, type NormOrd, type TopkOptions, type ValuesIndices,
+} from "./ops/statistics";
+export { cumsum, cumprod, type ScanOptions } from "./ops/scan";
+export { softmax, logSoftmax, type SoftmaxOptions } from "./ops/softmax";
 
 // products and linear algebra
 export { matmul, mm, dot } from "./ops/linear";
@@ -36,7 +43,11 @@ export { reshape, transpose, permute, t, squeeze, unsqueeze, expand, indexSelect
 export { sort, type SortOptions, type SortResult } from "./ops/sort";
 
 // losses
-export { mseLoss, meanSquaredError, type Reduction } from "./ops/loss";
+export {
+  mseLoss, meanSquaredError, crossEntropy, nllLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, l1Loss,
+  smoothL1Loss, huberLoss, klDiv, cosineEmbeddingLoss, marginRankingLoss,
+  type Reduction, type LossOptions, type ClassLossOptions, type BCEWithLogitsOptions, type SmoothL1Options, type KLDivOptions, type MarginOptions,
+} from "./ops/loss";
 
 // layers as functions (convolution, pooling, normalization)
 

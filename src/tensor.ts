@@ -18,6 +18,9 @@ import * as lin from "./ops/linear";
 import * as shp from "./ops/shape";
 import * as inplace from "./ops/inplace";
 import { sort, type SortOptions, type SortResult } from "./ops/sort";
+import * as st from "./ops/statistics";
+import { cumsum, cumprod, type ScanOptions } from "./ops/scan";
+import { softmax, logSoftmax, type SoftmaxOptions } from "./ops/softmax";
 
 export type Scalar = number;
 export type TensorOrScalar = Tensor | number;
@@ -325,6 +328,34 @@ export class Tensor {
   }
 
   // ---- more reductions, scans and softmax (issue 17) ---------------------------------------
+  // dim and keepdim positional as torch, or an options object: x.std({ dim: 1, keepdim: true, correction: 0 })
+
+  prod(dim?: st.DimArg, keepdim?: boolean): Tensor { return st.prod(this, dim, keepdim); }
+  argmax(dim?: st.DimArg, keepdim?: boolean): Tensor { return st.argmax(this, dim, keepdim); }
+  argmin(dim?: st.DimArg, keepdim?: boolean): Tensor { return st.argmin(this, dim, keepdim); }
+  amax(dim?: st.DimArg, keepdim?: boolean): Tensor { return st.amax(this, dim, keepdim); }
+  amin(dim?: st.DimArg, keepdim?: boolean): Tensor { return st.amin(this, dim, keepdim); }
+  /** torch's (dim, unbiased, keepdim), (unbiased), or { dim, correction, unbiased, keepdim }. */
+  var(dim?: st.DimArg<st.VarOptions> | boolean, unbiased?: boolean, keepdim?: boolean): Tensor { return st.variance(this, dim, unbiased, keepdim); }
+  std(dim?: st.DimArg<st.VarOptions> | boolean, unbiased?: boolean, keepdim?: boolean): Tensor { return st.std(this, dim, unbiased, keepdim); }
+  logsumexp(dim: st.DimArg, keepdim?: boolean): Tensor { return st.logsumexp(this, dim, keepdim); }
+  norm(p?: st.NormOrd | st.NormOptions, dim?: number | number[] | null, keepdim?: boolean): Tensor { return st.norm(this, p, dim, keepdim); }
+  all(dim?: st.DimArg, keepdim?: boolean): Tensor { return st.all(this, dim, keepdim); }
+  any(dim?: st.DimArg, keepdim?: boolean): Tensor { return st.any(this, dim, keepdim); }
+  countNonzero(dim?: number | number[] | null): Tensor { return st.countNonzero(this, dim); }
+  median(): Tensor;
+  median(dim: number | st.DimOptions, keepdim?: boolean): st.ValuesIndices;
+  median(dim?: number | st.DimOptions, keepdim?: boolean): Tensor | st.ValuesIndices {
+    return dim === undefined ? st.median(this) : st.median(this, dim, keepdim);
+  }
+  kthvalue(k: number, dim?: number | st.DimOptions, keepdim?: boolean): st.ValuesIndices { return st.kthvalue(this, k, dim, keepdim); }
+  topk(k: number, dim?: number | st.TopkOptions, largest?: boolean, sorted?: boolean): st.ValuesIndices { return st.topk(this, k, dim, largest, sorted); }
+  trace(): Tensor { return st.trace(this); }
+  outer(other: Tensor): Tensor { return st.outer(this, other); }
+  cumsum(dim: number | ScanOptions): Tensor { return cumsum(this, dim); }
+  cumprod(dim: number | ScanOptions): Tensor { return cumprod(this, dim); }
+  softmax(dim: number | SoftmaxOptions): Tensor { return softmax(this, dim); }
+  logSoftmax(dim: number | SoftmaxOptions): Tensor { return logSoftmax(this, dim); }
 
   // ---- linear algebra and shape -----------------------------------------------------
 

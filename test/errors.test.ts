@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   tensor, zeros, ones, eye, rand, arange, linspace, full, randint, randperm, manualSeed, empty,
   matmul, mm, dot, diag, indexSelect, sum, sort, mseLoss, noGrad, scope, keep, isGradEnabled, memoryStats,
-  optim, linalg, Tensor, setNumThreads, getNumThreads,
+  optim, linalg, Tensor, setNumThreads, getNumThreads, F, outer,
 } from "../src/index";
 import { scopeDepth } from "../src/lifetime";
 
@@ -768,6 +768,126 @@ const cases: Case[] = [
     family: "threads", name: "a fraction of a thread", example: "setNumThreads(1.5)",
     run: () => setNumThreads(1.5), type: RangeError,
     message: /^setNumThreads: expected an integer from 1 to 64, got 1.5$/,
+  },
+  // ---- reductions, scans, softmax and losses (issue 17)
+  {
+    family: "reductions", name: "std of an int tensor", example: "tensor([1, 2]).std()",
+    run: () => tensor([1, 2]).std(), type: TypeError,
+    message: /^std: std and var need a float32 input, got int32$/,
+    after: () => expect(f([1, 3]).std().item()).toBeCloseTo(Math.SQRT2, 6),
+  },
+  {
+    family: "reductions", name: "argmax of an empty tensor without dim", example: "zeros(0).argmax()",
+    run: () => zeros(0).argmax(), type: RangeError,
+    message: /^argmax: cannot reduce over a dim of size 0 \(shape \[0\]\); specify a dim$/,
+  },
+  {
+    family: "reductions", name: "amax over an empty dim", example: "zeros(0, 3).amax(0)",
+    run: () => zeros(0, 3).amax(0), type: RangeError,
+    message: /^amax: cannot reduce over dim 0 of size 0 \(shape \[0, 3\]\)$/,
+    after: () => expect(zeros(0, 3).amax(1).shape).toEqual([0]),
+  },
+  {
+    family: "reductions", name: "prod over a list of dims", example: "x.prod([0, 1])",
+    run: () => zeros(2, 2).prod([0, 1]), type: TypeError,
+    message: /^prod: dim must be a single integer, got \[0,1\]$/,
+  },
+  {
+    family: "reductions", name: "a dim out of range", example: "zeros(2, 3).logsumexp(2)",
+    run: () => zeros(2, 3).logsumexp(2), type: RangeError,
+    message: /^logsumexp: dim 2 is out of range for a tensor of 2 dims \(expected -2 <= dim < 2\)$/,
+  },
+  {
+    family: "reductions", name: "logsumexp without dim", example: "x.logsumexp()",
+    run: () => zeros(2).logsumexp(undefined as never), type: TypeError,
+    message: /^logsumexp: dim is required/,
+  },
+  {
+    family: "reductions", name: "topk with k larger than the dim", example: "zeros(3).topk(4)",
+    run: () => zeros(3).topk(4), type: RangeError,
+    message: /^topk: k 4 is out of range for dim -1 of size 3 \(expected 0 <= k <= 3\)$/,
+  },
+  {
+    family: "reductions", name: "kthvalue with k 0", example: "zeros(3).kthvalue(0)",
+    run: () => zeros(3).kthvalue(0), type: RangeError,
+    message: /^kthvalue: k 0 is out of range for dim -1 of size 3 \(expected 1 <= k <= 3\)$/,
+  },
+  {
+    family: "reductions", name: "trace of a vector", example: "zeros(3).trace()",
+    run: () => zeros(3).trace(), type: RangeError,
+    message: /^trace: expected a matrix \(2 dims\), got shape \[3\]$/,
+  },
+  {
+    family: "reductions", name: "outer of a matrix", example: "outer(zeros(3, 1), zeros(2))",
+    run: () => outer(zeros(3, 1), zeros(2)), type: RangeError,
+    message: /^outer: expected two 1-D tensors, got shapes \[3, 1\] and \[2\]$/,
+  },
+  {
+    family: "reductions", name: "the nuclear norm", example: 'x.norm("nuc")',
+    run: () => zeros(2, 2).norm("nuc"), type: RangeError,
+    message: /^norm: p "nuc" needs singular values and is not supported$/,
+  },
+  {
+    family: "reductions", name: "matrixNorm of a vector", example: "linalg.matrixNorm(zeros(3))",
+    run: () => linalg.matrixNorm(zeros(3)), type: RangeError,
+    message: /^matrixNorm: expected a tensor with 2 or more dims, got shape \[3\]$/,
+  },
+  {
+    family: "reductions", name: "cumsum without dim", example: "x.cumsum()",
+    run: () => zeros(2).cumsum(undefined as never), type: TypeError,
+    message: /^cumsum: dim is required$/,
+  },
+  {
+    family: "softmax", name: "softmax without dim", example: "x.softmax()",
+    run: () => zeros(2).softmax(undefined as never), type: TypeError,
+    message: /^softmax: dim is required/,
+    after: () => expect(f([0, 0]).softmax(0).toArray()).toEqual([0.5, 0.5]),
+  },
+  {
+    family: "softmax", name: "softmax of an int tensor", example: "tensor([1, 2]).softmax(0)",
+    run: () => tensor([1, 2]).softmax(0), type: TypeError,
+    message: /^softmax: input dtype must be float32, got int32/,
+  },
+  {
+    family: "losses", name: "a class index past C", example: "F.crossEntropy(zeros(2, 3), tensor([0, 5]))",
+    run: () => F.crossEntropy(zeros(2, 3), tensor([0, 5])), type: RangeError,
+    message: /^crossEntropy: Target 5 is out of bounds \(3 classes\)\.$/,
+    after: () => expect(F.crossEntropy(zeros(2, 4), tensor([0, 3])).item()).toBeCloseTo(Math.log(4), 6),
+  },
+  {
+    family: "losses", name: "a negative class index", example: "F.nllLoss(zeros(2, 3), tensor([0, -2]))",
+    run: () => F.nllLoss(zeros(2, 3), tensor([0, -2])), type: RangeError,
+    message: /^nllLoss: Target -2 is out of bounds \(3 classes\)\.$/,
+  },
+  {
+    family: "losses", name: "float class indices of another shape", example: "F.crossEntropy(zeros(2, 3), zeros(2))",
+    run: () => F.crossEntropy(zeros(2, 3), zeros(2)), type: TypeError,
+    message: /^crossEntropy: class-index targets must be int32, got float32$/,
+  },
+  {
+    family: "losses", name: "batch sizes differ", example: "F.crossEntropy(zeros(2, 3), tensor([0, 1, 1]))",
+    run: () => F.crossEntropy(zeros(2, 3), tensor([0, 1, 1])), type: RangeError,
+    message: /^crossEntropy: expected input batch_size \(2\) to match target batch_size \(3\)$/,
+  },
+  {
+    family: "losses", name: "a weight of the wrong length", example: "F.crossEntropy(zeros(2, 3), tensor([0, 1]), { weight: ones(2) })",
+    run: () => F.crossEntropy(zeros(2, 3), tensor([0, 1]), { weight: ones(2) }), type: RangeError,
+    message: /^crossEntropy: weight must be 1-D with one entry per class \(3\), got shape \[2\]$/,
+  },
+  {
+    family: "losses", name: "probabilities outside [0, 1]", example: "F.binaryCrossEntropy(f([2]), zeros(1))",
+    run: () => F.binaryCrossEntropy(f([2]), zeros(1)), type: RangeError,
+    message: /^binaryCrossEntropy: all elements of input should be between 0 and 1, got 2$/,
+  },
+  {
+    family: "losses", name: "binaryCrossEntropy target of another shape", example: "F.binaryCrossEntropy(zeros(2), zeros(3))",
+    run: () => F.binaryCrossEntropy(zeros(2), zeros(3)), type: RangeError,
+    message: /^binaryCrossEntropy: target shape \[3\] must be the input's shape \[2\]$/,
+  },
+  {
+    family: "losses", name: "klDiv with an unknown reduction", example: 'F.klDiv(a, b, "avg")',
+    run: () => F.klDiv(zeros(2), zeros(2), "avg" as never), type: RangeError,
+    message: /^klDiv: reduction must be "mean", "sum", "batchmean" or "none", got "avg"$/,
   },
 ];
 

@@ -32,10 +32,21 @@ export interface Kernels {
   // ---- elementwise math and activations (issue 17)
 
   // ---- reductions, scans, softmax (issue 17)
+  // assembly/softmax.ts: along a dim seen as [outer, len, inner]
+  softmax_f32(x: number, out: number, outer: number, len: number, inner: number, isLog: boolean): void;
+  softmax_backward_f32(y: number, g: number, gx: number, outer: number, len: number, inner: number, isLog: boolean): void;
 
   // ---- joining, splitting, indexing (issue 17)
 
   // ---- losses (issue 17)
+  cross_entropy_f32(
+    x: number, t: number, w: number, loss: number, den: number, lse: number,
+    outer: number, c: number, inner: number, ignore: number, hasW: boolean, eps: number,
+  ): void;
+  cross_entropy_backward_f32(
+    x: number, t: number, w: number, lse: number, g: number, gx: number,
+    outer: number, c: number, inner: number, ignore: number, hasW: boolean, eps: number, gScalar: boolean, scale: number,
+  ): void;
 
   // ---- layers: convolution, pooling, normalization (issue 17)
   // assembly/conv.ts: cols[p, ki, kj, oh, ow] = x[p, oh·sh - ph + ki·dh, ow·sw - pw + kj·dw] (value outside); adjoint adds back

@@ -5,3 +5,4 @@ export {
   inverseGD, svdGD,
   type InverseGDOptions, type InverseGDResult, type SvdGDOptions, type SvdGDResult, type SeriesOptimizer, type OnStep,
 } from "./series";
+export { vectorNorm, matrixNorm, norm } from "../ops/statistics";

@@ -7,11 +7,15 @@
 export { relu, sigmoid, tanh } from "../ops/elementwise";
 
 // ---- losses --------------------------------------------------------------------------
-export { mseLoss } from "../ops/loss";
+export {
+  mseLoss, crossEntropy, nllLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, l1Loss, smoothL1Loss, huberLoss,
+  klDiv, cosineEmbeddingLoss, marginRankingLoss,
+} from "../ops/loss";
 
 // ---- joining, splitting and indexing -------------------------------------------------
 
 // ---- reductions and normalizations ----------------------------------------------------
+export { softmax, logSoftmax, normalize } from "../ops/softmax";
 
 // ---- layers ----------------------------------------------------------------------------
 export { linear, bilinear, embedding, dropout, type EmbeddingOptions, type DropoutOptions } from "../ops/layer";

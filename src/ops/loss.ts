@@ -3,12 +3,17 @@
 // with the bits of the composition it stands for; otherwise they are composed.
 
 import { Tensor } from "../tensor";
-import { sub, mul, neg, pow } from "./elementwise";
-import { mean, sum } from "./reduce";
-import { broadcastShapes, sameShape } from "../shape";
-import { checkTensor } from "./dispatch";
+import { sub, mul, neg, pow, add, div, abs, relu, sqrt, eq } from "./elementwise";
+import { mean, sum, sumForward } from "./reduce";
+import { broadcastShapes, sameShape, fmt } from "../shape";
+import { checkTensor, castTo, fillRaw } from "./dispatch";
 import { k } from "../backend/module";
+import { f32, i32 } from "../backend/memory";
+import { exec } from "../backend/tape";
 import { record, tracks } from "../autograd/node";
+import { scope } from "../lifetime";
+import { expand, reshape } from "./shape";
+import { logSoftmax } from "./softmax";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -70,4 +75,326 @@ function fusedMse(a: Tensor, b: Tensor, isMean: boolean, powForm: boolean): Tens
     ga.dispose();
     return [null, gb];
   }, [d]);
+}
+
+// ---- issue 17: the other losses of torch.nn.functional ------------------------------
+
+export interface LossOptions {
+  reduction?: Reduction | "batchmean";
+  weight?: Tensor | null;
+}
+
+/** A loss's options: an object, or the reduction alone (`l1Loss(a, b, "sum")`). */
+function lossArgs<O extends LossOptions>(op: string, o: O | Reduction | undefined, batchmean = false): O & { reduction: Reduction | "batchmean" } {
+  const r = (typeof o === "string" ? { reduction: o } : { ...(o ?? {}) }) as O & { reduction: Reduction | "batchmean" };
+  r.reduction ??= "mean";
+  if (!["mean", "sum", "none", ...(batchmean ? ["batchmean"] : [])].includes(r.reduction)) {
+    throw new RangeError(`${op}: reduction must be "mean", "sum"${batchmean ? ', "batchmean"' : ""} or "none", got ${JSON.stringify(r.reduction)}`);
+  }
+  if (r.weight != null) checkTensor(op, r.weight);
+  return r;
+}
+
+function reduce(l: Tensor, reduction: Reduction | "batchmean", batch = 1): Tensor {
+  if (reduction === "none") return l;
+  if (reduction === "sum") return sum(l);
+  return reduction === "batchmean" ? div(sum(l), batch) : mean(l);
+}
+
+function floatInputs(op: string, ...xs: Tensor[]): void {
+  for (const x of xs) {
+    checkTensor(op, x);
+    if (x.dtype !== "float32") throw new TypeError(`${op}: expected float32 tensors, got ${x.dtype} (shape ${fmt(x.shape)})`);
+  }
+}
+
+type Pointwise = (x: number, t: number, p: number) => number;
+
+/**
+ * An elementwise loss term l(x, t) as one node: forward and the derivatives in
+ * x and t as plain loops; `aux` (posWeight) rides along, broadcast to x.
+ */
+function pointwise(op: string, name: string, x: Tensor, t: Tensor, f: Pointwise, dx: Pointwise, dt: Pointwise, aux: Tensor | null = null, check?: (x: number) => void): Tensor {
+  floatInputs(op, x, t);
+  const shape = broadcastShapes(op, x.shape, t.shape);
+  return scope(() => {
+    const xe = expand(x, shape), te = expand(t, shape), pe = aux ? expand(aux, shape) : null;
+    const out = Tensor.empty(shape, "float32");
+    const n = out.numel, xo = xe.offset, to = te.offset, po = pe ? pe.offset : -1, oo = out.offset;
+    const loop = (dst: number, fn: Pointwise, go: number) => exec(() => {
+      const v = f32();
+      for (let i = 0; i < n; i++) {
+        if (check) check(v[xo + i]);
+        const r = fn(v[xo + i], v[to + i], po < 0 ? 1 : v[po + i]);
+        v[dst + i] = go < 0 ? r : r * v[go + i];
+      }
+    });
+    loop(oo, f, -1);
+    if (!tracks(xe, te)) return out;
+    return record(out, name, [xe, te], (g) => {
+      const grads = [xe, te].map((leaf, j) => {
+        if (!leaf.requiresGrad) return null;
+        const gr = Tensor.empty(shape, "float32");
+        loop(gr.offset, j === 0 ? dx : dt, g.offset);
+        return gr;
+      });
+      return grads;
+    }, pe ? [xe, te, pe] : [xe, te]);
+  });
+}
+
+const clampLog = (v: number) => Math.max(Math.log(v), -100);
+const softplusNeg = (x: number) => Math.log1p(Math.exp(-Math.abs(x))) + Math.max(-x, 0); // log(1 + e^-x), stably
+const sigm = (x: number) => 1 / (1 + Math.exp(-x));
+
+function weighted(l: Tensor, w: Tensor | null | undefined): Tensor {
+  return w ? mul(l, w) : l;
+}
+
+/** torch.nn.functional.binary_cross_entropy: -w·(t·log x + (1 - t)·log(1 - x)), the logs clamped at -100. */
+export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: LossOptions | Reduction): Tensor {
+  const o = lossArgs("binaryCrossEntropy", options);
+  floatInputs("binaryCrossEntropy", input, target);
+  if (!sameShape(input.shape, target.shape)) {
+    throw new RangeError(`binaryCrossEntropy: target shape ${fmt(target.shape)} must be the input's shape ${fmt(input.shape)}`);
+  }
+  return scope(() => reduce(weighted(pointwise("binaryCrossEntropy", "BinaryCrossEntropyBackward0", input, target,
+    (x, t) => -(t * clampLog(x) + (1 - t) * clampLog(1 - x)),
+    (x, t) => (x - t) / Math.max((1 - x) * x, 1e-12), // torch's EPSILON
+    (x) => Math.log(1 - x) - Math.log(x), // unclamped, as torch
+    null,
+    (x) => {
+      if (!(x >= 0 && x <= 1)) throw new RangeError(`binaryCrossEntropy: all elements of input should be between 0 and 1, got ${x}`);
+    },
+  ), o.weight), o.reduction));
+}
+
+export interface BCEWithLogitsOptions extends LossOptions {
+  posWeight?: Tensor | null;
+}
+
+/** torch.nn.functional.binary_cross_entropy_with_logits: (1 - t)·x + (1 + (pw - 1)·t)·log(1 + e^-x), stably. */
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options?: BCEWithLogitsOptions | Reduction): Tensor {
+  const o = lossArgs("binaryCrossEntropyWithLogits", options);
+  floatInputs("binaryCrossEntropyWithLogits", input, target);
+  if (!sameShape(input.shape, target.shape)) {
+    throw new RangeError(`binaryCrossEntropyWithLogits: target shape ${fmt(target.shape)} must be the input's shape ${fmt(input.shape)}`);
+  }
+  const pw = o.posWeight ?? null;
+  if (pw) floatInputs("binaryCrossEntropyWithLogits", pw);
+  return scope(() => reduce(weighted(pointwise("binaryCrossEntropyWithLogits", "BinaryCrossEntropyWithLogitsBackward0", input, target,
+    (x, t, p) => (1 - t) * x + (1 + (p - 1) * t) * softplusNeg(x),
+    (x, t, p) => (p * t + 1 - t) * sigm(x) - p * t,
+    (x, _t, p) => -x + (p - 1) * softplusNeg(x),
+    pw,
+  ), o.weight), o.reduction));
+}
+
+/** torch.nn.functional.l1_loss: |input - target|. */
+export function l1Loss(input: Tensor, target: Tensor, options?: LossOptions | Reduction): Tensor {
+  const o = lossArgs("l1Loss", options);
+  floatInputs("l1Loss", input, target);
+  return scope(() => reduce(abs(sub(input, target)), o.reduction));
+}
+
+export interface SmoothL1Options extends LossOptions {
+  beta?: number;
+  delta?: number;
+}
+
+function smooth(op: string, name: string, input: Tensor, target: Tensor, b: number, huber: boolean, reduction: Reduction): Tensor {
+  if (!(b >= 0)) throw new RangeError(`${op}: ${huber ? "delta" : "beta"} must be >= 0, got ${b}`);
+  const s = huber ? 1 : b; // smooth L1 is huber / beta
+  return scope(() => reduce(pointwise(op, name, input, target,
+    (x, t) => { const z = Math.abs(x - t); return z < b ? (0.5 * z * z) / s : huber ? b * (z - 0.5 * b) : z - 0.5 * b; },
+    (x, t) => { const d = x - t; return d < -b ? -(huber ? b : 1) : d > b ? (huber ? b : 1) : b === 0 ? 0 : d / s; },
+    (x, t) => { const d = x - t; return d < -b ? (huber ? b : 1) : d > b ? -(huber ? b : 1) : b === 0 ? 0 : -d / s; },
+  ), reduction));
+}
+
+/** torch.nn.functional.smooth_l1_loss: 0.5·d²/beta where |d| < beta, else |d| - 0.5·beta (beta = 1). */
+export function smoothL1Loss(input: Tensor, target: Tensor, options?: SmoothL1Options | Reduction): Tensor {
+  const o = lossArgs("smoothL1Loss", options);
+  return smooth("smoothL1Loss", "SmoothL1LossBackward0", input, target, o.beta ?? 1, false, o.reduction as Reduction);
+}
+
+/** torch.nn.functional.huber_loss: 0.5·d² where |d| < delta, else delta·(|d| - 0.5·delta) (delta = 1). */
+export function huberLoss(input: Tensor, target: Tensor, options?: SmoothL1Options | Reduction): Tensor {
+  const o = lossArgs("huberLoss", options);
+  return smooth("huberLoss", "HuberLossBackward0", input, target, o.delta ?? 1, true, o.reduction as Reduction);
+}
+
+export interface KLDivOptions extends LossOptions {
+  logTarget?: boolean;
+}
+
+/** torch.nn.functional.kl_div: t·(log t - x) (0 where t = 0), or e^t·(t - x) with logTarget. */
+export function klDiv(input: Tensor, target: Tensor, options?: KLDivOptions | Reduction): Tensor {
+  const o = lossArgs("klDiv", options, true);
+  const lt = !!o.logTarget;
+  return scope(() => reduce(pointwise("klDiv", "KlDivBackward0", input, target,
+    (x, t) => (lt ? Math.exp(t) * (t - x) : t === 0 ? -t * x : t * Math.log(t) - t * x),
+    (_x, t) => (lt ? -Math.exp(t) : -t),
+    (x, t) => (lt ? Math.exp(t) * (t - x + 1) : t === 0 ? 0 : Math.log(t) + 1 - x),
+  ), o.reduction, input.ndim === 0 ? 1 : input.shape[0]));
+}
+
+export interface MarginOptions extends LossOptions {
+  margin?: number;
+}
+
+/** torch.nn.functional.margin_ranking_loss: max(0, -y·(x1 - x2) + margin). */
+export function marginRankingLoss(input1: Tensor, input2: Tensor, target: Tensor, options?: MarginOptions | Reduction): Tensor {
+  const o = lossArgs("marginRankingLoss", options);
+  floatInputs("marginRankingLoss", input1, input2, target);
+  return scope(() => reduce(relu(add(mul(neg(target), sub(input1, input2)), o.margin ?? 0)), o.reduction));
+}
+
+/** torch.nn.functional.cosine_embedding_loss: 1 - cos(x1, x2) where y = 1, max(0, cos - margin) where y = -1. */
+export function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tensor, options?: MarginOptions | Reduction): Tensor {
+  const o = lossArgs("cosineEmbeddingLoss", options);
+  floatInputs("cosineEmbeddingLoss", input1, input2);
+  checkTensor("cosineEmbeddingLoss", target);
+  if (!sameShape(input1.shape, input2.shape) || input1.ndim < 1 || input1.ndim > 2 || target.ndim !== input1.ndim - 1) {
+    throw new RangeError(`cosineEmbeddingLoss: expected inputs [N, D] (or [D]) of one shape and a target [N] (or []), got ${fmt(input1.shape)}, ${fmt(input2.shape)} and ${fmt(target.shape)}`);
+  }
+  return scope(() => {
+    const eps = 1e-12; // torch's EPSILON
+    const d = input1.ndim - 1;
+    const cos = div(sum(mul(input1, input2), d), sqrt(mul(add(sum(mul(input1, input1), d), eps), add(sum(mul(input2, input2), d), eps))));
+    const pos = castTo(eq(target, 1), "float32"), ng = castTo(eq(target, -1), "float32");
+    return reduce(add(mul(pos, sub(1, cos)), mul(ng, relu(sub(cos, o.margin ?? 0)))), o.reduction);
+  });
+}
+
+// ---- nllLoss and crossEntropy: class indices along dim 1 (dim 0 of a 1-D input) ----------
+
+export interface ClassLossOptions extends LossOptions {
+  ignoreIndex?: number;
+  labelSmoothing?: number;
+}
+
+/** The [outer, C, inner] layout of input [N, C, d...] (or [C]) and target [N, d...] (or []), and its checks. */
+function classLayout(op: string, input: Tensor, target: Tensor, ignore: number): [number, number, number] {
+  if (input.ndim === 0) throw new RangeError(`${op}: input must have at least 1 dim (classes), got shape []`);
+  const cd = input.ndim === 1 ? 0 : 1;
+  const want = input.shape.filter((_, i) => i !== cd);
+  if (!sameShape(want, target.shape)) {
+    throw new RangeError(
+      input.ndim > 1 && target.ndim > 0 && target.shape[0] !== input.shape[0]
+        ? `${op}: expected input batch_size (${input.shape[0]}) to match target batch_size (${target.shape[0]})`
+        : `${op}: target shape ${fmt(target.shape)} does not fit input shape ${fmt(input.shape)} (expected ${fmt(want)})`,
+    );
+  }
+  if (target.dtype !== "int32") throw new TypeError(`${op}: class-index targets must be int32, got ${target.dtype}`);
+  const c = input.shape[cd];
+  const to = target.offset, n = target.numel;
+  const v = i32();
+  for (let i = 0; i < n; i++) {
+    const t = v[to + i];
+    if (t !== ignore && (t < 0 || t >= c)) throw new RangeError(`${op}: Target ${t} is out of bounds (${c} classes).`);
+  }
+  let outer = 1;
+  for (let i = 0; i < cd; i++) outer *= input.shape[i];
+  return [outer, c, input.shape.slice(cd + 1).reduce((a, b) => a * b, 1)];
+}
+
+function classArgs(op: string, input: Tensor, target: Tensor, options: ClassLossOptions | Reduction | undefined) {
+  const o = lossArgs(op, options);
+  floatInputs(op, input);
+  checkTensor(op, target);
+  const w = o.weight ?? null;
+  const cd = input.ndim === 1 ? 0 : 1;
+  if (w) {
+    floatInputs(op, w);
+    if (w.ndim !== 1 || w.shape[0] !== input.shape[cd]) {
+      throw new RangeError(`${op}: weight must be 1-D with one entry per class (${input.shape[cd]}), got shape ${fmt(w.shape)}`);
+    }
+  }
+  return { o, w, cd, ignore: o.ignoreIndex ?? -100, eps: o.labelSmoothing ?? 0 };
+}
+
+/** Per-sample losses and the mean's weights to the reduction: mean = Σ loss / Σ den. */
+function classReduce(loss: Tensor, den: Tensor, reduction: Reduction): Tensor {
+  if (reduction === "none") return loss;
+  const s = sumForward(loss, null, false);
+  if (reduction === "sum") return s;
+  const d = sumForward(den, null, false);
+  const out = div(s, d);
+  s.dispose();
+  d.dispose();
+  return out;
+}
+
+/** torch.nn.functional.nll_loss: -w[t]·input[t] per sample, the mean weighted by w[t]; ignoreIndex skipped. */
+export function nllLoss(input: Tensor, target: Tensor, options?: ClassLossOptions | Reduction): Tensor {
+  const { o, w, ignore } = classArgs("nllLoss", input, target, options);
+  const [outer, c, inner] = classLayout("nllLoss", input, target, ignore);
+  const loss = Tensor.empty(target.shape, "float32"), den = Tensor.empty(target.shape, "float32");
+  const xo = input.offset, to = target.offset, wo = w ? w.offset : -1, lo = loss.offset, dn = den.offset;
+  const each = (fn: (j: number, at: number, wt: number, v: Float32Array) => void) => {
+    const v = f32(), iv = i32();
+    for (let a = 0; a < outer; a++) {
+      for (let i = 0; i < inner; i++) {
+        const j = a * inner + i, t = iv[to + j];
+        fn(j, t === ignore ? -1 : (a * c + t) * inner + i, t === ignore ? 0 : wo < 0 ? 1 : v[wo + t], v);
+      }
+    }
+  };
+  exec(() => each((j, at, wt, v) => ((v[lo + j] = at < 0 ? 0 : -wt * v[xo + at]), (v[dn + j] = wt))));
+  const out = classReduce(loss, den, o.reduction as Reduction);
+  if (out !== loss) loss.dispose();
+  if (!tracks(input)) {
+    den.dispose();
+    return out;
+  }
+  // d loss_j / d input[t_j] = -w[t_j]·g_j (g / Σ w[t] for the mean)
+  return record(out, "NllLossBackward0", [input], (g) => {
+    const gs = o.reduction === "mean" ? div(g, sum(den)) : g;
+    const gin = Tensor.empty(input.shape, "float32");
+    fillRaw(gin, 0);
+    const go = gin.offset, so = gs.offset, one = o.reduction !== "none";
+    exec(() => each((j, at, wt, v) => at >= 0 && (v[go + at] = -wt * v[so + (one ? 0 : j)])));
+    return [gin];
+  }, [den, target]);
+}
+
+/**
+ * torch.nn.functional.cross_entropy of logits and class indices (int32) or
+ * class probabilities (float32, the input's shape). With indices it is one
+ * kernel each way (log-softmax and the pick of the target fused).
+ */
+export function crossEntropy(input: Tensor, target: Tensor, options?: ClassLossOptions | Reduction): Tensor {
+  const { o, w, cd, ignore, eps } = classArgs("crossEntropy", input, target, options);
+  if (!(eps >= 0 && eps <= 1)) throw new RangeError(`crossEntropy: labelSmoothing must be between 0 and 1, got ${eps}`);
+  const reduction = o.reduction as Reduction;
+  if (target.dtype === "float32" && sameShape(input.shape, target.shape)) {
+    // class probabilities: -Σ_c w_c·t_c·log_softmax(x)_c, smoothed t·(1 - eps) + eps/C; the mean is over the samples
+    const c = input.shape[cd];
+    return scope(() => {
+      const t = eps > 0 ? add(mul(target, 1 - eps), eps / c) : target;
+      let terms = mul(logSoftmax(input, cd), t);
+      if (w) terms = mul(terms, reshape(w, input.shape.map((s, i) => (i === cd ? s : 1))));
+      const l = neg(sum(terms, cd));
+      return reduction === "mean" ? div(sum(l), input.numel / c) : reduce(l, reduction);
+    });
+  }
+  const [outer, c, inner] = classLayout("crossEntropy", input, target, ignore);
+  const loss = Tensor.empty(target.shape, "float32"), den = Tensor.empty(target.shape, "float32"), lse = Tensor.empty(target.shape, "float32");
+  const wp = w ? w.ptr : 0;
+  k().cross_entropy_f32(input.ptr, target.ptr, wp, loss.ptr, den.ptr, lse.ptr, outer, c, inner, ignore, !!w, eps);
+  const out = classReduce(loss, den, reduction);
+  if (out !== loss) loss.dispose();
+  if (!tracks(input)) {
+    den.dispose();
+    lse.dispose();
+    return out;
+  }
+  // gx_c = g_j·((1 - eps)·w[t]·(softmax_c - [c = t]) + eps/C·(Σw·softmax_c - w_c)), g / Σ w[t] for the mean
+  return record(out, "NllLossBackward0", [input], (g) => {
+    const gs = reduction === "mean" ? div(g, sum(den)) : g;
+    const gin = Tensor.empty(input.shape, "float32");
+    k().cross_entropy_backward_f32(input.ptr, target.ptr, w ? w.ptr : 0, lse.ptr, gs.ptr, gin.ptr, outer, c, inner, ignore, !!w, eps, reduction !== "none", 1);
+    return [gin];
+  }, w ? [input, target, den, lse, w] : [input, target, den, lse]);
 }

@@ -12,7 +12,7 @@ import { expand, reshape } from "./shape";
 import { div, mul, eq } from "./elementwise";
 
 /** The dims to reduce, or null for all of them: an empty list means all, as torch 1.13's sum(dim=[]). */
-function normDims(op: string, dim: number | number[], ndim: number): number[] | null {
+export function normDims(op: string, dim: number | number[], ndim: number): number[] | null {
   const list = Array.isArray(dim) ? dim : [dim];
   if (list.length === 0) return null;
   const out = list.map((d) => normDim(op, d, ndim));
@@ -36,7 +36,7 @@ function sumDimKeep(x: Tensor, d: number): Tensor {
 }
 
 /** The sum without a graph; int and bool tensors sum to int32. */
-function sumForward(x: Tensor, dims: number[] | null, keepdim: boolean): Tensor {
+export function sumForward(x: Tensor, dims: number[] | null, keepdim: boolean): Tensor {
   const src = x.dtype === "bool" ? castTo(x, "int32") : x;
   let out: Tensor;
   if (dims === null) {
@@ -67,12 +67,12 @@ function sumForward(x: Tensor, dims: number[] | null, keepdim: boolean): Tensor 
 }
 
 /** The shape of a reduction's output with the reduced dims kept as 1. */
-function keptShape(shape: Shape, dims: number[] | null): number[] {
+export function keptShape(shape: Shape, dims: number[] | null): number[] {
   return shape.map((s, i) => (dims === null || dims.includes(i) ? 1 : s));
 }
 
 /** Broadcasts a reduction's gradient back over the reduced dims. */
-function unreduce(g: Tensor, inputShape: Shape, dims: number[] | null): Tensor {
+export function unreduce(g: Tensor, inputShape: Shape, dims: number[] | null): Tensor {
   const kept = reshape(g, keptShape(inputShape, dims));
   const out = expand(kept, inputShape);
   if (out !== kept) kept.dispose();

@@ -1,0 +1,53 @@
+// softmax and logSoftmax along a dim (issue 17): one kernel forward, one kernel
+// backward (assembly/softmax.ts), stable for logits near ±1e4; and normalize.
+
+import { Tensor } from "../tensor";
+import { k } from "../backend/module";
+import { normDim } from "../shape";
+import { record, tracks } from "../autograd/node";
+import { checkTensor } from "./dispatch";
+import { rows, vectorNorm, type NormOrd } from "./statistics";
+import { add, div, relu, sub } from "./elementwise";
+import { scope } from "../lifetime";
+
+export interface SoftmaxOptions {
+  dim: number;
+}
+
+function softmaxOp(op: string, isLog: boolean, x: Tensor, dim: number | SoftmaxOptions): Tensor {
+  checkTensor(op, x);
+  const dm = typeof dim === "object" && dim !== null ? dim.dim : dim;
+  if (dm === undefined) throw new TypeError(`${op}: dim is required (torch's choice of an implicit dim is deprecated)`);
+  if (x.dtype !== "float32") throw new TypeError(`${op}: input dtype must be float32, got ${x.dtype}; convert with .float() first`);
+  const d = normDim(op, dm, x.ndim);
+  const [outer, len, inner] = rows(x.shape, x.ndim === 0 ? null : d);
+  const out = Tensor.empty(x.shape, "float32");
+  if (out.numel > 0) k().softmax_f32(x.ptr, out.ptr, outer, len, inner, isLog);
+  if (!tracks(x)) return out;
+  // softmax: gx = y·(g - Σ g·y); log_softmax: gx = g - exp(y)·Σ g (along the dim)
+  return record(out, isLog ? "LogSoftmaxBackward0" : "SoftmaxBackward0", [x], (g) => {
+    const gx = Tensor.empty(x.shape, "float32");
+    if (gx.numel > 0) k().softmax_backward_f32(out.ptr, g.ptr, gx.ptr, outer, len, inner, isLog);
+    return [gx];
+  }, [out]);
+}
+
+export const softmax = (x: Tensor, dim: number | SoftmaxOptions): Tensor => softmaxOp("softmax", false, x, dim);
+export const logSoftmax = (x: Tensor, dim: number | SoftmaxOptions): Tensor => softmaxOp("logSoftmax", true, x, dim);
+
+export interface NormalizeOptions {
+  p?: NormOrd;
+  dim?: number;
+  eps?: number;
+}
+
+/** torch.nn.functional.normalize: x / max(||x||_p along dim, eps); p = 2, dim = 1, eps = 1e-12 by default. */
+export function normalize(x: Tensor, p: number | NormalizeOptions = 2, dim = 1, eps = 1e-12): Tensor {
+  const o: NormalizeOptions = typeof p === "object" ? p : { p, dim, eps };
+  checkTensor("normalize", x);
+  const e = o.eps ?? 1e-12;
+  return scope(() => {
+    const n = vectorNorm(x, o.p ?? 2, o.dim ?? 1, true);
+    return div(x, add(relu(sub(n, e)), e)); // max(n, eps) = eps + relu(n - eps)
+  });
+}

@@ -1,0 +1,505 @@
+// More reductions (issue 17): prod, argmax/argmin, amax/amin, var/std and their
+// means, logsumexp, norms, all/any/countNonzero, median/kthvalue/topk, trace
+// and outer. Composites of differentiable ops where that gives torch's
+// gradient; a node of their own where torch's rule differs (ties, zeros).
+
+import { Tensor } from "../tensor";
+import { k } from "../backend/module";
+import { f32, i32 } from "../backend/memory";
+import { exec } from "../backend/tape";
+import { fmt, normDim, type Shape } from "../shape";
+import { record, tracks } from "../autograd/node";
+import { noGrad } from "../autograd/grad-mode";
+import { scope } from "../lifetime";
+import { castTo, checkTensor, fillRaw } from "./dispatch";
+import { normDims, keptShape, unreduce, sum, mean, sumForward } from "./reduce";
+import { reshape, diag, unsqueeze } from "./shape";
+import { add, sub, mul, div, pow, abs, sign, sqrt, log, exp, eq, ne, gt } from "./elementwise";
+
+/** dim, keepdim: positional, or in an options object (`x.amax({ dim: 1, keepdim: true })`). */
+export interface DimOptions {
+  dim?: number | number[] | null;
+  keepdim?: boolean;
+}
+export type DimArg<O extends DimOptions = DimOptions> = number | number[] | null | undefined | O;
+
+/** The options from `(dim, keepdim)` or `(options)`. */
+export function dimArgs<O extends DimOptions>(a: DimArg<O>, keepdim?: boolean): O {
+  if (a !== null && typeof a === "object" && !Array.isArray(a)) return a;
+  return { dim: a, keepdim } as O;
+}
+
+/** A view of one dim: [outer, len, inner] elements (the whole tensor as one row when d is null). */
+export function rows(shape: Shape, d: number | null): [number, number, number] {
+  if (d === null || shape.length === 0) return [1, shape.length === 0 ? 1 : shape.reduce((a, b) => a * b, 1), 1];
+  let outer = 1, inner = 1;
+  for (let i = 0; i < d; i++) outer *= shape[i];
+  for (let i = d + 1; i < shape.length; i++) inner *= shape[i];
+  return [outer, shape[d], inner];
+}
+
+/** The shape after reducing dim d (null: all), keeping it as 1 or dropping it. */
+function reducedShape(shape: Shape, d: number | null, keepdim: boolean): number[] {
+  if (d === null) return keepdim ? shape.map(() => 1) : [];
+  return shape.flatMap((s, i) => (i !== d ? [s] : keepdim ? [1] : []));
+}
+
+const view = (t: Tensor) => (t.dtype === "float32" ? f32() : i32());
+
+function floatOnly(op: string, x: Tensor): void {
+  if (x.dtype !== "float32") throw new TypeError(`${op}: input dtype must be float32, got ${x.dtype}; convert with .float() first`);
+}
+
+/** One dim or none (all), as prod, argmax, median take. */
+function oneDim(op: string, x: Tensor, dim: number | number[] | null | undefined): number | null {
+  if (dim === undefined || dim === null) return null;
+  if (typeof dim !== "number") throw new TypeError(`${op}: dim must be a single integer, got ${JSON.stringify(dim)}`);
+  return x.ndim === 0 ? (normDim(op, dim, 0), null) : normDim(op, dim, x.ndim);
+}
+
+// ---- prod --------------------------------------------------------------------------
+
+export function prod(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
+  checkTensor("prod", x);
+  const o = dimArgs(dim, keepdim);
+  const d = oneDim("prod", x, o.dim);
+  const [outer, len, inner] = rows(x.shape, d);
+  const src = x.dtype === "bool" ? castTo(x, "int32") : x;
+  const out = Tensor.empty(reducedShape(x.shape, d, d === null ? false : !!o.keepdim), src.dtype);
+  const isF = src.dtype === "float32", xo = src.offset, oo = out.offset;
+  exec(() => {
+    const v = isF ? f32() : i32();
+    for (let a = 0; a < outer; a++) {
+      for (let i = 0; i < inner; i++) {
+        let p = 1;
+        for (let j = 0, q = xo + a * len * inner + i; j < len; j++, q += inner) p = isF ? Math.fround(p * v[q]) : Math.imul(p, v[q]);
+        v[oo + a * inner + i] = p;
+      }
+    }
+  });
+  if (src !== x) src.dispose();
+  if (!tracks(x)) return out;
+  // d Π x / d x_j = Π_{i≠j} x_i: prefix and suffix products, exact with zeros in x
+  return record(out, d === null ? "ProdBackward0" : "ProdBackward1", [x], (g) => {
+    const gin = Tensor.empty(x.shape, "float32");
+    const go = gin.offset, so = g.offset;
+    exec(() => {
+      const v = f32();
+      for (let a = 0; a < outer; a++) {
+        for (let i = 0; i < inner; i++) {
+          const base = a * len * inner + i;
+          let p = 1;
+          for (let j = 0; j < len; j++) (v[go + base + j * inner] = p), (p *= v[xo + base + j * inner]);
+          p = v[so + a * inner + i];
+          for (let j = len - 1; j >= 0; j--) (v[go + base + j * inner] *= p), (p *= v[xo + base + j * inner]);
+        }
+      }
+    });
+    return [gin];
+  }, [x]);
+}
+
+// ---- argmax, argmin, amax, amin ------------------------------------------------------
+
+function argExtremum(op: string, isMin: boolean, x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
+  checkTensor(op, x);
+  const o = dimArgs(dim, keepdim);
+  const d = oneDim(op, x, o.dim);
+  const [outer, len, inner] = rows(x.shape, d);
+  if (len === 0 && (d === null || outer * inner > 0)) {
+    throw new RangeError(`${op}: cannot reduce over a dim of size 0 (shape ${fmt(x.shape)}); ${d === null ? "specify a dim" : `dim ${o.dim} is empty`}`);
+  }
+  const src = x.dtype === "bool" ? castTo(x, "int32") : x;
+  const shape = reducedShape(x.shape, d, !!o.keepdim);
+  const vals = Tensor.empty(shape, src.dtype), idx = Tensor.empty(shape, "int32");
+  if (idx.numel > 0) (src.dtype === "float32" ? k().max_dim_f32 : k().max_dim_i32)(src.ptr, vals.ptr, idx.ptr, outer, len, inner, isMin);
+  vals.dispose();
+  if (src !== x) src.dispose();
+  return idx;
+}
+
+export const argmax = (x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor => argExtremum("argmax", false, x, dim, keepdim);
+export const argmin = (x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor => argExtremum("argmin", true, x, dim, keepdim);
+
+/** Max (or min) over dims without a graph, the dims kept as 1. */
+function extremumKeep(op: string, x: Tensor, dims: number[] | null, isMin: boolean): Tensor {
+  let cur = x;
+  for (const d of dims ?? x.shape.map((_, i) => i)) {
+    const [outer, len, inner] = rows(cur.shape, d);
+    if (len === 0) throw new RangeError(`${op}: cannot reduce over dim ${d} of size 0 (shape ${fmt(x.shape)})`);
+    const next = Tensor.empty(keptShape(cur.shape, [d]), cur.dtype), where = Tensor.empty(next.shape, "int32");
+    if (next.numel > 0) (cur.dtype === "float32" ? k().max_dim_f32 : k().max_dim_i32)(cur.ptr, next.ptr, where.ptr, outer, len, inner, isMin);
+    where.dispose();
+    if (cur !== x) cur.dispose();
+    cur = next;
+  }
+  return cur === x ? noGrad(() => x.clone()) : cur;
+}
+
+function amaxmin(op: string, isMin: boolean, x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
+  checkTensor(op, x);
+  const o = dimArgs(dim, keepdim);
+  const dims = o.dim === undefined || o.dim === null ? null : normDims(op, o.dim, x.ndim);
+  if (x.ndim === 0 && x.numel === 0) throw new RangeError(`${op}: the tensor is empty`);
+  const kept = extremumKeep(op, x, x.ndim === 0 ? [] : dims, isMin);
+  const out = o.keepdim ? kept : reshape(kept, x.shape.filter((_, i) => !(dims === null || dims.includes(i))));
+  if (out !== kept) kept.dispose();
+  if (!tracks(x)) return out;
+  // the gradient is shared evenly between the elements equal to the result (torch's amax backward)
+  return record(out, isMin ? "AminBackward0" : "AmaxBackward0", [x], (g) => {
+    const r = reshape(out, keptShape(x.shape, dims));
+    const mask = castTo(eq(x, r), "float32");
+    return [mul(mask, div(unreduce(g, x.shape, dims), sum(mask, dims ?? [], true)))];
+  }, [x, out]);
+}
+
+export const amax = (x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor => amaxmin("amax", false, x, dim, keepdim);
+export const amin = (x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor => amaxmin("amin", true, x, dim, keepdim);
+
+// ---- var, std, varMean, stdMean --------------------------------------------------------
+
+/** torch's var/std arguments: (dim, unbiased, keepdim), (unbiased), or an options object with correction. */
+export interface VarOptions extends DimOptions {
+  unbiased?: boolean;
+  correction?: number;
+}
+
+function varArgs(op: string, a?: DimArg<VarOptions> | boolean, unbiased?: boolean, keepdim?: boolean): VarOptions {
+  if (typeof a === "boolean") return { unbiased: a };
+  const o = a !== null && typeof a === "object" && !Array.isArray(a) ? a : { dim: a, unbiased, keepdim };
+  if (o.correction !== undefined && o.unbiased !== undefined) throw new TypeError(`${op}: give either correction or unbiased, not both`);
+  return o;
+}
+
+function moments(op: string, x: Tensor, o: VarOptions, isStd: boolean, withMean: boolean): Tensor | [Tensor, Tensor] {
+  checkTensor(op, x);
+  if (x.dtype !== "float32") throw new TypeError(`${op}: std and var need a float32 input, got ${x.dtype}`);
+  const dims = o.dim === undefined || o.dim === null ? null : normDims(op, o.dim, x.ndim);
+  const keepdim = !!o.keepdim;
+  const c = o.correction ?? (o.unbiased === false ? 0 : 1);
+  let n = 1;
+  x.shape.forEach((s, i) => (dims === null || dims.includes(i)) && (n *= s));
+  const outShape = keepdim ? keptShape(x.shape, dims) : x.shape.filter((_, i) => !(dims === null || dims.includes(i)));
+  const all = dims ?? [];
+  const [v, m] = noGrad(() => scope(() => {
+    const mk = mean(x, all, true);
+    const dev = sub(x, mk);
+    const s = div(sum(mul(dev, dev), all, true), Math.max(0, n - c));
+    const r = isStd ? sqrt(s) : s;
+    return [reshape(r, outShape), reshape(mk, outShape)];
+  }));
+  let out = v;
+  if (tracks(x)) {
+    // d var = 2 (x - mean) / (n - c) · g; d std = d var · g / (2 std), 0 where std is 0 (torch's std_backward)
+    out = record(v, isStd ? "StdBackward0" : "VarBackward0", [x], (g) => {
+      let gk = reshape(g, keptShape(x.shape, dims));
+      if (isStd) {
+        const r = reshape(v, keptShape(x.shape, dims));
+        const zero = castTo(eq(r, 0), "float32");
+        gk = mul(div(gk, mul(add(r, zero), 2)), sub(1, zero));
+      }
+      return [mul(sub(x, mean(x, all, true)), div(gk, Math.max(0, n - c) / 2))];
+    }, [x, v]);
+  }
+  if (!withMean) {
+    m.dispose();
+    return out;
+  }
+  m.dispose();
+  return [out, mean(x, all, keepdim)];
+}
+
+export function variance(x: Tensor, dim?: DimArg<VarOptions> | boolean, unbiased?: boolean, keepdim?: boolean): Tensor {
+  return moments("var", x, varArgs("var", dim, unbiased, keepdim), false, false) as Tensor;
+}
+export function std(x: Tensor, dim?: DimArg<VarOptions> | boolean, unbiased?: boolean, keepdim?: boolean): Tensor {
+  return moments("std", x, varArgs("std", dim, unbiased, keepdim), true, false) as Tensor;
+}
+/** torch.var_mean: [var, mean]. */
+export function varMean(x: Tensor, dim?: DimArg<VarOptions> | boolean, unbiased?: boolean, keepdim?: boolean): [Tensor, Tensor] {
+  return moments("varMean", x, varArgs("varMean", dim, unbiased, keepdim), false, true) as [Tensor, Tensor];
+}
+/** torch.std_mean: [std, mean]. */
+export function stdMean(x: Tensor, dim?: DimArg<VarOptions> | boolean, unbiased?: boolean, keepdim?: boolean): [Tensor, Tensor] {
+  return moments("stdMean", x, varArgs("stdMean", dim, unbiased, keepdim), true, true) as [Tensor, Tensor];
+}
+
+// ---- logsumexp ------------------------------------------------------------------------
+
+/** log Σ exp(x) over dims (required, as torch), shifted by the detached max: stable for ±1e4. */
+export function logsumexp(x: Tensor, dim: DimArg, keepdim?: boolean): Tensor {
+  checkTensor("logsumexp", x);
+  const o = dimArgs(dim, keepdim);
+  if (o.dim === undefined || o.dim === null) throw new TypeError("logsumexp: dim is required (a dim or a list of dims)");
+  const dims = normDims("logsumexp", o.dim, x.ndim);
+  const all = dims ?? x.shape.map((_, i) => i);
+  return scope(() => {
+    const xf = castTo(x, "float32");
+    let n = 1;
+    for (const d of all) n *= x.ndim === 0 ? 1 : x.shape[d];
+    const m = n === 0 ? Tensor.empty(keptShape(x.shape, all), "float32") : noGrad(() => extremumKeep("logsumexp", xf, x.ndim === 0 ? [] : all, false));
+    const mo = m.offset, mn = m.numel;
+    exec(() => {
+      const v = f32();
+      for (let i = mo; i < mo + mn; i++) if (!Number.isFinite(v[i]) || n === 0) v[i] = 0; // an infinite max shifts by 0
+    });
+    const out = add(log(sum(exp(sub(xf, m)), all, true)), m);
+    return o.keepdim ? out : reshape(out, x.shape.filter((_, i) => !all.includes(i)));
+  });
+}
+
+// ---- norms ------------------------------------------------------------------------------
+
+export type NormOrd = number | "fro" | "nuc";
+export interface NormOptions extends DimOptions {
+  ord?: NormOrd;
+  p?: NormOrd;
+}
+
+/** torch.linalg.vector_norm: (Σ |x|^ord)^(1/ord) over dims (default all); ord 2 by default, ±inf and 0 too. */
+export function vectorNorm(x: Tensor, ord: NormOrd | NormOptions = 2, dim?: number | number[] | null, keepdim?: boolean): Tensor {
+  const o: NormOptions = typeof ord === "object" ? ord : { ord, dim, keepdim };
+  const p = o.ord ?? o.p ?? 2;
+  checkTensor("vectorNorm", x);
+  if (typeof p !== "number") throw new RangeError(`vectorNorm: ord must be a number, got ${JSON.stringify(p)}`);
+  floatOnly("vectorNorm", x);
+  const dims = o.dim === undefined || o.dim === null ? null : normDims("vectorNorm", o.dim, x.ndim);
+  const all = dims ?? [];
+  const kd = !!o.keepdim;
+  const out = noGrad(() => scope(() => {
+    const a = abs(x);
+    if (p === Infinity || p === -Infinity) return (p > 0 ? amax : amin)(a, all.length ? all : null, kd);
+    if (p === 0) return sum(castTo(ne(x, 0), "float32"), all, kd);
+    if (p === 1) return sum(a, all, kd);
+    if (p === 2) return sqrt(sum(mul(x, x), all, kd));
+    return pow(sum(pow(a, p), all, kd), 1 / p);
+  }));
+  if (!tracks(x)) return out;
+  return record(out, "LinalgVectorNormBackward0", [x], (g) => {
+    const r = reshape(out, keptShape(x.shape, dims));
+    const gk = unreduce(g, x.shape, dims);
+    if (p === 0) return [mul(x, 0)];
+    if (p === 1) return [mul(sign(x), gk)]; // d Σ|x| = sign(x)·g
+    if (p === Infinity || p === -Infinity) {
+      // sign(x)·g shared evenly between the elements at the extremum
+      const mask = castTo(eq(abs(x), r), "float32");
+      return [mul(mul(sign(x), mask), div(gk, sum(mask, all, true)))];
+    }
+    // d ||x||_p = x·|x|^(p-2) / ||x||^(p-1) · g, and 0 where the norm is 0
+    const zero = castTo(eq(r, 0), "float32");
+    const scale = div(mul(gk, sub(1, zero)), pow(add(r, zero), p - 1));
+    return [mul(p === 2 ? x : mul(x, pow(abs(x), p - 2)), scale)];
+  }, [x, out]);
+}
+
+/** torch.linalg.matrix_norm over two dims (default the last two): ord "fro", 1, -1, inf, -inf. */
+export function matrixNorm(x: Tensor, ord: NormOrd | NormOptions = "fro", dim?: number[] | null, keepdim?: boolean): Tensor {
+  const o: NormOptions = typeof ord === "object" ? ord : { ord, dim, keepdim };
+  const p = o.ord ?? "fro";
+  checkTensor("matrixNorm", x);
+  if (x.ndim < 2) throw new RangeError(`matrixNorm: expected a tensor with 2 or more dims, got shape ${fmt(x.shape)}`);
+  const ds = normDims("matrixNorm", (o.dim ?? [-2, -1]) as number[], x.ndim);
+  if (!ds || ds.length !== 2) throw new RangeError(`matrixNorm: dim must be a list of 2 dims, got ${JSON.stringify(o.dim)}`);
+  const kd = !!o.keepdim;
+  if (p === "fro") return vectorNorm(x, 2, ds, kd);
+  if (p !== 1 && p !== -1 && p !== Infinity && p !== -Infinity) {
+    throw new RangeError(`matrixNorm: ord ${JSON.stringify(p)} is not supported (supported: "fro", 1, -1, Infinity, -Infinity)`);
+  }
+  floatOnly("matrixNorm", x);
+  // ord ±1: the max (min) column sum of |x|; ord ±inf: the max (min) row sum
+  const [rowDim, colDim] = p === 1 || p === -1 ? ds : [ds[1], ds[0]];
+  return scope(() => {
+    const r = (p > 0 ? amax : amin)(sum(abs(x), rowDim, true), colDim, true);
+    return kd ? r : reshape(r, x.shape.filter((_, i) => !ds.includes(i)));
+  });
+}
+
+/** torch.norm: p = "fro" (2) by default, a number, or "nuc" (not supported); over dim (default all). */
+export function norm(x: Tensor, p: NormOrd | NormOptions = "fro", dim?: number | number[] | null, keepdim?: boolean): Tensor {
+  const o: NormOptions = typeof p === "object" ? p : { p, dim, keepdim };
+  checkTensor("norm", x);
+  const ord = o.p ?? o.ord ?? "fro";
+  if (x.dtype !== "float32") throw new TypeError(`norm: input dtype must be float32, got ${x.dtype}`);
+  if (ord === "nuc") throw new RangeError('norm: p "nuc" needs singular values and is not supported');
+  return vectorNorm(x, ord === "fro" ? 2 : ord, o.dim, o.keepdim);
+}
+
+// ---- all, any, countNonzero -------------------------------------------------------------
+
+/** The number of nonzero elements over dims (default all), int32. */
+export function countNonzero(x: Tensor, dim?: number | number[] | null): Tensor {
+  checkTensor("countNonzero", x);
+  const dims = dim === undefined || dim === null ? null : normDims("countNonzero", dim, x.ndim);
+  const nz = ne(x, 0);
+  const out = sumForward(nz, dims, false);
+  nz.dispose();
+  return out;
+}
+
+function allAny(op: string, x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
+  checkTensor(op, x);
+  const o = dimArgs(dim, keepdim);
+  const dims = o.dim === undefined || o.dim === null ? null : normDims(op, o.dim, x.ndim);
+  return scope(() => {
+    const c = sumForward(ne(x, 0), dims, !!o.keepdim);
+    if (op === "any") return gt(c, 0);
+    let n = 1;
+    x.shape.forEach((s, i) => (dims === null || dims.includes(i)) && (n *= s));
+    return eq(c, n);
+  });
+}
+export const all = (x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor => allAny("all", x, dim, keepdim);
+export const any = (x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor => allAny("any", x, dim, keepdim);
+
+// ---- median, kthvalue, topk ---------------------------------------------------------------
+
+export interface ValuesIndices {
+  values: Tensor;
+  indices: Tensor;
+}
+
+/**
+ * Picks `count` elements of every row along d by rank (first: the rank of the
+ * first pick in ascending order, NaN the largest; descending for topk's
+ * largest), with their indices; the gradient goes back to those indices.
+ */
+function pickRanked(op: string, x: Tensor, d: number, first: (len: number, hasNaN: boolean) => number, count: number, descending: boolean, keepdim: boolean, name: string): ValuesIndices {
+  const [outer, len, inner] = rows(x.shape, d);
+  const shape = x.ndim === 0 ? [] : [...x.shape];
+  if (x.ndim > 0) shape[d] = count;
+  const values = Tensor.empty(shape, x.dtype), indices = Tensor.empty(shape, "int32");
+  const xo = x.offset, vo = values.offset, io = indices.offset, isF = x.dtype === "float32";
+  exec(() => {
+    const v = isF ? f32() : i32(), iv = i32();
+    const order = new Array<number>(len);
+    for (let a = 0; a < outer; a++) {
+      for (let i = 0; i < inner; i++) {
+        const base = a * len * inner + i;
+        let hasNaN = false;
+        for (let j = 0; j < len; j++) (order[j] = j), (hasNaN ||= v[xo + base + j * inner] !== v[xo + base + j * inner]);
+        const key = (j: number) => { const e = v[xo + base + j * inner]; return e !== e ? Infinity : e; };
+        const nan = (j: number) => (v[xo + base + j * inner] !== v[xo + base + j * inner] ? 1 : 0);
+        order.sort((p, q) => {
+          let c = key(p) - key(q);
+          if (c === 0 || c !== c) c = nan(p) - nan(q);
+          return (descending ? -c : c) || p - q;
+        });
+        const f = first(len, hasNaN);
+        for (let j = 0; j < count; j++) {
+          const src = order[f + j];
+          v[vo + (a * count + j) * inner + i] = v[xo + base + src * inner];
+          iv[io + (a * count + j) * inner + i] = src;
+        }
+      }
+    }
+  });
+  let vals = values, idx = indices;
+  if (!keepdim && x.ndim > 0) {
+    const sq = shape.filter((_, i) => i !== d);
+    vals = reshape(values, sq);
+    idx = reshape(indices, sq);
+    values.dispose();
+    indices.dispose();
+  }
+  if (tracks(x)) {
+    // the gradient goes back to the index each value came from
+    record(vals, name, [x], (g) => {
+      const gin = Tensor.empty(x.shape, "float32");
+      fillRaw(gin, 0);
+      const go = gin.offset, so = g.offset, ixo = idx.offset;
+      exec(() => {
+        const gv = f32(), iv = i32();
+        for (let a = 0; a < outer; a++) {
+          for (let j = 0; j < count; j++) {
+            for (let i = 0; i < inner; i++) {
+              const q = (a * count + j) * inner + i;
+              gv[go + (a * len + iv[ixo + q]) * inner + i] += gv[so + q];
+            }
+          }
+        }
+      });
+      return [gin];
+    }, [idx]);
+  }
+  return { values: vals, indices: idx };
+}
+
+/** The lower median rank, or the first NaN (sorted last) when the row has one, as torch. */
+const medianRank = (len: number, hasNaN: boolean) => (hasNaN ? len - 1 : (len - 1) >> 1);
+
+/** torch.median: of all elements (the lower median, NaN if any) or along dim (values, indices). */
+export function median(x: Tensor): Tensor;
+export function median(x: Tensor, dim: number | DimOptions, keepdim?: boolean): ValuesIndices;
+export function median(x: Tensor, dim?: number | DimOptions, keepdim?: boolean): Tensor | ValuesIndices {
+  checkTensor("median", x);
+  const o = dimArgs(dim, keepdim);
+  if (o.dim === undefined || o.dim === null) {
+    if (x.numel === 0) {
+      const out = Tensor.empty([], x.dtype);
+      fillRaw(out, NaN);
+      return out;
+    }
+    const flat = reshape(x, [x.numel]);
+    const { values, indices } = noGrad(() => pickRanked("median", flat, 0, medianRank, 1, false, false, ""));
+    indices.dispose();
+    flat.dispose();
+    if (!tracks(x)) return values;
+    // the gradient is shared evenly between the elements equal to the median (torch's evenly_distribute_backward)
+    return record(values, "MedianBackward0", [x], (g) => {
+      const mask = castTo(eq(x, values), "float32");
+      return [mul(mask, div(g, sum(mask)))];
+    }, [x, values]);
+  }
+  const d = normDim("median", o.dim as number, x.ndim);
+  const len = x.ndim === 0 ? 1 : x.shape[d];
+  if (len === 0) throw new RangeError(`median: cannot reduce over dim ${o.dim} of size 0 (shape ${fmt(x.shape)})`);
+  return pickRanked("median", x, d, medianRank, 1, false, !!o.keepdim, "MedianBackward1");
+}
+
+/** torch.kthvalue: the k-th smallest element (k from 1) along dim (default -1). */
+export function kthvalue(x: Tensor, kth: number, dim: number | DimOptions = -1, keepdim?: boolean): ValuesIndices {
+  checkTensor("kthvalue", x);
+  const o = dimArgs(dim, keepdim);
+  const d = normDim("kthvalue", (o.dim ?? -1) as number, x.ndim);
+  const len = x.ndim === 0 ? 1 : x.shape[d];
+  if (!Number.isInteger(kth) || kth < 1 || kth > len) {
+    throw new RangeError(`kthvalue: k ${kth} is out of range for dim ${o.dim ?? -1} of size ${len} (expected 1 <= k <= ${len})`);
+  }
+  return pickRanked("kthvalue", x, d, () => kth - 1, 1, false, !!o.keepdim, "KthvalueBackward0");
+}
+
+export interface TopkOptions {
+  dim?: number;
+  largest?: boolean;
+  sorted?: boolean;
+}
+
+/** torch.topk: the k largest (or smallest) elements along dim (default -1), sorted. */
+export function topk(x: Tensor, kk: number, dim: number | TopkOptions = -1, largest = true, sorted = true): ValuesIndices {
+  checkTensor("topk", x);
+  const o: TopkOptions = typeof dim === "object" ? dim : { dim, largest, sorted };
+  const d = normDim("topk", o.dim ?? -1, x.ndim);
+  const len = x.ndim === 0 ? 1 : x.shape[d];
+  if (!Number.isInteger(kk) || kk < 0 || kk > len) {
+    throw new RangeError(`topk: k ${kk} is out of range for dim ${o.dim ?? -1} of size ${len} (expected 0 <= k <= ${len})`);
+  }
+  return pickRanked("topk", x, d, () => 0, kk, o.largest ?? true, true, "TopkBackward0");
+}
+
+// ---- trace, outer ---------------------------------------------------------------------
+
+/** The sum of a matrix's diagonal (int stays int). */
+export function trace(x: Tensor): Tensor {
+  checkTensor("trace", x);
+  if (x.ndim !== 2) throw new RangeError(`trace: expected a matrix (2 dims), got shape ${fmt(x.shape)}`);
+  return scope(() => sum(diag(x)));
+}
+
+/** The outer product of two vectors: out[i, j] = a[i]·b[j]. */
+export function outer(a: Tensor, b: Tensor): Tensor {
+  checkTensor("outer", a);
+  checkTensor("outer", b);
+  if (a.ndim !== 1 || b.ndim !== 1) throw new RangeError(`outer: expected two 1-D tensors, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  return scope(() => mul(unsqueeze(a, 1), unsqueeze(b, 0)));
+}
+

@@ -1,0 +1,73 @@
+// The losses of nn.functional (issue 17) against torch 1.13
+// (test/fixtures/ops_loss.json), and finite-difference gradchecks.
+import { describe, expect, it } from "vitest";
+import { F, tensor, randn, manualSeed, mseLoss, scope, type Tensor } from "../../src/index";
+import { runGolden, type OpFn } from "./golden-ops";
+
+const ops: Record<string, OpFn> = {
+  crossEntropy: ([x, t], kw) => F.crossEntropy(x, t, kw),
+  nllLoss: ([x, t], kw) => F.nllLoss(x, t, kw),
+  binaryCrossEntropy: ([x, t], kw) => F.binaryCrossEntropy(x, t, kw),
+  binaryCrossEntropyWithLogits: ([x, t], kw) => F.binaryCrossEntropyWithLogits(x, t, kw),
+  l1Loss: ([x, t], kw) => F.l1Loss(x, t, kw),
+  smoothL1Loss: ([x, t], kw) => F.smoothL1Loss(x, t, kw),
+  huberLoss: ([x, t], kw) => F.huberLoss(x, t, kw),
+  klDiv: ([x, t], kw) => F.klDiv(x, t, kw),
+  cosineEmbeddingLoss: ([a, b, t], kw) => F.cosineEmbeddingLoss(a, b, t, kw),
+  marginRankingLoss: ([a, b, t], kw) => F.marginRankingLoss(a, b, t, kw),
+};
+runGolden("ops_loss.json", ops);
+
+import { gradcheck } from "../gradcheck";
+import * as Ref from "./reduce.reference";
+import * as R from "../reference";
+
+describe("gradcheck", () => {
+  const t = [2, 0, 1, 2];
+  const w = [0.5, 1.5, 1];
+  for (const reduction of ["mean", "sum", "none"] as const) {
+    it(`crossEntropy weight labelSmoothing ${reduction}`, () => gradcheck(
+      ([x]) => F.crossEntropy(x, tensor(t), { weight: tensor(w, { dtype: "float32" }), labelSmoothing: 0.1, reduction }),
+      ([x]) => Ref.crossEntropy(x, t, w, 0.1, reduction), [Ref.values(1, [4, 3])]));
+    it(`nllLoss ${reduction}`, () => gradcheck(
+      ([x]) => F.nllLoss(x, tensor(t), { reduction }), ([x]) => Ref.crossEntropy(x, t, null, 0, reduction, false), [Ref.values(2, [4, 3])]));
+  }
+  const ew = (name: string, lib: (x: Tensor, t: Tensor) => Tensor, f: (x: number, t: number) => number, lo = -Infinity) =>
+    it(name, () => gradcheck(([x, y]) => lib(x, y), ([x, y]) => Ref.reduce(Ref.zip(x, y, f), "mean"), [Ref.values(3, [3, 4], lo), Ref.values(4, [3, 4], 0.05)]));
+  ew("binaryCrossEntropy", (x, y) => F.binaryCrossEntropy(x, y), (x, y) => -(y * Math.log(x) + (1 - y) * Math.log(1 - x)), 0.05);
+  ew("binaryCrossEntropyWithLogits", (x, y) => F.binaryCrossEntropyWithLogits(x, y), (x, y) => (1 - y) * x + Math.log1p(Math.exp(-x)));
+  ew("l1Loss", (x, y) => F.l1Loss(x, y), (x, y) => Math.abs(x - y));
+  ew("smoothL1Loss beta 0.5", (x, y) => F.smoothL1Loss(x, y, { beta: 0.5 }), (x, y) => (Math.abs(x - y) < 0.5 ? (x - y) ** 2 : Math.abs(x - y) - 0.25));
+  ew("huberLoss delta 0.5", (x, y) => F.huberLoss(x, y, { delta: 0.5 }), (x, y) => (Math.abs(x - y) < 0.5 ? 0.5 * (x - y) ** 2 : 0.5 * (Math.abs(x - y) - 0.25)));
+  ew("klDiv", (x, y) => F.klDiv(x, y), (x, y) => y * (Math.log(y) - x));
+  it("marginRankingLoss", () => gradcheck(([a, b]) => F.marginRankingLoss(a, b, tensor([1, -1, 1], { dtype: "float32" }), { margin: 0.1 }),
+    ([a, b]) => Ref.reduce(Ref.zip(a, b, (x, y, i) => Math.max(0, -[1, -1, 1][i] * (x - y) + 0.1)), "mean"), [Ref.values(5, [3]), Ref.values(6, [3])]));
+  it("cosineEmbeddingLoss", () => gradcheck(([a, b]) => F.cosineEmbeddingLoss(a, b, tensor([1, -1], { dtype: "float32" }), "sum"), ([a, b]) => {
+    const dot = Ref.along(Ref.zip(a, b, (x, y) => x * y), 1, (r) => [r.reduce((p, q) => p + q, 0)]);
+    const na = Ref.along(a, 1, Ref.pnorm(2)), nb = Ref.along(b, 1, Ref.pnorm(2));
+    const cos = [0, 1].map((i) => dot.data[i] / (na.data[i] * nb.data[i]));
+    return R.make([], [1 - cos[0] + Math.max(0, cos[1])]);
+  }, [Ref.values(7, [2, 3]), Ref.values(8, [2, 3])]));
+});
+
+describe("crossEntropy", () => {
+  it("is one node with a fused backward, and as fast a path as mseLoss (one kernel each way)", () => {
+    scope(() => {
+      manualSeed(1);
+      const x = randn([64, 10]).requiresGrad_(true);
+      const l = F.crossEntropy(x, tensor(Array.from({ length: 64 }, (_, i) => i % 10)));
+      expect(l.gradFn!.name).toBe("NllLossBackward0");
+      expect(l.gradFn!.inputs).toEqual([x]);
+      l.backward();
+      // each row's gradient sums to 0 (softmax - onehot)
+      const g = x.grad!.sum(1).data();
+      expect(Math.max(...Array.from(g, Math.abs))).toBeLessThan(1e-6);
+      x.grad!.dispose();
+    });
+  });
+  it("is stable for logits near ±1e4", () => {
+    const x = tensor([[1e4, -1e4, 0], [-1e4, 1e4 - 3, 1e4]], { dtype: "float32" });
+    expect(F.crossEntropy(x, tensor([0, 1]), "none").data()[1]).toBeCloseTo(3 + Math.log1p(Math.exp(-3)), 3);
+  });
+  it("mseLoss is unchanged", () => expect(mseLoss(tensor([1, 2], { dtype: "float32" }), tensor([0, 0], { dtype: "float32" })).item()).toBe(2.5));
+});
