@@ -1,2 +1,105 @@
-// torch.nn: for now its functional layer (src/nn/functional.ts).
+// torch.nn: Module and the layers (src/nn/<family>.ts as torch's torch/nn/modules),
+// init, utils, and the functional layer (src/nn/functional.ts). Every class is
+// exported through `named`: it prints as torch's name (the bundle is minified), and
+// `nn.Linear(2, 3)` without `new`, as Python writes it, says what to write.
+import { requireNew } from "../spelling";
+import * as M from "./module";
+import * as Lin from "./linear";
+import * as C from "./container";
+import * as A from "./activation";
+import * as Lo from "./loss";
+import * as Cv from "./conv";
+import * as P from "./pooling";
+import * as N from "./normalization";
+import * as S from "./sparse";
+import * as D from "./dropout";
+import * as Fl from "./flatten";
+
 export * as functional from "./functional";
+export * as init from "./init";
+export * as utils from "./utils";
+export { Parameter, type StateDict, type LoadResult } from "./module";
+export type { LinearOptions } from "./linear";
+export type { ConvModuleOptions } from "./conv";
+export type { LayerNormModuleOptions, GroupNormModuleOptions, BatchNormModuleOptions } from "./normalization";
+export type { EmbeddingModuleOptions } from "./sparse";
+
+function named<C extends abstract new (...args: never[]) => unknown>(cls: C, name: string): C {
+  Object.defineProperty(cls, "typeName", { value: name });
+  return requireNew(cls, `nn.${name}`);
+}
+
+export const Module = named(M.Module, "Module");
+export type Module = M.Module;
+export const Identity = named(Lin.Identity, "Identity");
+export type Identity = Lin.Identity;
+export const Linear = named(Lin.Linear, "Linear");
+export type Linear = Lin.Linear;
+export const Bilinear = named(Lin.Bilinear, "Bilinear");
+export type Bilinear = Lin.Bilinear;
+export const Sequential = named(C.Sequential, "Sequential");
+export type Sequential = C.Sequential;
+export const ModuleList = named(C.ModuleList, "ModuleList");
+export type ModuleList = C.ModuleList;
+export const ModuleDict = named(C.ModuleDict, "ModuleDict");
+export type ModuleDict = C.ModuleDict;
+export const ReLU = named(A.ReLU, "ReLU");
+export type ReLU = A.ReLU;
+export const Tanh = named(A.Tanh, "Tanh");
+export type Tanh = A.Tanh;
+export const Sigmoid = named(A.Sigmoid, "Sigmoid");
+export type Sigmoid = A.Sigmoid;
+export const Softmax = named(A.Softmax, "Softmax");
+export type Softmax = A.Softmax;
+export const LogSoftmax = named(A.LogSoftmax, "LogSoftmax");
+export type LogSoftmax = A.LogSoftmax;
+export const MSELoss = named(Lo.MSELoss, "MSELoss");
+export type MSELoss = Lo.MSELoss;
+export const L1Loss = named(Lo.L1Loss, "L1Loss");
+export type L1Loss = Lo.L1Loss;
+export const SmoothL1Loss = named(Lo.SmoothL1Loss, "SmoothL1Loss");
+export type SmoothL1Loss = Lo.SmoothL1Loss;
+export const HuberLoss = named(Lo.HuberLoss, "HuberLoss");
+export type HuberLoss = Lo.HuberLoss;
+export const BCELoss = named(Lo.BCELoss, "BCELoss");
+export type BCELoss = Lo.BCELoss;
+export const BCEWithLogitsLoss = named(Lo.BCEWithLogitsLoss, "BCEWithLogitsLoss");
+export type BCEWithLogitsLoss = Lo.BCEWithLogitsLoss;
+export const NLLLoss = named(Lo.NLLLoss, "NLLLoss");
+export type NLLLoss = Lo.NLLLoss;
+export const CrossEntropyLoss = named(Lo.CrossEntropyLoss, "CrossEntropyLoss");
+export type CrossEntropyLoss = Lo.CrossEntropyLoss;
+export const KLDivLoss = named(Lo.KLDivLoss, "KLDivLoss");
+export type KLDivLoss = Lo.KLDivLoss;
+export const MarginRankingLoss = named(Lo.MarginRankingLoss, "MarginRankingLoss");
+export type MarginRankingLoss = Lo.MarginRankingLoss;
+export const CosineEmbeddingLoss = named(Lo.CosineEmbeddingLoss, "CosineEmbeddingLoss");
+export type CosineEmbeddingLoss = Lo.CosineEmbeddingLoss;
+export const Conv1d = named(Cv.Conv1d, "Conv1d");
+export type Conv1d = Cv.Conv1d;
+export const Conv2d = named(Cv.Conv2d, "Conv2d");
+export type Conv2d = Cv.Conv2d;
+export const ConvTranspose2d = named(Cv.ConvTranspose2d, "ConvTranspose2d");
+export type ConvTranspose2d = Cv.ConvTranspose2d;
+export const MaxPool2d = named(P.MaxPool2d, "MaxPool2d");
+export type MaxPool2d = P.MaxPool2d;
+export const AvgPool2d = named(P.AvgPool2d, "AvgPool2d");
+export type AvgPool2d = P.AvgPool2d;
+export const AdaptiveAvgPool2d = named(P.AdaptiveAvgPool2d, "AdaptiveAvgPool2d");
+export type AdaptiveAvgPool2d = P.AdaptiveAvgPool2d;
+export const LayerNorm = named(N.LayerNorm, "LayerNorm");
+export type LayerNorm = N.LayerNorm;
+export const GroupNorm = named(N.GroupNorm, "GroupNorm");
+export type GroupNorm = N.GroupNorm;
+export const BatchNorm1d = named(N.BatchNorm1d, "BatchNorm1d");
+export type BatchNorm1d = N.BatchNorm1d;
+export const BatchNorm2d = named(N.BatchNorm2d, "BatchNorm2d");
+export type BatchNorm2d = N.BatchNorm2d;
+export const Embedding = named(S.Embedding, "Embedding");
+export type Embedding = S.Embedding;
+export const Dropout = named(D.Dropout, "Dropout");
+export type Dropout = D.Dropout;
+export const Flatten = named(Fl.Flatten, "Flatten");
+export type Flatten = Fl.Flatten;
+export const Unflatten = named(Fl.Unflatten, "Unflatten");
+export type Unflatten = Fl.Unflatten;
