@@ -4,7 +4,7 @@ import type { Tensor } from "../tensor";
 import { maxPool2d, avgPool2d, adaptiveAvgPool2d, type PoolOptions } from "../ops/pool";
 import { Module } from "./module";
 
-const show = (v: number | readonly (number | null)[]) => (typeof v === "number" ? String(v) : `(${v.map((x) => (x === null ? "None" : x)).join(", ")})`);
+const show = (v: number | readonly (number | null)[]) => (typeof v === "number" ? String(v) : `[${v.map((x) => (x === null ? "None" : x)).join(", ")}]`);
 
 type PoolArgs = Omit<PoolOptions, "kernelSize">;
 
