@@ -53,6 +53,7 @@ export {
 
 export * as optim from "./optim/index";
 export * as nn from "./nn/index";
+export { saveSafetensors, loadSafetensors } from "./nn/safetensors";
 export * as F from "./nn/functional";
 export * as linalg from "./linalg/index";
 

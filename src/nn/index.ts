@@ -18,6 +18,7 @@ import * as Fl from "./flatten";
 export * as functional from "./functional";
 export * as init from "./init";
 export * as utils from "./utils";
+export { saveSafetensors, loadSafetensors, readSafetensorsHeader, type SafetensorsHeader, type TensorInfo } from "./safetensors";
 export { Parameter, type StateDict, type LoadResult } from "./module";
 export type { LinearOptions } from "./linear";
 export type { ConvModuleOptions } from "./conv";
