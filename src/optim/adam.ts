@@ -5,7 +5,7 @@
 import type { Tensor } from "../tensor";
 import { k } from "../backend/module";
 import { exec } from "../backend/tape";
-import { Optimizer, checkOption } from "./optimizer";
+import { Optimizer, checkOption, type ParamGroup, type Params } from "./optimizer";
 
 export interface AdamOptions {
   /** Learning rate, default 1e-3. */
@@ -29,6 +29,8 @@ interface AdamState {
   maxExpAvgSq: Tensor | null;
 }
 
+type AdamGroup = ParamGroup & Required<Omit<AdamOptions, "lr">>;
+
 /**
  * For each parameter p with gradient g, at step t = 1, 2, ... (torch 1.13's update):
  *
@@ -38,59 +40,61 @@ interface AdamState {
  *     p = p - lr/(1 - β1^t) · m / (√v / √(1 - β2^t) + eps)
  */
 export class Adam extends Optimizer {
-  lr: number;
-  readonly betas: readonly [number, number];
-  readonly eps: number;
-  readonly weightDecay: number;
-  readonly amsgrad: boolean;
-  readonly maximize: boolean;
   private readonly decoupled: boolean;
   private states = new Map<Tensor, AdamState>();
-  /** 1 - beta1^t and 1 - beta2^t for the step count t last asked for (betas are fixed). */
-  private corrections = { t: 0, first: 0, second: 0 };
+  /** 1 - beta1^t and 1 - beta2^t for the step count and betas last asked for. */
+  private corrections = { t: 0, b1: NaN, b2: NaN, first: 0, second: 0 };
 
-  constructor(params: Iterable<Tensor>, options: AdamOptions = {}, name = "Adam", decoupled = false, defaultDecay = 0) {
-    super(name, params);
+  constructor(params: Params, options: AdamOptions = {}, name = "Adam", decoupled = false, defaultDecay = 0) {
     if (options === null || typeof options !== "object") throw new TypeError(`${name}: options must be an object`);
+    super(name, params, {
+      lr: options.lr ?? 1e-3, betas: options.betas ?? [0.9, 0.999], eps: options.eps ?? 1e-8,
+      weightDecay: options.weightDecay ?? defaultDecay, amsgrad: options.amsgrad ?? false, maximize: options.maximize ?? false,
+    });
     this.decoupled = decoupled;
-    this.lr = checkOption(name, "learning rate (lr)", options.lr ?? 1e-3, 0);
-    const betas = options.betas ?? [0.9, 0.999];
+  }
+
+  protected checkGroup(g: AdamGroup): void {
+    const name = this.name;
+    checkOption(name, "learning rate (lr)", g.lr, 0);
+    const betas = g.betas;
     if (!Array.isArray(betas) || betas.length !== 2) throw new TypeError(`${name}: betas must be a pair [beta1, beta2]`);
     checkOption(name, "beta parameter at index 0", betas[0], 0, 1);
     checkOption(name, "beta parameter at index 1", betas[1], 0, 1);
-    this.betas = Object.freeze([betas[0], betas[1]] as [number, number]);
-    this.eps = checkOption(name, "epsilon value (eps)", options.eps ?? 1e-8, 0);
-    this.weightDecay = checkOption(name, "weightDecay", options.weightDecay ?? defaultDecay, 0);
-    this.amsgrad = options.amsgrad ?? false;
-    this.maximize = options.maximize ?? false;
+    g.betas = [betas[0], betas[1]];
+    checkOption(name, "epsilon value (eps)", g.eps, 0);
+    checkOption(name, "weightDecay", g.weightDecay, 0);
   }
 
   step(): void {
-    checkOption(this.name, "learning rate (lr)", this.lr, 0);
-    this.params.forEach((p, i) => {
+    for (const g of this.paramGroups) checkOption(this.name, "learning rate (lr)", g.lr, 0);
+    this.each((group, p, i) => {
       const g = this.gradOf(p, i);
       if (!g) return;
+      const o = group as AdamGroup;
       let s = this.states.get(p);
       if (!s) {
-        s = { step: 0, expAvg: this.stateBuffer(p), expAvgSq: this.stateBuffer(p), maxExpAvgSq: this.amsgrad ? this.stateBuffer(p) : null };
+        s = { step: 0, expAvg: this.stateBuffer(p), expAvgSq: this.stateBuffer(p), maxExpAvgSq: o.amsgrad ? this.stateBuffer(p) : null };
         this.states.set(p, s);
       }
       const state = s;
       const pp = p.ptr, gp = g.ptr, m = s.expAvg.ptr, v = s.expAvgSq.ptr, vmax = s.maxExpAvgSq ? s.maxExpAvgSq.ptr : 0, n = p.numel;
       p.bumpVersion();
       // A thunk: the bias corrections change every step, and a captured step must replay them so.
-      exec(() => this.update(state, pp, gp, m, v, vmax, n));
+      exec(() => this.update(o, state, pp, gp, m, v, vmax, n));
     });
   }
 
-  private update(s: AdamState, p: number, g: number, m: number, v: number, vmax: number, n: number): void {
-    const [beta1, beta2] = this.betas;
-    const lr = this.lr;
+  private update(o: AdamGroup, s: AdamState, p: number, g: number, m: number, v: number, vmax: number, n: number): void {
+    const [beta1, beta2] = o.betas;
+    const lr = o.lr;
     const t = ++s.step;
-    // every parameter of a step usually has the same t: the powers once per step, not per parameter
+    // every parameter of a step usually has the same t and betas: the powers once per step, not per parameter
     const c = this.corrections;
-    if (c.t !== t) {
+    if (c.t !== t || c.b1 !== beta1 || c.b2 !== beta2) {
       c.t = t;
+      c.b1 = beta1;
+      c.b2 = beta2;
       c.first = 1 - powInt(beta1, t);
       c.second = 1 - powInt(beta2, t);
     }
@@ -103,16 +107,33 @@ export class Adam extends Optimizer {
     k().adam_step_f32(
       p, g, m, v, vmax, n,
       Math.fround(beta1), Math.fround(1 - beta1), Math.fround(beta2), Math.fround(1 - beta2),
-      this.decoupled ? 0 : Math.fround(this.weightDecay),
-      this.decoupled ? Math.fround(1 - lr * this.weightDecay) : 1,
-      Math.fround(biasCorrection2Sqrt), Math.fround(this.eps), Math.fround(-stepSize),
-      this.amsgrad, this.maximize,
+      this.decoupled ? 0 : Math.fround(o.weightDecay),
+      this.decoupled ? Math.fround(1 - lr * o.weightDecay) : 1,
+      Math.fround(biasCorrection2Sqrt), Math.fround(o.eps), Math.fround(-stepSize),
+      o.amsgrad, o.maximize,
     );
   }
 
   /** The state torch keeps for a parameter (step count and moment buffers), if it exists yet. */
   stateOf(p: Tensor): Readonly<AdamState> | null {
     return this.states.get(p) ?? null;
+  }
+
+  protected stateFor(p: Tensor): Record<string, Tensor | number> | null {
+    const s = this.states.get(p);
+    if (!s) return null;
+    const out: Record<string, Tensor | number> = { step: s.step, expAvg: s.expAvg, expAvgSq: s.expAvgSq };
+    if (s.maxExpAvgSq) out.maxExpAvgSq = s.maxExpAvgSq;
+    return out;
+  }
+
+  protected checkState(s: Record<string, Tensor | number>): void {
+    if (typeof s.step !== "number" || !s.expAvg || !s.expAvgSq) throw new Error(`${this.name}.loadStateDict: a parameter's state needs step, expAvg and expAvgSq`);
+  }
+
+  protected setStateFor(p: Tensor, s: Record<string, Tensor | number>): void {
+    const { step, expAvg, expAvgSq, maxExpAvgSq } = s as unknown as AdamState;
+    this.states.set(p, { step, expAvg, expAvgSq, maxExpAvgSq: maxExpAvgSq ?? null });
   }
 
   protected resetState(): void {
@@ -122,7 +143,7 @@ export class Adam extends Optimizer {
 
 /** Adam with decoupled weight decay (Loshchilov & Hutter): p = p·(1 - lr·weightDecay) before the Adam step. */
 export class AdamW extends Adam {
-  constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
+  constructor(params: Params, options: AdamOptions = {}) {
     super(params, options, "AdamW", true, 1e-2);
   }
 }
