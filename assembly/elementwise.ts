@@ -10,7 +10,9 @@
 
 import {
   Neg, Abs, Sqrt, Square, Reciprocal, Relu, Exp, Log, Sin, Cos, Tan, Tanh, Sigmoid, Add, Sub, Mul, Div, Pow, Maximum, Minimum,
-  iop, ICMP, FCMP,
+  Floor, Ceil, Round, Trunc, Frac, Rsqrt, Hardsigmoid, Hardswish, Log1p, Expm1, Log2, Log10, Exp2, Asin, Acos, Atan, Sinh, Cosh,
+  Erf, Gelu, GeluTanh, Silu, Mish, Logsigmoid, Clamp, LeakyRelu, NanToNum, Elu, Softplus,
+  iop, fop, ICMP, FCMP,
 } from "./functors";
 
 // ---- loop templates ------------------------------------------------------
@@ -20,6 +22,27 @@ import {
   let i: usize = 0;
   for (; i + 4 <= n; i += 4) v128.store(out + (i << 2), op.v(v128.load(x + (i << 2))));
   for (; i < n; i++) store<f32>(out + (i << 2), op.s(load<f32>(x + (i << 2))));
+}
+
+// The same for a functor with only a one-lane `s` (transcendentals: lanes gain nothing, and
+// one loop is smaller than four calls per step).
+@inline function mapUnaryS<Op>(x: usize, out: usize, n: usize): void {
+  const op = changetype<Op>(0);
+  for (let i: usize = 0; i < n; i++) store<f32>(out + (i << 2), op.s(load<f32>(x + (i << 2))));
+}
+
+// out = op(x; a, b, c) for the ops with scalar parameters (Clamp, Elu, ...).
+@inline function mapUnaryP<Op>(x: usize, out: usize, n: usize, a: f32, b: f32, c: f32): void {
+  const op = changetype<Op>(0);
+  const av = f32x4.splat(a), bv = f32x4.splat(b), cv = f32x4.splat(c);
+  let i: usize = 0;
+  for (; i + 4 <= n; i += 4) v128.store(out + (i << 2), op.v(v128.load(x + (i << 2)), av, bv, cv));
+  for (; i < n; i++) store<f32>(out + (i << 2), op.s(load<f32>(x + (i << 2)), a, b, c));
+}
+
+@inline function mapUnaryPS<Op>(x: usize, out: usize, n: usize, a: f32, b: f32, c: f32): void {
+  const op = changetype<Op>(0);
+  for (let i: usize = 0; i < n; i++) store<f32>(out + (i << 2), op.s(load<f32>(x + (i << 2)), a, b, c));
 }
 
 @inline function splat<T>(s: T): v128 {
@@ -49,6 +72,8 @@ import {
 
 // ---- exports -------------------------------------------------------------
 
+// Codes: UnaryOp in src/backend/kernels.ts. The cheap ops come first: threads.ts
+// splits the codes from Exp on (transcendentals) at a smaller size.
 export function unary_f32(op: i32, x: usize, out: usize, n: usize): void {
   switch (op) {
     case 0: mapUnary<Neg>(x, out, n); break;
@@ -57,15 +82,61 @@ export function unary_f32(op: i32, x: usize, out: usize, n: usize): void {
     case 3: mapUnary<Square>(x, out, n); break;
     case 4: mapUnary<Reciprocal>(x, out, n); break;
     case 5: mapUnary<Relu>(x, out, n); break;
-    case 6: mapUnary<Exp>(x, out, n); break;
-    case 7: mapUnary<Log>(x, out, n); break;
-    case 8: mapUnary<Sin>(x, out, n); break;
-    case 9: mapUnary<Cos>(x, out, n); break;
-    case 10: mapUnary<Tan>(x, out, n); break;
-    case 11: mapUnary<Tanh>(x, out, n); break;
-    case 12: mapUnary<Sigmoid>(x, out, n); break;
+    case 6: mapUnary<Floor>(x, out, n); break;
+    case 7: mapUnary<Ceil>(x, out, n); break;
+    case 8: mapUnary<Round>(x, out, n); break;
+    case 9: mapUnary<Trunc>(x, out, n); break;
+    case 10: mapUnaryS<Frac>(x, out, n); break;
+    case 11: mapUnaryS<Rsqrt>(x, out, n); break;
+    case 12: mapUnaryS<Hardsigmoid>(x, out, n); break;
+    case 13: mapUnaryS<Hardswish>(x, out, n); break;
+    case 14: mapUnary<Exp>(x, out, n); break;
+    case 15: mapUnary<Log>(x, out, n); break;
+    case 16: mapUnary<Sin>(x, out, n); break;
+    case 17: mapUnary<Cos>(x, out, n); break;
+    case 18: mapUnary<Tan>(x, out, n); break;
+    case 19: mapUnary<Tanh>(x, out, n); break;
+    case 20: mapUnary<Sigmoid>(x, out, n); break;
+    case 21: mapUnaryS<Log1p>(x, out, n); break;
+    case 22: mapUnaryS<Expm1>(x, out, n); break;
+    case 23: mapUnaryS<Log2>(x, out, n); break;
+    case 24: mapUnaryS<Log10>(x, out, n); break;
+    case 25: mapUnaryS<Exp2>(x, out, n); break;
+    case 26: mapUnaryS<Asin>(x, out, n); break;
+    case 27: mapUnaryS<Acos>(x, out, n); break;
+    case 28: mapUnaryS<Atan>(x, out, n); break;
+    case 29: mapUnaryS<Sinh>(x, out, n); break;
+    case 30: mapUnaryS<Cosh>(x, out, n); break;
+    case 31: mapUnaryS<Erf>(x, out, n); break;
+    case 32: mapUnaryS<Gelu>(x, out, n); break;
+    case 33: mapUnaryS<GeluTanh>(x, out, n); break;
+    case 34: mapUnaryS<Silu>(x, out, n); break;
+    case 35: mapUnaryS<Mish>(x, out, n); break;
+    case 36: mapUnaryS<Logsigmoid>(x, out, n); break;
     default: unreachable();
   }
+}
+
+// Codes: UnaryParamOp in src/backend/kernels.ts (transcendental from Elu on).
+export function unary_p_f32(op: i32, x: usize, out: usize, n: usize, a: f32, b: f32, c: f32): void {
+  switch (op) {
+    case 0: mapUnaryP<Clamp>(x, out, n, a, b, c); break;
+    case 1: mapUnaryP<LeakyRelu>(x, out, n, a, b, c); break;
+    case 2: mapUnaryPS<NanToNum>(x, out, n, a, b, c); break;
+    case 3: mapUnaryPS<Elu>(x, out, n, a, b, c); break;
+    case 4: mapUnaryPS<Softplus>(x, out, n, a, b, c); break;
+    default: unreachable();
+  }
+}
+
+// out = c ? a : b for any 4-byte dtype, all four contiguous of n elements (TS expands broadcasts).
+export function where32(c: usize, a: usize, b: usize, out: usize, n: usize): void {
+  let i: usize = 0;
+  for (; i + 4 <= n; i += 4) {
+    const m = v128.not(i32x4.eq(v128.load(c + (i << 2)), i32x4.splat(0)));
+    v128.store(out + (i << 2), v128.bitselect(v128.load(a + (i << 2)), v128.load(b + (i << 2)), m));
+  }
+  for (; i < n; i++) store<i32>(out + (i << 2), load<i32>(c + (i << 2)) != 0 ? load<i32>(a + (i << 2)) : load<i32>(b + (i << 2)));
 }
 
 export function binary_f32(op: i32, a: usize, b: usize, out: usize, n: usize): void {
@@ -77,7 +148,7 @@ export function binary_f32(op: i32, a: usize, b: usize, out: usize, n: usize): v
     case 4: mapBinary<f32, Pow>(a, b, out, n); break;
     case 5: mapBinary<f32, Maximum>(a, b, out, n); break;
     case 6: mapBinary<f32, Minimum>(a, b, out, n); break;
-    default: unreachable();
+    default: for (let i: usize = 0; i < n; i++) store<f32>(out + (i << 2), fop(op, load<f32>(a + (i << 2)), load<f32>(b + (i << 2))));
   }
 }
 
@@ -92,7 +163,11 @@ export function binary_scalar_f32(op: i32, a: usize, s: f32, out: usize, n: usiz
     case 4: mapScalar<f32, Pow>(a, s, out, n, reversed); break;
     case 5: mapScalar<f32, Maximum>(a, s, out, n, reversed); break;
     case 6: mapScalar<f32, Minimum>(a, s, out, n, reversed); break;
-    default: unreachable();
+    default:
+      for (let i: usize = 0; i < n; i++) {
+        const x = load<f32>(a + (i << 2));
+        store<f32>(out + (i << 2), reversed ? fop(op, s, x) : fop(op, x, s));
+      }
   }
 }
 

@@ -1,3 +1,5 @@
+import { erff } from "./erf";
+
 // Per-element operations as zero-size "functor" classes. A loop template in
 // elementwise.ts is instantiated once per functor (`mapBinary<f32, Add>`), and
 // because every method is @inline and the classes are @final, binaryen emits a
@@ -37,6 +39,73 @@
   @inline s(x: f32): f32 { return 1 / (1 + Mathf.exp(-x)); }
 }
 
+// ---- float32 unary: rounding (SIMD) and the cheap activations (one lane) -----
+// Each op below follows torch 1.13's CPU kernel formula step by step (torch computes
+// float32 in float32), so the roundings are torch's; NaN propagates through wasm's min/max.
+
+@final export class Floor { @inline v(x: v128): v128 { return f32x4.floor(x); } @inline s(x: f32): f32 { return floor<f32>(x); } }
+@final export class Ceil { @inline v(x: v128): v128 { return f32x4.ceil(x); } @inline s(x: f32): f32 { return ceil<f32>(x); } }
+// half to even, as torch.round (C's nearbyint)
+@final export class Round { @inline v(x: v128): v128 { return f32x4.nearest(x); } @inline s(x: f32): f32 { return nearest<f32>(x); } }
+@final export class Trunc { @inline v(x: v128): v128 { return f32x4.trunc(x); } @inline s(x: f32): f32 { return trunc<f32>(x); } }
+// frac(x) = x - trunc(x)
+@final export class Frac { @inline s(x: f32): f32 { return x - trunc<f32>(x); } }
+// rsqrt(x) = 1 / sqrt(x), as torch (and its pow(x, -0.5) path)
+@final export class Rsqrt { @inline s(x: f32): f32 { return 1 / Mathf.sqrt(x); } }
+// hardsigmoid(x) = min(max(x + 3, 0), 6) / 6
+@final export class Hardsigmoid { @inline s(x: f32): f32 { return min<f32>(max<f32>(x + 3, 0), 6) / 6; } }
+// hardswish(x) = x · min(max(x + 3, 0), 6) / 6
+@final export class Hardswish { @inline s(x: f32): f32 { return x * min<f32>(max<f32>(x + 3, 0), 6) / 6; } }
+
+// ---- float32 unary: transcendentals (one lane at a time: only `s`) ----------
+
+@final export class Log1p { @inline s(x: f32): f32 { return Mathf.log1p(x); } }
+@final export class Expm1 { @inline s(x: f32): f32 { return Mathf.expm1(x); } }
+@final export class Log2 { @inline s(x: f32): f32 { return Mathf.log2(x); } }
+@final export class Log10 { @inline s(x: f32): f32 { return Mathf.log10(x); } }
+// 2^x by powf: exact for integers, within an ulp elsewhere, and no code of its own
+@final export class Exp2 { @inline s(x: f32): f32 { return Mathf.pow(2, x); } }
+@final export class Asin { @inline s(x: f32): f32 { return Mathf.asin(x); } }
+@final export class Acos { @inline s(x: f32): f32 { return Mathf.acos(x); } }
+@final export class Atan { @inline s(x: f32): f32 { return Mathf.atan(x); } }
+@final export class Sinh { @inline s(x: f32): f32 { return Mathf.sinh(x); } }
+@final export class Cosh { @inline s(x: f32): f32 { return Mathf.cosh(x); } }
+@final export class Erf { @inline s(x: f32): f32 { return erff(x); } }
+// gelu(x) = x · 0.5 · (1 + erf(x / √2))
+@final export class Gelu { @inline s(x: f32): f32 { return x * 0.5 * (1 + erff(x * <f32>0.7071067811865476)); } }
+// gelu(x, "tanh") = 0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 x³)))
+@final export class GeluTanh {
+  @inline s(x: f32): f32 {
+    const inner = <f32>0.7978845608028654 * (x + <f32>0.044715 * (x * x * x));
+    return 0.5 * x * (1 + Mathf.tanh(inner));
+  }
+}
+// silu(x) = x / (1 + e^-x)
+@final export class Silu { @inline s(x: f32): f32 { return x / (1 + Mathf.exp(-x)); } }
+// mish(x) = x · tanh(log(1 + e^x))
+@final export class Mish { @inline s(x: f32): f32 { return x * Mathf.tanh(Mathf.log1p(Mathf.exp(x))); } }
+// logsigmoid(x) = min(x, 0) - log(1 + e^-|x|)
+@final export class Logsigmoid { @inline s(x: f32): f32 { return min<f32>(x, 0) - Mathf.log1p(Mathf.exp(-Mathf.abs(x))); } }
+
+// ---- float32 unary with scalar parameters a, b, c (unary_p_f32) ---------------
+
+// clamp(x, a, b) = min(max(x, a), b): b when a > b, as torch; a missing bound is ∓Inf
+@final export class Clamp {
+  @inline v(x: v128, a: v128, b: v128, c: v128): v128 { return f32x4.min(f32x4.max(x, a), b); }
+  @inline s(x: f32, a: f32, b: f32, c: f32): f32 { return min<f32>(max<f32>(x, a), b); }
+}
+// leakyRelu(x, a) = x > 0 ? x : a·x
+@final export class LeakyRelu {
+  @inline v(x: v128, a: v128, b: v128, c: v128): v128 { return v128.bitselect(x, f32x4.mul(x, a), f32x4.gt(x, f32x4.splat(0))); }
+  @inline s(x: f32, a: f32, b: f32, c: f32): f32 { return x > 0 ? x : x * a; }
+}
+// nanToNum(x, a, b, c): NaN -> a, +Inf -> b, -Inf -> c
+@final export class NanToNum { @inline s(x: f32, a: f32, b: f32, c: f32): f32 { return x != x ? a : x == Infinity ? b : x == -Infinity ? c : x; } }
+// elu(x) = x <= 0 ? (e^(c·x) - 1)·a : b·x, with a = alpha·scale, b = scale, c = input scale (elu, selu, celu)
+@final export class Elu { @inline s(x: f32, a: f32, b: f32, c: f32): f32 { return x <= 0 ? (Mathf.exp(x * c) - 1) * a : x * b; } }
+// softplus(x) = a·x > b ? x : log(1 + e^(a·x)) / a, a = beta, b = threshold
+@final export class Softplus { @inline s(x: f32, a: f32, b: f32, c: f32): f32 { return x * a > b ? x : Mathf.log1p(Mathf.exp(x * a)) / a; } }
+
 // ---- float32 binary ------------------------------------------------------
 
 @final export class Add { @inline v(x: v128, y: v128): v128 { return f32x4.add(x, y); } @inline s(x: f32, y: f32): f32 { return x + y; } }
@@ -68,14 +137,25 @@ function cpowf4(x: v128, y: v128): v128 {
   @inline v(x: v128, y: v128): v128 { return cpowf4(x, y); }
   @inline s(x: f32, y: f32): f32 { return cpowf(x, y); }
 }
+// The cold float32 binary ops (codes 7 and up): one scalar function with a switch, like
+// the int32 ops below, rather than three SIMD loops each (these are a call or a loop an
+// element anyway).
+export function fop(op: i32, x: f32, y: f32): f32 {
+  switch (op) {
+    case 7: return Mathf.mod(x, y); // fmod: C's fmodf (the sign of x), exact
+    case 8: { const m = Mathf.mod(x, y); return m != 0 && (y < 0) != (m < 0) ? m + y : m; } // remainder: the sign of y, as torch computes it
+    case 9: return Mathf.atan2(x, y);
+  }
+  return unreachable();
+}
 
 // ---- int32: one scalar function for every op --------------------------------
 // int32 tensors are rare (indices, counts), so their kernels trade speed for
 // size: a switch per element instead of a SIMD loop per op. Arithmetic wraps
 // (two's complement). Codes: the binary op codes (3, true division, is done in
-// float32 by the caller), then the comparison codes + 8, which give 0 or 1.
+// float32 by the caller), then the comparison codes + ICMP, which give 0 or 1.
 
-export const ICMP: i32 = 8;
+export const ICMP: i32 = 16;
 
 // Integer power by squaring; a negative exponent is rejected in TS as torch does.
 function ipow(x: i32, e: i32): i32 {
@@ -93,6 +173,8 @@ export function iop(op: i32, x: i32, y: i32): i32 {
     case 4: return ipow(x, y);
     case 5: return max(x, y);
     case 6: return min(x, y);
+    case 7: return x % y; // fmod (a zero divisor is refused in TS, as torch does)
+    case 8: { const r = x % y; return r != 0 && (r < 0) != (y < 0) ? r + y : r; } // remainder
     case ICMP + 0: return i32(x == y);
     case ICMP + 1: return i32(x != y);
     case ICMP + 2: return i32(x < y);
@@ -106,7 +188,7 @@ export function iop(op: i32, x: i32, y: i32): i32 {
 // float32 comparisons, as codes FCMP + 0..5 of iop on the operands' bits: cold
 // (masks, max's backward), so they share the int32 loop. NaN compares unequal
 // to all, as in torch.
-export const FCMP: i32 = 16;
+export const FCMP: i32 = 24;
 
 function fcmp(op: i32, x: f32, y: f32): i32 {
   switch (op) {

@@ -24,6 +24,15 @@ export {
   add, sub, mul, div, pow, neg, exp, log, sin, cos, tan, tanh, sigmoid, relu, sqrt, abs, sign, square, reciprocal,
   eq, ne, lt, le, gt, ge, equal,
 } from "./ops/elementwise";
+export {
+  log1p, expm1, log2, log10, exp2, rsqrt, asin, acos, atan, sinh, cosh, erf, floor, ceil, round, trunc, frac,
+  isnan, isinf, isfinite, nanToNum, logicalNot, logicalAnd, logicalOr, logicalXor, type NanToNumOptions,
+} from "./ops/unary";
+export {
+  maximum, minimum, fmod, remainder, atan2, clamp, clip, clamp_, clip_, lerp, where, isclose, allclose,
+  type ClampOptions, type CloseOptions,
+} from "./ops/binary";
+export { selu, celu } from "./ops/activation";
 
 // reductions, scans, softmax
 export { sum, mean, max, min, type MaxResult } from "./ops/reduce";

@@ -889,6 +889,139 @@ const cases: Case[] = [
     run: () => F.klDiv(zeros(2), zeros(2), "avg" as never), type: RangeError,
     message: /^klDiv: reduction must be "mean", "sum", "batchmean" or "none", got "avg"$/,
   },
+  // ---- elementwise math and activations (issue 17)
+  {
+    family: "elementwise", name: "frac of an integer tensor", example: "tensor([1, 2]).frac()",
+    run: () => tensor([1, 2]).frac(), type: TypeError,
+    message: /^frac: not supported on an int32 tensor \(shape \[2\]\); convert it with \.float\(\) first$/,
+    after: () => expect(tensor([1.5, -2.25]).frac().toArray()).toEqual([0.5, -0.25]),
+  },
+  {
+    family: "elementwise", name: "floor of a bool tensor", example: "tensor([true]).floor()",
+    run: () => tensor([true]).floor(), type: TypeError,
+    message: /^floor: not supported on a bool tensor \(shape \[1\]\); convert it with \.float\(\) first$/,
+    after: () => expect(tensor([3, -2]).floor().toArray()).toEqual([3, -2]),
+  },
+  {
+    family: "elementwise", name: "clamp with neither bound", example: "x.clamp()",
+    run: () => f([1, 2]).clamp(), type: TypeError,
+    message: /^clamp: at least one of min and max must be given$/,
+    after: () => expect(f([-2, 0.5, 2]).clamp(-1, 1).toArray()).toEqual([-1, 0.5, 1]),
+  },
+  {
+    family: "elementwise", name: "clamp_ changes the dtype", example: "tensor([1, 2]).clamp_(0.5)",
+    run: () => tensor([1, 2]).clamp_(0.5), type: TypeError,
+    message: /^clamp_: result type float32 can't be cast to the tensor's dtype int32$/,
+  },
+  {
+    family: "elementwise", name: "clamp_ of a leaf that requires grad", example: "x.clamp_(0, 1)",
+    run: () => leaf([1, 2]).clamp_(0, 1), type: Error,
+    message: /^clamp_: in-place operations on a tensor that requires grad \(shape \[2\]\) are not supported/,
+  },
+  {
+    family: "elementwise", name: "maximum of shapes that do not broadcast", example: "zeros(2, 3).maximum(zeros(4))",
+    run: () => zeros(2, 3).maximum(zeros(4)), type: RangeError,
+    message: /^maximum: shapes \[2, 3\] and \[4\] cannot be broadcast together \(dim -1: 3 vs 4\)$/,
+  },
+  {
+    family: "elementwise", name: "maximum with a number", example: "x.maximum(0)",
+    run: () => f([1, 2]).maximum(0 as never), type: TypeError,
+    message: /^maximum: expected a Tensor, got a number$/,
+  },
+  {
+    family: "elementwise", name: "integer fmod by zero", example: "tensor([5, 3]).fmod(0)",
+    run: () => tensor([5, 3]).fmod(0), type: RangeError,
+    message: /^fmod: integer division by zero \(the divisor is 0\)$/,
+    after: () => expect(tensor([5, -5]).fmod(3).toArray()).toEqual([2, -2]),
+  },
+  {
+    family: "elementwise", name: "integer remainder by a tensor holding 0", example: "tensor([5, 3]).remainder(tensor([2, 0]))",
+    run: () => tensor([5, 3]).remainder(tensor([2, 0])), type: RangeError,
+    message: /^remainder: integer division by zero \(the divisor of shape \[2\] holds a 0\)$/,
+  },
+  {
+    family: "elementwise", name: "fmod of two bool tensors", example: "tensor([true]).fmod(tensor([true]))",
+    run: () => tensor([true]).fmod(tensor([true])), type: TypeError,
+    message: /^fmod: arithmetic on two bool tensors is not supported; convert one with \.int\(\) or \.float\(\)$/,
+  },
+  {
+    family: "elementwise", name: "where with a float condition", example: "a.where(zeros(2), 0)",
+    run: () => f([1, 2]).where(zeros(2), 0), type: TypeError,
+    message: /^where: expected the condition to be a bool tensor, got float32 \(shape \[2\]\); compare it, e\.g\. c\.ne\(0\)$/,
+    after: () => expect(f([1, 2]).where(tensor([true, false]), -1).toArray()).toEqual([1, -1]),
+  },
+  {
+    family: "elementwise", name: "where of shapes that do not broadcast", example: "zeros(3).where(tensor([true, false]), 0)",
+    run: () => zeros(3).where(tensor([true, false]), 0), type: RangeError,
+    message: /^where: shapes \[2\] and \[3\] cannot be broadcast together \(dim -1: 2 vs 3\)$/,
+  },
+  {
+    family: "elementwise", name: "where with a string", example: 'a.where(c, "0")',
+    run: () => f([1]).where(tensor([true]), "0" as never), type: TypeError,
+    message: /^where: expected a Tensor or a number, got a string$/,
+  },
+  {
+    family: "elementwise", name: "lerp of integer tensors", example: "tensor([1, 2]).lerp(tensor([3, 4]), 0.5)",
+    run: () => tensor([1, 2]).lerp(tensor([3, 4]), 0.5), type: TypeError,
+    message: /^lerp: expected float32 tensors, got int32 \(shape \[2\]\)$/,
+  },
+  {
+    family: "elementwise", name: "isclose of different dtypes", example: "tensor([1]).isclose(tensor([1.5]))",
+    run: () => tensor([1]).isclose(tensor([1.5])), type: TypeError,
+    message: /^isclose: expected both tensors to have the same dtype, got int32 and float32$/,
+  },
+  {
+    family: "elementwise", name: "isclose with a negative tolerance", example: "a.isclose(b, { rtol: -1 })",
+    run: () => f([1]).isclose(f([1]), { rtol: -1 }), type: RangeError,
+    message: /^isclose: rtol must be a number >= 0, got -1$/,
+    after: () => expect(f([1, 2]).allclose(f([1, 2.00001]))).toBe(true),
+  },
+  {
+    family: "elementwise", name: "logicalAnd of shapes that do not broadcast", example: "zeros(2).logicalAnd(zeros(3))",
+    run: () => zeros(2).logicalAnd(zeros(3)), type: RangeError,
+    message: /^logicalAnd: shapes \[2\] and \[3\] cannot be broadcast together \(dim -1: 2 vs 3\)$/,
+  },
+  {
+    family: "elementwise", name: "round to a fraction of a decimal", example: "x.round(1.5)",
+    run: () => f([1.25]).round(1.5), type: TypeError,
+    message: /^round: decimals must be an integer, got a number 1\.5$/,
+  },
+  {
+    family: "elementwise", name: "nanToNum with a string", example: 'x.nanToNum({ nan: "0" })',
+    run: () => f([NaN]).nanToNum({ nan: "0" as never }), type: TypeError,
+    message: /^nanToNum: nan must be a number or null, got a string$/,
+  },
+  {
+    family: "activations", name: "gelu of an integer tensor", example: "F.gelu(tensor([1, 2]))",
+    run: () => F.gelu(tensor([1, 2])), type: TypeError,
+    message: /^gelu: not supported on an int32 tensor \(shape \[2\]\); convert it with \.float\(\) first$/,
+  },
+  {
+    family: "activations", name: "an unknown gelu approximation", example: 'F.gelu(x, { approximate: "fast" })',
+    run: () => F.gelu(f([1]), { approximate: "fast" as never }), type: RangeError,
+    message: /^gelu: approximate must be "none" or "tanh", got "fast"$/,
+  },
+  {
+    family: "activations", name: "silu of a bool tensor", example: "F.silu(tensor([true]))",
+    run: () => F.silu(tensor([true])), type: TypeError,
+    message: /^silu: not supported on a bool tensor \(shape \[1\]\); convert it with \.float\(\) first$/,
+  },
+  {
+    family: "activations", name: "hardtanh of a bool tensor", example: "F.hardtanh(tensor([true]))",
+    run: () => F.hardtanh(tensor([true])), type: TypeError,
+    message: /^hardtanh: not supported on a bool tensor \(shape \[1\]\); convert it with \.float\(\) or \.int\(\) first$/,
+    after: () => expect(F.relu6(tensor([-1, 3, 9])).toArray()).toEqual([0, 3, 6]),
+  },
+  {
+    family: "activations", name: "leakyRelu with a string slope", example: 'F.leakyRelu(x, "0.1")',
+    run: () => F.leakyRelu(f([1]), "0.1" as never), type: TypeError,
+    message: /^leakyRelu: negativeSlope must be a number, got a string$/,
+  },
+  {
+    family: "activations", name: "celu with alpha 0", example: "F.celu(x, 0)",
+    run: () => F.celu(f([1]), 0), type: RangeError,
+    message: /^celu: alpha cannot be 0$/,
+  },
 ];
 
 // ---- the checks ------------------------------------------------------------------------

@@ -30,6 +30,8 @@ export interface Kernels {
   max_dim_f32(x: number, vals: number, idx: number, outer: number, len: number, inner: number, isMin: boolean): void;
   max_dim_i32(x: number, vals: number, idx: number, outer: number, len: number, inner: number, isMin: boolean): void;
   // ---- elementwise math and activations (issue 17)
+  unary_p_f32(op: number, x: number, out: number, n: number, a: number, b: number, c: number): void;
+  where32(c: number, a: number, b: number, out: number, n: number): void;
 
   // ---- reductions, scans, softmax (issue 17)
   // assembly/softmax.ts: along a dim seen as [outer, len, inner]
@@ -91,13 +93,24 @@ export interface Kernels {
   svd_f32(a: number, m: number, n: number, u: number, s: number, vh: number, work: number): number;
 }
 
-/** Codes of unary_f32 (assembly/elementwise.ts). */
+/**
+ * Codes of unary_f32 (assembly/elementwise.ts): the cheap ones first, then from Exp on
+ * the transcendentals, which threads.ts splits across threads from a smaller size.
+ */
 export const enum UnaryOp {
-  Neg = 0, Abs, Sqrt, Square, Reciprocal, Relu, Exp, Log, Sin, Cos, Tan, Tanh, Sigmoid,
+  Neg = 0, Abs, Sqrt, Square, Reciprocal, Relu, Floor, Ceil, Round, Trunc, Frac, Rsqrt, Hardsigmoid, Hardswish,
+  Exp, Log, Sin, Cos, Tan, Tanh, Sigmoid, Log1p, Expm1, Log2, Log10, Exp2, Asin, Acos, Atan, Sinh, Cosh, Erf,
+  Gelu, GeluTanh, Silu, Mish, Logsigmoid,
 }
 
-/** Codes of the binary kernels; Div has no int32 kernel (true division promotes to float). */
-export const enum BinaryOp { Add = 0, Sub, Mul, Div, Pow, Maximum, Minimum }
+/** Codes of unary_p_f32, the unary ops with scalar parameters a, b, c (transcendental from Elu on). */
+export const enum UnaryParamOp { Clamp = 0, LeakyRelu, NanToNum, Elu, Softplus }
+
+/**
+ * Codes of the binary kernels; Div has no int32 kernel (true division promotes to float),
+ * nor has Atan2. From Fmod on, the float32 kernels take one lane at a time.
+ */
+export const enum BinaryOp { Add = 0, Sub, Mul, Div, Pow, Maximum, Minimum, Fmod, Remainder, Atan2 }
 
 /** Codes of compare_f32 / compare_i32. */
 export const enum CompareOp { Eq = 0, Ne, Lt, Le, Gt, Ge }

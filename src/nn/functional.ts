@@ -5,6 +5,10 @@
 
 // ---- activations -------------------------------------------------------------------
 export { relu, sigmoid, tanh } from "../ops/elementwise";
+export {
+  gelu, silu, mish, elu, selu, celu, leakyRelu, relu6, hardtanh, hardsigmoid, hardswish, softplus, softsign, logsigmoid, tanhshrink,
+  type GeluApproximate,
+} from "../ops/activation";
 
 // ---- losses --------------------------------------------------------------------------
 export {

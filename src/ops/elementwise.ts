@@ -4,16 +4,30 @@
 import { Tensor, type TensorOrScalar } from "../tensor";
 import { promote, promoteScalar, checkDType, type DType } from "../dtype";
 import { k } from "../backend/module";
-import { BinaryOp, CompareOp, UnaryOp } from "../backend/kernels";
-import { broadcastShapes, broadcastStrides, sameShape, fmt } from "../shape";
+import { BinaryOp, CompareOp, UnaryOp, UnaryParamOp } from "../backend/kernels";
+import { broadcastShapes, broadcastStrides, sameShape, fmt, type Shape } from "../shape";
 import { f32, i32 } from "../backend/memory";
 import { exec } from "../backend/tape";
 import { record, tracks } from "../autograd/node";
-import { castTo, writeMeta, filled, checkTensor } from "./dispatch";
+import { castTo, writeMeta, filled, checkTensor, describeValue } from "./dispatch";
 import { sumTo } from "./reduce";
 import { expand } from "./shape";
 
-const binaryNames = ["add", "sub", "mul", "div", "pow", "maximum", "minimum"];
+const binaryNames = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "fmod", "remainder", "atan2"];
+
+/**
+ * The elementwise kernels of a dtype: the ONE place that picks them (float64 adds its
+ * line here). int32 and bool share the int32 kernels; the unary math is float only.
+ */
+export function kernelsFor(d: DType) {
+  const K = k();
+  return d === "float32"
+    ? { unary: K.unary_f32, unaryP: K.unary_p_f32, binary: K.binary_f32, scalar: K.binary_scalar_f32, bcast: K.binary_bcast_f32, compare: K.compare_f32 }
+    : { unary: null, unaryP: null, binary: K.binary_i32, scalar: K.binary_scalar_i32, bcast: K.binary_bcast_i32, compare: K.compare_i32 };
+}
+
+/** The float dtype an op that computes in floating point gives for an input of dtype d (torch: int and bool -> the default float32). */
+export const floatOf = (d: DType): DType => (d === "float32" ? d : "float32");
 
 function checkScalar(op: string, s: unknown): asserts s is number {
   if (typeof s !== "number") {
@@ -22,7 +36,7 @@ function checkScalar(op: string, s: unknown): asserts s is number {
 }
 
 /** out = a op b on tensors or a tensor and a number, with promotion and broadcasting; no graph. */
-function binaryForward(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+export function binaryForward(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar): Tensor {
   const name = binaryNames[op];
   if (typeof a !== "object" || a === null) {
     checkScalar(name, a);
@@ -37,11 +51,13 @@ function binaryForward(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar): Tens
   a.assertAlive(name);
   b.assertAlive(name);
   let d = promote(a.dtype, b.dtype);
-  if (d === "bool") {
+  // (maximum and minimum of bools are their or and and, as in torch)
+  if (d === "bool" && op !== BinaryOp.Maximum && op !== BinaryOp.Minimum) {
     throw new TypeError(`${name}: arithmetic on two bool tensors is not supported; convert one with .int() or .float()`);
   }
-  if (op === BinaryOp.Div) d = "float32";
+  if (op === BinaryOp.Div || op === BinaryOp.Atan2) d = floatOf(d);
   if (op === BinaryOp.Pow && d === "int32") checkIntExponent(b);
+  if (d === "int32") checkDivisor(op, b);
   const shape = broadcastShapes(name, a.shape, b.shape);
   const x = castTo(a, d);
   const y = castTo(b, d);
@@ -54,22 +70,18 @@ function binaryForward(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar): Tens
 
 /** out = x op y, all three of out's dtype, x and y broadcast to out's shape (out may be x: in place). */
 export function binaryInto(op: BinaryOp, x: Tensor, y: Tensor, out: Tensor): void {
-  const { shape, numel } = out, f = out.dtype === "float32";
+  const { shape, numel } = out, K = kernelsFor(out.dtype);
   if (numel === 0) return;
-  if (sameShape(x.shape, y.shape)) {
-    if (f) k().binary_f32(op, x.ptr, y.ptr, out.ptr, numel);
-    else k().binary_i32(op, x.ptr, y.ptr, out.ptr, numel);
-  } else {
+  if (sameShape(x.shape, y.shape)) K.binary(op, x.ptr, y.ptr, out.ptr, numel);
+  else {
     const [nd, meta] = writeMeta(shape, [broadcastStrides(x.shape, shape), broadcastStrides(y.shape, shape)]);
-    if (f) k().binary_bcast_f32(op, x.ptr, y.ptr, out.ptr, nd, meta);
-    else k().binary_bcast_i32(op, x.ptr, y.ptr, out.ptr, nd, meta);
+    K.bcast(op, x.ptr, y.ptr, out.ptr, nd, meta);
   }
 }
 
 /** out = x op s (s op x when reversed), out and x of the same dtype and shape (out may be x). */
 export function scalarInto(op: BinaryOp, x: Tensor, s: number, out: Tensor, reversed = false): void {
-  if (out.dtype === "float32") k().binary_scalar_f32(op, x.ptr, s, out.ptr, out.numel, reversed);
-  else k().binary_scalar_i32(op, x.ptr, s, out.ptr, out.numel, reversed);
+  kernelsFor(out.dtype).scalar(op, x.ptr, s, out.ptr, out.numel, reversed);
 }
 
 function checkIntExponent(e: Tensor): void {
@@ -81,11 +93,19 @@ function checkIntExponent(e: Tensor): void {
   }
 }
 
+/** fmod and remainder of integers by 0: torch's ZeroDivisionError. */
+function checkDivisor(op: BinaryOp, b: Tensor | number): void {
+  if (op !== BinaryOp.Fmod && op !== BinaryOp.Remainder) return;
+  const has0 = typeof b === "number" ? b === 0 : b.data().includes(0);
+  if (has0) throw new RangeError(`${binaryNames[op]}: integer division by zero (the divisor${typeof b === "number" ? " is 0" : ` of shape ${fmt(b.shape)} holds a 0`})`);
+}
+
 function scalarForward(op: BinaryOp, t: Tensor, s: number, reversed: boolean): Tensor {
   const name = binaryNames[op];
   t.assertAlive(name);
   let d: DType = promoteScalar(t.dtype, s);
-  if (op === BinaryOp.Div) d = "float32";
+  if (op === BinaryOp.Div || op === BinaryOp.Atan2) d = "float32";
+  if (d === "int32") checkDivisor(op, reversed ? t : s);
   if (op === BinaryOp.Pow && d === "int32") {
     if (!reversed && s < 0) {
       throw new RangeError(`pow: integers to negative integer powers are not allowed (${t.dtype} tensor of shape ${fmt(t.shape)} to the power ${s})`);
@@ -99,17 +119,18 @@ function scalarForward(op: BinaryOp, t: Tensor, s: number, reversed: boolean): T
   return out;
 }
 
-function unaryForward(op: UnaryOp, name: string, x: Tensor): Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${name}: expected a Tensor, got ${typeof x}`);
-  x.assertAlive(name);
-  const src = castTo(x, "float32");
-  const out = Tensor.empty(x.shape, "float32");
-  k().unary_f32(op, src.ptr, out.ptr, out.numel);
+/** A float unary kernel on x (an int or bool x is converted to float32 first, as torch does); no graph. */
+export function unaryForward(op: UnaryOp | UnaryParamOp, name: string, x: Tensor, param?: [number, number, number]): Tensor {
+  checkTensor(name, x);
+  const d = floatOf(x.dtype), src = castTo(x, d);
+  const out = Tensor.empty(x.shape, d), K = kernelsFor(d);
+  if (param) K.unaryP!(op, src.ptr, out.ptr, out.numel, param[0], param[1], param[2]);
+  else K.unary!(op, src.ptr, out.ptr, out.numel);
   if (src !== x) src.dispose();
   return out;
 }
 
-const isT = (v: TensorOrScalar): v is Tensor => v instanceof Tensor;
+const isT = (v: unknown): v is Tensor => v instanceof Tensor;
 /** The tensors among an op's two operands (no rest array: this runs once per op). */
 const inputsOf = (a: TensorOrScalar, b: TensorOrScalar): Tensor[] => (isT(a) ? (isT(b) ? [a, b] : [a]) : isT(b) ? [b] : []);
 /** A rule's gradients for the tensors among a and b, in inputsOf's order (ga, gb: null for a number). */
@@ -146,29 +167,51 @@ export function sub(a: TensorOrScalar, b: TensorOrScalar, alpha = 1): Tensor {
   ));
 }
 
-export function mul(a: TensorOrScalar, b: TensorOrScalar): Tensor {
-  const out = binaryForward(BinaryOp.Mul, a, b);
-  // d(ab) = b da + a db
-  if (!tracks(a, b)) return out;
-  const inputs = inputsOf(a, b); // also what the rule saves
-  return record(out, "MulBackward0", inputs, (g) => gradsOf(
-    a, b,
-    isT(a) ? sumTo(mul(g, b), a.shape) : null,
-    isT(b) ? sumTo(mul(g, a), b.shape) : null,
-  ), inputs);
+// ---- binary: one table entry an op ------------------------------------------------
+
+/** Whether an operand is a tensor that wants a gradient. */
+export const wants = (v: TensorOrScalar): v is Tensor => v instanceof Tensor && v.requiresGrad;
+
+/** A binary op as a table entry (dtype promotion and broadcasting are binaryForward's). */
+export interface BinarySpec {
+  /** The code of its kernels (binary_f32, binary_i32; the name comes from binaryNames). */
+  op: BinaryOp;
+  /** Whether both operands must be tensors, as torch.maximum and torch.atan2 want. */
+  tensors?: boolean;
+  /**
+   * torch's grad_fn names (the second when b is a tensor, if it differs) and the rule: the
+   * gradients of a and b (null where not wanted()) from the output's, g, before they are
+   * summed back over broadcast dims. The rule reads (saves) the tensor operands.
+   */
+  grad?: [node: string | [string, string], rule: (g: Tensor, a: TensorOrScalar, b: TensorOrScalar, y: Tensor) => [Tensor | null, Tensor | null]];
 }
 
-export function div(a: TensorOrScalar, b: TensorOrScalar): Tensor {
-  const out = binaryForward(BinaryOp.Div, a, b);
-  // d(a/b) = da / b - a db / b²
-  if (!tracks(a, b)) return out;
-  const inputs = inputsOf(a, b); // also what the rule saves
-  return record(out, "DivBackward0", inputs, (g) => gradsOf(
-    a, b,
-    isT(a) ? sumTo(div(g, b), a.shape) : null,
-    isT(b) ? sumTo(neg(div(mul(g, a), mul(b, b))), b.shape) : null,
-  ), inputs);
+/** The op of a binary table entry. */
+export function binaryOp(spec: BinarySpec): (a: TensorOrScalar, b: TensorOrScalar) => Tensor {
+  const { op, tensors, grad } = spec;
+  return (a: TensorOrScalar, b: TensorOrScalar): Tensor => {
+    if (tensors) {
+      checkTensor(binaryNames[op], a);
+      checkTensor(binaryNames[op], b);
+    }
+    const out = binaryForward(op, a, b);
+    if (!grad || !tracks(a, b)) return out;
+    const [node, rule] = grad, inputs = inputsOf(a, b);
+    return record(out, typeof node === "string" ? node : node[isT(b) ? 1 : 0], inputs, (g) => {
+      const [ga, gb] = rule(g, a, b, out);
+      return gradsOf(a, b, ga && sumTo(ga, (a as Tensor).shape), gb && sumTo(gb, (b as Tensor).shape));
+    }, inputs);
+  };
 }
+
+export const mul = binaryOp({
+  op: BinaryOp.Mul, // d(ab) = b da + a db
+  grad: ["MulBackward0", (g, a, b) => [wants(a) ? mul(g, b) : null, wants(b) ? mul(g, a) : null]],
+});
+export const div = binaryOp({
+  op: BinaryOp.Div, // d(a/b) = da / b - a db / b²
+  grad: ["DivBackward0", (g, a, b) => [wants(a) ? div(g, b) : null, wants(b) ? neg(div(mul(g, a), mul(b, b))) : null]],
+});
 
 /** base ** exponent; a number exponent follows torch's fast paths (2 → x·x, 0.5 → sqrt, ...). */
 export function pow(base: TensorOrScalar, exponent: TensorOrScalar): Tensor {
@@ -233,87 +276,101 @@ function zeroWhere(t: Tensor, mask: Tensor): Tensor {
   return t;
 }
 
-// ---- unary ------------------------------------------------------------------------
+// ---- unary: one table entry an op --------------------------------------------------
 
-/** The unary ops torch refuses on bool tensors, with its reasons. */
-function checkNotBool(op: string, x: unknown, hint: string): asserts x is Tensor {
-  checkTensor(op, x);
-  if (x.dtype === "bool") throw new TypeError(`${op}: not supported on a bool tensor (shape ${fmt(x.shape)}); ${hint}`);
+/** A unary op as a table entry: its kernel, how torch treats integers, and its backward. */
+export interface UnarySpec {
+  /** torch's name (errors name it). */
+  name: string;
+  /** The code of its float kernel (unary_f32). */
+  op: UnaryOp;
+  /**
+   * int32 inputs: "float" computes in float32, as torch promotes (exp, sin, ...; bool too);
+   * a function gives the integer result itself (neg, abs, floor, ...; bool is refused);
+   * absent: int and bool are refused, as torch refuses them (frac, gelu, ...).
+   */
+  ints?: "float" | ((x: Tensor) => Tensor);
+  /** What a refused bool input is told to do instead. */
+  boolHint?: string;
+  /**
+   * torch's grad_fn name, the tensor the rule reads (x: the input, y: the output; null:
+   * neither) and the rule: the input's gradient from the output's, g. Absent: no gradient.
+   */
+  grad?: [node: string, saves: "x" | "y" | null, rule: (g: Tensor, x: Tensor, y: Tensor) => Tensor];
 }
 
-export function neg(x: Tensor): Tensor {
-  checkNotBool("neg", x, "to invert a mask, use x.eq(false)");
-  const out = x.dtype === "float32" ? unaryForward(UnaryOp.Neg, "neg", x) : binaryForward(BinaryOp.Mul, x, -1);
-  if (!tracks(x)) return out;
-  return record(out, "NegBackward0", [x], (g) => [neg(g)]); // d(-x) = -dx
+/** The op of a table entry: checks, one kernel call, and the backward rule recorded. */
+export function unaryOp(spec: UnarySpec): (x: Tensor) => Tensor {
+  const { name, op, ints, grad } = spec;
+  return (x: Tensor): Tensor => {
+    checkTensor(name, x);
+    if (x.dtype !== "float32" && ints !== "float") {
+      if (x.dtype === "bool" || !ints) {
+        const hint = spec.boolHint ?? "convert it with .float() first";
+        throw new TypeError(`${name}: not supported on a${x.dtype === "bool" ? " bool" : "n int32"} tensor (shape ${fmt(x.shape)}); ${hint}`);
+      }
+      return ints(x);
+    }
+    const out = unaryForward(op, name, x);
+    if (!grad || !tracks(x)) return out;
+    const [node, saves, rule] = grad;
+    return record(out, node, [x], (g) => [rule(g, x, out)], saves === null ? undefined : [saves === "x" ? x : out]);
+  };
 }
 
-export function exp(x: Tensor): Tensor {
-  const out = unaryForward(UnaryOp.Exp, "exp", x);
-  if (!tracks(x)) return out;
-  return record(out, "ExpBackward0", [x], (g) => [mul(g, out)], [out]); // d e^x = e^x dx
-}
+/** The gradient of a step function (floor, round, ...): zeros, as torch gives. */
+export const zeroGrad = (g: Tensor): Tensor => filled(g.shape, 0);
+const TO_INT = "convert it with .float() or .int() first";
 
-export function log(x: Tensor): Tensor {
-  const out = unaryForward(UnaryOp.Log, "log", x);
-  if (!tracks(x)) return out;
-  return record(out, "LogBackward0", [x], (g) => [div(g, x)], [x]); // d ln x = dx / x
-}
-
-export function sin(x: Tensor): Tensor {
-  const out = unaryForward(UnaryOp.Sin, "sin", x);
-  if (!tracks(x)) return out;
-  return record(out, "SinBackward0", [x], (g) => [mul(g, cos(x))], [x]); // d sin x = cos x dx
-}
-
-export function cos(x: Tensor): Tensor {
-  const out = unaryForward(UnaryOp.Cos, "cos", x);
-  if (!tracks(x)) return out;
-  return record(out, "CosBackward0", [x], (g) => [mul(g, neg(sin(x)))], [x]); // d cos x = -sin x dx
-}
-
-export function tan(x: Tensor): Tensor {
-  const out = unaryForward(UnaryOp.Tan, "tan", x);
-  if (!tracks(x)) return out;
-  return record(out, "TanBackward0", [x], (g) => [mul(g, add(mul(out, out), 1))], [out]); // d tan x = (1 + tan²x) dx
-}
-
-export function tanh(x: Tensor): Tensor {
-  const out = unaryForward(UnaryOp.Tanh, "tanh", x);
-  if (!tracks(x)) return out;
-  return record(out, "TanhBackward0", [x], (g) => [mul(g, sub(1, mul(out, out)))], [out]); // d tanh x = (1 - tanh²x) dx
-}
-
-export function sigmoid(x: Tensor): Tensor {
-  const out = unaryForward(UnaryOp.Sigmoid, "sigmoid", x);
-  if (!tracks(x)) return out;
-  return record(out, "SigmoidBackward0", [x], (g) => [mul(mul(g, sub(1, out)), out)], [out]); // dσ = (1 - σ) σ dx
-}
-
-export function relu(x: Tensor): Tensor {
-  checkNotBool("relu", x, "convert it with .float() or .int() first");
+export const neg = unaryOp({
+  name: "neg", op: UnaryOp.Neg, ints: (x) => binaryForward(BinaryOp.Mul, x, -1), boolHint: "to invert a mask, use x.eq(false)",
+  grad: ["NegBackward0", null, (g) => neg(g)], // d(-x) = -dx
+});
+export const exp = unaryOp({
+  name: "exp", op: UnaryOp.Exp, ints: "float",
+  grad: ["ExpBackward0", "y", (g, x, y) => mul(g, y)], // d e^x = e^x dx
+});
+export const log = unaryOp({
+  name: "log", op: UnaryOp.Log, ints: "float",
+  grad: ["LogBackward0", "x", (g, x) => div(g, x)], // d ln x = dx / x
+});
+export const sin = unaryOp({
+  name: "sin", op: UnaryOp.Sin, ints: "float",
+  grad: ["SinBackward0", "x", (g, x) => mul(g, cos(x))], // d sin x = cos x dx
+});
+export const cos = unaryOp({
+  name: "cos", op: UnaryOp.Cos, ints: "float",
+  grad: ["CosBackward0", "x", (g, x) => mul(g, neg(sin(x)))], // d cos x = -sin x dx
+});
+export const tan = unaryOp({
+  name: "tan", op: UnaryOp.Tan, ints: "float",
+  grad: ["TanBackward0", "y", (g, x, y) => mul(g, add(mul(y, y), 1))], // d tan x = (1 + tan²x) dx
+});
+export const tanh = unaryOp({
+  name: "tanh", op: UnaryOp.Tanh, ints: "float",
+  grad: ["TanhBackward0", "y", (g, x, y) => mul(g, sub(1, mul(y, y)))], // d tanh x = (1 - tanh²x) dx
+});
+export const sigmoid = unaryOp({
+  name: "sigmoid", op: UnaryOp.Sigmoid, ints: "float",
+  grad: ["SigmoidBackward0", "y", (g, x, y) => mul(mul(g, sub(1, y)), y)], // dσ = (1 - σ) σ dx
+});
+export const relu = unaryOp({
   // torch keeps an integer dtype: relu(int) is max(x, 0) in int
-  const out = x.dtype === "float32" ? unaryForward(UnaryOp.Relu, "relu", x) : binaryForward(BinaryOp.Maximum, x, 0);
-  if (!tracks(x)) return out;
-  return record(out, "ReluBackward0", [x], (g) => [mul(g, castTo(gt(out, 0), "float32"))], [out]); // d relu = [x > 0] dx
-}
-
-export function sqrt(x: Tensor): Tensor {
-  const out = unaryForward(UnaryOp.Sqrt, "sqrt", x);
-  if (!tracks(x)) return out;
-  return record(out, "SqrtBackward0", [x], (g) => [div(g, mul(out, 2))], [out]); // d √x = dx / (2√x)
-}
-
-export function abs(x: Tensor): Tensor {
-  checkNotBool("abs", x, "convert it with .float() or .int() first");
-  const out = x.dtype === "float32" ? unaryForward(UnaryOp.Abs, "abs", x) : absInt(x);
-  if (!tracks(x)) return out;
-  return record(out, "AbsBackward0", [x], (g) => [mul(g, sign(x))], [x]); // d|x| = sign(x) dx
-}
-
-function absInt(x: Tensor): Tensor {
-  return binaryForward(BinaryOp.Maximum, x, binaryForward(BinaryOp.Mul, x, -1));
-}
+  name: "relu", op: UnaryOp.Relu, ints: (x) => binaryForward(BinaryOp.Maximum, x, 0), boolHint: TO_INT,
+  grad: ["ReluBackward0", "y", (g, x, y) => where(le(y, 0), 0, g)], // d relu = [x > 0] dx (dx at NaN, as torch)
+});
+export const sqrt = unaryOp({
+  name: "sqrt", op: UnaryOp.Sqrt, ints: "float",
+  grad: ["SqrtBackward0", "y", (g, x, y) => div(g, mul(y, 2))], // d √x = dx / (2√x)
+});
+export const abs = unaryOp({
+  name: "abs", op: UnaryOp.Abs, ints: (x) => binaryForward(BinaryOp.Maximum, x, binaryForward(BinaryOp.Mul, x, -1)), boolHint: TO_INT,
+  grad: ["AbsBackward0", "x", (g, x) => mul(g, sign(x))], // d|x| = sign(x) dx
+});
+export const reciprocal = unaryOp({
+  name: "reciprocal", op: UnaryOp.Reciprocal, ints: "float",
+  grad: ["ReciprocalBackward0", "y", (g, x, y) => neg(mul(g, mul(y, y)))], // d(1/x) = -dx / x²
+});
 
 /** -1, 0 or 1 by the sign of each element (0 for NaN). Not differentiable. */
 export function sign(x: Tensor): Tensor {
@@ -330,10 +387,57 @@ export function square(x: Tensor): Tensor {
   return pow(x, 2);
 }
 
-export function reciprocal(x: Tensor): Tensor {
-  const out = unaryForward(UnaryOp.Reciprocal, "reciprocal", x);
-  if (!tracks(x)) return out;
-  return record(out, "ReciprocalBackward0", [x], (g) => [neg(mul(g, mul(out, out)))], [out]); // d(1/x) = -dx / x²
+// ---- where --------------------------------------------------------------------------------
+
+/** t spread to `shape` (a copy when it is not that shape already); no graph. */
+function spread(t: Tensor, shape: Shape): Tensor {
+  if (sameShape(t.shape, shape)) return t;
+  const out = Tensor.empty(shape, t.dtype);
+  if (out.numel > 0) {
+    const [nd, meta] = writeMeta(shape, [broadcastStrides(t.shape, shape)]);
+    k().copy_strided32(t.ptr, out.ptr, nd, meta);
+  }
+  return out;
+}
+
+export function checkOperand(op: string, v: unknown): asserts v is TensorOrScalar {
+  if (isT(v)) v.assertAlive(op);
+  else if (typeof v !== "number") throw new TypeError(`${op}: expected a Tensor or a number, got ${describeValue(v)}`);
+}
+
+/**
+ * a where `condition`, else b, all three broadcast together (torch.where). a and b may be
+ * numbers: a tensor's dtype wins over a number of its kind, a non-integral number makes
+ * the result float32, and two integral numbers give int32.
+ */
+export function where(condition: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  checkTensor("where", condition);
+  if (condition.dtype !== "bool") {
+    throw new TypeError(`where: expected the condition to be a bool tensor, got ${condition.dtype} (shape ${fmt(condition.shape)}); compare it, e.g. c.ne(0)`);
+  }
+  checkOperand("where", a);
+  checkOperand("where", b);
+  const d: DType = isT(a)
+    ? isT(b) ? promote(a.dtype, b.dtype) : promoteScalar(a.dtype, b as number)
+    : isT(b) ? promoteScalar(b.dtype, a) : Number.isInteger(a) && Number.isInteger(b) ? "int32" : "float32";
+  const sa = isT(a) ? a.shape : [], sb = isT(b) ? b.shape : [];
+  const shape = broadcastShapes("where", broadcastShapes("where", condition.shape, sa), sb);
+  const out = Tensor.empty(shape, d);
+  if (out.numel > 0) {
+    const ta = isT(a) ? castTo(a, d) : filled([], a, d), tb = isT(b) ? castTo(b, d) : filled([], b, d);
+    const c = spread(condition, shape), x = spread(ta, shape), y = spread(tb, shape);
+    k().where32(c.ptr, x.ptr, y.ptr, out.ptr, out.numel);
+    for (const t of [c, x, y, ta, tb]) if (t !== condition && t !== a && t !== b) t.dispose();
+  }
+  // d where(c, a, b) = da where c, db elsewhere
+  if (!tracks(a, b)) return out;
+  const inputs = [a, b].filter(isT);
+  return record(out, "WhereBackward0", inputs, (g) => {
+    const grads: (Tensor | null)[] = [];
+    if (isT(a)) grads.push(a.requiresGrad ? sumTo(where(condition, g, 0), a.shape) : null);
+    if (isT(b)) grads.push(b.requiresGrad ? sumTo(where(condition, 0, g), b.shape) : null);
+    return grads;
+  }, [condition]);
 }
 
 // ---- comparisons (bool results, no gradient) -----------------------------------------
@@ -358,8 +462,7 @@ function compare(op: CompareOp, a: Tensor, b: TensorOrScalar): Tensor {
   const out = Tensor.empty(shape, "bool");
   if (out.numel > 0) {
     const [nd, meta] = writeMeta(shape, [broadcastStrides(x.shape, shape), broadcastStrides(y.shape, shape)]);
-    if (d === "float32") k().compare_f32(op, x.ptr, y.ptr, out.ptr, nd, meta);
-    else k().compare_i32(op, x.ptr, y.ptr, out.ptr, nd, meta);
+    kernelsFor(d).compare(op, x.ptr, y.ptr, out.ptr, nd, meta);
   }
   if (x !== a) x.dispose();
   if (y !== other) y.dispose();
