@@ -2,24 +2,95 @@
 
 import type { Tensor } from "../tensor";
 import { relu, sigmoid, tanh } from "../ops/elementwise";
+import * as Act from "../ops/activation";
 import { softmax, logSoftmax } from "../ops/softmax";
-import { Module } from "./module";
+import { Module, pyFloat } from "./module";
 
-export class ReLU extends Module {
+/** A module without settings around fn. */
+const simple = (fn: (x: Tensor) => Tensor) =>
+  class extends Module {
+    forward(input: Tensor): Tensor {
+      return fn(input);
+    }
+  };
+
+export const ReLU = simple(relu);
+export const Tanh = simple(tanh);
+export const Sigmoid = simple(sigmoid);
+export const SiLU = simple(Act.silu);
+export const Mish = simple(Act.mish);
+export const SELU = simple(Act.selu);
+export const ReLU6 = simple(Act.relu6);
+export const Hardsigmoid = simple(Act.hardsigmoid);
+export const Hardswish = simple(Act.hardswish);
+export const Softsign = simple(Act.softsign);
+export const LogSigmoid = simple(Act.logsigmoid);
+export const Tanhshrink = simple(Act.tanhshrink);
+
+export class GELU extends Module {
+  constructor(readonly approximate: Act.GeluApproximate = "none") {
+    super();
+  }
   forward(input: Tensor): Tensor {
-    return relu(input);
+    return Act.gelu(input, this.approximate);
+  }
+  extraRepr(): string {
+    return `approximate='${this.approximate}'`;
   }
 }
 
-export class Tanh extends Module {
+export class ELU extends Module {
+  constructor(readonly alpha = 1.0) {
+    super();
+  }
   forward(input: Tensor): Tensor {
-    return tanh(input);
+    return Act.elu(input, this.alpha);
+  }
+  extraRepr(): string {
+    return `alpha=${pyFloat(this.alpha)}`;
   }
 }
 
-export class Sigmoid extends Module {
+export class CELU extends ELU {
   forward(input: Tensor): Tensor {
-    return sigmoid(input);
+    return Act.celu(input, this.alpha);
+  }
+}
+
+export class LeakyReLU extends Module {
+  constructor(readonly negativeSlope = 0.01) {
+    super();
+  }
+  forward(input: Tensor): Tensor {
+    return Act.leakyRelu(input, this.negativeSlope);
+  }
+  extraRepr(): string {
+    return `negative_slope=${pyFloat(this.negativeSlope)}`;
+  }
+}
+
+export class Hardtanh extends Module {
+  constructor(readonly minVal = -1.0, readonly maxVal = 1.0) {
+    super();
+    if (!(maxVal > minVal)) throw new RangeError(`Hardtanh: maxVal (${maxVal}) must be larger than minVal (${minVal})`);
+  }
+  forward(input: Tensor): Tensor {
+    return Act.hardtanh(input, this.minVal, this.maxVal);
+  }
+  extraRepr(): string {
+    return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}`;
+  }
+}
+
+export class Softplus extends Module {
+  constructor(readonly beta = 1, readonly threshold = 20) {
+    super();
+  }
+  forward(input: Tensor): Tensor {
+    return Act.softplus(input, this.beta, this.threshold);
+  }
+  extraRepr(): string {
+    return `beta=${this.beta}, threshold=${this.threshold}`;
   }
 }
 

@@ -40,7 +40,14 @@ const misc = () => new nn.Sequential(
   new nn.Sigmoid(), new nn.CrossEntropyLoss(), new nn.BCEWithLogitsLoss(), new nn.ModuleList([new nn.Tanh(), new nn.ReLU()]),
   new nn.ModuleDict({ b: new nn.Linear(2, 2), a: new nn.ReLU() }));
 
-const models: Record<string, () => nn.Module> = { mlp: MODELS.mlp, convnet: MODELS.convnet, net: () => new Net(), misc };
+const acts = () => new nn.Sequential(
+  new nn.ReLU(), new nn.Tanh(), new nn.Sigmoid(), new nn.SiLU(), new nn.Mish(), new nn.SELU(), new nn.ReLU6(), new nn.Hardsigmoid(), new nn.Hardswish(),
+  new nn.Softsign(), new nn.LogSigmoid(), new nn.Tanhshrink(), new nn.GELU("tanh"), new nn.ELU(0.5), new nn.CELU(),
+  new nn.LeakyReLU(0.2), new nn.Hardtanh(-2.0, 2.0), new nn.Softplus(2, 10), new nn.Softmax(0), new nn.LogSoftmax(1),
+  new nn.L1Loss(), new nn.SmoothL1Loss(), new nn.HuberLoss(), new nn.BCELoss(), new nn.NLLLoss(), new nn.KLDivLoss(), new nn.MSELoss("sum"),
+  new nn.CrossEntropyLoss({ weight: ones(3) }), new nn.MarginRankingLoss(), new nn.CosineEmbeddingLoss());
+
+const models: Record<string, () => nn.Module> = { mlp: MODELS.mlp, convnet: MODELS.convnet, net: () => new Net(), misc, acts };
 
 describe("Module: names and text as torch's", () => {
   for (const [name, make] of Object.entries(models)) {
@@ -181,6 +188,33 @@ describe("Module: loadStateDict", () => {
     expect(() => a.loadStateDict(bad)).toThrow(/dtype mismatch for 4.bias: copying a param of dtype int32 from checkpoint, the dtype in current model is float32/);
     expect(Object.values(a.stateDict()).map(u32)).toEqual(before);
     expect(() => a.loadStateDict({ ...bad, "4.bias": 5 as unknown as Tensor })).toThrow(/expected a Tensor from checkpoint but received number/);
+  });
+});
+
+describe("activation and loss modules call the function of the same name", () => {
+  it("each activation module's forward is its F function's result", () => {
+    const x = randn(3, 4);
+    const same = (a: Tensor, b: Tensor) => expect(Array.from(a.data())).toEqual(Array.from(b.data()));
+    same(new nn.GELU("tanh").call(x), F.gelu(x, "tanh"));
+    same(new nn.SiLU().call(x), F.silu(x));
+    same(new nn.LeakyReLU(0.2).call(x), F.leakyRelu(x, 0.2));
+    same(new nn.ELU(0.5).call(x), F.elu(x, 0.5));
+    same(new nn.Softplus(2, 10).call(x), F.softplus(x, 2, 10));
+    same(new nn.Hardtanh(-0.5, 0.5).call(x), F.hardtanh(x, -0.5, 0.5));
+    same(new nn.LogSoftmax(1).call(x), F.logSoftmax(x, 1));
+    same(new nn.ReLU6().call(x.mul(10)), F.relu6(x.mul(10)));
+  });
+
+  it("loss modules pass their options: reduction, class weight (a buffer), posWeight, beta", () => {
+    const logits = randn(5, 3), y = tensor([0, 2, 1, 1, 0]), w = tensor([1, 2, 3], { dtype: "float32" });
+    const same = (a: Tensor, b: Tensor) => expect(Array.from(a.data())).toEqual(Array.from(b.data()));
+    same(new nn.CrossEntropyLoss({ weight: w, labelSmoothing: 0.1 }).call(logits, y), F.crossEntropy(logits, y, { weight: w, labelSmoothing: 0.1 }));
+    same(new nn.NLLLoss("sum").call(logits, y), F.nllLoss(logits, y, "sum"));
+    const t = randn(5, 3).sigmoid(), pw = tensor([1, 2, 0.5], { dtype: "float32" });
+    same(new nn.BCEWithLogitsLoss({ posWeight: pw }).call(logits, t), F.binaryCrossEntropyWithLogits(logits, t, { posWeight: pw }));
+    same(new nn.SmoothL1Loss({ beta: 0.5 }).call(logits, t), F.smoothL1Loss(logits, t, { beta: 0.5 }));
+    same(new nn.MSELoss("none").call(logits, t), F.mseLoss(logits, t, "none"));
+    expect(Object.keys(new nn.BCEWithLogitsLoss({ posWeight: pw }).stateDict())).toEqual(["pos_weight"]);
   });
 });
 
