@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   tensor, zeros, ones, eye, rand, arange, linspace, full, randint, randperm, manualSeed, empty,
   matmul, mm, dot, diag, indexSelect, sum, sort, mseLoss, noGrad, scope, keep, isGradEnabled, memoryStats,
-  optim, linalg, Tensor, setNumThreads, getNumThreads, F, outer,
+  optim, linalg, Tensor, setNumThreads, getNumThreads, F, outer, nn, loadSafetensors,
 } from "../src/index";
 import { scopeDepth } from "../src/lifetime";
 
@@ -34,6 +34,8 @@ interface Case {
 
 const f = (data: number[] | number[][]) => tensor(data, { dtype: "float32" });
 const leaf = (data: number[]) => tensor(data, { requiresGrad: true });
+// modules for the nn cases, made once: a module's parameters outlive every scope
+const linear216 = new nn.Linear(2, 16), linear22 = new nn.Linear(2, 2);
 
 /** A graph x -> y = x * x for the autograd cases; the caller frees x.grad. */
 function square(): { x: Tensor; y: Tensor } {
@@ -1021,6 +1023,51 @@ const cases: Case[] = [
     family: "activations", name: "celu with alpha 0", example: "F.celu(x, 0)",
     run: () => F.celu(f([1]), 0), type: RangeError,
     message: /^celu: alpha cannot be 0$/,
+  },
+  // ---- nn (issue 18)
+  {
+    family: "nn", name: "a layer called with the wrong input shape", example: "new nn.Linear(2, 16).call(zeros(3, 5))",
+    run: () => linear216.call(zeros(3, 5)), type: RangeError,
+    message: /^Linear\(in_features=2, out_features=16, bias=True\): expected input of shape \[\*, 2\], got \[3, 5\]$/,
+  },
+  {
+    family: "nn", name: "a layer without new", example: "nn.Linear(2, 16)",
+    run: () => (nn.Linear as unknown as (a: number, b: number) => unknown)(2, 16), type: TypeError,
+    message: /^nn\.Linear is a class: create one with new nn\.Linear\(\.\.\.\)$/,
+  },
+  {
+    family: "nn", name: "loadStateDict with a missing key", example: "new nn.Linear(2, 2).loadStateDict({ weight: w })",
+    run: () => linear22.loadStateDict({ weight: zeros(2, 2) }), type: Error,
+    message: /^Error\(s\) in loading state_dict for Linear:\n\tMissing key\(s\) in state_dict: "bias"\. $/,
+  },
+  {
+    family: "nn", name: "loadStateDict with a wrong shape", example: "new nn.Linear(2, 2).loadStateDict({ weight: zeros(3, 2), bias })",
+    run: () => linear22.loadStateDict({ weight: zeros(3, 2), bias: zeros(2) }), type: Error,
+    message: /^Error\(s\) in loading state_dict for Linear:\n\tsize mismatch for weight: copying a param with shape \[3, 2\] from checkpoint, the shape in current model is \[2, 2\]\.$/,
+  },
+  {
+    family: "nn", name: "a torch spelling of a Module method", example: "model.state_dict()",
+    run: () => (linear22 as unknown as { state_dict(): void }).state_dict(), type: TypeError,
+    message: /^Linear: \.state_dict is torch's spelling; wasmgrad spells it \.stateDict$/,
+  },
+  {
+    family: "nn", name: "a Sequential of something that is not a module", example: "new nn.Sequential(F.relu)",
+    run: () => new nn.Sequential(F.relu as unknown as nn.Module), type: TypeError,
+    message: /^Sequential: argument 0 is not a Module \(got function\)$/,
+  },
+  {
+    family: "nn", name: "a truncated safetensors file", example: "loadSafetensors(bytes.subarray(0, 20))",
+    run: () => loadSafetensors(new Uint8Array([16, 0, 0, 0, 0, 0, 0, 0, 123, 125])), type: Error,
+    message: /^safetensors: the header length 16 runs past the end of the file \(10 bytes\): the file is truncated or not safetensors$/,
+  },
+  {
+    family: "nn", name: "a parameter in two optimizer groups", example: "new optim.SGD([{ params: [p] }, { params: [p] }], { lr: 0.1 })",
+    run: () => {
+      const p = leaf([1]);
+      return new optim.SGD([{ params: [p] }, { params: [p] }], { lr: 0.1 });
+    },
+    type: Error,
+    message: /^SGD: params\[1\] appears more than once in the parameter list$/,
   },
 ];
 
