@@ -7,7 +7,7 @@ import { softmax, logSoftmax } from "../ops/softmax";
 import { Module, pyFloat } from "./module";
 
 /** A module without settings around fn. */
-const simple = (fn: (x: Tensor) => Tensor) =>
+const simple = (fn: (x: Tensor) => Tensor): new () => Module & { forward(input: Tensor): Tensor } =>
   class extends Module {
     forward(input: Tensor): Tensor {
       return fn(input);
