@@ -7,25 +7,28 @@ import { softmax, logSoftmax } from "../ops/softmax";
 import { Module, pyFloat } from "./module";
 
 /** A module without settings around fn. */
-const simple = (fn: (x: Tensor) => Tensor): new () => Module & { forward(input: Tensor): Tensor } =>
+/** The class of a module without settings (ReLU, Tanh, ...). */
+export type Activation = new () => Module & { forward(input: Tensor): Tensor };
+
+const simple = (fn: (x: Tensor) => Tensor): Activation =>
   class extends Module {
     forward(input: Tensor): Tensor {
       return fn(input);
     }
   };
 
-export const ReLU = simple(relu);
-export const Tanh = simple(tanh);
-export const Sigmoid = simple(sigmoid);
-export const SiLU = simple(Act.silu);
-export const Mish = simple(Act.mish);
-export const SELU = simple(Act.selu);
-export const ReLU6 = simple(Act.relu6);
-export const Hardsigmoid = simple(Act.hardsigmoid);
-export const Hardswish = simple(Act.hardswish);
-export const Softsign = simple(Act.softsign);
-export const LogSigmoid = simple(Act.logsigmoid);
-export const Tanhshrink = simple(Act.tanhshrink);
+export const ReLU: Activation = simple(relu);
+export const Tanh: Activation = simple(tanh);
+export const Sigmoid: Activation = simple(sigmoid);
+export const SiLU: Activation = simple(Act.silu);
+export const Mish: Activation = simple(Act.mish);
+export const SELU: Activation = simple(Act.selu);
+export const ReLU6: Activation = simple(Act.relu6);
+export const Hardsigmoid: Activation = simple(Act.hardsigmoid);
+export const Hardswish: Activation = simple(Act.hardswish);
+export const Softsign: Activation = simple(Act.softsign);
+export const LogSigmoid: Activation = simple(Act.logsigmoid);
+export const Tanhshrink: Activation = simple(Act.tanhshrink);
 
 export class GELU extends Module {
   constructor(readonly approximate: Act.GeluApproximate = "none") {

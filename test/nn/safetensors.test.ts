@@ -98,6 +98,7 @@ describe("malformed files", () => {
     ["a gap", file({ x: { dtype: "F32", shape: [1], data_offsets: [4, 8] } }, data), /a gap in the data/],
     ["trailing bytes", file({ x: { dtype: "F32", shape: [1], data_offsets: [0, 4] } }, data), /hold 4 bytes of data but the file has 8/],
     ["bad metadata", file({ __metadata__: { a: 1 } }), /__metadata__ must map strings to strings/],
+    ["a __proto__ tensor", file('{"__proto__":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}', data), /"__proto__" is not accepted/],
   ];
   for (const [what, bytes, msg] of cases) {
     it(`${what}: a clear error`, () => {
