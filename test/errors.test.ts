@@ -16,6 +16,11 @@ import {
 } from "../src/index";
 import { scopeDepth } from "../src/lifetime";
 
+/** A message matched literally, start to end (the layers' cases). */
+function literally(message: string): RegExp {
+  return new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+}
+
 type ErrorType = ErrorConstructor | RangeErrorConstructor | TypeErrorConstructor;
 
 interface Case {
@@ -1069,6 +1074,76 @@ const cases: Case[] = [
     type: Error,
     message: /^SGD: params\[1\] appears more than once in the parameter list$/,
   },
+  // ---- layers: convolution, pooling, normalization (issue 17)
+  ...[
+    ["conv2d", "input channels differ from the weight's", "F.conv2d(zeros(1, 4, 5, 5), zeros(8, 3, 3, 3))", () => F.conv2d(zeros(1, 4, 5, 5), zeros(8, 3, 3, 3)),
+      "conv2d: Given groups=1, weight of size [8, 3, 3, 3], expected input[1, 4, 5, 5] to have 3 channels, but got 4 channels instead"],
+    ["conv2d", "a 2-D input", "F.conv2d(zeros(2, 3), zeros(8, 3, 3, 3))", () => F.conv2d(zeros(2, 3), zeros(8, 3, 3, 3)),
+      "conv2d: Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [2, 3]"],
+    ["conv2d", "kernel larger than the padded input", "F.conv2d(zeros(1, 3, 2, 2), zeros(8, 3, 3, 3))", () => F.conv2d(zeros(1, 3, 2, 2), zeros(8, 3, 3, 3)),
+      "conv2d: Calculated padded input size per channel: (2 x 2). Kernel size: (3 x 3). Kernel size can't be greater than actual input size"],
+    ["conv2d", "channels not matching the groups", "F.conv2d(zeros(1, 4, 5, 5), zeros(6, 2, 3, 3), { groups: 3 })", () => F.conv2d(zeros(1, 4, 5, 5), zeros(6, 2, 3, 3), { groups: 3 }),
+      "conv2d: Given groups=3, weight of size [6, 2, 3, 3], expected input[1, 4, 5, 5] to have 6 channels, but got 4 channels instead"],
+    ["conv2d", "bias of the wrong size", "F.conv2d(zeros(1, 4, 5, 5), zeros(8, 4, 3, 3), zeros(3))", () => F.conv2d(zeros(1, 4, 5, 5), zeros(8, 4, 3, 3), zeros(3)),
+      "conv2d: Given weight of size [8, 4, 3, 3], expected bias to be 1-dimensional with 8 elements, but got bias of size [3] instead"],
+    ["conv2d", "padding 'same' with a stride", "F.conv2d(x4, w, { stride: 2, padding: 'same' })", () => F.conv2d(zeros(1, 3, 5, 5), zeros(8, 3, 3, 3), { stride: 2, padding: "same" }),
+      "conv2d: padding='same' is not supported for strided convolutions"],
+    ["conv2d", "an unknown padding string", "F.conv2d(x4, w, { padding: 'foo' })", () => F.conv2d(zeros(1, 3, 5, 5), zeros(8, 3, 3, 3), { padding: "foo" as "same" }),
+      "conv2d: Invalid padding string: 'foo'"],
+    ["conv2d", "stride 0", "F.conv2d(x4, w, { stride: 0 })", () => F.conv2d(zeros(1, 3, 5, 5), zeros(8, 3, 3, 3), { stride: 0 }),
+      "conv2d: stride must be positive, got [0, 0]"],
+    ["conv1d", "a 4-D input", "F.conv1d(zeros(1, 2, 3, 4), zeros(8, 3, 3))", () => F.conv1d(zeros(1, 2, 3, 4), zeros(8, 3, 3)),
+      "conv1d: Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: [1, 2, 3, 4]"],
+    ["convTranspose2d", "input channels differ from the weight's", "F.convTranspose2d(zeros(1, 4, 5, 5), zeros(3, 8, 3, 3))",
+      () => F.convTranspose2d(zeros(1, 4, 5, 5), zeros(3, 8, 3, 3)),
+      "convTranspose2d: Given transposed=1, weight of size [3, 8, 3, 3], expected input[1, 4, 5, 5] to have 3 channels, but got 4 channels instead"],
+    ["convTranspose2d", "output padding as large as the stride", "F.convTranspose2d(x, w, { stride: 2, outputPadding: 2 })",
+      () => F.convTranspose2d(zeros(1, 4, 5, 5), zeros(4, 8, 3, 3), { stride: 2, outputPadding: 2 }),
+      "convTranspose2d: output padding must be smaller than either stride or dilation, but got outputPadding=[2, 2], stride=[2, 2], dilation=[1, 1]"],
+    ["linear", "in-features differ", "F.linear(zeros(2, 3), zeros(4, 5))", () => F.linear(zeros(2, 3), zeros(4, 5)),
+      "linear: mat1 and mat2 shapes cannot be multiplied (2x3 and 5x4)"],
+    ["bilinear", "input2 does not fit the weight", "F.bilinear(zeros(2, 3), zeros(2, 4), zeros(5, 3, 3))", () => F.bilinear(zeros(2, 3), zeros(2, 4), zeros(5, 3, 3)),
+      "bilinear(): input2 size does not match weight size: got 4 but expected 3"],
+    ["maxPool2d", "a 2-D input", "F.maxPool2d(zeros(2, 3), 2)", () => F.maxPool2d(zeros(2, 3), 2),
+      "maxPool2d: non-empty 3D or 4D (batch mode) tensor expected for input, but got [2, 3]"],
+    ["maxPool2d", "padding over half the kernel", "F.maxPool2d(zeros(1, 1, 4, 4), 3, { padding: 2 })", () => F.maxPool2d(zeros(1, 1, 4, 4), 3, { padding: 2 }),
+      "maxPool2d: pad should be at most half of kernel size, but got pad=2 and kernel_size=3"],
+    ["avgPool2d", "no window fits", "F.avgPool2d(zeros(1, 1, 2, 2), 3)", () => F.avgPool2d(zeros(1, 1, 2, 2), 3),
+      "avgPool2d: Given input size: (1x2x2). Calculated output size: (1x0x0). Output size is too small"],
+    ["adaptiveAvgPool2d", "a 2-D input", "F.adaptiveAvgPool2d(zeros(2, 3), 2)", () => F.adaptiveAvgPool2d(zeros(2, 3), 2),
+      "adaptiveAvgPool2d: Expected 3D or 4D tensor, but got [2, 3]"],
+    ["pad", "an odd padding list", "F.pad(zeros(1, 1, 3, 3), [1, 1, 1])", () => F.pad(zeros(1, 1, 3, 3), [1, 1, 1]),
+      "pad: Padding length must be divisible by 2, got 3"],
+    ["pad", "reflecting more than the dim has", "F.pad(zeros(1, 1, 3, 3), [3, 3, 0, 0], 'reflect')", () => F.pad(zeros(1, 1, 3, 3), [3, 3, 0, 0], "reflect"),
+      "pad: Padding size should be less than the corresponding input dimension, but got: padding (3, 3) at dimension 3 of input [1, 1, 3, 3]"],
+    ["pad", "an unknown mode", "F.pad(zeros(1, 1, 3, 3), [1, 1], 'circularx')", () => F.pad(zeros(1, 1, 3, 3), [1, 1], "circularx" as "circular"),
+      "pad: Unrecognised padding mode circularx"],
+    ["interpolate", "neither size nor scaleFactor", "F.interpolate(zeros(1, 1, 3, 3), {})", () => F.interpolate(zeros(1, 1, 3, 3), {}),
+      "interpolate: either size or scale_factor should be defined"],
+    ["interpolate", "bilinear on a 3-D input", "F.interpolate(zeros(1, 3, 3), { size: 4, mode: 'bilinear' })", () => F.interpolate(zeros(1, 3, 3), { size: 4, mode: "bilinear" }),
+      "interpolate: Got 3D input for mode 'bilinear'; nearest takes 3D to 5D input, linear 3D, bilinear 4D"],
+    ["unfold", "kernel larger than the input", "F.unfold(zeros(1, 1, 3, 3), 4)", () => F.unfold(zeros(1, 1, 3, 3), 4),
+      "unfold: Given input with spatial size (3, 3), calculated shape of the array of sliding blocks as (0, 0), but its components must be at least one."],
+    ["layerNorm", "normalizedShape not the trailing dims", "F.layerNorm(zeros(2, 3), [4])", () => F.layerNorm(zeros(2, 3), [4]),
+      "layerNorm: Given normalized_shape=[4], expected input with shape [*, 4], but got input of size[2, 3]"],
+    ["groupNorm", "channels not divisible by the groups", "F.groupNorm(zeros(2, 6, 4), 4)", () => F.groupNorm(zeros(2, 6, 4), 4),
+      "groupNorm: Expected number of channels in input to be divisible by num_groups, but got input of shape [2, 6, 4] and num_groups=4"],
+    ["batchNorm", "one value per channel in training", "F.batchNorm(zeros(1, 3), zeros(3), ones(3), { training: true })",
+      () => F.batchNorm(zeros(1, 3), zeros(3), ones(3), { training: true }),
+      "batchNorm: Expected more than 1 value per channel when training, got input size [1, 3]"],
+    ["batchNorm", "running mean of the wrong size", "F.batchNorm(zeros(2, 3), zeros(4), ones(3), { training: true })",
+      () => F.batchNorm(zeros(2, 3), zeros(4), ones(3), { training: true }), "batchNorm: running_mean should contain 3 elements not 4"],
+    ["batchNorm", "evaluation without running stats", "F.batchNorm(zeros(2, 3), null, null)", () => F.batchNorm(zeros(2, 3), null, null),
+      "batchNorm: running_mean must be defined in evaluation mode"],
+    ["embedding", "float indices", "F.embedding(tensor([0.5, 1]), zeros(3, 2))", () => F.embedding(tensor([0.5, 1]), zeros(3, 2)),
+      "embedding: Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got float32 instead", TypeError],
+    ["embedding", "an index past the table", "F.embedding(tensor([0, 5]), zeros(3, 2))", () => F.embedding(tensor([0, 5]), zeros(3, 2)),
+      "embedding: index out of range in self: index 5 is not in [0, 3)"],
+    ["dropout", "p above 1", "F.dropout(zeros(3), 1.5)", () => F.dropout(zeros(3), 1.5), "dropout: dropout probability has to be between 0 and 1, but got 1.5"],
+  ].map(([family, name, example, run, message, type]) => ({
+    family, name, example, run, type: (type ?? RangeError) as ErrorType, message: literally(message as string),
+    after: () => expect(F.conv2d(ones(1, 2, 3, 3), ones(1, 2, 2, 2), { padding: 1 }).sum().item()).toBe(72),
+  }) as Case),
 ];
 
 // ---- the checks ------------------------------------------------------------------------

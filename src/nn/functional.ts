@@ -23,6 +23,6 @@ export { softmax, logSoftmax, normalize } from "../ops/softmax";
 
 // ---- layers ----------------------------------------------------------------------------
 export { linear, bilinear, embedding, dropout, type EmbeddingOptions, type DropoutOptions } from "../ops/layer";
-export { conv1d, conv2d, convTranspose2d, unfold, fold, type ConvOptions, type ConvTransposeOptions, type UnfoldOptions } from "../ops/conv";
+export { conv1d, conv2d, convTranspose1d, convTranspose2d, unfold, fold, type ConvOptions, type ConvTransposeOptions, type UnfoldOptions } from "../ops/conv";
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d, pad, interpolate, type PoolOptions, type PadMode, type InterpolateOptions } from "../ops/pool";
 export { layerNorm, groupNorm, batchNorm, type LayerNormOptions, type BatchNormOptions } from "../ops/normalization";

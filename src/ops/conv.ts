@@ -95,10 +95,7 @@ function windowGeometry(op: string, h: number, w: number, o: WindowOptions, ho =
 
 function checkWindows(op: string, g: Geometry, size: string): void {
   if (g.ho < 1 || g.wo < 1) {
-    throw new RangeError(
-      `${op}: Given ${size} spatial size (${g.h}, ${g.w}), kernel_size=(${g.kh}, ${g.kw}), dilation=(${g.dh}, ${g.dw}), ` +
-        `padding=(${g.ph}, ${g.pw}), calculated shape of the array of sliding blocks as (${g.ho}, ${g.wo}), but its components must be at least one.`,
-    );
+    throw new RangeError(`${op}: Given ${size} spatial size (${g.h}, ${g.w}), calculated shape of the array of sliding blocks as (${g.ho}, ${g.wo}), but its components must be at least one.`);
   }
 }
 
@@ -136,9 +133,7 @@ export function fold(input: Tensor, outputSize: number | number[], kernelSize: n
   checkWindows("fold", g, "output with");
   const kk = g.kh * g.kw, [n, ck, l] = xs;
   if (ck % kk !== 0 || l !== g.ho * g.wo) {
-    throw new RangeError(
-      `fold: expected an input of size [N, C × ${kk}, ${g.ho * g.wo}] (C × kernel size, the ${g.ho} × ${g.wo} blocks), got ${fmt(input.shape)}`,
-    );
+    throw new RangeError(`fold: expected an input [N, C·${kk}, ${g.ho * g.wo}], got ${fmt(input.shape)}`);
   }
   return composite(tracks(input), () => {
     const out = col2im(reshape(input, xs), g, [n, ck / kk, h, w]);
@@ -160,13 +155,11 @@ export interface ConvTransposeOptions extends Omit<ConvOptions, "padding"> {
   outputPadding?: number | number[];
 }
 
-/** The checks every convolution makes (torch's messages); returns the groups. */
+/** The checks every convolution makes, with torch's messages. */
 function checkConv(op: string, xs: number[], weight: Tensor, bias: Tensor | null, groups: number, transposed: boolean, nd: number): void {
   checkTensor(op, weight);
   if (bias !== null) checkTensor(op, bias);
-  if (weight.dtype !== "float32" || (bias && bias.dtype !== "float32")) {
-    throw new TypeError(`${op}: expected float32 weight and bias, got ${weight.dtype}${bias ? ` and ${bias.dtype}` : ""}`);
-  }
+  if (weight.dtype !== "float32" || (bias && bias.dtype !== "float32")) throw new TypeError(`${op}: expected float32 weight and bias`);
   if (weight.ndim !== nd + 2) throw new RangeError(`${op}: expected a ${nd + 2}-D weight, got weight of size ${fmt(weight.shape)}`);
   if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`${op}: non-positive groups is not supported, got groups=${groups}`);
   const c = xs[1], w0 = weight.shape[0];
@@ -186,87 +179,87 @@ function checkConv(op: string, xs: number[], weight: Tensor, bias: Tensor | null
   }
 }
 
-/** y [N, C, ...] plus a per-channel bias. */
-function addBias(y: Tensor, bias: Tensor | null): Tensor {
-  return bias ? add(y, reshape(bias, [bias.shape[0], ...y.shape.slice(2).map(() => 1)])) : y;
-}
-
-/** conv1d and conv2d: x [N, C, h, w] (h = 1 for 1-D), weight [O, C/groups, kh, kw]. */
-function conv(op: string, nd: number, input: Tensor, weight: Tensor, b: Tensor | null | undefined | ConvOptions, options?: ConvOptions): Tensor {
+/**
+ * Every convolution: x [N, C, h, w] (h = 1 for 1-D), weight [O, C/groups, kh, kw],
+ * or for a transposed one weight [C, O/groups, kh, kw], whose columns Wᵀ·x
+ * col2im sums into the output: the adjoint of the convolution with that weight.
+ */
+function conv(
+  op: string, nd: number, transposed: boolean, input: Tensor, weight: Tensor,
+  b: Tensor | null | undefined | ConvTransposeOptions, options?: ConvTransposeOptions,
+): Tensor {
   checkTensor(op, input);
   const [bias, o] = splitArg(b, options, "bias");
-  const [xs, isBatched] = batched(op, input, nd + 2, op);
+  const [xs, isBatched] = batched(op, input, nd + 2, transposed ? "conv_transpose" + nd + "d" : op);
   const groups = o.groups ?? 1;
-  checkConv(op, xs, weight, bias, groups, false, nd);
-  const ks = weight.shape.slice(2), sp = xs.slice(2);
+  checkConv(op, xs, weight, bias, groups, transposed, nd);
+  const ks = weight.shape.slice(2), sp = xs.slice(2), p = o.padding as ConvOptions["padding"];
   const stride = ints(op, "stride", o.stride ?? 1, nd, 1), dil = ints(op, "dilation", o.dilation ?? 1, nd, 1);
-  let pad: number[], padEnd: number[];
-  if (o.padding === "same") {
-    if (stride.some((s) => s !== 1)) throw new RangeError(`${op}: padding='same' is not supported for strided convolutions`);
-    pad = ks.map((kk, i) => Math.floor((dil[i] * (kk - 1)) / 2));
-    padEnd = ks.map((kk, i) => dil[i] * (kk - 1) - pad[i]);
-  } else if (o.padding === "valid" || o.padding === undefined) {
-    pad = padEnd = ks.map(() => 0);
-  } else if (typeof o.padding === "string") {
-    throw new RangeError(`${op}: Invalid padding string: '${o.padding}'`);
+  const eff = ks.map((kk, i) => dil[i] * (kk - 1) + 1);
+  let pad: number[], outSp: number[];
+  if (transposed) {
+    pad = ints(op, "padding", (p ?? 0) as number, nd, 0);
+    const op2 = ints(op, "outputPadding", o.outputPadding ?? 0, nd, 0);
+    if (op2.some((q, i) => q >= stride[i] && q >= dil[i])) {
+      throw new RangeError(`${op}: output padding must be smaller than either stride or dilation, but got outputPadding=${fmt(op2)}, stride=${fmt(stride)}, dilation=${fmt(dil)}`);
+    }
+    outSp = sp.map((s, i) => (s - 1) * stride[i] - 2 * pad[i] + eff[i] + op2[i]);
+    if (outSp.some((s) => s < 1)) throw new RangeError(`${op}: empty output size ${fmt(outSp)}`);
   } else {
-    pad = padEnd = ints(op, "padding", o.padding, nd, 0);
+    let padEnd: number[];
+    if (p === "same") {
+      if (stride.some((s) => s !== 1)) throw new RangeError(`${op}: padding='same' is not supported for strided convolutions`);
+      pad = eff.map((e) => Math.floor((e - 1) / 2));
+      padEnd = eff.map((e, i) => e - 1 - pad[i]);
+    } else if (typeof p === "string" && p !== "valid") {
+      throw new RangeError(`${op}: Invalid padding string: '${p}'`);
+    } else {
+      pad = padEnd = ints(op, "padding", p === "valid" ? 0 : p ?? 0, nd, 0);
+    }
+    const padded = sp.map((s, i) => s + pad[i] + padEnd[i]);
+    if (padded.some((q, i) => q < eff[i])) {
+      throw new RangeError(`${op}: Calculated padded input size per channel: (${padded.join(" x ")}). Kernel size: (${eff.join(" x ")}). Kernel size can't be greater than actual input size`);
+    }
+    outSp = padded.map((q, i) => Math.floor((q - eff[i]) / stride[i]) + 1);
   }
-  const eff = ks.map((kk, i) => dil[i] * (kk - 1) + 1), padded = sp.map((s, i) => s + pad[i] + padEnd[i]);
-  if (padded.some((p, i) => p < eff[i])) {
-    throw new RangeError(`${op}: Calculated padded input size per channel: (${padded.join(" x ")}). Kernel size: (${eff.join(" x ")}). Kernel size can't be greater than actual input size`);
-  }
-  const outSp = padded.map((p, i) => Math.floor((p - eff[i]) / stride[i]) + 1);
-  const one = nd === 1; // a 1-D convolution is a 2-D one over images of height 1
-  const at = (v: number[], dflt: number) => (one ? [dflt, v[0]] : v);
-  const [kh, kw] = at(ks, 1), [sh, sw] = at(stride, 1), [ph, pw] = at(pad, 0), [dh, dw] = at(dil, 1), [h, w] = at(sp, 1), [ho, wo] = at(outSp, 1);
-  const [n, c] = xs, out = weight.shape[0], ck = (c / groups) * kh * kw;
+  // a 1-D convolution is a 2-D one over images of height 1
+  const [[kh, kw], [sh, sw], [ph, pw], [dh, dw], [h, w], [ho, wo]] = [ks, stride, pad, dil, sp, outSp].map((v) => (nd === 1 ? [v === pad ? 0 : 1, v[0]] : v));
+  const [n, c] = xs, out = transposed ? weight.shape[1] * groups : weight.shape[0], kk = kh * kw;
   return composite(tracks(input, weight) || tracks(bias), () => {
-    const cols = im2col(reshape(input, [n, c, h, w]), { h, w, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo });
-    // [groups, O/groups, C/groups·K] · [N, groups, C/groups·K, L]: for groups = 1 the weight is read in place for every image
-    const y = matmul(reshape(weight, [groups, out / groups, ck]), reshape(cols, [n, groups, ck, ho * wo]));
-    const r = addBias(reshape(y, [n, out, ...outSp]), bias);
-    return isBatched ? r : reshape(r, r.shape.slice(1));
+    let y: Tensor;
+    if (transposed) {
+      // [groups, O/groups·K, C/groups] · [N, groups, C/groups, h·w], then summed into the output
+      const wt = transpose(reshape(weight, [groups, c / groups, (out / groups) * kk]), 1, 2);
+      const cols = matmul(wt, reshape(input, [n, groups, c / groups, h * w]));
+      y = col2im(reshape(cols, [n, out * kk, h * w]), { h: ho, w: wo, kh, kw, sh, sw, ph, pw, dh, dw, ho: h, wo: w }, [n, out, ho, wo]);
+    } else {
+      const cols = im2col(reshape(input, [n, c, h, w]), { h, w, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo });
+      // [groups, O/groups, C/groups·K] · [N, groups, C/groups·K, L]: for groups = 1 the weight is read in place for every image
+      const ck = (c / groups) * kk;
+      y = matmul(reshape(weight, [groups, out / groups, ck]), reshape(cols, [n, groups, ck, ho * wo]));
+    }
+    const r = reshape(y, [n, out, ...outSp]);
+    const rb = bias ? add(r, reshape(bias, [out, ...outSp.map(() => 1)])) : r;
+    return isBatched ? rb : reshape(rb, rb.shape.slice(1));
   });
 }
 
 /** torch.nn.functional.conv1d: input [N, C, L] or [C, L], weight [O, C/groups, k]. */
 export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null | ConvOptions, options?: ConvOptions): Tensor {
-  return conv("conv1d", 1, input, weight, bias, options);
+  return conv("conv1d", 1, false, input, weight, bias as ConvTransposeOptions, options as ConvTransposeOptions);
 }
 
 /** torch.nn.functional.conv2d: input [N, C, H, W] or [C, H, W], weight [O, C/groups, kh, kw]. */
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null | ConvOptions, options?: ConvOptions): Tensor {
-  return conv("conv2d", 2, input, weight, bias, options);
+  return conv("conv2d", 2, false, input, weight, bias as ConvTransposeOptions, options as ConvTransposeOptions);
 }
 
-/**
- * torch.nn.functional.conv_transpose2d: input [N, C, H, W] or [C, H, W], weight [C, O/groups, kh, kw].
- * The adjoint of conv2d: each group's Wᵀ·x gives the columns, which col2im sums into the output.
- */
-export function convTranspose2d(input: Tensor, weight: Tensor, b?: Tensor | null | ConvTransposeOptions, options?: ConvTransposeOptions): Tensor {
-  const op = "convTranspose2d";
-  checkTensor(op, input);
-  const [bias, o] = splitArg(b, options, "bias");
-  const [xs, isBatched] = batched(op, input, 4, "conv_transpose2d");
-  const groups = o.groups ?? 1;
-  checkConv(op, xs, weight, bias, groups, true, 2);
-  const [sh, sw] = ints(op, "stride", o.stride ?? 1, 2, 1), [dh, dw] = ints(op, "dilation", o.dilation ?? 1, 2, 1);
-  const [ph, pw] = ints(op, "padding", o.padding ?? 0, 2, 0), [oph, opw] = ints(op, "outputPadding", o.outputPadding ?? 0, 2, 0);
-  if ((oph >= sh && oph >= dh) || (opw >= sw && opw >= dw)) {
-    throw new RangeError(
-      `${op}: output padding must be smaller than either stride or dilation, but got output_padding_height: ${oph} output_padding_width: ${opw} ` +
-        `stride_height: ${sh} stride_width: ${sw} dilation_height: ${dh} dilation_width: ${dw}`,
-    );
-  }
-  const [n, c, h, w] = xs, [, og, kh, kw] = weight.shape, out = og * groups;
-  const H = (h - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1, W = (w - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1;
-  if (H < 1 || W < 1) throw new RangeError(`${op}: the output size (${H} x ${W}) is too small for input ${fmt(input.shape)}`);
-  return composite(tracks(input, weight) || tracks(bias), () => {
-    const wt = transpose(reshape(weight, [groups, c / groups, og * kh * kw]), 1, 2);
-    const cols = matmul(wt, reshape(input, [n, groups, c / groups, h * w]));
-    const y = col2im(reshape(cols, [n, out * kh * kw, h * w]), { h: H, w: W, kh, kw, sh, sw, ph, pw, dh, dw, ho: h, wo: w }, [n, out, H, W]);
-    const r = addBias(y, bias);
-    return isBatched ? r : reshape(r, r.shape.slice(1));
-  });
+/** torch.nn.functional.conv_transpose1d: input [N, C, L] or [C, L], weight [C, O/groups, k]. */
+export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null | ConvTransposeOptions, options?: ConvTransposeOptions): Tensor {
+  return conv("convTranspose1d", 1, true, input, weight, bias, options);
+}
+
+/** torch.nn.functional.conv_transpose2d: input [N, C, H, W] or [C, H, W], weight [C, O/groups, kh, kw]. */
+export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null | ConvTransposeOptions, options?: ConvTransposeOptions): Tensor {
+  return conv("convTranspose2d", 2, true, input, weight, bias, options);
 }

@@ -51,9 +51,7 @@ export function layerNorm(input: Tensor, normalizedShape: number | number[], w?:
   if (ns.length === 0 || ns.length > input.ndim || fmt(tail) !== fmt(ns)) {
     throw new RangeError(`layerNorm: Given normalized_shape=${fmt(ns)}, expected input with shape [*, ${ns.join(", ")}], but got input of size${fmt(input.shape)}`);
   }
-  for (const [what, t] of [["weight", weight], ["bias", b]] as const) {
-    if (t && fmt(t.shape) !== fmt(ns)) throw new RangeError(`layerNorm: Expected ${what} to be of same shape as normalized_shape, but got ${what} of shape ${fmt(t.shape)} and normalized_shape = ${fmt(ns)}`);
-  }
+  for (const t of [weight, b]) if (t && fmt(t.shape) !== fmt(ns)) throw new RangeError(`layerNorm: expected weight and bias of shape ${fmt(ns)}, got ${fmt(t.shape)}`);
   return composite(tracks(input, weight) || tracks(b), () =>
     affine(standardize(input, ns.map((_, i) => input.ndim - 1 - i), o.eps ?? 1e-5)[0], weight, b));
 }
@@ -66,18 +64,14 @@ export function groupNorm(input: Tensor, numGroups: number, w?: Tensor | null | 
   const [weight, o] = splitArg(w, { bias, eps }, "weight");
   const b = o.bias ?? null;
   checkParams("groupNorm", input, weight, b);
-  if (input.ndim < 2) throw new RangeError(`groupNorm: Expected at least 2 dimensions for input tensor but received ${input.ndim}`);
+  if (input.ndim < 2) throw new RangeError(`groupNorm: expected an input [N, C, ...], got ${fmt(input.shape)}`);
   const [n, c] = input.shape;
   if (!Number.isInteger(numGroups) || numGroups < 1 || c % numGroups !== 0) {
     throw new RangeError(`groupNorm: Expected number of channels in input to be divisible by num_groups, but got input of shape ${fmt(input.shape)} and num_groups=${numGroups}`);
   }
-  for (const [what, t] of [["weight", weight], ["bias", b]] as const) {
-    if (t && (t.ndim !== 1 || t.numel !== c)) {
-      throw new RangeError(`groupNorm: Expected ${what} to be a vector of size equal to the number of channels in input, but got ${what} of shape ${fmt(t.shape)} and input of shape ${fmt(input.shape)}`);
-    }
-  }
+  for (const t of [weight, b]) if (t && (t.ndim !== 1 || t.numel !== c)) throw new RangeError(`groupNorm: expected weight and bias of shape [${c}], got ${fmt(t.shape)}`);
   return composite(tracks(input, weight) || tracks(b), () => {
-    const y = standardize(reshape(input, [n, numGroups, -1]), [2], o.eps ?? 1e-5)[0];
+    const y = standardize(reshape(input, [n, numGroups, (c / numGroups) * (input.shape.slice(2).reduce((a, d) => a * d, 1))]), [2], o.eps ?? 1e-5)[0];
     return affine(reshape(y, input.shape), weight, b, channelShape(input));
   });
 }
@@ -101,7 +95,7 @@ export function batchNorm(
   const [weight, o] = splitArg<BatchNormOptions>(w, { bias, training, momentum, eps }, "weight");
   const b = o.bias ?? null, train = o.training === true, m = o.momentum ?? 0.1, e = o.eps ?? 1e-5;
   checkParams("batchNorm", input, weight, b, runningMean, runningVar);
-  if (input.ndim < 2) throw new RangeError(`batchNorm: expected an input [N, C, ...] of at least 2 dims, got ${fmt(input.shape)}`);
+  if (input.ndim < 2) throw new RangeError(`batchNorm: expected an input [N, C, ...], got ${fmt(input.shape)}`);
   const c = input.shape[1], count = input.numel / c;
   for (const [what, t] of [["running_mean", runningMean], ["running_var", runningVar], ["weight", weight], ["bias", b]] as const) {
     if (t && t.numel !== c) throw new RangeError(`batchNorm: ${what} should contain ${c} elements not ${t.numel}`);

@@ -40,10 +40,10 @@ function table(rows: number[][], cols: number[][]): Tensor {
   return t;
 }
 
-/** The planes and the h×w of a 3-D or 4-D input. */
+/** The planes and the h×w of a 3-D or 4-D input (only the batch may be empty). */
 function planes(op: string, x: Tensor, what: string): [number, number, number] {
   checkTensor(op, x);
-  if ((x.ndim !== 3 && x.ndim !== 4) || x.numel === 0) throw new RangeError(`${op}: ${what}, but got ${fmt(x.shape)}`);
+  if ((x.ndim !== 3 && x.ndim !== 4) || x.shape.slice(-3).includes(0)) throw new RangeError(`${op}: ${what}, but got ${fmt(x.shape)}`);
   if (x.dtype !== "float32") throw new TypeError(`${op}: expected a float32 input, got ${x.dtype}`);
   const s = x.shape, h = s[s.length - 2], w = s[s.length - 1];
   return [x.numel / (h * w), h, w];
@@ -93,12 +93,10 @@ function pool2d(op: string, avg: boolean, input: Tensor, kernelSize: number | nu
   const [p, h, w] = planes(op, input, "non-empty 3D or 4D (batch mode) tensor expected for input");
   const o = options(kernelSize, opts);
   const ks = ints(op, "kernelSize", o.kernelSize ?? NaN, 2, 1);
-  const st = o.stride === undefined || o.stride === null || (Array.isArray(o.stride) && o.stride.length === 0) ? ks : ints(op, "stride", o.stride, 2, 1);
+  const st = o.stride == null || (o.stride as number[]).length === 0 ? ks : ints(op, "stride", o.stride, 2, 1);
   const pd = ints(op, "padding", o.padding ?? 0, 2, 0), dl = avg ? [1, 1] : ints(op, "dilation", o.dilation ?? 1, 2, 1);
   const div = o.divisorOverride ?? 0;
-  if (!Number.isInteger(div) || div < 0 || (o.divisorOverride !== undefined && o.divisorOverride !== null && div === 0)) {
-    throw new RangeError(`${op}: divisor must be not zero, got divisorOverride=${o.divisorOverride}`);
-  }
+  if (!(div > 0 || o.divisorOverride == null)) throw new RangeError(`${op}: divisor must be a positive integer, got ${div}`);
   const [rows, cols] = [h, w].map((n, i) => windows(op, input, n, ks[i], st[i], pd[i], dl[i], o.ceilMode === true, avg, o.countIncludePad !== false));
   const ho = rows[0].length, wo = cols[0].length;
   if (ho < 1 || wo < 1) {
@@ -124,13 +122,6 @@ export function avgPool2d(input: Tensor, kernelSize: number | number[] | PoolOpt
 /** torch.nn.functional.adaptive_avg_pool2d: output (oh, ow) averages rows ⌊oh·H/Ho⌋ to ⌈(oh+1)·H/Ho⌉ (and columns alike). */
 export function adaptiveAvgPool2d(input: Tensor, outputSize: number | (number | null)[]): Tensor {
   const op = "adaptiveAvgPool2d";
-  checkTensor(op, input);
-  const s = input.shape;
-  if (s.length !== 3 && s.length !== 4) throw new RangeError(`${op}: Expected 3D or 4D tensor, but got ${fmt(s)}`);
-  const e = s.findIndex((d, i) => i > 0 && i >= s.length - 3 && d === 0);
-  if (e >= 0) {
-    throw new RangeError(`${op}: Expected input to have non-zero size for non-batch dimensions, but input has sizes ${fmt(s)} with dimension ${e} being empty`);
-  }
   const [p, h, w] = planes(op, input, "Expected 3D or 4D tensor");
   const req = typeof outputSize === "number" ? [outputSize, outputSize] : outputSize.map((v, i) => v ?? [h, w][i]);
   const [ho, wo] = ints(op, "outputSize", req as number[], 2, 1);
@@ -159,24 +150,17 @@ export function pad(input: Tensor, padding: number[], mode: PadMode | { mode?: P
   const nd = input.ndim, np = padding.length / 2;
   if (padding.some((q) => !Number.isInteger(q))) throw new TypeError(`pad: expected integer padding, got ${JSON.stringify(padding)}`);
   if (padding.length % 2 !== 0) throw new RangeError(`pad: Padding length must be divisible by 2, got ${padding.length}`);
-  if (np > nd) throw new RangeError(`pad: Padding length too large: ${padding.length} for an input of ${nd} dims`);
+  if (np > nd) throw new RangeError(`pad: Padding length too large for an input of ${nd} dims`);
   if (!["constant", "reflect", "replicate", "circular"].includes(m)) throw new RangeError(`pad: Unrecognised padding mode ${m}`);
-  if (m !== "constant") {
-    if (np > 3 || nd < np + 1 || nd > np + 2) {
-      throw new RangeError(`pad: Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now (padding of ${padding.length} for an input of ${fmt(input.shape)})`);
-    }
-    for (let i = 0; i < np; i++) {
-      const d = nd - 1 - i, n = input.shape[d], [a, b] = [padding[2 * i], padding[2 * i + 1]];
-      if (m === "reflect" ? a >= n || b >= n : m === "circular" ? a > n || b > n : n === 0) {
-        throw new RangeError(`pad: Padding size should be less than the corresponding input dimension, but got: padding (${a}, ${b}) at dimension ${d} of input ${fmt(input.shape)}`);
-      }
-    }
+  if (m !== "constant" && (np > 3 || nd < np + 1 || nd > np + 2)) {
+    throw new RangeError("pad: Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now");
   }
   for (let i = 0; i < np; i++) {
-    const d = nd - 1 - i, n = input.shape[d] + padding[2 * i] + padding[2 * i + 1];
-    if (n < 0) {
-      throw new RangeError(`pad: The input size ${input.shape[d]}, plus negative padding ${padding[2 * i]} and ${padding[2 * i + 1]} resulted in a negative output size, which is invalid. Check dimension ${d} of your input.`);
+    const d = nd - 1 - i, n = input.shape[d], a = padding[2 * i], b = padding[2 * i + 1];
+    if (m === "reflect" ? a >= n || b >= n : m === "circular" ? a > n || b > n : m === "replicate" && n === 0) {
+      throw new RangeError(`pad: Padding size should be less than the corresponding input dimension, but got: padding (${a}, ${b}) at dimension ${d} of input ${fmt(input.shape)}`);
     }
+    if (n + a + b < 0) throw new RangeError(`pad: dim ${d} of ${fmt(input.shape)} would have size ${n + a + b}`);
   }
   return composite(tracks(input), () => {
     let x = input;
@@ -214,11 +198,8 @@ export function interpolate(input: Tensor, options: InterpolateOptions): Tensor 
   checkTensor(op, input);
   const { size, scaleFactor, mode = "nearest", alignCorners } = options ?? {};
   const ns = input.ndim - 2;
-  if (input.dtype !== "float32") throw new TypeError(`${op}: expected a float32 input, got ${input.dtype}`);
-  const need = mode === "linear" ? 3 : mode === "bilinear" ? 4 : 0;
-  if (mode !== "nearest" && need === 0) throw new RangeError(`${op}: mode '${mode}' is not supported; expected nearest, linear or bilinear`);
-  if (ns < 1 || ns > 3 || (need && input.ndim !== need)) {
-    throw new RangeError(`${op}: Got ${input.ndim}D input, but ${mode} mode needs ${need ? `${need}D` : "3D, 4D or 5D"} input`);
+  if (mode === "nearest" ? ns < 1 || ns > 3 : input.ndim !== (mode === "linear" ? 3 : mode === "bilinear" ? 4 : -1)) {
+    throw new RangeError(`${op}: Got ${input.ndim}D input for mode '${mode}'; nearest takes 3D to 5D input, linear 3D, bilinear 4D`);
   }
   if (mode === "nearest" && alignCorners !== undefined && alignCorners !== null) {
     throw new RangeError(`${op}: align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear`);
@@ -229,14 +210,12 @@ export function interpolate(input: Tensor, options: InterpolateOptions): Tensor 
   const spatial = input.shape.slice(2);
   const list = (v: number | number[], what: string) => {
     const l = typeof v === "number" ? spatial.map(() => v) : v;
-    if (l.length !== ns) {
-      throw new RangeError(`${op}: Input and output must have the same number of spatial dimensions, but got input with spatial dimensions of ${fmt(spatial)} and ${what} of ${fmt(l)}`);
-    }
+    if (l.length !== ns) throw new RangeError(`${op}: expected ${ns} ${what}s for input ${fmt(input.shape)}, got ${fmt(l)}`);
     return l;
   };
-  const scales = scaleFactor === undefined ? null : list(scaleFactor, "scale_factor");
-  const out = size === undefined ? spatial.map((n, i) => Math.floor(n * scales![i])) : ints(op, "size", list(size, "output size"), ns, 1);
-  if (out.some((o) => o < 1)) throw new RangeError(`${op}: the output size ${fmt(out)} from input ${fmt(input.shape)} is empty`);
+  const scales = scaleFactor === undefined ? null : list(scaleFactor, "scale factor");
+  const out = size === undefined ? spatial.map((n, i) => Math.floor(n * scales![i])) : ints(op, "size", list(size, "size"), ns, 1);
+  if (out.some((o) => o < 1)) throw new RangeError(`${op}: empty output size ${fmt(out)}`);
   const fr = Math.fround;
   return composite(tracks(input), () => {
     let x = input;

@@ -1,9 +1,9 @@
 // Products and convolutions of nn.functional: linear, bilinear, conv1d, conv2d,
-// convTranspose2d, unfold, fold. Golden data from torch 1.13
+// convTranspose1d, convTranspose2d, unfold, fold. Golden data from torch 1.13
 // (test/fixtures/ops_layers.json), finite-difference gradchecks against the
 // float64 loops of layers.reference.ts, and what the ops promise beyond values.
 import { describe, expect, it } from "vitest";
-import { F, randn, scope, memoryStats, noGrad, type Tensor } from "../../src/index";
+import { F, randn, zeros, scope, memoryStats, noGrad, capture, manualSeed, mseLoss, optim, type Tensor } from "../../src/index";
 import { make, numel, type RTensor } from "../reference";
 import { gradcheck } from "../gradcheck";
 import { mulberry32, gaussian } from "../helpers/bridge";
@@ -28,6 +28,16 @@ describe("linear", () => {
       const w = randn([40, 48]), x = randn([3, 40]);
       const y1 = F.linear(x, w.T), y2 = x.matmul(w);
       expect(Array.from(y1.data())).toEqual(Array.from(y2.data()));
+    });
+  });
+  it("takes a batched input produced by a transpose (deferred: its rows are copied, not read as one matrix)", () => {
+    scope(() => {
+      const x = randn([3, 64, 40]).requiresGrad_(true), w = randn([5, 64]).requiresGrad_(true);
+      const y = F.linear(x.transpose(1, 2), w), z = x.detach().transpose(1, 2).clone().matmul(w.detach().t());
+      expect(y.sub(z).abs().max().item()).toBeLessThan(1e-4);
+      y.sum().backward();
+      expect(x.grad!.shape).toEqual([3, 64, 40]);
+      expect(w.grad!.sub(x.detach().sum([0, 2]).reshape([1, 64]).expand([5, 64])).abs().max().item()).toBeLessThan(1e-3);
     });
   });
   it("frees what it allocates without a graph", () => {
@@ -109,6 +119,10 @@ describe("convTranspose2d", () => {
   });
 });
 
+describe("convTranspose1d", () => {
+  goldenCases("convTranspose1d");
+});
+
 describe("unfold", () => {
   goldenCases("unfold");
   it("gradchecks", () => {
@@ -133,5 +147,42 @@ describe("fold", () => {
       }
       return y;
     }, [rnd(22, [1, 8, 16])]);
+  });
+});
+
+describe("layers in a captured step", () => {
+  it("replay bit for bit what the eager steps compute", () => {
+    const run = (captured: boolean) => {
+      manualSeed(11);
+      const x = randn([2, 3, 8, 8]), target = randn([2, 4]);
+      const w = randn([4, 3, 3, 3]).mul(0.2).requiresGrad_(true), b = zeros([4]).requiresGrad_(true), lw = randn([4, 16]).mul(0.2).requiresGrad_(true);
+      const opt = new optim.SGD([w, b, lw], { lr: 0.05, momentum: 0.9 });
+      const step = () => {
+        opt.zeroGrad();
+        let h = F.conv2d(F.pad(x, [1, 1, 1, 1], "reflect"), w, b, { stride: 1 });
+        h = F.maxPool2d(F.groupNorm(h, 2).relu(), 2);
+        h = F.interpolate(F.avgPool2d(h, 2, { stride: 1, padding: 1, countIncludePad: false }), { size: [2, 2], mode: "bilinear" });
+        const loss = mseLoss(F.linear(h.reshape([2, 16]), lw), target);
+        loss.backward();
+        opt.step();
+        return loss;
+      };
+      const f = captured ? capture(step) : step;
+      const losses: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        if (captured) {
+          // a captured step owns its tensors: no scope around it (as linalg's descent loops)
+          const l = f();
+          losses.push(l.item());
+          l.dispose();
+        } else scope(() => void losses.push(f().item()));
+      }
+      if (captured) {
+        expect((f as ReturnType<typeof capture>).recorded).toBe(true);
+        (f as ReturnType<typeof capture>).dispose();
+      }
+      return [...losses, ...w.data()];
+    };
+    expect(run(true)).toEqual(run(false));
   });
 });

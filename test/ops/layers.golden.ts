@@ -27,6 +27,7 @@ function call(c: LayerCase, t: Record<string, Tensor>): Tensor | [Tensor, Tensor
     case "bilinear": return F.bilinear(t.input1, t.input2, t.weight, b);
     case "conv1d": return F.conv1d(t.input, t.weight, b, kw);
     case "conv2d": return F.conv2d(t.input, t.weight, b, kw);
+    case "convTranspose1d": return F.convTranspose1d(t.input, t.weight, b, kw);
     case "convTranspose2d": return F.convTranspose2d(t.input, t.weight, { ...kw, bias: b });
     case "unfold": return F.unfold(t.input, kw.kernelSize, kw);
     case "fold": return F.fold(t.input, kw.outputSize, kw);

@@ -95,3 +95,23 @@ describe("interpolate", () => {
     gradcheck(([x]) => F.interpolate(x, { size: [5, 2] }), ([x]) => L.gather(x, maps(x.shape as number[], [5, 2])), [rnd(7, [1, 2, 3, 3])]);
   });
 });
+
+describe("empty batches (size-0 dims)", () => {
+  it("every layer takes a batch of 0 and gives a gradient of the input's shape", () => {
+    scope(() => {
+      const x = randn([0, 2, 4, 4]).requiresGrad_(true);
+      const outs: [Tensor, number[]][] = [
+        [F.maxPool2d(x, 2) as Tensor, [0, 2, 2, 2]], [F.avgPool2d(x, 2), [0, 2, 2, 2]], [F.adaptiveAvgPool2d(x, 3), [0, 2, 3, 3]],
+        [F.interpolate(x, { size: 3, mode: "bilinear" }), [0, 2, 3, 3]], [F.pad(x, [1, 1, 1, 1], "reflect"), [0, 2, 6, 6]],
+        [F.layerNorm(x, [4, 4]), [0, 2, 4, 4]], [F.groupNorm(x, 2), [0, 2, 4, 4]], [F.unfold(x, 2), [0, 8, 9]],
+        [F.conv2d(x, randn([3, 2, 3, 3]), { padding: 1 }), [0, 3, 4, 4]], [F.convTranspose2d(x, randn([2, 3, 2, 2])), [0, 3, 5, 5]],
+        [F.linear(x, randn([5, 4])), [0, 2, 4, 5]],
+      ];
+      for (const [y, shape] of outs) {
+        expect(y.shape).toEqual(shape);
+        y.sum().backward();
+        expect(x.grad!.shape).toEqual([0, 2, 4, 4]);
+      }
+    });
+  });
+});
