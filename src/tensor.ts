@@ -356,16 +356,16 @@ export class Tensor {
 
   // ---- reductions ----------------------------------------------------------------
 
-  sum(dim?: number | number[], keepdim = false): Tensor { return red.sum(this, dim, keepdim); }
-  mean(dim?: number | number[], keepdim = false): Tensor { return red.mean(this, dim, keepdim); }
+  sum(dim?: red.DimArg, keepdim?: boolean): Tensor { return red.sum(this, dim, keepdim); }
+  mean(dim?: red.DimArg, keepdim?: boolean): Tensor { return red.mean(this, dim, keepdim); }
   max(): Tensor;
-  max(dim: number, keepdim?: boolean): red.MaxResult;
-  max(dim?: number, keepdim = false): Tensor | red.MaxResult {
+  max(dim: number | red.DimOptions, keepdim?: boolean): red.MaxResult;
+  max(dim?: number | red.DimOptions, keepdim?: boolean): Tensor | red.MaxResult {
     return dim === undefined ? red.max(this) : red.max(this, dim, keepdim);
   }
   min(): Tensor;
-  min(dim: number, keepdim?: boolean): red.MaxResult;
-  min(dim?: number, keepdim = false): Tensor | red.MaxResult {
+  min(dim: number | red.DimOptions, keepdim?: boolean): red.MaxResult;
+  min(dim?: number | red.DimOptions, keepdim?: boolean): Tensor | red.MaxResult {
     return dim === undefined ? red.min(this) : red.min(this, dim, keepdim);
   }
 

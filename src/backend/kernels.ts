@@ -42,12 +42,12 @@ export interface Kernels {
 
   // ---- losses (issue 17)
   cross_entropy_f32(
-    x: number, t: number, w: number, loss: number, den: number, lse: number,
-    outer: number, c: number, inner: number, ignore: number, hasW: boolean, eps: number,
+    x: number, t: number, w: number, loss: number, den: number, prob: number,
+    outer: number, c: number, inner: number, ignore: number, hasW: boolean, eps: number, logits: boolean,
   ): void;
   cross_entropy_backward_f32(
-    x: number, t: number, w: number, lse: number, g: number, gx: number,
-    outer: number, c: number, inner: number, ignore: number, hasW: boolean, eps: number, gScalar: boolean, scale: number,
+    t: number, w: number, prob: number, g: number, gx: number,
+    outer: number, c: number, inner: number, ignore: number, hasW: boolean, eps: number, logits: boolean, gScalar: boolean,
   ): void;
 
   // ---- layers: convolution, pooling, normalization (issue 17)

@@ -120,25 +120,28 @@ function pointwise(op: string, name: string, x: Tensor, t: Tensor, f: Pointwise,
   return scope(() => {
     const xe = expand(x, shape), te = expand(t, shape), pe = aux ? expand(aux, shape) : null;
     const out = Tensor.empty(shape, "float32");
-    const n = out.numel, xo = xe.offset, to = te.offset, po = pe ? pe.offset : -1, oo = out.offset;
-    const loop = (dst: number, fn: Pointwise, go: number) => exec(() => {
-      const v = f32();
-      for (let i = 0; i < n; i++) {
-        if (check) check(v[xo + i]);
-        const r = fn(v[xo + i], v[to + i], po < 0 ? 1 : v[po + i]);
-        v[dst + i] = go < 0 ? r : r * v[go + i];
-      }
-    });
-    loop(oo, f, -1);
+    const n = out.numel;
+    const loop = (dst: number, fn: Pointwise, go: number) => {
+      const xo = xe.offset, to = te.offset, po = pe ? pe.offset : -1; // read at each call: memory may move between forward and backward
+      exec(() => {
+        const v = f32();
+        for (let i = 0; i < n; i++) {
+          if (check) check(v[xo + i]);
+          const r = fn(v[xo + i], v[to + i], po < 0 ? 1 : v[po + i]);
+          v[dst + i] = go < 0 ? r : r * v[go + i];
+        }
+      });
+    };
+    loop(out.offset, f, -1);
     if (!tracks(xe, te)) return out;
     return record(out, name, [xe, te], (g) => {
-      const grads = [xe, te].map((leaf, j) => {
+      // d l / d x = g·dx(x, t), d l / d t = g·dt(x, t)
+      return [xe, te].map((leaf, j) => {
         if (!leaf.requiresGrad) return null;
         const gr = Tensor.empty(shape, "float32");
         loop(gr.offset, j === 0 ? dx : dt, g.offset);
         return gr;
       });
-      return grads;
     }, pe ? [xe, te, pe] : [xe, te]);
   });
 }
@@ -314,55 +317,55 @@ function classArgs(op: string, input: Tensor, target: Tensor, options: ClassLoss
   return { o, w, cd, ignore: o.ignoreIndex ?? -100, eps: o.labelSmoothing ?? 0 };
 }
 
-/** Per-sample losses and the mean's weights to the reduction: mean = Σ loss / Σ den. */
-function classReduce(loss: Tensor, den: Tensor, reduction: Reduction): Tensor {
-  if (reduction === "none") return loss;
-  const s = sumForward(loss, null, false);
-  if (reduction === "sum") return s;
-  const d = sumForward(den, null, false);
-  const out = div(s, d);
-  s.dispose();
-  d.dispose();
-  return out;
+/**
+ * nllLoss (input: log-probabilities) and crossEntropy with class indices
+ * (input: logits; log-softmax and the pick of the target fused): one kernel
+ * forward, one backward (assembly/softmax.ts). Per sample j
+ *   loss_j = (1 - eps)·w[t]·(l - y[t]) + eps/C·Σ_c w_c·(l - y_c),
+ * y = x - max, l = log Σ exp y (logits) or y = x, l = 0; the mean is Σ loss / Σ w[t].
+ */
+function indexedLoss(op: string, input: Tensor, target: Tensor, o: ClassLossOptions, w: Tensor | null, ignore: number, eps: number, logits: boolean): Tensor {
+  const reduction = o.reduction as Reduction;
+  const [outer, c, inner] = classLayout(op, input, target, ignore);
+  const loss = Tensor.empty(target.shape, "float32"), den = Tensor.empty(target.shape, "float32");
+  const grad = tracks(input);
+  // softmax(x) kept for the backward (as torch keeps log_softmax(x)); nll needs none
+  const prob = grad && logits ? Tensor.empty(input.shape, "float32") : null;
+  k().cross_entropy_f32(input.ptr, target.ptr, w ? w.ptr : 0, loss.ptr, den.ptr, prob ? prob.ptr : 0, outer, c, inner, ignore, !!w, eps, logits);
+  let out = loss;
+  if (reduction !== "none") {
+    out = sumForward(loss, null, false);
+    loss.dispose();
+    if (reduction === "mean") {
+      const s = out, d = sumForward(den, null, false);
+      out = div(s, d);
+      s.dispose();
+      d.dispose();
+    }
+  }
+  if (!grad) {
+    den.dispose();
+    return out;
+  }
+  // gx_c = g_j·((1 - eps)·w[t]·(p_c - [c = t]) + eps/C·(Σw·p_c - w_c)), p = softmax(x) (0 for nll); g / Σ w[t] for the mean
+  const saved = [target, den, ...(prob ? [prob] : []), ...(w ? [w] : [])];
+  return record(out, "NllLossBackward0", [input], (g) => {
+    const gs = reduction === "mean" ? div(g, sum(den)) : g;
+    const gin = Tensor.empty(input.shape, "float32");
+    k().cross_entropy_backward_f32(target.ptr, w ? w.ptr : 0, prob ? prob.ptr : 0, gs.ptr, gin.ptr, outer, c, inner, ignore, !!w, eps, logits, reduction !== "none");
+    return [gin];
+  }, saved);
 }
 
 /** torch.nn.functional.nll_loss: -w[t]·input[t] per sample, the mean weighted by w[t]; ignoreIndex skipped. */
 export function nllLoss(input: Tensor, target: Tensor, options?: ClassLossOptions | Reduction): Tensor {
   const { o, w, ignore } = classArgs("nllLoss", input, target, options);
-  const [outer, c, inner] = classLayout("nllLoss", input, target, ignore);
-  const loss = Tensor.empty(target.shape, "float32"), den = Tensor.empty(target.shape, "float32");
-  const xo = input.offset, to = target.offset, wo = w ? w.offset : -1, lo = loss.offset, dn = den.offset;
-  const each = (fn: (j: number, at: number, wt: number, v: Float32Array) => void) => {
-    const v = f32(), iv = i32();
-    for (let a = 0; a < outer; a++) {
-      for (let i = 0; i < inner; i++) {
-        const j = a * inner + i, t = iv[to + j];
-        fn(j, t === ignore ? -1 : (a * c + t) * inner + i, t === ignore ? 0 : wo < 0 ? 1 : v[wo + t], v);
-      }
-    }
-  };
-  exec(() => each((j, at, wt, v) => ((v[lo + j] = at < 0 ? 0 : -wt * v[xo + at]), (v[dn + j] = wt))));
-  const out = classReduce(loss, den, o.reduction as Reduction);
-  if (out !== loss) loss.dispose();
-  if (!tracks(input)) {
-    den.dispose();
-    return out;
-  }
-  // d loss_j / d input[t_j] = -w[t_j]·g_j (g / Σ w[t] for the mean)
-  return record(out, "NllLossBackward0", [input], (g) => {
-    const gs = o.reduction === "mean" ? div(g, sum(den)) : g;
-    const gin = Tensor.empty(input.shape, "float32");
-    fillRaw(gin, 0);
-    const go = gin.offset, so = gs.offset, one = o.reduction !== "none";
-    exec(() => each((j, at, wt, v) => at >= 0 && (v[go + at] = -wt * v[so + (one ? 0 : j)])));
-    return [gin];
-  }, [den, target]);
+  return indexedLoss("nllLoss", input, target, o, w, ignore, 0, false);
 }
 
 /**
  * torch.nn.functional.cross_entropy of logits and class indices (int32) or
- * class probabilities (float32, the input's shape). With indices it is one
- * kernel each way (log-softmax and the pick of the target fused).
+ * class probabilities (float32, the input's shape).
  */
 export function crossEntropy(input: Tensor, target: Tensor, options?: ClassLossOptions | Reduction): Tensor {
   const { o, w, cd, ignore, eps } = classArgs("crossEntropy", input, target, options);
@@ -379,22 +382,5 @@ export function crossEntropy(input: Tensor, target: Tensor, options?: ClassLossO
       return reduction === "mean" ? div(sum(l), input.numel / c) : reduce(l, reduction);
     });
   }
-  const [outer, c, inner] = classLayout("crossEntropy", input, target, ignore);
-  const loss = Tensor.empty(target.shape, "float32"), den = Tensor.empty(target.shape, "float32"), lse = Tensor.empty(target.shape, "float32");
-  const wp = w ? w.ptr : 0;
-  k().cross_entropy_f32(input.ptr, target.ptr, wp, loss.ptr, den.ptr, lse.ptr, outer, c, inner, ignore, !!w, eps);
-  const out = classReduce(loss, den, reduction);
-  if (out !== loss) loss.dispose();
-  if (!tracks(input)) {
-    den.dispose();
-    lse.dispose();
-    return out;
-  }
-  // gx_c = g_j·((1 - eps)·w[t]·(softmax_c - [c = t]) + eps/C·(Σw·softmax_c - w_c)), g / Σ w[t] for the mean
-  return record(out, "NllLossBackward0", [input], (g) => {
-    const gs = reduction === "mean" ? div(g, sum(den)) : g;
-    const gin = Tensor.empty(input.shape, "float32");
-    k().cross_entropy_backward_f32(input.ptr, target.ptr, w ? w.ptr : 0, lse.ptr, gs.ptr, gin.ptr, outer, c, inner, ignore, !!w, eps, reduction !== "none", 1);
-    return [gin];
-  }, w ? [input, target, den, lse, w] : [input, target, den, lse]);
+  return indexedLoss("crossEntropy", input, target, o, w, ignore, eps, true);
 }

@@ -11,6 +11,19 @@ import { castTo, fillRaw, checkTensor } from "./dispatch";
 import { expand, reshape } from "./shape";
 import { div, mul, eq } from "./elementwise";
 
+/** dim, keepdim: positional, or in an options object (`x.sum({ dim: 1, keepdim: true })`). */
+export interface DimOptions {
+  dim?: number | number[] | null;
+  keepdim?: boolean;
+}
+export type DimArg<O extends DimOptions = DimOptions> = number | number[] | null | undefined | O;
+
+/** The options from `(dim, keepdim)` or `(options)`. */
+export function dimArgs<O extends DimOptions>(a: DimArg<O>, keepdim?: boolean): O {
+  if (a !== null && typeof a === "object" && !Array.isArray(a)) return a;
+  return { dim: a, keepdim } as O;
+}
+
 /** The dims to reduce, or null for all of them: an empty list means all, as torch 1.13's sum(dim=[]). */
 export function normDims(op: string, dim: number | number[], ndim: number): number[] | null {
   const list = Array.isArray(dim) ? dim : [dim];
@@ -79,25 +92,27 @@ export function unreduce(g: Tensor, inputShape: Shape, dims: number[] | null): T
   return out;
 }
 
-export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
+export function sum(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
   checkTensor("sum", x);
-  const dims = dim === undefined ? null : normDims("sum", dim, x.ndim);
-  const out = sumForward(x, dims, keepdim);
+  const o = dimArgs(dim, keepdim);
+  const dims = o.dim == null ? null : normDims("sum", o.dim, x.ndim);
+  const out = sumForward(x, dims, !!o.keepdim);
   // d Σx = broadcast of the output gradient
   return record(out, "SumBackward" + (dims === null ? "0" : "1"), [x], (g) => [unreduce(g, x.shape, dims)]);
 }
 
-export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
+export function mean(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
   checkTensor("mean", x);
+  const o = dimArgs(dim, keepdim);
   if (x.dtype !== "float32") {
     throw new TypeError(`mean: input dtype must be float32, got ${x.dtype}; convert with .float() first`);
   }
-  const dims = dim === undefined ? null : normDims("mean", dim, x.ndim);
+  const dims = o.dim == null ? null : normDims("mean", o.dim, x.ndim);
   let count = 1;
   x.shape.forEach((s, i) => {
     if (dims === null || dims.includes(i)) count *= s;
   });
-  const s = sumForward(x, dims, keepdim);
+  const s = sumForward(x, dims, !!o.keepdim);
   const out = Tensor.empty(s.shape, "float32");
   k().binary_scalar_f32(3, s.ptr, count, out.ptr, out.numel, false); // sum / n, as torch divides
   s.dispose();
@@ -115,11 +130,12 @@ export interface MaxResult {
   indices: Tensor;
 }
 
-function extremum(x: Tensor, isMin: boolean, dim?: number, keepdim = false): Tensor | MaxResult {
+function extremum(x: Tensor, isMin: boolean, dimArg?: number | DimOptions, keepdimArg?: boolean): Tensor | MaxResult {
   const name = isMin ? "min" : "max";
   checkTensor(name, x);
+  const { dim, keepdim } = dimArgs(dimArg, keepdimArg) as { dim?: number; keepdim?: boolean };
   const src = x.dtype === "bool" ? castTo(x, "int32") : x;
-  if (dim === undefined) {
+  if (dim == null) {
     if (x.numel === 0) throw new RangeError(`${name}: the tensor of shape ${fmt(x.shape)} is empty; specify a dim or use a non-empty tensor`);
     const out = Tensor.empty([], x.dtype);
     const where = Tensor.empty([], "int32");
@@ -179,14 +195,14 @@ function extremum(x: Tensor, isMin: boolean, dim?: number, keepdim = false): Ten
 }
 
 export function max(x: Tensor): Tensor;
-export function max(x: Tensor, dim: number, keepdim?: boolean): MaxResult;
-export function max(x: Tensor, dim?: number, keepdim = false): Tensor | MaxResult {
+export function max(x: Tensor, dim: number | DimOptions, keepdim?: boolean): MaxResult;
+export function max(x: Tensor, dim?: number | DimOptions, keepdim?: boolean): Tensor | MaxResult {
   return extremum(x, false, dim, keepdim);
 }
 
 export function min(x: Tensor): Tensor;
-export function min(x: Tensor, dim: number, keepdim?: boolean): MaxResult;
-export function min(x: Tensor, dim?: number, keepdim = false): Tensor | MaxResult {
+export function min(x: Tensor, dim: number | DimOptions, keepdim?: boolean): MaxResult;
+export function min(x: Tensor, dim?: number | DimOptions, keepdim?: boolean): Tensor | MaxResult {
   return extremum(x, true, dim, keepdim);
 }
 

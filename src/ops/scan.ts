@@ -72,7 +72,7 @@ export function cumprod(x: Tensor, dim: number | ScanOptions): Tensor {
   // at z the products run on from out_{z-1}, after z it is 0 (as torch's cumprod_backward)
   return record(out, "CumprodBackward0", [x], (g) => {
     const gin = Tensor.empty(x.shape, "float32");
-    const go = gin.offset, so = g.offset, yo = out.offset;
+    const go = gin.offset, so = g.offset, yo = out.offset, xo = x.offset; // read now: memory may have moved since the forward
     exec(() => {
       const v = f32();
       for (let a = 0; a < outer; a++) {

@@ -11,23 +11,13 @@ import { fmt, normDim, type Shape } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { noGrad } from "../autograd/grad-mode";
 import { scope } from "../lifetime";
-import { castTo, checkTensor, fillRaw } from "./dispatch";
-import { normDims, keptShape, unreduce, sum, mean, sumForward } from "./reduce";
-import { reshape, diag, unsqueeze } from "./shape";
+import { castTo, checkTensor, fillRaw, filled } from "./dispatch";
+import { normDims, keptShape, unreduce, sum, mean, sumForward, dimArgs, type DimOptions, type DimArg } from "./reduce";
+import { reshape, diag, unsqueeze, indexSelect, squeeze } from "./shape";
+import { sort } from "./sort";
 import { add, sub, mul, div, pow, abs, sign, sqrt, log, exp, eq, ne, gt } from "./elementwise";
 
-/** dim, keepdim: positional, or in an options object (`x.amax({ dim: 1, keepdim: true })`). */
-export interface DimOptions {
-  dim?: number | number[] | null;
-  keepdim?: boolean;
-}
-export type DimArg<O extends DimOptions = DimOptions> = number | number[] | null | undefined | O;
-
-/** The options from `(dim, keepdim)` or `(options)`. */
-export function dimArgs<O extends DimOptions>(a: DimArg<O>, keepdim?: boolean): O {
-  if (a !== null && typeof a === "object" && !Array.isArray(a)) return a;
-  return { dim: a, keepdim } as O;
-}
+export { dimArgs, type DimOptions, type DimArg };
 
 /** A view of one dim: [outer, len, inner] elements (the whole tensor as one row when d is null). */
 export function rows(shape: Shape, d: number | null): [number, number, number] {
@@ -38,13 +28,24 @@ export function rows(shape: Shape, d: number | null): [number, number, number] {
   return [outer, shape[d], inner];
 }
 
+/** The normalized dims of o.dim, null for all of them. */
+function dimsOf(op: string, o: DimOptions, ndim: number): number[] | null {
+  return o.dim === undefined || o.dim === null ? null : normDims(op, o.dim, ndim);
+}
+
+/** Whether dim i is reduced, and how many elements a reduction over dims sees. */
+const reduced = (dims: number[] | null, i: number) => dims === null || dims.includes(i);
+function countOf(shape: Shape, dims: number[] | null): number {
+  let n = 1;
+  shape.forEach((s, i) => reduced(dims, i) && (n *= s));
+  return n;
+}
+
 /** The shape after reducing dim d (null: all), keeping it as 1 or dropping it. */
 function reducedShape(shape: Shape, d: number | null, keepdim: boolean): number[] {
   if (d === null) return keepdim ? shape.map(() => 1) : [];
   return shape.flatMap((s, i) => (i !== d ? [s] : keepdim ? [1] : []));
 }
-
-const view = (t: Tensor) => (t.dtype === "float32" ? f32() : i32());
 
 function floatOnly(op: string, x: Tensor): void {
   if (x.dtype !== "float32") throw new TypeError(`${op}: input dtype must be float32, got ${x.dtype}; convert with .float() first`);
@@ -82,7 +83,7 @@ export function prod(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
   // d Π x / d x_j = Π_{i≠j} x_i: prefix and suffix products, exact with zeros in x
   return record(out, d === null ? "ProdBackward0" : "ProdBackward1", [x], (g) => {
     const gin = Tensor.empty(x.shape, "float32");
-    const go = gin.offset, so = g.offset;
+    const go = gin.offset, so = g.offset, xo = x.offset; // read now: memory may have moved since the forward
     exec(() => {
       const v = f32();
       for (let a = 0; a < outer; a++) {
@@ -139,10 +140,10 @@ function extremumKeep(op: string, x: Tensor, dims: number[] | null, isMin: boole
 function amaxmin(op: string, isMin: boolean, x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
   checkTensor(op, x);
   const o = dimArgs(dim, keepdim);
-  const dims = o.dim === undefined || o.dim === null ? null : normDims(op, o.dim, x.ndim);
+  const dims = dimsOf(op, o, x.ndim);
   if (x.ndim === 0 && x.numel === 0) throw new RangeError(`${op}: the tensor is empty`);
   const kept = extremumKeep(op, x, x.ndim === 0 ? [] : dims, isMin);
-  const out = o.keepdim ? kept : reshape(kept, x.shape.filter((_, i) => !(dims === null || dims.includes(i))));
+  const out = o.keepdim ? kept : reshape(kept, x.shape.filter((_, i) => !reduced(dims, i)));
   if (out !== kept) kept.dispose();
   if (!tracks(x)) return out;
   // the gradient is shared evenly between the elements equal to the result (torch's amax backward)
@@ -171,42 +172,28 @@ function varArgs(op: string, a?: DimArg<VarOptions> | boolean, unbiased?: boolea
   return o;
 }
 
+/** sqrt whose gradient is 0 where its input is 0 (torch's std and 2-norm backward), not inf·0. */
+function sqrt0(v: Tensor): Tensor {
+  const out = noGrad(() => sqrt(v));
+  return record(out, "SqrtBackward0", [v], (g) => {
+    const zero = castTo(eq(out, 0), "float32");
+    return [div(mul(g, sub(1, zero)), mul(add(out, zero), 2))]; // g / (2·sqrt v), 0 where v is 0
+  }, [out]);
+}
+
+/** Σ (x - mean)² / max(0, n - correction) over dims (a composite: its gradient is torch's), std its sqrt. */
 function moments(op: string, x: Tensor, o: VarOptions, isStd: boolean, withMean: boolean): Tensor | [Tensor, Tensor] {
   checkTensor(op, x);
   if (x.dtype !== "float32") throw new TypeError(`${op}: std and var need a float32 input, got ${x.dtype}`);
-  const dims = o.dim === undefined || o.dim === null ? null : normDims(op, o.dim, x.ndim);
+  const dims = dimsOf(op, o, x.ndim), all = dims ?? [];
   const keepdim = !!o.keepdim;
-  const c = o.correction ?? (o.unbiased === false ? 0 : 1);
-  let n = 1;
-  x.shape.forEach((s, i) => (dims === null || dims.includes(i)) && (n *= s));
-  const outShape = keepdim ? keptShape(x.shape, dims) : x.shape.filter((_, i) => !(dims === null || dims.includes(i)));
-  const all = dims ?? [];
-  const [v, m] = noGrad(() => scope(() => {
-    const mk = mean(x, all, true);
-    const dev = sub(x, mk);
-    const s = div(sum(mul(dev, dev), all, true), Math.max(0, n - c));
-    const r = isStd ? sqrt(s) : s;
-    return [reshape(r, outShape), reshape(mk, outShape)];
-  }));
-  let out = v;
-  if (tracks(x)) {
-    // d var = 2 (x - mean) / (n - c) · g; d std = d var · g / (2 std), 0 where std is 0 (torch's std_backward)
-    out = record(v, isStd ? "StdBackward0" : "VarBackward0", [x], (g) => {
-      let gk = reshape(g, keptShape(x.shape, dims));
-      if (isStd) {
-        const r = reshape(v, keptShape(x.shape, dims));
-        const zero = castTo(eq(r, 0), "float32");
-        gk = mul(div(gk, mul(add(r, zero), 2)), sub(1, zero));
-      }
-      return [mul(sub(x, mean(x, all, true)), div(gk, Math.max(0, n - c) / 2))];
-    }, [x, v]);
-  }
-  if (!withMean) {
-    m.dispose();
-    return out;
-  }
-  m.dispose();
-  return [out, mean(x, all, keepdim)];
+  const n = countOf(x.shape, dims);
+  return scope(() => {
+    const mk = mean(x, all, true), dev = sub(x, mk);
+    const v = div(sum(mul(dev, dev), all, keepdim), Math.max(0, n - (o.correction ?? (o.unbiased === false ? 0 : 1))));
+    const r = isStd ? sqrt0(v) : v;
+    return withMean ? [r, keepdim ? mk : reshape(mk, v.shape)] : r;
+  });
 }
 
 export function variance(x: Tensor, dim?: DimArg<VarOptions> | boolean, unbiased?: boolean, keepdim?: boolean): Tensor {
@@ -263,33 +250,18 @@ export function vectorNorm(x: Tensor, ord: NormOrd | NormOptions = 2, dim?: numb
   checkTensor("vectorNorm", x);
   if (typeof p !== "number") throw new RangeError(`vectorNorm: ord must be a number, got ${JSON.stringify(p)}`);
   floatOnly("vectorNorm", x);
-  const dims = o.dim === undefined || o.dim === null ? null : normDims("vectorNorm", o.dim, x.ndim);
+  const dims = dimsOf("vectorNorm", o, x.ndim);
   const all = dims ?? [];
   const kd = !!o.keepdim;
-  const out = noGrad(() => scope(() => {
+  // compositions whose gradients are torch's: sign(x)·g for 1, shared among ties for ±inf, x·g / ||x|| (0 at 0) for 2
+  return scope(() => {
+    if (p === 0) return record(sum(castTo(ne(x, 0), "float32"), all, kd), "LinalgVectorNormBackward0", [x], () => [filled(x.shape, 0)]);
+    if (p === 2) return sqrt0(sum(mul(x, x), all, kd));
     const a = abs(x);
-    if (p === Infinity || p === -Infinity) return (p > 0 ? amax : amin)(a, all.length ? all : null, kd);
-    if (p === 0) return sum(castTo(ne(x, 0), "float32"), all, kd);
     if (p === 1) return sum(a, all, kd);
-    if (p === 2) return sqrt(sum(mul(x, x), all, kd));
+    if (p === Infinity || p === -Infinity) return (p > 0 ? amax : amin)(a, dims, kd);
     return pow(sum(pow(a, p), all, kd), 1 / p);
-  }));
-  if (!tracks(x)) return out;
-  return record(out, "LinalgVectorNormBackward0", [x], (g) => {
-    const r = reshape(out, keptShape(x.shape, dims));
-    const gk = unreduce(g, x.shape, dims);
-    if (p === 0) return [mul(x, 0)];
-    if (p === 1) return [mul(sign(x), gk)]; // d Σ|x| = sign(x)·g
-    if (p === Infinity || p === -Infinity) {
-      // sign(x)·g shared evenly between the elements at the extremum
-      const mask = castTo(eq(abs(x), r), "float32");
-      return [mul(mul(sign(x), mask), div(gk, sum(mask, all, true)))];
-    }
-    // d ||x||_p = x·|x|^(p-2) / ||x||^(p-1) · g, and 0 where the norm is 0
-    const zero = castTo(eq(r, 0), "float32");
-    const scale = div(mul(gk, sub(1, zero)), pow(add(r, zero), p - 1));
-    return [mul(p === 2 ? x : mul(x, pow(abs(x), p - 2)), scale)];
-  }, [x, out]);
+  });
 }
 
 /** torch.linalg.matrix_norm over two dims (default the last two): ord "fro", 1, -1, inf, -inf. */
@@ -339,13 +311,10 @@ export function countNonzero(x: Tensor, dim?: number | number[] | null): Tensor 
 function allAny(op: string, x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
   checkTensor(op, x);
   const o = dimArgs(dim, keepdim);
-  const dims = o.dim === undefined || o.dim === null ? null : normDims(op, o.dim, x.ndim);
+  const dims = dimsOf(op, o, x.ndim);
   return scope(() => {
     const c = sumForward(ne(x, 0), dims, !!o.keepdim);
-    if (op === "any") return gt(c, 0);
-    let n = 1;
-    x.shape.forEach((s, i) => (dims === null || dims.includes(i)) && (n *= s));
-    return eq(c, n);
+    return op === "any" ? gt(c, 0) : eq(c, countOf(x.shape, dims));
   });
 }
 export const all = (x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor => allAny("all", x, dim, keepdim);
@@ -359,73 +328,21 @@ export interface ValuesIndices {
 }
 
 /**
- * Picks `count` elements of every row along d by rank (first: the rank of the
- * first pick in ascending order, NaN the largest; descending for topk's
- * largest), with their indices; the gradient goes back to those indices.
+ * The elements of ranks first .. first + count - 1 along d (a stable sort, NaN
+ * the largest) and their indices: sort and indexSelect, whose backward rules
+ * send the gradient back to where each value came from.
  */
-function pickRanked(op: string, x: Tensor, d: number, first: (len: number, hasNaN: boolean) => number, count: number, descending: boolean, keepdim: boolean, name: string): ValuesIndices {
-  const [outer, len, inner] = rows(x.shape, d);
-  const shape = x.ndim === 0 ? [] : [...x.shape];
-  if (x.ndim > 0) shape[d] = count;
-  const values = Tensor.empty(shape, x.dtype), indices = Tensor.empty(shape, "int32");
-  const xo = x.offset, vo = values.offset, io = indices.offset, isF = x.dtype === "float32";
-  exec(() => {
-    const v = isF ? f32() : i32(), iv = i32();
-    const order = new Array<number>(len);
-    for (let a = 0; a < outer; a++) {
-      for (let i = 0; i < inner; i++) {
-        const base = a * len * inner + i;
-        let hasNaN = false;
-        for (let j = 0; j < len; j++) (order[j] = j), (hasNaN ||= v[xo + base + j * inner] !== v[xo + base + j * inner]);
-        const key = (j: number) => { const e = v[xo + base + j * inner]; return e !== e ? Infinity : e; };
-        const nan = (j: number) => (v[xo + base + j * inner] !== v[xo + base + j * inner] ? 1 : 0);
-        order.sort((p, q) => {
-          let c = key(p) - key(q);
-          if (c === 0 || c !== c) c = nan(p) - nan(q);
-          return (descending ? -c : c) || p - q;
-        });
-        const f = first(len, hasNaN);
-        for (let j = 0; j < count; j++) {
-          const src = order[f + j];
-          v[vo + (a * count + j) * inner + i] = v[xo + base + src * inner];
-          iv[io + (a * count + j) * inner + i] = src;
-        }
-      }
-    }
+function pickRanked(x: Tensor, d: number, first: number, count: number, descending: boolean, keepdim: boolean): ValuesIndices {
+  return scope(() => {
+    const s = sort(x, { dim: d, descending });
+    const ranks = Array.from({ length: count }, (_, i) => first + i);
+    const pick = (t: Tensor) => {
+      const r = indexSelect(t, d, ranks);
+      return keepdim || x.ndim === 0 ? r : squeeze(r, d);
+    };
+    return { values: pick(s.values), indices: pick(s.indices) };
   });
-  let vals = values, idx = indices;
-  if (!keepdim && x.ndim > 0) {
-    const sq = shape.filter((_, i) => i !== d);
-    vals = reshape(values, sq);
-    idx = reshape(indices, sq);
-    values.dispose();
-    indices.dispose();
-  }
-  if (tracks(x)) {
-    // the gradient goes back to the index each value came from
-    record(vals, name, [x], (g) => {
-      const gin = Tensor.empty(x.shape, "float32");
-      fillRaw(gin, 0);
-      const go = gin.offset, so = g.offset, ixo = idx.offset;
-      exec(() => {
-        const gv = f32(), iv = i32();
-        for (let a = 0; a < outer; a++) {
-          for (let j = 0; j < count; j++) {
-            for (let i = 0; i < inner; i++) {
-              const q = (a * count + j) * inner + i;
-              gv[go + (a * len + iv[ixo + q]) * inner + i] += gv[so + q];
-            }
-          }
-        }
-      });
-      return [gin];
-    }, [idx]);
-  }
-  return { values: vals, indices: idx };
 }
-
-/** The lower median rank, or the first NaN (sorted last) when the row has one, as torch. */
-const medianRank = (len: number, hasNaN: boolean) => (hasNaN ? len - 1 : (len - 1) >> 1);
 
 /** torch.median: of all elements (the lower median, NaN if any) or along dim (values, indices). */
 export function median(x: Tensor): Tensor;
@@ -439,10 +356,8 @@ export function median(x: Tensor, dim?: number | DimOptions, keepdim?: boolean):
       fillRaw(out, NaN);
       return out;
     }
-    const flat = reshape(x, [x.numel]);
-    const { values, indices } = noGrad(() => pickRanked("median", flat, 0, medianRank, 1, false, false, ""));
+    const { values, indices } = noGrad(() => scope(() => pickRanked(reshape(x, [x.numel]), 0, (x.numel - 1) >> 1, 1, false, false)));
     indices.dispose();
-    flat.dispose();
     if (!tracks(x)) return values;
     // the gradient is shared evenly between the elements equal to the median (torch's evenly_distribute_backward)
     return record(values, "MedianBackward0", [x], (g) => {
@@ -453,7 +368,7 @@ export function median(x: Tensor, dim?: number | DimOptions, keepdim?: boolean):
   const d = normDim("median", o.dim as number, x.ndim);
   const len = x.ndim === 0 ? 1 : x.shape[d];
   if (len === 0) throw new RangeError(`median: cannot reduce over dim ${o.dim} of size 0 (shape ${fmt(x.shape)})`);
-  return pickRanked("median", x, d, medianRank, 1, false, !!o.keepdim, "MedianBackward1");
+  return pickRanked(x, d, (len - 1) >> 1, 1, false, !!o.keepdim);
 }
 
 /** torch.kthvalue: the k-th smallest element (k from 1) along dim (default -1). */
@@ -465,7 +380,7 @@ export function kthvalue(x: Tensor, kth: number, dim: number | DimOptions = -1, 
   if (!Number.isInteger(kth) || kth < 1 || kth > len) {
     throw new RangeError(`kthvalue: k ${kth} is out of range for dim ${o.dim ?? -1} of size ${len} (expected 1 <= k <= ${len})`);
   }
-  return pickRanked("kthvalue", x, d, () => kth - 1, 1, false, !!o.keepdim, "KthvalueBackward0");
+  return pickRanked(x, d, kth - 1, 1, false, !!o.keepdim);
 }
 
 export interface TopkOptions {
@@ -483,7 +398,7 @@ export function topk(x: Tensor, kk: number, dim: number | TopkOptions = -1, larg
   if (!Number.isInteger(kk) || kk < 0 || kk > len) {
     throw new RangeError(`topk: k ${kk} is out of range for dim ${o.dim ?? -1} of size ${len} (expected 0 <= k <= ${len})`);
   }
-  return pickRanked("topk", x, d, () => 0, kk, o.largest ?? true, true, "TopkBackward0");
+  return pickRanked(x, d, 0, kk, o.largest ?? true, true);
 }
 
 // ---- trace, outer ---------------------------------------------------------------------

@@ -71,3 +71,40 @@ describe("crossEntropy", () => {
   });
   it("mseLoss is unchanged", () => expect(mseLoss(tensor([1, 2], { dtype: "float32" }), tensor([0, 0], { dtype: "float32" })).item()).toBe(2.5));
 });
+
+import { capture, optim, noGrad } from "../../src/index";
+
+describe("capture", () => {
+  it("a classifier step with crossEntropy, logSoftmax, std and smoothL1Loss replays bit-identically", () => {
+    const make = () => {
+      manualSeed(3);
+      const W = randn([5, 4]).requiresGrad_(true);
+      const x = randn([8, 5]), t = tensor([0, 1, 2, 3, 3, 2, 1, 0]);
+      const opt = new optim.SGD([W], { lr: 0.1 });
+      const step = () => {
+        opt.zeroGrad();
+        const z = x.matmul(W);
+        const loss = F.crossEntropy(z, t, { labelSmoothing: 0.1 })
+          .add(F.smoothL1Loss(z.logSoftmax(1), z.softmax(1)))
+          .add(z.std(1).sum().mul(0.01))
+          .add(z.prod(0).sum().mul(0.001))
+          .add(z.cumsum(1).amax().mul(0.01));
+        loss.backward();
+        opt.step();
+        return loss;
+      };
+      return { W, step };
+    };
+    const a = make(), b = make();
+    const run = capture(b.step);
+    for (let i = 0; i < 8; i++) {
+      const la = scope(() => a.step().item());
+      const l = run();
+      expect(l.item()).toBe(la);
+      l.dispose();
+    }
+    expect(run.recorded).toBe(true);
+    expect(Array.from(b.W.data())).toEqual(Array.from(a.W.data()));
+    run.dispose();
+  });
+});

@@ -79,6 +79,14 @@ describe("positional and options forms", () => {
     expect(x.all(1).toArray()).toEqual([true, true]);
     expect(x.countNonzero(0).toArray()).toEqual([2, 2, 2]);
   });
+  it("sum, mean, max and min take the options object too", () => {
+    const x = tensor([[1, 2, 4], [3, 3, 9]], { dtype: "float32" });
+    expect(x.sum({ dim: 1, keepdim: true }).toArray()).toEqual(x.sum(1, true).toArray());
+    expect(x.sum({ dim: [0, 1] }).item()).toBe(22);
+    expect(x.mean({ dim: -1 }).toArray()).toEqual(x.mean(-1).toArray());
+    expect(x.max({ dim: 1, keepdim: true }).indices.toArray()).toEqual([[2], [2]]);
+    expect(x.min({ dim: 0 }).values.toArray()).toEqual([1, 2, 4]);
+  });
   it("keeps int dtypes as torch: prod and cumsum of int are int, of bool are int", () => {
     const i = tensor([[1, 2], [3, 4]]);
     expect(i.prod().dtype).toBe("int32");
