@@ -276,6 +276,29 @@ describe("training as torch's", () => {
     }
   });
 
+  for (const c of train.convModes) {
+    it(`Conv2d with paddingMode ${c.mode} and padding ${c.padding}: torch's weights exactly, its output within 1e-5`, () => {
+      manualSeed(5);
+      const conv = new nn.Conv2d(2, 3, c.padding === "same" ? [3, 2] : 3, { padding: c.padding, paddingMode: c.mode });
+      for (const [k, e] of c.state) expectEncoded(conv.stateDict()[k], e, k, expect);
+      const y = conv.call(fromBits([1, 2, 5, 6], c.x));
+      expect(y.shape).toEqual(c.y.shape);
+      const want = floats(c.y.bits);
+      Array.from(y.data()).forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThanOrEqual(1e-5 + 1e-5 * Math.abs(want[i])));
+    });
+  }
+
+  it("Flatten, Unflatten and Embedding.fromPretrained", () => {
+    const x = randn(2, 3, 4);
+    expect(new nn.Flatten().call(x).shape).toEqual([2, 12]);
+    expect(new nn.Flatten(0, 1).call(x).shape).toEqual([6, 4]);
+    expect(new nn.Unflatten(1, [3, 4]).call(new nn.Flatten().call(x)).shape).toEqual([2, 3, 4]);
+    const e = nn.Embedding.fromPretrained(tensor([[1, 2], [3, 4]], { dtype: "float32" }));
+    expect(e.call(tensor([1, 0, 1])).toArray()).toEqual([[3, 4], [1, 2], [3, 4]]);
+    expect(e.weight.requiresGrad).toBe(false);
+    expect([...e.parameters()].length).toBe(1);
+  });
+
   it("Dropout is the identity in eval mode", () => {
     const d = new nn.Dropout(0.5);
     const x = randn(10);
