@@ -63,6 +63,7 @@ export {
 export * as optim from "./optim/index";
 export * as nn from "./nn/index";
 export { saveSafetensors, loadSafetensors } from "./nn/safetensors";
+export * as utils from "./utils/index";
 export * as F from "./nn/functional";
 export * as linalg from "./linalg/index";
 
