@@ -125,3 +125,19 @@ describe("keyword arguments are an options object, positional ones work too", ()
     expect(() => x.sum({ dim: 2 })).toThrow(/dim 2 is out of range|Dimension out of range/);
   });
 });
+
+describe("torch's names of functions", () => {
+  it("importing no_grad from the bundle fails when the app loads, naming the import (ES modules check named imports)", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const { pathToFileURL } = await import("node:url");
+    const { join } = await import("node:path");
+    const bundle = pathToFileURL(join(__dirname, "../dist/wasmgrad.js")).href;
+    let stderr = "";
+    try {
+      execFileSync(process.execPath, ["--input-type=module", "-e", `import { no_grad } from ${JSON.stringify(bundle)}; no_grad(() => 0);`], { stdio: "pipe" });
+    } catch (e) {
+      stderr = String((e as { stderr: Buffer }).stderr);
+    }
+    expect(stderr).toMatch(/SyntaxError: The requested module '.*wasmgrad\.js' does not provide an export named 'no_grad'/);
+  });
+});
