@@ -3,10 +3,11 @@
 // inputs, runs the op, and compares the outputs and the gradients of the loss
 // Σ (out_i * up_i).sum() with PyTorch's.
 import { readFileSync } from "node:fs";
-import { expect } from "vitest";
+import { expect, it } from "vitest";
+import fc from "fast-check";
 import * as wg from "../../src/index";
 import type { Tensor } from "../../src/index";
-import { mismatches } from "./bridge";
+import { fromLib, mismatches } from "./bridge";
 import type { RDType, RTensor } from "../reference";
 
 type Num = number | "nan";
@@ -69,3 +70,28 @@ export function checkGolden(c: GoldenCase, fn: OpFn): void {
     });
   });
 }
+
+/** One it() over the golden cases of `op`, which must exist. */
+export function golden(op: string, fn: OpFn): void {
+  const cs = goldenCases(op);
+  it(`matches torch on ${cs.length} golden cases`, () => {
+    expect(cs.length).toBeGreaterThan(0);
+    for (const c of cs) checkGolden(c, fn);
+  });
+}
+
+/** The library op on random inputs against the reference, exactly (these ops move values), in a scope. */
+export function prop<T>(arb: fc.Arbitrary<T>, body: (v: T) => [Tensor, RTensor], seed: number, runs = 40): void {
+  fc.assert(
+    fc.property(arb, (v) => {
+      wg.scope(() => {
+        const [got, want] = body(v);
+        expect(mismatches(fromLib(got), want)).toEqual([]);
+      });
+    }),
+    { seed, numRuns: runs },
+  );
+}
+
+export const shapeArb = (min = 0, max = 4) => fc.array(fc.integer({ min: 0, max: 4 }), { minLength: min, maxLength: max });
+export const seedArb = fc.integer({ min: 0, max: 0x7fffffff });

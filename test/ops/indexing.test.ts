@@ -12,9 +12,10 @@ import type { RTensor } from "../reference";
 import * as S from "./shape.reference";
 import { gradcheck } from "../gradcheck";
 import { toLib, fromLib, mismatches, mulberry32, gaussian } from "../helpers/bridge";
-import { goldenCases, checkGolden, type OpFn } from "../helpers/shape-golden";
+import { golden, prop as propSeeded, shapeArb, seedArb } from "../helpers/shape-golden";
 
 const SEED = 2323;
+const prop = <T>(arb: fc.Arbitrary<T>, body: (v: T) => [Tensor, RTensor], runs?: number) => propSeeded(arb, body, SEED, runs);
 const int = (v: number[] | number[][] | number[][][]) => wg.tensor(v, { dtype: "int32" });
 
 function values(seed: number, shape: readonly number[]): RTensor {
@@ -25,29 +26,6 @@ function values(seed: number, shape: readonly number[]): RTensor {
 function randInts(seed: number, shape: readonly number[], hi: number): RTensor {
   const rand = mulberry32(seed);
   return R.make(shape, Array.from({ length: R.numel(shape) }, () => Math.floor(rand() * hi)), "int32");
-}
-
-function prop<T>(arb: fc.Arbitrary<T>, body: (v: T) => [Tensor, RTensor], runs = 40): void {
-  fc.assert(
-    fc.property(arb, (v) => {
-      wg.scope(() => {
-        const [got, want] = body(v);
-        expect(mismatches(fromLib(got), want)).toEqual([]);
-      });
-    }),
-    { seed: SEED, numRuns: runs },
-  );
-}
-
-const shapeArb = (min = 0, max = 4) => fc.array(fc.integer({ min: 0, max: 4 }), { minLength: min, maxLength: max });
-const seedArb = fc.integer({ min: 0, max: 0x7fffffff });
-
-function golden(op: string, fn: OpFn): void {
-  const cases = goldenCases(op);
-  it(`matches torch on ${cases.length} golden cases`, () => {
-    expect(cases.length).toBeGreaterThan(0);
-    for (const c of cases) checkGolden(c, fn);
-  });
 }
 
 describe("slice", () => {
