@@ -21,10 +21,11 @@ function wasmgradSpelling(obj: object, key: string, renamed: Record<string, stri
 const isIndex = (key: string): boolean => /^(0|[1-9]\d*)$/.test(key);
 
 /**
- * Makes the missing members of `cls`'s instances (and its subclasses') that a PyTorch
- * user would reach for throw a TypeError naming the right spelling; `nameOf` names the
- * object in the message (the bundle is minified, so constructor names are not kept). `renamed` maps torch
- * names that are not simply camelCased; `onIndex` says what to write instead of obj[i].
+ * Makes the missing members of `cls`'s instances (and its subclasses') that a
+ * PyTorch user would reach for throw a TypeError naming the right spelling.
+ * `nameOf` names the object in the message (the bundle is minified, so
+ * constructor names are not kept); `renamed` maps torch names that are not
+ * simply camelCased; `onIndex` says what to write instead of obj[i].
  */
 export function guardTorchSpellings(
   cls: { prototype: object },
