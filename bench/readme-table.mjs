@@ -1,0 +1,87 @@
+// Prints the README's speed table from bench/results.json (written by `npm run bench`):
+// a handful of rows a user can take in, cold and warm side by side, with PyTorch and the
+// fastest JavaScript peer of the same run. bench/RESULTS.md has every row.
+//
+//   node bench/readme-table.mjs            # after npm run bench; paste under "## Speed"
+import { readFileSync } from "node:fs";
+
+const results = JSON.parse(readFileSync(new URL("results.json", import.meta.url), "utf8"));
+const JS_PEERS = { "tfjs-cpu": "tfjs cpu", "tfjs-wasm": "tfjs wasm", "jax-js": "jax-js", "js-pytorch": "js-pytorch" };
+
+function fmt(x) {
+  if (x >= 100) return Math.round(x).toLocaleString("en-US");
+  if (x >= 10) return x.toFixed(1);
+  return x.toPrecision(2);
+}
+// How many times faster wasmgrad is: peer time ÷ wasmgrad time, or wasmgrad's rate ÷ the peer's.
+function cell(value, ours, higherIsBetter) {
+  if (value === undefined) return "n/a";
+  const ratio = higherIsBetter ? ours / value : value / ours;
+  return `${fmt(value)} (${fmt(ratio)}×)`;
+}
+function bestPeer(valueOf, higherIsBetter) {
+  let best;
+  for (const [lib, name] of Object.entries(JS_PEERS)) {
+    const v = valueOf(lib);
+    if (v === undefined || !Number.isFinite(v)) continue;
+    if (!best || (higherIsBetter ? v > best.v : v < best.v)) best = { v, name };
+  }
+  return best;
+}
+
+const rows = [];
+function row(label, unit, valueOf, { ours, torchVariant, higherIsBetter = false } = {}) {
+  const w = valueOf("wasmgrad", ours);
+  if (w === undefined) return;
+  const peer = bestPeer((lib) => valueOf(lib), higherIsBetter);
+  rows.push([
+    label,
+    unit,
+    fmt(w),
+    cell(valueOf("torch", torchVariant), w, higherIsBetter),
+    peer ? `${cell(peer.v, w, higherIsBetter)} ${peer.name}` : "n/a",
+  ]);
+}
+
+// Cold: a fresh process, its first run.
+for (const [id, label] of [["W1", "part 2, inverse 4×4, 10,000 steps"], ["W2", "part 3, SVD 5×4, 20,000 steps"]]) {
+  const cold = results.cold?.[id];
+  if (!cold) continue;
+  const first = (lib, variant = "eager") => cold[lib]?.[variant]?.firstRunMs ?? cold[lib]?.eager?.firstRunMs;
+  row(`**cold** ${label}: first run, \`mseLoss\` + \`scope\``, "ms", (lib, v) => first(lib, v ?? "eager"));
+  row(`**cold** ${label}: first run, as the notebook writes it`, "ms", (lib, v) => first(lib, v ?? "notebook"), { ours: "notebook", torchVariant: "notebook" });
+}
+const load = results.cold?.W1;
+if (load) row("**cold** import + `init()` (PyTorch: `import torch`)", "ms", (lib) => load[lib]?.eager?.loadMs);
+
+// Warm: the median of runs after warm-up in one process.
+function warm(workload, n, variant, caseName) {
+  const group = results.groups.find((g) => g.workload === workload && (n === undefined || g.task.n === n));
+  return (lib, v) => {
+    const libResults = group?.results[lib];
+    if (!libResults) return undefined;
+    const r = lib === "wasmgrad" ? libResults[v ?? variant] : Object.values(libResults)[0];
+    if (!r) return undefined;
+    if (caseName) return r.cases?.[caseName]?.gflops;
+    return r.median;
+  };
+}
+row("warm part 2 inverse: `mseLoss` + `scope`", "ms", warm("W1", undefined, "eager"));
+row("warm part 2 inverse: as the notebook writes it", "ms", warm("W1", undefined, "notebook: composed loss, no scope"));
+row("warm part 2 inverse: `linalg.inverseGD`, captured", "ms", warm("W1", undefined, "linalg.inverseGD, captured"));
+row("warm part 3 SVD: `mseLoss` + `scope`", "ms", warm("W2", undefined, "eager"));
+row("warm part 3 SVD: as the notebook writes it", "ms", warm("W2", undefined, "notebook: composed loss, no scope"));
+row("warm part 3 SVD with `optim.Adam`", "ms", warm("W2b", undefined, "optim.Adam"));
+row("warm 512×512 inverse by `optim.Adam`, one step", "ms", warm("W3", 512, "optim.Adam"));
+row("warm MLP 784→256→10, batch 128, one Adam step", "ms", warm("W5", undefined, "nn.functional + optim.Adam"));
+row("warm small CNN, batch 32 of 28×28, one Adam step", "ms", warm("W6", undefined, "nn.functional + optim.Adam"));
+row("warm 1024×1024 matmul, 1 thread", "GFLOP/s", warm("W4", 1024, "eager", "AB"), { higherIsBetter: true });
+row("one eager 4×4 `mul` with autograd", "µs", (lib, v) => {
+  const t = warm("perop", undefined, "eager")(lib, v);
+  return t === undefined ? undefined : t * 1000;
+});
+
+const header = ["", "unit", "wasmgrad", "PyTorch 1.13, 1 thread", "fastest JS peer"];
+const lines = [header, header.map((_, i) => (i < 2 ? ":--" : "--:")), ...rows].map((r) => `| ${r.join(" | ")} |`);
+console.log(lines.join("\n"));
+console.log(`\nMeasured ${results.date} by \`npm run bench\`; full table: bench/RESULTS.md.`);
