@@ -122,6 +122,8 @@ export function unaryForward(op: UnaryOp | UnaryParamOp, name: string, x: Tensor
 }
 
 const isT = (v: unknown): v is Tensor => v instanceof Tensor;
+/** Whether an operand is a tensor that wants a gradient. */
+export const wants = (v: TensorOrScalar): v is Tensor => v instanceof Tensor && v.requiresGrad;
 /** The tensors among an op's two operands (no rest array: this runs once per op). */
 const inputsOf = (a: TensorOrScalar, b: TensorOrScalar): Tensor[] => (isT(a) ? (isT(b) ? [a, b] : [a]) : isT(b) ? [b] : []);
 /** A rule's gradients for the tensors among a and b, in inputsOf's order (ga, gb: null for a number). */
@@ -139,8 +141,8 @@ export function add(a: TensorOrScalar, b: TensorOrScalar, alpha = 1): Tensor {
   if (!tracks(a, b)) return out;
   return record(out, "AddBackward0", inputsOf(a, b), (g) => gradsOf(
     a, b,
-    isT(a) ? sumTo(g, a.shape) : null,
-    isT(b) ? sumTo(alpha === 1 ? g : mul(g, alpha), b.shape) : null,
+    wants(a) ? sumTo(g, a.shape) : null,
+    wants(b) ? sumTo(alpha === 1 ? g : mul(g, alpha), b.shape) : null,
   ));
 }
 
@@ -153,15 +155,12 @@ export function sub(a: TensorOrScalar, b: TensorOrScalar, alpha = 1): Tensor {
   if (!tracks(a, b)) return out;
   return record(out, "SubBackward0", inputsOf(a, b), (g) => gradsOf(
     a, b,
-    isT(a) ? sumTo(g, a.shape) : null,
-    isT(b) ? sumTo(mul(g, -alpha), b.shape) : null,
+    wants(a) ? sumTo(g, a.shape) : null,
+    wants(b) ? sumTo(mul(g, -alpha), b.shape) : null,
   ));
 }
 
 // ---- binary: one table entry an op ------------------------------------------------
-
-/** Whether an operand is a tensor that wants a gradient. */
-export const wants = (v: TensorOrScalar): v is Tensor => v instanceof Tensor && v.requiresGrad;
 
 /** A binary op as a table entry (dtype promotion and broadcasting are binaryForward's). */
 export interface BinarySpec {
@@ -222,7 +221,16 @@ export function pow(base: TensorOrScalar, exponent: TensorOrScalar): Tensor {
     else out = binaryForward(BinaryOp.Pow, base, e);
     // d(x^e) = e x^(e-1) dx
     if (!tracks(base)) return out;
-    return record(out, "PowBackward0", [base], (g) => [e === 0 ? mul(g, 0) : mul(g, mul(pow(base, e - 1), e))], [base]);
+    return record(out, "PowBackward0", [base], (g) => {
+      if (e === 0) return [mul(g, 0)];
+      // x^1 is x (torch's pow fast path copies it): skip the kernel for the common x^2
+      const p = e === 2 ? base : pow(base, e - 1);
+      const t = mul(p, e);
+      if (p !== base) p.dispose();
+      const r = mul(g, t);
+      t.dispose();
+      return [r];
+    }, [base]);
   }
   const out = binaryForward(BinaryOp.Pow, base, exponent);
   if (typeof base === "number") {

@@ -7,7 +7,7 @@ import { f32, i32 } from "../backend/memory";
 import { normDim, fmt, sameShape, type Shape } from "../shape";
 import { record } from "../autograd/node";
 import { exec } from "../backend/tape";
-import { castTo, fillRaw, checkTensor } from "./dispatch";
+import { bitsOf, castTo, fillRaw, checkTensor } from "./dispatch";
 import { expand, reshape } from "./shape";
 import { div, mul, eq } from "./elementwise";
 
@@ -84,8 +84,25 @@ export function keptShape(shape: Shape, dims: number[] | null): number[] {
   return shape.map((s, i) => (dims === null || dims.includes(i) ? 1 : s));
 }
 
+/**
+ * A tensor of `shape` holding g's one element (divided by `divisor`): the gradient of a
+ * full reduction, broadcast back with one fill instead of a reshape and a strided copy.
+ */
+function broadcastOne(g: Tensor, shape: Shape, divisor = 1): Tensor {
+  const out = Tensor.empty(shape, g.dtype);
+  const src = g.offset, dst = out.ptr, n = out.numel();
+  exec(() => {
+    // a float32 quotient computed in float64 and rounded is the correctly rounded one, as the div kernel's
+    const bits = divisor === 1 ? i32()[src] : bitsOf(Math.fround(f32()[src] / Math.fround(divisor)), "float32");
+    k().fill32(dst, n, bits);
+  });
+  return out;
+}
+
 /** Broadcasts a reduction's gradient back over the reduced dims. */
 export function unreduce(g: Tensor, inputShape: Shape, dims: number[] | null): Tensor {
+  // a full reduction's gradient is one number: a fill, not a reshape and a strided copy
+  if (g.numel() === 1) return broadcastOne(g, inputShape);
   const kept = reshape(g, keptShape(inputShape, dims));
   const out = expand(kept, inputShape);
   if (out !== kept) kept.dispose();
@@ -118,6 +135,7 @@ export function mean(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
   s.dispose();
   // d mean(x) = broadcast(g) / n
   return record(out, "MeanBackward" + (dims === null ? "0" : "1"), [x], (g) => {
+    if (g.numel() === 1) return [broadcastOne(g, x.shape, count)];
     const gn = div(g, count);
     const r = unreduce(gn, x.shape, dims);
     if (r !== gn) gn.dispose();
