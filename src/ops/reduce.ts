@@ -115,7 +115,7 @@ export function sum(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
   const dims = o.dim == null ? null : normDims("sum", o.dim, x.ndim);
   const out = sumForward(x, dims, !!o.keepdim);
   // d Σx = broadcast of the output gradient
-  return record(out, "SumBackward" + (dims === null ? "0" : "1"), [x], (g) => [unreduce(g, x.shape, dims)]);
+  return record(out, dims === null ? "SumBackward0" : "SumBackward1", [x], (g) => [unreduce(g, x.shape, dims)]);
 }
 
 export function mean(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
@@ -126,15 +126,11 @@ export function mean(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
   }
   const dims = o.dim == null ? null : normDims("mean", o.dim, x.ndim);
   let count = 1;
-  x.shape.forEach((s, i) => {
-    if (dims === null || dims.includes(i)) count *= s;
-  });
-  const s = sumForward(x, dims, !!o.keepdim);
-  const out = Tensor.empty(s.shape, "float32");
-  k().binary_scalar_f32(3, s.ptr, count, out.ptr, out.numel(), false); // sum / n, as torch divides
-  s.dispose();
+  for (let i = 0; i < x.ndim; i++) if (dims === null || dims.includes(i)) count *= x.shape[i];
+  const out = sumForward(x, dims, !!o.keepdim);
+  k().binary_scalar_f32(3, out.ptr, count, out.ptr, out.numel(), false); // sum / n in place, as torch divides
   // d mean(x) = broadcast(g) / n
-  return record(out, "MeanBackward" + (dims === null ? "0" : "1"), [x], (g) => {
+  return record(out, dims === null ? "MeanBackward0" : "MeanBackward1", [x], (g) => {
     if (g.numel() === 1) return [broadcastOne(g, x.shape, count)];
     const gn = div(g, count);
     const r = unreduce(gn, x.shape, dims);
