@@ -47,7 +47,7 @@ const CONFIG = quick
       loopBudgetMs: 15_000,
       loopWarmupMs: 1500,
       w3: { sizes: [64, 256, 512], blocks: 5, targetMs: 200, budgetMs: 4000, warmupMs: 500 },
-      w4: { sizes: [64, 256, 1024], blocks: 5, targetMs: 100, budgetMs: 15_000, warmupMs: 200 },
+      w4: { sizes: [64, 256, 512, 1024], blocks: 5, targetMs: 100, budgetMs: 15_000, warmupMs: 200 },
       perop: { blocks: 7, targetMs: 100, budgetMs: 2000, warmupMs: 1000 },
       timeoutMs: 180_000,
     };
@@ -297,20 +297,24 @@ for (const [gi, g] of groups.entries()) {
 const COLD_SAMPLES = quick ? 2 : 5;
 const COLD_STYLES = [
   { id: "eager", text: "mseLoss + scope (PyTorch: F.mse_loss)", wasmgrad: "eager" },
+  { id: "noScope", text: "mseLoss, no scope", wasmgrad: "mseLoss, no scope", only: "wasmgrad" },
   { id: "notebook", text: "composed loss, no scope, as the notebook writes it", wasmgrad: "notebook: composed loss, no scope" },
 ];
+// W1 also in fresh processes that run only its first 100 and first 1,000 steps: how soon a loop is fast.
+const COLD_PREFIXES = [100, 1000];
 const coldWorkloads = ["W1", "W2"].filter((w) => !onlyWorkloads || onlyWorkloads.includes(w));
-const cold = {}; // cold[workload][libId][styleId] = { loadMs, firstRunMs, samples }
+const cold = {}; // cold[workload][libId][styleId] = { loadMs, firstRunMs, samples, firstStepsMs: { 100: ms, 1000: ms } }
 if (coldWorkloads.length) say("\nCold start (a fresh process each, its first run):");
 for (const w of coldWorkloads) {
   cold[w] = {};
   for (const lib of LIBS) {
     if (libInfo[lib.id].error || lib.id === "torch-default") continue;
     cold[w][lib.id] = {};
-    const styles = lib.id === "wasmgrad" || lib.runner === "python" ? COLD_STYLES : [COLD_STYLES[0]];
+    const styles = lib.id === "wasmgrad" ? COLD_STYLES : lib.runner === "python" ? COLD_STYLES.filter((s) => !s.only) : [COLD_STYLES[0]];
     for (const style of styles) {
       const variant = lib.id === "wasmgrad" ? style.wasmgrad : lib.runner === "python" ? undefined : variantsOf(lib, w)[0];
-      const task = { workload: w, steps: CONFIG.steps[w], cold: true, ...(variant && { variant }), ...(lib.runner === "python" && { style: style.id }) };
+      const taskOf = (steps) => ({ workload: w, steps, cold: true, ...(variant && { variant }), ...(lib.runner === "python" && { style: style.id }) });
+      const task = taskOf(CONFIG.steps[w]);
       const samples = [];
       for (let i = 0; i < COLD_SAMPLES; i++) samples.push(await measure(lib, task));
       const ok = samples.filter((r) => !r.error);
@@ -319,7 +323,18 @@ for (const w of coldWorkloads) {
         : { error: samples[0].error };
       commands.push({ lib: lib.id, variant, task });
       const c = cold[w][lib.id][style.id];
-      say(`  ${lib.title} ${w} (${style.id}) — ${c.error ? c.error : `load ${num(c.loadMs)} ms, first run ${num(c.firstRunMs)} ms (median of ${ok.length})`}`);
+      if (w === "W1" && !c.error) {
+        c.firstStepsMs = {};
+        for (const steps of COLD_PREFIXES.filter((n) => n < CONFIG.steps[w])) {
+          const prefix = [];
+          for (let i = 0; i < COLD_SAMPLES; i++) prefix.push(await measure(lib, taskOf(steps)));
+          const good = prefix.filter((r) => !r.error);
+          if (good.length) c.firstStepsMs[steps] = median(good.map((r) => r.firstRunMs));
+          commands.push({ lib: lib.id, variant, task: taskOf(steps) });
+        }
+      }
+      const prefixText = c.firstStepsMs ? Object.entries(c.firstStepsMs).map(([n, ms]) => `, first ${n} steps ${num(ms)} ms`).join("") : "";
+      say(`  ${lib.title} ${w} (${style.id}) — ${c.error ? c.error : `load ${num(c.loadMs)} ms, first run ${num(c.firstRunMs)} ms${prefixText} (median of ${ok.length})`}`);
     }
   }
 }
@@ -371,20 +386,26 @@ const coldPeers = peers.filter((p) => p.id !== "torch-default");
 const coldRows = [];
 for (const w of coldWorkloads) {
   const label = w === "W1" ? `W1 inverse 4×4, ${k(CONFIG.steps.W1)} steps` : `W2 SVD 5×4, ${k(CONFIG.steps.W2)} steps`;
-  const cell = (lib, style, key, ours) => {
+  const cell = (lib, style, key, ours, steps) => {
     const c = cold[w][lib.id]?.[style] ?? cold[w][lib.id]?.eager;
     if (!c) return footnote(`${lib.title}: ${libInfo[lib.id].error ?? "not run"}`);
     if (c.error) return footnote(`${lib.title}: ${c.error}`);
-    return ours == null ? num(c[key]) : `${num(c[key])} (${ratioText(c[key] / ours)})`;
+    const v = steps ? c.firstStepsMs?.[steps] : c[key];
+    if (v == null) return "n/a";
+    return ours == null ? num(v) : `${num(v)} (${ratioText(v / ours)})`;
   };
-  const mine = (style, key) => cold[w].wasmgrad?.[style]?.[key];
+  const mine = (style, key, steps) => (steps ? cold[w].wasmgrad?.[style]?.firstStepsMs?.[steps] : cold[w].wasmgrad?.[style]?.[key]);
   coldRows.push([`${label}: load and init`, "ms", cell(LIBS[0], "eager", "loadMs"), ...coldPeers.map((p) => cell(p, "eager", "loadMs", mine("eager", "loadMs")))]);
   for (const style of COLD_STYLES) {
-    coldRows.push([`${label}: first run, ${style.text}`, "ms", cell(LIBS[0], style.id, "firstRunMs"), ...coldPeers.map((p) => cell(p, style.id, "firstRunMs", mine(style.id, "firstRunMs")))]);
+    const prefixes = w === "W1" ? COLD_PREFIXES.filter((n) => n < CONFIG.steps[w]) : [];
+    for (const steps of [...prefixes, null]) {
+      const what = steps ? `first ${k(steps)} steps` : "first run";
+      coldRows.push([`${label}: ${what}, ${style.text}`, "ms", cell(LIBS[0], style.id, "firstRunMs", null, steps), ...coldPeers.map((p) => cell(p, style.id, "firstRunMs", mine(style.id, "firstRunMs", steps), steps))]);
+    }
   }
 }
 const coldTable = coldRows.length ? markdownTable(["cold: a fresh process, its first run", "unit", "wasmgrad", ...coldPeers.map((p) => p.title)], coldRows) : "";
-const coldLegend = `Cold: each number is the median of ${COLD_SAMPLES} fresh processes. "load and init" is the library's import and initialization (wasmgrad: the bundle's import and \`init()\`, which compiles the module; PyTorch: \`import torch\`); "first run" is the loop's first run in that process, nothing warmed up. JavaScript peers run their one way of writing the loss in both rows. Ratios as in the table above.`;
+const coldLegend = `Cold: each number is the median of ${COLD_SAMPLES} fresh processes. "load and init" is the library's import and initialization (wasmgrad: the bundle's import and \`init()\`, which compiles the module; PyTorch: \`import torch\`); "first run" is the loop's first run in that process, nothing warmed up; "first 100 / 1,000 steps" are fresh processes that run only that many steps of the loop. JavaScript peers run their one way of writing the loss in every row, PyTorch its F.mse_loss where wasmgrad's row has no scope (torch has none). Ratios as in the table above.`;
 const legend =
   "Each peer cell: its median, and in parentheses how many times faster wasmgrad is (peer time ÷ wasmgrad time; for GFLOP/s, wasmgrad's ÷ the peer's): above 1× wasmgrad is faster, below 1× it is slower.";
 const reasonText = reasons.map((r, i) => `[${i + 1}] ${r}`).join("\n");

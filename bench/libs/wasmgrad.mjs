@@ -92,6 +92,24 @@ function inverseMomentum(steps) {
   return losses;
 }
 
+/** Part 2 with the fused mseLoss but no scope() or dispose(): what is left behind each step is the library's to reclaim. */
+function inverseNoScope(steps) {
+  manualSeed(314);
+  const M = rand(4, 4);
+  manualSeed(314);
+  const X = rand(4, 4, { requiresGrad: true });
+  const I = eye(4);
+  const update = handMomentum([X]);
+  const losses = new Float64Array(steps);
+  for (let i = 0; i < steps; i++) {
+    const loss = mseLoss(X.matmul(M), I);
+    losses[i] = loss.item();
+    loss.backward();
+    update();
+  }
+  return losses;
+}
+
 /**
  * Part 2 as the notebook writes it: the loss composed of ops, no scope() or
  * dispose(), what nobody can reach any more left to the library to reclaim.
@@ -207,7 +225,21 @@ function matmulCase(n, kase) {
     AtB_pre: () => at.matmul(b).dispose(),
     ABt_pre: () => a.matmul(bt).dispose(),
   };
-  return { run: runs[kase], dispose: () => wg.dispose(a, b, at, bt) };
+  return { run: runs[kase], operands: [a, b, at, bt], dispose: () => wg.dispose(a, b, at, bt) };
+}
+
+/** matmulCase written without scope() or dispose(): each product is left for the library to reclaim. */
+function matmulCaseNoScope(n, kase) {
+  const c = matmulCase(n, kase);
+  const [a, b, at, bt] = c.operands;
+  const runs = {
+    AB: () => void a.matmul(b),
+    AtB: () => void a.T.matmul(b),
+    ABt: () => void a.matmul(b.T),
+    AtB_pre: () => void at.matmul(b),
+    ABt_pre: () => void a.matmul(bt),
+  };
+  return { run: runs[kase], dispose: c.dispose };
 }
 
 /** One eager 4×4 op with autograd: mul of two tensors requiring grad (output and graph node built, then freed). */
@@ -225,15 +257,15 @@ const T = ({ shape, data }) => wg.tensor(data).reshape(shape);
 const leaf = (d) => T(d).requiresGrad_();
 
 /** One Adam step of an MLP 784 → 256 (ReLU) → 10 on a batch of 128, cross-entropy loss; the loss read every step. */
-function mlpStep() {
+function mlpStep({ useScope = true } = {}) {
   const d = mlpData();
   const x = T(d.x), y = wg.tensor(d.y);
   const params = [leaf(d.W1), leaf(d.b1), leaf(d.W2), leaf(d.b2)];
   const [W1, b1, W2, b2] = params;
   const opt = new wg.optim.Adam(params, { lr: 1e-3 });
   return {
-    step: () =>
-      scope(() => {
+    step: () => {
+      const body = () => {
         const logits = F.linear(F.relu(F.linear(x, W1, b1)), W2, b2);
         const loss = F.crossEntropy(logits, y);
         const value = loss.item();
@@ -241,7 +273,9 @@ function mlpStep() {
         opt.step();
         opt.zeroGrad();
         return value;
-      }),
+      };
+      return useScope ? scope(body) : body();
+    },
     dispose: () => wg.dispose(x, y, params),
   };
 }
@@ -306,6 +340,7 @@ export async function load() {
     notes: [
       "eager: the series written as user code with the public API, one scope() per step, the fused mseLoss, loss.item() every step",
       "notebook: the loss composed as the notebook writes it (X.matmul(M).sub(I).pow(2).mean()), no scope() or dispose()",
+      "no scope: the same code without scope() or dispose(); what it leaves behind is reclaimed by the library (spilled, then collected)",
       "hand-written Adam: torch 1.13's Adam written with wasmgrad ops" + (wg.optim?.Adam ? "; optim.Adam: wasmgrad's own (one fused kernel per parameter)" : " (this build has no wg.optim)"),
       wg.linalg?.inverseGD ? "linalg.inverseGD / linalg.svdGD: the library's own implementation of the series' loops" : "this build has no wg.linalg: no linalg variants",
       "per-op: a.mul(b).dispose() outside any scope",
@@ -315,6 +350,7 @@ export async function load() {
     workloads: {
       W1: {
         eager: inverseMomentum,
+        "mseLoss, no scope": inverseNoScope,
         "notebook: composed loss, no scope": inverseNotebook,
         ...(wg.linalg?.inverseGD && { "linalg.inverseGD": (steps) => inverseLibrary(steps) }),
         ...(wg.capture && { "linalg.inverseGD, captured": (steps) => inverseLibrary(steps, true) }),
@@ -336,10 +372,11 @@ export async function load() {
       },
       W4: {
         eager: matmulCase,
+        "no scope": matmulCaseNoScope,
         ...(wg.setNumThreads && { "2 threads": withThreads(2, matmulCase) }),
       },
       perop: { eager: perOp },
-      ...(F?.crossEntropy && F?.linear && { W5: { "nn.functional + optim.Adam": mlpStep } }),
+      ...(F?.crossEntropy && F?.linear && { W5: { "nn.functional + optim.Adam": () => mlpStep(), "no scope": () => mlpStep({ useScope: false }) } }),
       ...(F?.crossEntropy && F?.conv2d && F?.maxPool2d && { W6: { "nn.functional + optim.Adam": cnnStep } }),
     },
     memory: () => {
