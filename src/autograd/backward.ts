@@ -8,6 +8,7 @@ import type { Node } from "./node";
 import { isGradEnabled, setGradEnabled } from "./grad-mode";
 import { keep, runRule } from "../lifetime";
 import { fmt, sameShape } from "../shape";
+import { filled } from "../ops/dispatch";
 
 export interface BackwardOptions {
   /** Keep the graph so backward can run through it again (torch's retain_graph). */
@@ -99,7 +100,7 @@ export function backward(root: Tensor, gradient: Tensor | null, options?: Backwa
   const leafGrads: (Tensor | null)[] = [];
   try {
     // The engine owns every gradient tensor it holds, except the caller's `gradient`.
-    const seed = gradient ?? root.onesLike();
+    const seed = gradient ?? filled(root.shape, 1); // not onesLike(): its options handling costs more than the fill
     if (!node) {
       accumulateGrad(root, gradient ? seed.clone() : seed);
       return;
