@@ -47,8 +47,13 @@ function row(label, unit, valueOf, { ours, torchVariant, higherIsBetter = false 
 for (const [id, label] of [["W1", "part 2, inverse 4×4, 10,000 steps"], ["W2", "part 3, SVD 5×4, 20,000 steps"]]) {
   const cold = results.cold?.[id];
   if (!cold) continue;
-  const first = (lib, variant = "eager") => cold[lib]?.[variant]?.firstRunMs ?? cold[lib]?.eager?.firstRunMs;
+  const first = (lib, variant) => cold[lib]?.[variant]?.firstRunMs ?? cold[lib]?.eager?.firstRunMs;
+  const firstSteps = (lib, variant, n) => (cold[lib]?.[variant] ?? cold[lib]?.eager)?.firstStepsMs?.[n];
+  if (id === "W1" && cold.wasmgrad?.eager?.firstStepsMs?.[1000] !== undefined) {
+    row("**cold** part 2: its first 1,000 steps, `mseLoss` + `scope`", "ms", (lib, v) => firstSteps(lib, v ?? "eager", 1000));
+  }
   row(`**cold** ${label}: first run, \`mseLoss\` + \`scope\``, "ms", (lib, v) => first(lib, v ?? "eager"));
+  if (cold.wasmgrad?.noScope) row(`**cold** ${label}: first run, \`mseLoss\`, no \`scope\``, "ms", (lib, v) => first(lib, v ?? "noScope"));
   row(`**cold** ${label}: first run, as the notebook writes it`, "ms", (lib, v) => first(lib, v ?? "notebook"), { ours: "notebook", torchVariant: "notebook" });
 }
 const load = results.cold?.W1;
@@ -67,6 +72,7 @@ function warm(workload, n, variant, caseName) {
   };
 }
 row("warm part 2 inverse: `mseLoss` + `scope`", "ms", warm("W1", undefined, "eager"));
+row("warm part 2 inverse: `mseLoss`, no `scope`", "ms", warm("W1", undefined, "mseLoss, no scope"));
 row("warm part 2 inverse: as the notebook writes it", "ms", warm("W1", undefined, "notebook: composed loss, no scope"));
 row("warm part 2 inverse: `linalg.inverseGD`, captured", "ms", warm("W1", undefined, "linalg.inverseGD, captured"));
 row("warm part 3 SVD: `mseLoss` + `scope`", "ms", warm("W2", undefined, "eager"));
@@ -74,7 +80,10 @@ row("warm part 3 SVD: as the notebook writes it", "ms", warm("W2", undefined, "n
 row("warm part 3 SVD with `optim.Adam`", "ms", warm("W2b", undefined, "optim.Adam"));
 row("warm 512×512 inverse by `optim.Adam`, one step", "ms", warm("W3", 512, "optim.Adam"));
 row("warm MLP 784→256→10, batch 128, one Adam step", "ms", warm("W5", undefined, "nn.functional + optim.Adam"));
+row("warm MLP step, no `scope`", "ms", warm("W5", undefined, "no scope"));
 row("warm small CNN, batch 32 of 28×28, one Adam step", "ms", warm("W6", undefined, "nn.functional + optim.Adam"));
+row("warm 512×512 `A.matmul(B.T)` in a loop, `scope`", "GFLOP/s", warm("W4", 512, "eager", "ABt"), { higherIsBetter: true });
+row("warm 512×512 `A.matmul(B.T)` in a loop, no `scope`", "GFLOP/s", warm("W4", 512, "no scope", "ABt"), { higherIsBetter: true });
 row("warm 1024×1024 matmul, 1 thread", "GFLOP/s", warm("W4", 1024, "eager", "AB"), { higherIsBetter: true });
 row("one eager 4×4 `mul` with autograd", "µs", (lib, v) => {
   const t = warm("perop", undefined, "eager")(lib, v);
