@@ -10,8 +10,9 @@
 
 import {
   Neg, Abs, Sqrt, Square, Reciprocal, Relu, Exp, Log, Sin, Cos, Tan, Tanh, Sigmoid, Add, Sub, Mul, Div, Pow, Maximum, Minimum,
-  Floor, Ceil, Round, Trunc, Rsqrt, Log1p, Expm1, Erf, Gelu, GeluTanh, Silu, Clamp, LeakyRelu, Elu, Softplus,
-  iop, ICMP, FCMP,
+  Floor, Ceil, Round, Trunc, Frac, Rsqrt, Hardsigmoid, Hardswish, Log1p, Expm1, Log2, Log10, Exp2,
+  Erf, Gelu, GeluTanh, Silu, Mish, Logsigmoid, Clamp, LeakyRelu, NanToNum, Elu, Softplus,
+  iop, fop, ICMP, FCMP,
 } from "./functors";
 
 // ---- loop templates ------------------------------------------------------
@@ -85,20 +86,28 @@ export function unary_f32(op: i32, x: usize, out: usize, n: usize): void {
     case 7: mapUnary<Ceil>(x, out, n); break;
     case 8: mapUnary<Round>(x, out, n); break;
     case 9: mapUnary<Trunc>(x, out, n); break;
-    case 10: mapUnaryS<Rsqrt>(x, out, n); break;
-    case 11: mapUnary<Exp>(x, out, n); break;
-    case 12: mapUnary<Log>(x, out, n); break;
-    case 13: mapUnary<Sin>(x, out, n); break;
-    case 14: mapUnary<Cos>(x, out, n); break;
-    case 15: mapUnary<Tan>(x, out, n); break;
-    case 16: mapUnary<Tanh>(x, out, n); break;
-    case 17: mapUnary<Sigmoid>(x, out, n); break;
-    case 18: mapUnaryS<Log1p>(x, out, n); break;
-    case 19: mapUnaryS<Expm1>(x, out, n); break;
-    case 20: mapUnaryS<Erf>(x, out, n); break;
-    case 21: mapUnaryS<Gelu>(x, out, n); break;
-    case 22: mapUnaryS<GeluTanh>(x, out, n); break;
-    case 23: mapUnaryS<Silu>(x, out, n); break;
+    case 10: mapUnaryS<Frac>(x, out, n); break;
+    case 11: mapUnaryS<Rsqrt>(x, out, n); break;
+    case 12: mapUnaryS<Hardsigmoid>(x, out, n); break;
+    case 13: mapUnaryS<Hardswish>(x, out, n); break;
+    case 14: mapUnary<Exp>(x, out, n); break;
+    case 15: mapUnary<Log>(x, out, n); break;
+    case 16: mapUnary<Sin>(x, out, n); break;
+    case 17: mapUnary<Cos>(x, out, n); break;
+    case 18: mapUnary<Tan>(x, out, n); break;
+    case 19: mapUnary<Tanh>(x, out, n); break;
+    case 20: mapUnary<Sigmoid>(x, out, n); break;
+    case 21: mapUnaryS<Log1p>(x, out, n); break;
+    case 22: mapUnaryS<Expm1>(x, out, n); break;
+    case 23: mapUnaryS<Log2>(x, out, n); break;
+    case 24: mapUnaryS<Log10>(x, out, n); break;
+    case 25: mapUnaryS<Exp2>(x, out, n); break;
+    case 26: mapUnaryS<Erf>(x, out, n); break;
+    case 27: mapUnaryS<Gelu>(x, out, n); break;
+    case 28: mapUnaryS<GeluTanh>(x, out, n); break;
+    case 29: mapUnaryS<Silu>(x, out, n); break;
+    case 30: mapUnaryS<Mish>(x, out, n); break;
+    case 31: mapUnaryS<Logsigmoid>(x, out, n); break;
     default: unreachable();
   }
 }
@@ -108,8 +117,9 @@ export function unary_p_f32(op: i32, x: usize, out: usize, n: usize, a: f32, b: 
   switch (op) {
     case 0: mapUnaryP<Clamp>(x, out, n, a, b, c); break;
     case 1: mapUnaryP<LeakyRelu>(x, out, n, a, b, c); break;
-    case 2: mapUnaryPS<Elu>(x, out, n, a, b, c); break;
-    case 3: mapUnaryPS<Softplus>(x, out, n, a, b, c); break;
+    case 2: mapUnaryPS<NanToNum>(x, out, n, a, b, c); break;
+    case 3: mapUnaryPS<Elu>(x, out, n, a, b, c); break;
+    case 4: mapUnaryPS<Softplus>(x, out, n, a, b, c); break;
     default: unreachable();
   }
 }
@@ -133,7 +143,7 @@ export function binary_f32(op: i32, a: usize, b: usize, out: usize, n: usize): v
     case 4: mapBinary<f32, Pow>(a, b, out, n); break;
     case 5: mapBinary<f32, Maximum>(a, b, out, n); break;
     case 6: mapBinary<f32, Minimum>(a, b, out, n); break;
-    default: unreachable();
+    default: for (let i: usize = 0; i < n; i++) store<f32>(out + (i << 2), fop(op, load<f32>(a + (i << 2)), load<f32>(b + (i << 2))));
   }
 }
 
@@ -148,7 +158,11 @@ export function binary_scalar_f32(op: i32, a: usize, s: f32, out: usize, n: usiz
     case 4: mapScalar<f32, Pow>(a, s, out, n, reversed); break;
     case 5: mapScalar<f32, Maximum>(a, s, out, n, reversed); break;
     case 6: mapScalar<f32, Minimum>(a, s, out, n, reversed); break;
-    default: unreachable();
+    default:
+      for (let i: usize = 0; i < n; i++) {
+        const x = load<f32>(a + (i << 2));
+        store<f32>(out + (i << 2), reversed ? fop(op, s, x) : fop(op, x, s));
+      }
   }
 }
 

@@ -39,7 +39,7 @@ import { erff } from "./erf";
   @inline s(x: f32): f32 { return 1 / (1 + Mathf.exp(-x)); }
 }
 
-// ---- float32 unary: rounding (SIMD) and rsqrt (one lane) ----------------------
+// ---- float32 unary: rounding (SIMD) and the cheap activations (one lane) -----
 // Each op below follows torch 1.13's CPU kernel formula step by step (torch computes
 // float32 in float32), so the roundings are torch's; NaN propagates through wasm's min/max.
 
@@ -48,13 +48,23 @@ import { erff } from "./erf";
 // half to even, as torch.round (C's nearbyint)
 @final export class Round { @inline v(x: v128): v128 { return f32x4.nearest(x); } @inline s(x: f32): f32 { return nearest<f32>(x); } }
 @final export class Trunc { @inline v(x: v128): v128 { return f32x4.trunc(x); } @inline s(x: f32): f32 { return trunc<f32>(x); } }
+// frac(x) = x - trunc(x)
+@final export class Frac { @inline s(x: f32): f32 { return x - trunc<f32>(x); } }
 // rsqrt(x) = 1 / sqrt(x), as torch (and its pow(x, -0.5) path)
 @final export class Rsqrt { @inline s(x: f32): f32 { return 1 / Mathf.sqrt(x); } }
+// hardsigmoid(x) = min(max(x + 3, 0), 6) / 6
+@final export class Hardsigmoid { @inline s(x: f32): f32 { return min<f32>(max<f32>(x + 3, 0), 6) / 6; } }
+// hardswish(x) = x · min(max(x + 3, 0), 6) / 6
+@final export class Hardswish { @inline s(x: f32): f32 { return x * min<f32>(max<f32>(x + 3, 0), 6) / 6; } }
 
 // ---- float32 unary: transcendentals (one lane at a time: only `s`) ----------
 
 @final export class Log1p { @inline s(x: f32): f32 { return Mathf.log1p(x); } }
 @final export class Expm1 { @inline s(x: f32): f32 { return Mathf.expm1(x); } }
+@final export class Log2 { @inline s(x: f32): f32 { return Mathf.log2(x); } }
+@final export class Log10 { @inline s(x: f32): f32 { return Mathf.log10(x); } }
+// 2^x by powf: exact for integers, within an ulp elsewhere, and no code of its own
+@final export class Exp2 { @inline s(x: f32): f32 { return Mathf.pow(2, x); } }
 @final export class Erf { @inline s(x: f32): f32 { return erff(x); } }
 // gelu(x) = x · 0.5 · (1 + erf(x / √2))
 @final export class Gelu { @inline s(x: f32): f32 { return x * 0.5 * (1 + erff(x * <f32>0.7071067811865476)); } }
@@ -67,6 +77,10 @@ import { erff } from "./erf";
 }
 // silu(x) = x / (1 + e^-x)
 @final export class Silu { @inline s(x: f32): f32 { return x / (1 + Mathf.exp(-x)); } }
+// mish(x) = x · tanh(log(1 + e^x))
+@final export class Mish { @inline s(x: f32): f32 { return x * Mathf.tanh(Mathf.log1p(Mathf.exp(x))); } }
+// logsigmoid(x) = min(x, 0) - log(1 + e^-|x|)
+@final export class Logsigmoid { @inline s(x: f32): f32 { return min<f32>(x, 0) - Mathf.log1p(Mathf.exp(-Mathf.abs(x))); } }
 
 // ---- float32 unary with scalar parameters a, b, c (unary_p_f32) ---------------
 
@@ -80,8 +94,10 @@ import { erff } from "./erf";
   @inline v(x: v128, a: v128, b: v128, c: v128): v128 { return v128.bitselect(x, f32x4.mul(x, a), f32x4.gt(x, f32x4.splat(0))); }
   @inline s(x: f32, a: f32, b: f32, c: f32): f32 { return x > 0 ? x : x * a; }
 }
-// elu(x) = x <= 0 ? (e^x - 1)·a : x, a = alpha
-@final export class Elu { @inline s(x: f32, a: f32, b: f32, c: f32): f32 { return x <= 0 ? (Mathf.exp(x) - 1) * a : x; } }
+// nanToNum(x, a, b, c): NaN -> a, +Inf -> b, -Inf -> c
+@final export class NanToNum { @inline s(x: f32, a: f32, b: f32, c: f32): f32 { return x != x ? a : x == Infinity ? b : x == -Infinity ? c : x; } }
+// elu(x) = x <= 0 ? (e^(c·x) - 1)·a : b·x, with a = alpha·scale, b = scale, c = input scale (elu, selu, celu)
+@final export class Elu { @inline s(x: f32, a: f32, b: f32, c: f32): f32 { return x <= 0 ? (Mathf.exp(x * c) - 1) * a : x * b; } }
 // softplus(x) = a·x > b ? x : log(1 + e^(a·x)) / a, a = beta, b = threshold
 @final export class Softplus { @inline s(x: f32, a: f32, b: f32, c: f32): f32 { return x * a > b ? x : Mathf.log1p(Mathf.exp(x * a)) / a; } }
 
@@ -116,6 +132,16 @@ function cpowf4(x: v128, y: v128): v128 {
   @inline v(x: v128, y: v128): v128 { return cpowf4(x, y); }
   @inline s(x: f32, y: f32): f32 { return cpowf(x, y); }
 }
+// The cold float32 binary ops (codes 7 and up): one scalar function with a switch, like
+// the int32 ops below, rather than three SIMD loops each (these are a call or a loop an
+// element anyway).
+export function fop(op: i32, x: f32, y: f32): f32 {
+  switch (op) {
+    case 7: return Mathf.mod(x, y); // fmod: C's fmodf (the sign of x), exact
+    case 8: { const m = Mathf.mod(x, y); return m != 0 && (y < 0) != (m < 0) ? m + y : m; } // remainder: the sign of y, as torch computes it
+  }
+  return unreachable();
+}
 
 // ---- int32: one scalar function for every op --------------------------------
 // int32 tensors are rare (indices, counts), so their kernels trade speed for
@@ -141,6 +167,8 @@ export function iop(op: i32, x: i32, y: i32): i32 {
     case 4: return ipow(x, y);
     case 5: return max(x, y);
     case 6: return min(x, y);
+    case 7: return x % y; // fmod (a zero divisor is refused in TS, as torch does)
+    case 8: { const r = x % y; return r != 0 && (r < 0) != (y < 0) ? r + y : r; } // remainder
     case ICMP + 0: return i32(x == y);
     case ICMP + 1: return i32(x != y);
     case ICMP + 2: return i32(x < y);

@@ -25,13 +25,14 @@ export {
   eq, ne, lt, le, gt, ge, equal,
 } from "./ops/elementwise";
 export {
-  log1p, expm1, rsqrt, erf, floor, ceil, round, trunc,
-  isnan, isinf, isfinite, logicalNot, logicalAnd, logicalOr, logicalXor,
+  log1p, expm1, log2, log10, exp2, rsqrt, erf, floor, ceil, round, trunc, frac,
+  isnan, isinf, isfinite, nanToNum, logicalNot, logicalAnd, logicalOr, logicalXor, type NanToNumOptions,
 } from "./ops/unary";
 export {
-  maximum, minimum, clamp, clip, clamp_, clip_, where, isclose, allclose,
+  maximum, minimum, fmod, remainder, clamp, clip, clamp_, clip_, lerp, where, isclose, allclose,
   type ClampOptions, type CloseOptions,
 } from "./ops/binary";
+export { selu, celu } from "./ops/activation";
 
 // reductions, scans, softmax
 export { sum, mean, max, min, type MaxResult } from "./ops/reduce";

@@ -323,25 +323,33 @@ export class Tensor {
 
   log1p(): Tensor { return un.log1p(this); }
   expm1(): Tensor { return un.expm1(this); }
+  log2(): Tensor { return un.log2(this); }
+  log10(): Tensor { return un.log10(this); }
+  exp2(): Tensor { return un.exp2(this); }
   rsqrt(): Tensor { return un.rsqrt(this); }
   erf(): Tensor { return un.erf(this); }
   floor(): Tensor { return un.floor(this); }
   ceil(): Tensor { return un.ceil(this); }
   round(decimals?: number | { decimals?: number }): Tensor { return un.round(this, decimals); }
   trunc(): Tensor { return un.trunc(this); }
+  frac(): Tensor { return un.frac(this); }
   isnan(): Tensor { return un.isnan(this); }
   isinf(): Tensor { return un.isinf(this); }
   isfinite(): Tensor { return un.isfinite(this); }
+  nanToNum(nan?: number | null | un.NanToNumOptions, posinf?: number | null, neginf?: number | null): Tensor { return un.nanToNum(this, nan, posinf, neginf); }
   logicalNot(): Tensor { return un.logicalNot(this); }
   logicalAnd(other: Tensor): Tensor { return un.logicalAnd(this, other); }
   logicalOr(other: Tensor): Tensor { return un.logicalOr(this, other); }
   logicalXor(other: Tensor): Tensor { return un.logicalXor(this, other); }
   maximum(other: Tensor): Tensor { return bin.maximum(this, other); }
   minimum(other: Tensor): Tensor { return bin.minimum(this, other); }
+  fmod(other: TensorOrScalar): Tensor { return bin.fmod(this, other); }
+  remainder(other: TensorOrScalar): Tensor { return bin.remainder(this, other); }
   clamp(min?: TensorOrScalar | null | bin.ClampOptions, max?: TensorOrScalar | null): Tensor { return bin.clamp(this, min, max); }
   clip(min?: TensorOrScalar | null | bin.ClampOptions, max?: TensorOrScalar | null): Tensor { return bin.clamp(this, min, max); }
   clamp_(min?: TensorOrScalar | null | bin.ClampOptions, max?: TensorOrScalar | null): this { return bin.clamp_(this, min, max); }
   clip_(min?: TensorOrScalar | null | bin.ClampOptions, max?: TensorOrScalar | null): this { return bin.clamp_(this, min, max); }
+  lerp(end: Tensor, weight: TensorOrScalar): Tensor { return bin.lerp(this, end, weight); }
   /** this where `condition`, else other (torch's x.where(condition, y)). */
   where(condition: Tensor, other: TensorOrScalar): Tensor { return bin.where(condition, this, other); }
   isclose(other: Tensor, rtol?: number | bin.CloseOptions, atol?: number, equalNan?: boolean): Tensor { return bin.isclose(this, other, rtol, atol, equalNan); }

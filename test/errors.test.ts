@@ -942,6 +942,12 @@ const cases: Case[] = [
   }) as Case),
   // ---- elementwise math and activations (issue 17)
   {
+    family: "elementwise", name: "frac of an integer tensor", example: "tensor([1, 2]).frac()",
+    run: () => tensor([1, 2]).frac(), type: TypeError,
+    message: /^frac: not supported on an int32 tensor \(shape \[2\]\); convert it with \.float\(\) first$/,
+    after: () => expect(tensor([1.5, -2.25]).frac().toArray()).toEqual([0.5, -0.25]),
+  },
+  {
     family: "elementwise", name: "floor of a bool tensor", example: "tensor([true]).floor()",
     run: () => tensor([true]).floor(), type: TypeError,
     message: /^floor: not supported on a bool tensor \(shape \[1\]\); convert it with \.float\(\) first$/,
@@ -974,6 +980,22 @@ const cases: Case[] = [
     message: /^maximum: expected a Tensor, got a number$/,
   },
   {
+    family: "elementwise", name: "integer fmod by zero", example: "tensor([5, 3]).fmod(0)",
+    run: () => tensor([5, 3]).fmod(0), type: RangeError,
+    message: /^fmod: integer division by zero \(the divisor is 0\)$/,
+    after: () => expect(tensor([5, -5]).fmod(3).toArray()).toEqual([2, -2]),
+  },
+  {
+    family: "elementwise", name: "integer remainder by a tensor holding 0", example: "tensor([5, 3]).remainder(tensor([2, 0]))",
+    run: () => tensor([5, 3]).remainder(tensor([2, 0])), type: RangeError,
+    message: /^remainder: integer division by zero \(the divisor of shape \[2\] holds a 0\)$/,
+  },
+  {
+    family: "elementwise", name: "fmod of two bool tensors", example: "tensor([true]).fmod(tensor([true]))",
+    run: () => tensor([true]).fmod(tensor([true])), type: TypeError,
+    message: /^fmod: arithmetic on two bool tensors is not supported; convert one with \.int\(\) or \.float\(\)$/,
+  },
+  {
     family: "elementwise", name: "where with a float condition", example: "a.where(zeros(2), 0)",
     run: () => f([1, 2]).where(zeros(2), 0), type: TypeError,
     message: /^where: expected the condition to be a bool tensor, got float32 \(shape \[2\]\); compare it, e\.g\. c\.ne\(0\)$/,
@@ -988,6 +1010,11 @@ const cases: Case[] = [
     family: "elementwise", name: "where with a string", example: 'a.where(c, "0")',
     run: () => f([1]).where(tensor([true]), "0" as never), type: TypeError,
     message: /^where: expected a Tensor or a number, got a string$/,
+  },
+  {
+    family: "elementwise", name: "lerp of integer tensors", example: "tensor([1, 2]).lerp(tensor([3, 4]), 0.5)",
+    run: () => tensor([1, 2]).lerp(tensor([3, 4]), 0.5), type: TypeError,
+    message: /^lerp: expected float32 tensors, got int32 \(shape \[2\]\)$/,
   },
   {
     family: "elementwise", name: "isclose of different dtypes", example: "tensor([1]).isclose(tensor([1.5]))",
@@ -1011,6 +1038,11 @@ const cases: Case[] = [
     message: /^round: decimals must be an integer, got a number 1\.5$/,
   },
   {
+    family: "elementwise", name: "nanToNum with a string", example: 'x.nanToNum({ nan: "0" })',
+    run: () => f([NaN]).nanToNum({ nan: "0" as never }), type: TypeError,
+    message: /^nanToNum: nan must be a number or null, got a string$/,
+  },
+  {
     family: "activations", name: "gelu of an integer tensor", example: "F.gelu(tensor([1, 2]))",
     run: () => F.gelu(tensor([1, 2])), type: TypeError,
     message: /^gelu: not supported on an int32 tensor \(shape \[2\]\); convert it with \.float\(\) first$/,
@@ -1026,9 +1058,20 @@ const cases: Case[] = [
     message: /^silu: not supported on a bool tensor \(shape \[1\]\); convert it with \.float\(\) first$/,
   },
   {
+    family: "activations", name: "hardtanh of a bool tensor", example: "F.hardtanh(tensor([true]))",
+    run: () => F.hardtanh(tensor([true])), type: TypeError,
+    message: /^hardtanh: not supported on a bool tensor \(shape \[1\]\); convert it with \.float\(\) or \.int\(\) first$/,
+    after: () => expect(F.relu6(tensor([-1, 3, 9])).toArray()).toEqual([0, 3, 6]),
+  },
+  {
     family: "activations", name: "leakyRelu with a string slope", example: 'F.leakyRelu(x, "0.1")',
     run: () => F.leakyRelu(f([1]), "0.1" as never), type: TypeError,
     message: /^leakyRelu: negativeSlope must be a number, got a string$/,
+  },
+  {
+    family: "activations", name: "celu with alpha 0", example: "F.celu(x, 0)",
+    run: () => F.celu(f([1]), 0), type: RangeError,
+    message: /^celu: alpha cannot be 0$/,
   },
 
   // ---- joining, splitting and indexing (issue 17) ----------------------------------

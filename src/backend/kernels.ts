@@ -102,15 +102,19 @@ export interface Kernels {
  * the transcendentals, which threads.ts splits across threads from a smaller size.
  */
 export const enum UnaryOp {
-  Neg = 0, Abs, Sqrt, Square, Reciprocal, Relu, Floor, Ceil, Round, Trunc, Rsqrt,
-  Exp, Log, Sin, Cos, Tan, Tanh, Sigmoid, Log1p, Expm1, Erf, Gelu, GeluTanh, Silu,
+  Neg = 0, Abs, Sqrt, Square, Reciprocal, Relu, Floor, Ceil, Round, Trunc, Frac, Rsqrt, Hardsigmoid, Hardswish,
+  Exp, Log, Sin, Cos, Tan, Tanh, Sigmoid, Log1p, Expm1, Log2, Log10, Exp2, Erf,
+  Gelu, GeluTanh, Silu, Mish, Logsigmoid,
 }
 
 /** Codes of unary_p_f32, the unary ops with scalar parameters a, b, c (transcendental from Elu on). */
-export const enum UnaryParamOp { Clamp = 0, LeakyRelu, Elu, Softplus }
+export const enum UnaryParamOp { Clamp = 0, LeakyRelu, NanToNum, Elu, Softplus }
 
-/** Codes of the binary kernels; Div has no int32 kernel (true division promotes to float). */
-export const enum BinaryOp { Add = 0, Sub, Mul, Div, Pow, Maximum, Minimum }
+/**
+ * Codes of the binary kernels; Div has no int32 kernel (true division promotes to float).
+ * From Fmod on, the float32 kernels take one lane at a time.
+ */
+export const enum BinaryOp { Add = 0, Sub, Mul, Div, Pow, Maximum, Minimum, Fmod, Remainder }
 
 /** Codes of compare_f32 / compare_i32. */
 export const enum CompareOp { Eq = 0, Ne, Lt, Le, Gt, Ge }

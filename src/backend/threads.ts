@@ -19,7 +19,7 @@
 import { k, shareMemory, setKernelFacade } from "./module";
 import { alloc, free } from "./memory";
 import { refuseWhileRecording } from "./tape";
-import { UnaryOp, UnaryParamOp, type Kernels } from "./kernels";
+import { BinaryOp, UnaryOp, UnaryParamOp, type Kernels } from "./kernels";
 
 // ctl layout, in int32 slots (threadMain spells the same numbers out)
 const JOB = 0; //      bumped once per job; workers wait on it
@@ -45,7 +45,7 @@ const MAX_THREADS = 64;
  */
 const SPLIT: Record<string, [pointers: number[], count: number, fewest: (args: number[]) => number, label: string]> = {
   adam_step_f32: [[0, 1, 2, 3, 4], 5, () => 1 << 16, "Adam's update"],
-  binary_f32: [[1, 2, 3], 4, () => 1 << 19, "a binary op"],
+  binary_f32: [[1, 2, 3], 4, (args) => (args[0] >= BinaryOp.Fmod ? 1 << 14 : 1 << 19), "a binary op"],
   unary_f32: [[1, 2], 3, (args) => (args[0] >= UnaryOp.Exp ? 1 << 14 : 1 << 19), "a unary op"],
   unary_p_f32: [[1, 2], 3, (args) => (args[0] >= UnaryParamOp.Elu ? 1 << 14 : 1 << 19), "a unary op"],
   where32: [[0, 1, 2, 3], 4, () => 1 << 19, "where"],

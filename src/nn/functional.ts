@@ -6,7 +6,7 @@
 // ---- activations -------------------------------------------------------------------
 export { relu, sigmoid, tanh } from "../ops/elementwise";
 export {
-  gelu, silu, elu, leakyRelu, softplus,
+  gelu, silu, mish, elu, selu, celu, leakyRelu, relu6, hardtanh, hardsigmoid, hardswish, softplus, softsign, logsigmoid, tanhshrink,
   type GeluApproximate,
 } from "../ops/activation";
 

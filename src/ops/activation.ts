@@ -9,9 +9,10 @@ import { UnaryOp, UnaryParamOp } from "../backend/kernels";
 import { record, tracks } from "../autograd/node";
 import { fmt } from "../shape";
 import { checkTensor, describeValue } from "./dispatch";
-import { unaryOp, unaryForward, add, sub, mul, div, exp, tanh, sigmoid, gt } from "./elementwise";
-import { erf } from "./unary";
-import { where } from "./binary";
+import { unaryOp, unaryForward, add, sub, mul, div, neg, exp, tanh, sigmoid, abs, lt, le, gt, ge } from "./elementwise";
+import { erf, log1p } from "./unary";
+import { where, clamp } from "./binary";
+import { logicalAnd } from "./unary";
 
 /** A parameter given as a number, in an options object under `key`, or not at all. */
 function param(op: string, arg: unknown, key: string, fallback: number): number {
@@ -66,6 +67,25 @@ export const silu = unaryOp({
   }],
 });
 
+/** x·tanh(softplus(x)) (torch.nn.functional.mish). */
+export const mish = unaryOp({
+  name: "mish", op: UnaryOp.Mish,
+  grad: ["MishBackward0", "x", (g, x) => { // d mish = (t + x σ(x)(1 - t²)) dx, t = tanh(log(1 + e^x))
+    const t = tanh(log1p(exp(x)));
+    return mul(g, add(t, mul(mul(x, sigmoid(x)), sub(1, mul(t, t)))));
+  }],
+});
+
+/** log σ(x) = min(x, 0) - log(1 + e^-|x|) (torch.nn.functional.logsigmoid). */
+export const logsigmoid = unaryOp({
+  name: "logsigmoid", op: UnaryOp.Logsigmoid,
+  grad: ["LogSigmoidBackward0", "x", (g, x) => { // d log σ = (1 - σ(x)) dx, as 1 - z/(1+z) below 0 and z/(1+z) above, z = e^-|x|
+    const z = exp(neg(abs(x)));
+    const t = div(z, add(z, 1));
+    return mul(where(lt(x, 0), sub(1, t), t), g);
+  }],
+});
+
 /** log(1 + e^(βx))/β, x itself where βx > threshold (torch.nn.functional.softplus). */
 export function softplus(x: Tensor, beta: number | { beta?: number; threshold?: number } = 1, threshold = 20): Tensor {
   checkFloat("softplus", x);
@@ -78,16 +98,45 @@ export function softplus(x: Tensor, beta: number | { beta?: number; threshold?: 
   }, [x]);
 }
 
-// ---- elu ---------------------------------------------------------------------------------------
+/** x / (1 + |x|) (torch.nn.functional.softsign: a composition, as torch's). */
+export function softsign(x: Tensor): Tensor {
+  checkTensor("softsign", x);
+  return div(x, add(abs(x), 1));
+}
 
-/** x <= 0 ? alpha·(e^x - 1) : x (torch.nn.functional.elu). */
+/** x - tanh(x) (torch.nn.functional.tanhshrink: a composition, as torch's). */
+export function tanhshrink(x: Tensor): Tensor {
+  checkTensor("tanhshrink", x);
+  return sub(x, tanh(x));
+}
+
+// ---- the elu family ------------------------------------------------------------------------
+
+/** elu with torch's three coefficients: x <= 0 ? (e^(c·x) - 1)·a : b·x, a = alpha·scale, b = scale, c = input scale. */
+function eluFamily(name: string, node: string, x: Tensor, alpha: number, scale: number, inputScale: number): Tensor {
+  const a = f(f(alpha) * f(scale)), b = f(scale), c = f(inputScale);
+  const out = unaryForward(UnaryParamOp.Elu, name, x, [a, b, c]);
+  if (!tracks(x)) return out;
+  // d elu = b dx above 0, c·a·e^(c·x) dx at and below 0 (so alpha·dx at 0; NaN at NaN, as torch's vectorized kernel)
+  return record(out, node, [x], (g) => [where(gt(x, 0), mul(g, b), mul(mul(mul(g, c), a), exp(mul(x, c))))], [x]);
+}
+
 export function elu(x: Tensor, alpha: number | { alpha?: number } = 1): Tensor {
   checkFloat("elu", x);
-  const a = f(param("elu", alpha, "alpha", 1));
-  const out = unaryForward(UnaryParamOp.Elu, "elu", x, [a, 0, 0]);
-  if (!tracks(x)) return out;
-  // d elu = dx above 0, alpha·e^x dx at and below 0 (so alpha·dx at 0; NaN at NaN, as torch's vectorized kernel)
-  return record(out, "EluBackward0", [x], (g) => [where(gt(x, 0), g, mul(mul(g, a), exp(x)))], [x]);
+  return eluFamily("elu", "EluBackward0", x, param("elu", alpha, "alpha", 1), 1, 1);
+}
+
+const SELU_ALPHA = 1.6732632423543772848170429916717, SELU_SCALE = 1.0507009873554804934193349852946;
+export function selu(x: Tensor): Tensor {
+  checkFloat("selu", x);
+  return eluFamily("selu", "EluBackward0", x, SELU_ALPHA, SELU_SCALE, 1);
+}
+
+export function celu(x: Tensor, alpha: number | { alpha?: number } = 1): Tensor {
+  checkFloat("celu", x);
+  const a = param("celu", alpha, "alpha", 1);
+  if (a === 0) throw new RangeError("celu: alpha cannot be 0");
+  return eluFamily("celu", "CeluBackward0", x, a, 1, 1 / a);
 }
 
 // ---- piecewise linear ------------------------------------------------------------------------
@@ -101,3 +150,34 @@ export function leakyRelu(x: Tensor, negativeSlope: number | { negativeSlope?: n
   // d = dx above 0, negativeSlope·dx at and below 0
   return record(out, "LeakyReluBackward0", [x], (g) => [where(gt(x, 0), g, mul(g, s))], [x]);
 }
+
+/** clamp(x, minVal, maxVal), with torch's hardtanh gradient: 0 at the bounds themselves. */
+export function hardtanh(x: Tensor, minVal: number | { minVal?: number; maxVal?: number } = -1, maxVal = 1): Tensor {
+  checkTensor("hardtanh", x);
+  if (x.dtype === "bool") throw new TypeError(`hardtanh: not supported on a bool tensor (shape ${fmt(x.shape)}); convert it with .float() or .int() first`);
+  const lo = param("hardtanh", minVal, "minVal", -1), hi = param("hardtanh", typeof minVal === "object" ? minVal : maxVal, "maxVal", 1);
+  if (x.dtype !== "float32") return clamp(x, lo, hi);
+  const out = unaryForward(UnaryParamOp.Clamp, "hardtanh", x, [lo, hi, 0]);
+  if (!tracks(x)) return out;
+  // d = dx strictly between the bounds, 0 at and beyond them (and at NaN, as torch's vectorized kernel)
+  return record(out, "HardtanhBackward0", [x], (g) => [where(logicalAnd(gt(x, lo), lt(x, hi)), g, 0)], [x]);
+}
+
+/** min(max(x, 0), 6): hardtanh(x, 0, 6), as torch computes it. */
+export function relu6(x: Tensor): Tensor {
+  return hardtanh(x, 0, 6);
+}
+
+/** min(max(x + 3, 0), 6) / 6 (torch.nn.functional.hardsigmoid). */
+export const hardsigmoid = unaryOp({
+  name: "hardsigmoid", op: UnaryOp.Hardsigmoid,
+  // d = dx/6 strictly inside (-3, 3), else 0
+  grad: ["HardsigmoidBackward0", "x", (g, x) => where(logicalAnd(gt(x, -3), lt(x, 3)), mul(g, 1 / 6), 0)],
+});
+
+/** x·min(max(x + 3, 0), 6) / 6 (torch.nn.functional.hardswish). */
+export const hardswish = unaryOp({
+  name: "hardswish", op: UnaryOp.Hardswish,
+  // d = 0 below -3, (x/3 + ½) dx on [-3, 3), dx from 3 on (torch's vectorized kernel; its scalar tail takes 3 inside)
+  grad: ["HardswishBackward0", "x", (g, x) => where(lt(x, -3), 0, where(ge(x, 3), g, mul(g, add(div(x, 3), 0.5))))],
+});

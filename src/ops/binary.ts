@@ -1,7 +1,7 @@
-// Elementwise ops of two or three operands: maximum and minimum as entries of
-// the binary table (elementwise.ts's binaryOp), then where, clamp and isclose,
-// which compose the kernels with broadcasting over all their operands and
-// record one backward node each, as torch does.
+// Elementwise ops of two or three operands: maximum, minimum, fmod and remainder
+// as entries of the binary table (elementwise.ts's binaryOp), then
+// where, clamp, lerp and isclose, which compose the kernels with broadcasting
+// over all their operands and record one backward node each, as torch does.
 
 import { Tensor, type TensorOrScalar } from "../tensor";
 import { BinaryOp, UnaryOp, UnaryParamOp } from "../backend/kernels";
@@ -12,8 +12,8 @@ import { castTo, checkTensor } from "./dispatch";
 import { sumTo } from "./reduce";
 import { copy_ } from "./inplace";
 import { isGradEnabled, noGrad } from "../autograd/grad-mode";
-import { binaryOp, binaryForward, unaryForward, wants, floatOf, checkOperand, where, add, mul, div, sub, eq, lt, le, gt, ge } from "./elementwise";
-import { isnan, isfinite, logicalAnd, logicalOr } from "./unary";
+import { binaryOp, binaryForward, unaryForward, wants, floatOf, checkOperand, where, add, mul, div, neg, sub, eq, lt, le, gt, ge } from "./elementwise";
+import { trunc, floor, isnan, isfinite, logicalAnd, logicalOr } from "./unary";
 
 const isT = (v: unknown): v is Tensor => v instanceof Tensor;
 
@@ -36,6 +36,16 @@ export const minimum = binaryOp({
     const h = where(eq(a as Tensor, b), div(g, 2), g);
     return [wants(a) ? where(gt(a as Tensor, b), 0, h) : null, wants(b) ? where(lt(a as Tensor, b), 0, h) : null];
   }],
+});
+// fmod(a, b) = a - b·trunc(a/b): d = da - trunc(a/b) db
+export const fmod = binaryOp({
+  op: BinaryOp.Fmod,
+  grad: [["FmodBackward0", "FmodBackward1"], (g, a, b) => [wants(a) ? g : null, wants(b) ? mul(neg(g), trunc(div(a, b))) : null]],
+});
+// remainder(a, b) = a - b·floor(a/b): d = da - floor(a/b) db
+export const remainder = binaryOp({
+  op: BinaryOp.Remainder,
+  grad: [["RemainderBackward0", "RemainderBackward1"], (g, a, b) => [wants(a) ? g : null, wants(b) ? mul(neg(g), floor(div(a, b))) : null]],
 });
 
 // ---- where ------------------------------------------------------------------------------
@@ -111,6 +121,57 @@ export function clamp_<T extends Tensor>(x: T, min?: Bound | ClampOptions, max?:
 
 /** torch.clip_: clamp_. */
 export const clip_ = clamp_;
+
+// ---- lerp -------------------------------------------------------------------------------------
+
+/**
+ * start + weight·(end - start), weight a number or a tensor, all broadcast together
+ * (torch.lerp, float only). As torch, a weight of 0.5 or more is taken from the end:
+ * end - (end - start)·(1 - weight), so a weight of 1 gives end exactly.
+ */
+export function lerp(start: Tensor, end: Tensor, weight: TensorOrScalar): Tensor {
+  for (const t of [start, end]) checkTensor("lerp", t);
+  checkOperand("lerp", weight);
+  for (const t of [start, end, weight]) {
+    if (isT(t) && t.dtype !== "float32") throw new TypeError(`lerp: expected float32 tensors, got ${t.dtype} (shape ${fmt(t.shape)})`);
+  }
+  const diff = binaryForward(BinaryOp.Sub, end, start);
+  let out: Tensor;
+  if (typeof weight === "number") {
+    const w = Math.fround(weight);
+    if (Math.abs(w) < 0.5) out = fusedMul(BinaryOp.Add, start, diff, w);
+    else out = fusedMul(BinaryOp.Sub, end, diff, Math.fround(1 - w));
+  } else {
+    // both forms, chosen per element by |w| < 0.5
+    const aw = unaryForward(UnaryOp.Abs, "lerp", weight);
+    const near = fusedMul(BinaryOp.Add, start, diff, weight);
+    const omw = binaryForward(BinaryOp.Sub, 1, weight);
+    const far = fusedMul(BinaryOp.Sub, end, diff, omw);
+    const c = lt(aw, 0.5);
+    out = where(c, near, far);
+    for (const t of [aw, near, omw, far, c]) t.dispose();
+  }
+  diff.dispose();
+  // d lerp = (1 - w) dstart + w dend + (end - start) dw
+  if (!tracks(start, end) && !tracks(weight)) return out;
+  const inputs = [start, end, weight].filter(isT);
+  return record(out, typeof weight === "number" ? "LerpBackward0" : "LerpBackward1", inputs, (g) => {
+    const grads: (Tensor | null)[] = [
+      start.requiresGrad ? sumTo(mul(g, typeof weight === "number" ? 1 - weight : sub(1, weight)), start.shape) : null,
+      end.requiresGrad ? sumTo(mul(g, weight), end.shape) : null,
+    ];
+    if (isT(weight)) grads.push(weight.requiresGrad ? sumTo(mul(g, sub(end, start)), weight.shape) : null);
+    return grads;
+  }, inputs);
+}
+
+/** a op (d·w) with no graph (lerp's two forms). */
+function fusedMul(op: BinaryOp, a: Tensor, d: Tensor, w: TensorOrScalar): Tensor {
+  const t = binaryForward(BinaryOp.Mul, d, w);
+  const out = binaryForward(op, a, t);
+  t.dispose();
+  return out;
+}
 
 // ---- isclose, allclose --------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import { castTo, writeMeta, filled, checkTensor, describeValue } from "./dispatc
 import { sumTo } from "./reduce";
 import { expand } from "./shape";
 
-const binaryNames = ["add", "sub", "mul", "div", "pow", "maximum", "minimum"];
+const binaryNames = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "fmod", "remainder"];
 
 /**
  * The elementwise kernels of a dtype: the ONE place that picks them (float64 adds its
@@ -57,6 +57,7 @@ export function binaryForward(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar
   }
   if (op === BinaryOp.Div) d = floatOf(d);
   if (op === BinaryOp.Pow && d === "int32") checkIntExponent(b);
+  if (d === "int32") checkDivisor(op, b);
   const shape = broadcastShapes(name, a.shape, b.shape);
   const x = castTo(a, d);
   const y = castTo(b, d);
@@ -92,11 +93,19 @@ function checkIntExponent(e: Tensor): void {
   }
 }
 
+/** fmod and remainder of integers by 0: torch's ZeroDivisionError. */
+function checkDivisor(op: BinaryOp, b: Tensor | number): void {
+  if (op !== BinaryOp.Fmod && op !== BinaryOp.Remainder) return;
+  const has0 = typeof b === "number" ? b === 0 : b.data().includes(0);
+  if (has0) throw new RangeError(`${binaryNames[op]}: integer division by zero (the divisor${typeof b === "number" ? " is 0" : ` of shape ${fmt(b.shape)} holds a 0`})`);
+}
+
 function scalarForward(op: BinaryOp, t: Tensor, s: number, reversed: boolean): Tensor {
   const name = binaryNames[op];
   t.assertAlive(name);
   let d: DType = promoteScalar(t.dtype, s);
   if (op === BinaryOp.Div) d = "float32";
+  if (d === "int32") checkDivisor(op, reversed ? t : s);
   if (op === BinaryOp.Pow && d === "int32") {
     if (!reversed && s < 0) {
       throw new RangeError(`pow: integers to negative integer powers are not allowed (${t.dtype} tensor of shape ${fmt(t.shape)} to the power ${s})`);
@@ -169,11 +178,11 @@ export interface BinarySpec {
   /** Whether both operands must be tensors, as torch.maximum wants. */
   tensors?: boolean;
   /**
-   * torch's grad_fn name and the rule: the gradients of a and b (null where not wanted())
-   * from the output's, g, before they are summed back over broadcast dims. The rule reads
-   * (saves) the tensor operands.
+   * torch's grad_fn names (the second when b is a tensor, if it differs) and the rule: the
+   * gradients of a and b (null where not wanted()) from the output's, g, before they are
+   * summed back over broadcast dims. The rule reads (saves) the tensor operands.
    */
-  grad?: [node: string, rule: (g: Tensor, a: TensorOrScalar, b: TensorOrScalar, y: Tensor) => [Tensor | null, Tensor | null]];
+  grad?: [node: string | [string, string], rule: (g: Tensor, a: TensorOrScalar, b: TensorOrScalar, y: Tensor) => [Tensor | null, Tensor | null]];
 }
 
 /** The op of a binary table entry. */
@@ -187,7 +196,7 @@ export function binaryOp(spec: BinarySpec): (a: TensorOrScalar, b: TensorOrScala
     const out = binaryForward(op, a, b);
     if (!grad || !tracks(a, b)) return out;
     const [node, rule] = grad, inputs = inputsOf(a, b);
-    return record(out, node, inputs, (g) => {
+    return record(out, typeof node === "string" ? node : node[isT(b) ? 1 : 0], inputs, (g) => {
       const [ga, gb] = rule(g, a, b, out);
       return gradsOf(a, b, ga && sumTo(ga, (a as Tensor).shape), gb && sumTo(gb, (b as Tensor).shape));
     }, inputs);
@@ -286,7 +295,7 @@ export interface UnarySpec {
   /**
    * int32 inputs: "float" computes in float32, as torch promotes (exp, sin, ...; bool too);
    * a function gives the integer result itself (neg, abs, floor, ...; bool is refused);
-   * absent: int and bool are refused, as torch refuses them (gelu, silu, ...).
+   * absent: int and bool are refused, as torch refuses them (frac, gelu, ...).
    */
   ints?: "float" | ((x: Tensor) => Tensor);
   /** What a refused bool input is told to do instead. */

@@ -1,11 +1,11 @@
 // Elementwise math of one tensor: each op is one entry of the unary table
 // (elementwise.ts's unaryOp): torch's name, the kernel code, how torch treats
 // integers, and the backward rule with its derivative in a comment. The rest
-// (round with decimals, the NaN/Inf tests) are short compositions.
+// (round with decimals, the NaN/Inf tests, nanToNum) are short compositions.
 
 import { Tensor } from "../tensor";
 import { k } from "../backend/module";
-import { BinaryOp, UnaryOp } from "../backend/kernels";
+import { BinaryOp, UnaryOp, UnaryParamOp } from "../backend/kernels";
 import { record, tracks } from "../autograd/node";
 import { broadcastShapes } from "../shape";
 import { checkTensor, filled, describeValue } from "./dispatch";
@@ -28,12 +28,22 @@ export const expm1 = unaryOp({
   name: "expm1", op: UnaryOp.Expm1, ints: "float",
   grad: ["Expm1Backward0", "y", (g, x, y) => mul(g, add(y, 1))], // d(e^x - 1) = e^x dx
 });
+export const log2 = unaryOp({
+  name: "log2", op: UnaryOp.Log2, ints: "float",
+  grad: ["Log2Backward0", "x", (g, x) => div(g, mul(x, Math.LN2))], // d log₂x = dx / (x ln 2)
+});
+export const log10 = unaryOp({
+  name: "log10", op: UnaryOp.Log10, ints: "float",
+  grad: ["Log10Backward0", "x", (g, x) => div(g, mul(x, Math.LN10))], // d log₁₀x = dx / (x ln 10)
+});
+export const exp2 = unaryOp({
+  name: "exp2", op: UnaryOp.Exp2, ints: "float",
+  grad: ["Exp2Backward0", "y", (g, x, y) => mul(mul(g, y), Math.LN2)], // d 2^x = 2^x ln 2 dx
+});
 export const rsqrt = unaryOp({
   name: "rsqrt", op: UnaryOp.Rsqrt, ints: "float",
   grad: ["RsqrtBackward0", "y", (g, x, y) => mul(mul(g, -0.5), mul(mul(y, y), y))], // d x^-½ = -½ x^-3/2 dx
 });
-
-// ---- the error function ----------------------------------------------------------------
 
 export const erf = unaryOp({
   name: "erf", op: UnaryOp.Erf, ints: "float",
@@ -46,6 +56,10 @@ export const floor = unaryOp({ name: "floor", op: UnaryOp.Floor, ints: same, gra
 export const ceil = unaryOp({ name: "ceil", op: UnaryOp.Ceil, ints: same, grad: ["CeilBackward0", null, zeroGrad] });
 export const trunc = unaryOp({ name: "trunc", op: UnaryOp.Trunc, ints: same, grad: ["TruncBackward0", null, zeroGrad] });
 const round0 = unaryOp({ name: "round", op: UnaryOp.Round, ints: same, grad: ["RoundBackward0", null, zeroGrad] });
+export const frac = unaryOp({
+  name: "frac", op: UnaryOp.Frac, // torch refuses integers
+  grad: ["FracBackward0", null, (g) => g], // d(x - trunc x) = dx
+});
 
 /**
  * Rounds half to even, as torch.round; with `decimals`, to that many decimal places
@@ -93,6 +107,32 @@ export function isinf(x: Tensor): Tensor {
 export function isfinite(x: Tensor): Tensor {
   checkTensor("isfinite", x);
   return x.dtype === "float32" ? absAgainstInf(x, lt) : filled(x.shape, 1, "bool");
+}
+
+export interface NanToNumOptions {
+  /** What NaN becomes (default 0). */
+  nan?: number | null;
+  /** What +Inf becomes (default: the largest float32). */
+  posinf?: number | null;
+  /** What -Inf becomes (default: the lowest float32). */
+  neginf?: number | null;
+}
+
+const F32_MAX = 3.4028234663852886e38;
+
+/** NaN, +Inf and -Inf replaced by numbers (torch.nan_to_num); integers are returned as a copy. */
+export function nanToNum(x: Tensor, nan: number | null | NanToNumOptions = 0, posinf: number | null = null, neginf: number | null = null): Tensor {
+  checkTensor("nanToNum", x);
+  let o: NanToNumOptions = { nan: nan as number | null, posinf, neginf };
+  if (typeof nan === "object" && nan !== null) o = nan;
+  for (const [key, v] of Object.entries(o)) {
+    if (v !== null && v !== undefined && typeof v !== "number") throw new TypeError(`nanToNum: ${key} must be a number or null, got ${describeValue(v)}`);
+  }
+  if (x.dtype !== "float32") return same(x);
+  const out = unaryForward(UnaryParamOp.NanToNum, "nanToNum", x, [o.nan ?? 0, o.posinf ?? F32_MAX, o.neginf ?? -F32_MAX]);
+  // d nanToNum = [x finite] dx
+  if (!tracks(x)) return out;
+  return record(out, "NanToNumBackward0", [x], (g) => [mul(g, isfinite(x))], [x]);
 }
 
 // ---- logical (bool results, any dtype: nonzero is true, NaN too) --------------------------------

@@ -41,15 +41,19 @@ const check = (t: Tensor | null, w: R.RTensor, tol: Tolerance, what: string) => 
 const F = wg.F;
 /** Each fixture case name and the wasmgrad call it names. */
 const UNARY: Record<string, (x: Tensor) => Tensor> = {
-  log1p: wg.log1p, expm1: wg.expm1, rsqrt: wg.rsqrt, erf: wg.erf, floor: wg.floor, ceil: wg.ceil,
-  round: (x) => x.round(), trunc: wg.trunc,
+  log1p: wg.log1p, expm1: wg.expm1, log2: wg.log2, log10: wg.log10, exp2: wg.exp2, rsqrt: wg.rsqrt,
+  erf: wg.erf, floor: wg.floor, ceil: wg.ceil,
+  round: (x) => x.round(), trunc: wg.trunc, frac: wg.frac,
   "round(decimals=1)": (x) => x.round({ decimals: 1 }), "round(decimals=-1)": (x) => wg.round(x, -1),
+  nanToNum: (x) => x.nanToNum(), "nanToNum(nan=1,posinf=2,neginf=-3)": (x) => wg.nanToNum(x, { nan: 1, posinf: 2, neginf: -3 }),
   "clamp(-1,1)": (x) => x.clamp(-1, 1), "clamp(min=0.5)": (x) => x.clamp({ min: 0.5 }),
   "clamp(max=-0.5)": (x) => wg.clamp(x, null, -0.5), "clamp(2,1)": (x) => x.clip(2, 1),
-  gelu: F.gelu, "gelu(tanh)": (x) => F.gelu(x, { approximate: "tanh" }), silu: F.silu,
-  elu: F.elu, "elu(alpha=0.5)": (x) => F.elu(x, { alpha: 0.5 }),
-  leakyRelu: F.leakyRelu, "leakyRelu(0.2)": (x) => F.leakyRelu(x, 0.2),
-  softplus: F.softplus, "softplus(beta=2,threshold=5)": (x) => F.softplus(x, { beta: 2, threshold: 5 }),
+  gelu: F.gelu, "gelu(tanh)": (x) => F.gelu(x, { approximate: "tanh" }), silu: F.silu, mish: F.mish,
+  elu: F.elu, "elu(alpha=0.5)": (x) => F.elu(x, { alpha: 0.5 }), selu: F.selu, celu: F.celu, "celu(alpha=2)": (x) => wg.celu(x, 2),
+  leakyRelu: F.leakyRelu, "leakyRelu(0.2)": (x) => F.leakyRelu(x, 0.2), relu6: F.relu6, hardtanh: F.hardtanh,
+  "hardtanh(-2,0.5)": (x) => F.hardtanh(x, { minVal: -2, maxVal: 0.5 }), hardsigmoid: F.hardsigmoid, hardswish: F.hardswish,
+  softplus: F.softplus, "softplus(beta=2,threshold=5)": (x) => F.softplus(x, { beta: 2, threshold: 5 }), softsign: F.softsign,
+  logsigmoid: F.logsigmoid, tanhshrink: F.tanhshrink,
   exp: wg.exp, log: wg.log, sin: wg.sin, cos: wg.cos, tanh: wg.tanh, sigmoid: wg.sigmoid, sqrt: wg.sqrt, abs: wg.abs,
   neg: wg.neg, relu: wg.relu, reciprocal: wg.reciprocal,
 };
@@ -76,9 +80,12 @@ describe("unary ops and activations against torch (forward and gradient)", () =>
 
 describe("integer and bool inputs follow torch's dtypes", () => {
   const INTS: Record<string, (x: Tensor) => Tensor> = {
-    floor: wg.floor, round: wg.round, trunc: wg.trunc, ceil: wg.ceil, log1p: wg.log1p, erf: wg.erf,
-    isnan: wg.isnan, isinf: wg.isinf, isfinite: wg.isfinite, logicalNot: wg.logicalNot,
+    floor: wg.floor, round: wg.round, trunc: wg.trunc, ceil: wg.ceil, exp2: wg.exp2, log1p: wg.log1p, erf: wg.erf,
+    isnan: wg.isnan, isinf: wg.isinf, isfinite: wg.isfinite, logicalNot: wg.logicalNot, nanToNum: (x) => wg.nanToNum(x),
     "clamp(-5,5)": (x) => x.clamp(-5, 5), "clamp(min=0.5)": (x) => x.clamp(0.5), "clamp(min=0)": (x) => x.clamp(0),
+    relu6: F.relu6, hardtanh: F.hardtanh, softsign: F.softsign, tanhshrink: F.tanhshrink,
+    "fmod(3)": (x) => x.fmod(3), "remainder(3)": (x) => x.remainder(3), "remainder(-3)": (x) => wg.remainder(x, -3),
+    "fmod(2.5)": (x) => wg.fmod(x, 2.5),
   };
   for (const [name, c] of Object.entries(fx.ints)) {
     it(`${name} of ${c.xdtype}`, () => wg.scope(() => {
@@ -92,7 +99,8 @@ describe("integer and bool inputs follow torch's dtypes", () => {
 
 describe("binary ops against torch: broadcasting, numbers, transposed operands", () => {
   const BIN: Record<string, (a: Tensor, b: Tensor | number) => Tensor> = {
-    maximum: (a, b) => a.maximum(b as Tensor), minimum: (a, b) => wg.minimum(a, b as Tensor),
+    maximum: (a, b) => a.maximum(b as Tensor), minimum: (a, b) => wg.minimum(a, b as Tensor), fmod: (a, b) => a.fmod(b),
+    remainder: wg.remainder, "fmod(1.5)": wg.fmod, "remainder(-1.5)": (a, b) => a.remainder(b),
     "maximum(transposed)": (a, b) => wg.maximum(a.t(), b as Tensor),
   };
   for (const [name, c] of Object.entries(fx.binary)) {
@@ -110,15 +118,17 @@ describe("binary ops against torch: broadcasting, numbers, transposed operands",
   it("over every pair of special values (forward)", () => wg.scope(() => {
     const xs = decode(fx.grid.x), m = xs.length;
     const a = wg.tensor(xs).reshape(m, 1).expand(m, m), b = wg.tensor(xs).reshape(1, m);
-    const ops = { maximum: wg.maximum, minimum: wg.minimum };
+    const ops = { maximum: wg.maximum, minimum: wg.minimum, fmod: wg.fmod, remainder: wg.remainder };
     for (const [name, fn] of Object.entries(ops)) check(fn(a, b), want(fx.grid[name], [m, m]), ULPS, name);
   }));
 });
 
-describe("clamp with tensor bounds and where against torch", () => {
+describe("clamp with tensor bounds, lerp and where against torch", () => {
   const TERN: Record<string, (...xs: (Tensor | number)[]) => Tensor> = {
     "clamp(x,lo,hi)": (x, lo, hi) => (x as Tensor).clamp(lo, hi), "clamp(x,lo)": (x, lo) => wg.clamp(x as Tensor, { min: lo }),
     "clamp(x,None,hi)": (x, hi) => wg.clamp(x as Tensor, undefined, hi),
+    "lerp(0.3)": (s, e) => (s as Tensor).lerp(e as Tensor, 0.3), "lerp(0.75)": (s, e) => wg.lerp(s as Tensor, e as Tensor, 0.75),
+    "lerp(w)": (s, e, w) => wg.lerp(s as Tensor, e as Tensor, w),
     "where(c,a,b)": (c, a, b) => (a as Tensor).where(c as Tensor, b), "where(c,a,2.5)": (c, a) => wg.where(c as Tensor, a, 2.5),
     "where(c,-1,b)": (c, b) => wg.where(c as Tensor, -1, b),
   };
@@ -151,7 +161,7 @@ describe("isclose and allclose against torch", () => {
 // ---- finite differences ----------------------------------------------------------------------
 
 describe("gradients against float64 finite differences (every differentiable op)", () => {
-  /** Values in [lo, hi], kept 0.05 away from the kinks (and integers, for the steps). */
+  /** Values in [lo, hi], kept 0.05 away from the kinks (and integers, for the steps and fmod's jumps). */
   const values = (seed: number, shape: number[], lo = -4, hi = 4, avoid: number[] = []): R.RTensor => {
     const rand = mulberry32(seed);
     const v = Array.from({ length: R.numel(shape) }, () => {
@@ -165,9 +175,9 @@ describe("gradients against float64 finite differences (every differentiable op)
   const KINKS = [-3, -2, -1, 0, 0.5, 1, 2, 2.5, 3, 6];
   const STEPS = Array.from({ length: 17 }, (_, i) => (i - 8) / 2); // integers and halves
   const range: Record<string, [number, number, number[]?]> = {
-    log1p: [-0.5, 3], rsqrt: [0.2, 4],
+    log1p: [-0.5, 3], log2: [0.2, 4], log10: [0.2, 4], rsqrt: [0.2, 4],
     erf: [-2.5, 2.5], floor: [-4, 4, STEPS], ceil: [-4, 4, STEPS], round: [-4, 4, STEPS], trunc: [-4, 4, STEPS],
-    "softplus(beta=2,threshold=5)": [-4, 4, KINKS],
+    frac: [-4, 4, STEPS], relu6: [-2, 8, KINKS], "softplus(beta=2,threshold=5)": [-4, 4, KINKS],
   };
   for (const name of Object.keys(UNARY_REF)) {
     it(name, () => wg.scope(() => {
@@ -180,19 +190,22 @@ describe("gradients against float64 finite differences (every differentiable op)
 
   for (const name of Object.keys(BINARY_REF)) {
     it(`${name} with broadcasting`, () => wg.scope(() => {
-      const lib = ({ maximum: wg.maximum, minimum: wg.minimum } as Record<string, (a: Tensor, b: Tensor) => Tensor>)[name];
+      const lib = ({ maximum: wg.maximum, minimum: wg.minimum, fmod: wg.fmod, remainder: wg.remainder } as Record<string, (a: Tensor, b: Tensor) => Tensor>)[name];
       for (const [i, [sa, sb]] of [[[4], [4]], [[3, 1], [4]], [[2, 1, 3], [1, 3]]].entries()) {
-        // distinct magnitudes, so max/min have no ties
+        // distinct magnitudes, so max/min have no ties and a/b stays off the integers where fmod jumps
         const a = values(200 + i, sa, 0.3, 4, [1, 2, 3]), b = values(300 + i, sb, -2.5, -0.3, [-1, -2]);
         gradcheck(([x, y]) => lib(x, y), (xs) => mapN(xs, BINARY_REF[name]), [a, b], { what: `${name} [${sa}] [${sb}]` });
       }
     }));
   }
 
-  it("clamp with tensor bounds, where", () => wg.scope(() => {
+  it("clamp with tensor bounds, lerp, where", () => wg.scope(() => {
     const x = values(400, [3, 4], -3, 3, [-1, 0, 1]), lo = R.make([4], [-1, -0.5, 0.2, -2]), hi = R.make([3, 1], [1, 0.4, 2.5]);
     gradcheck(([a, l, h]) => a.clamp(l, h), (xs) => mapN(xs, (a, l, h) => Math.min(Math.max(a, l), h)), [x, lo, hi], { what: "clamp(x, lo, hi)" });
-    const s = values(401, [3, 4]), e = values(402, [4]);
+    const s = values(401, [3, 4]), e = values(402, [4]), w = R.make([3, 1], [0.2, 0.6, 0.9]);
+    gradcheck(([a, b]) => wg.lerp(a, b, 0.3), (xs) => mapN(xs, (a, b) => a + 0.3 * (b - a)), [s, e], { what: "lerp(0.3)" });
+    gradcheck(([a, b]) => wg.lerp(a, b, 0.8), (xs) => mapN(xs, (a, b) => a + 0.8 * (b - a)), [s, e], { what: "lerp(0.8)" });
+    gradcheck(([a, b, c]) => wg.lerp(a, b, c), (xs) => mapN(xs, (a, b, c) => a + c * (b - a)), [s, e, w], { what: "lerp(w)" });
     const cond = wg.tensor([[true], [false], [true]]);
     gradcheck(([a, b]) => wg.where(cond, a, b), (xs) => mapN([R.make([3, 1], [1, 0, 1]), ...xs], (c, a, b) => (c ? a : b)), [e, s], { what: "where" });
   }));
@@ -227,7 +240,7 @@ describe("dtypes, shapes and special cases", () => {
 
   it("size-0 shapes give size-0 results and gradients", () => wg.scope(() => {
     const x = wg.zeros(0, 3).requiresGrad_();
-    for (const fn of [F.gelu, F.elu, wg.erf, (t: Tensor) => t.clamp(0, 1), (t: Tensor) => t.maximum(wg.zeros(3)),
+    for (const fn of [F.gelu, F.elu, wg.erf, (t: Tensor) => t.clamp(0, 1), (t: Tensor) => t.maximum(wg.zeros(3)), (t: Tensor) => wg.lerp(t, wg.ones(3), 0.5),
       (t: Tensor) => t.where(wg.tensor([true, false, true]), 1)]) {
       const y = fn(x);
       expect(y.shape).toEqual([0, 3]);
@@ -265,17 +278,18 @@ describe("dtypes, shapes and special cases", () => {
 
   it("ops record torch's grad_fn names", () => wg.scope(() => {
     const x = wg.tensor([0.5, -1.5], { requiresGrad: true }), t = wg.tensor([1, 2], { requiresGrad: true });
-    const names = [x.clamp(0), x.clamp(t), F.elu(x), F.leakyRelu(x), F.softplus(x), x.round(), x.round(1), x.where(x.gt(0), t)]
-      .map((y) => y.gradFn!.name);
-    expect(names).toEqual(["ClampBackward1", "ClampBackward0", "EluBackward0", "LeakyReluBackward0", "SoftplusBackward0",
-      "RoundBackward0", "RoundBackward1", "WhereBackward0"]);
+    const names = [x.clamp(0), x.clamp(t), x.fmod(2), x.fmod(t), F.relu6(x), F.selu(x), F.celu(x), F.softsign(x), F.tanhshrink(x),
+      wg.lerp(x, t, 0.5), wg.lerp(x, t, t), x.round(), x.round(1), x.where(x.gt(0), t), x.nanToNum()].map((y) => y.gradFn!.name);
+    expect(names).toEqual(["ClampBackward1", "ClampBackward0", "FmodBackward0", "FmodBackward1", "HardtanhBackward0", "EluBackward0",
+      "CeluBackward0", "DivBackward0", "SubBackward0", "LerpBackward0", "LerpBackward1", "RoundBackward0", "RoundBackward1",
+      "WhereBackward0", "NanToNumBackward0"]);
   }));
 
   it("forward ops free their temporaries", () => {
     const before = wg.memoryStats().bytesInUse;
     wg.scope(() => {
       const x = wg.tensor([[1, NaN], [3, -4]]), y = wg.tensor([1, 2]);
-      wg.dispose(wg.isclose(x, y.reshape(1, 2).float().expand(2, 2), { equalNan: true }), x.clamp(y.float(), 3),
+      wg.dispose(wg.isclose(x, y.reshape(1, 2).float().expand(2, 2), { equalNan: true }), wg.lerp(x, y.float(), y.float().div(4)), x.clamp(y.float(), 3),
         wg.where(x.gt(0), x, 0), x.logicalAnd(y), wg.isinf(x), F.gelu(x), wg.round(x, 2));
     });
     expect(wg.memoryStats().bytesInUse).toBeLessThanOrEqual(before);
@@ -287,7 +301,7 @@ describe("threads", () => {
   it("the table kernels split across threads give one thread's bits", async () => {
     const n = (1 << 19) + 37;
     const x = wg.tensor(Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 8));
-    const run = () => [F.gelu(x), wg.erf(x), x.clamp(-1, 2), F.elu(x), F.softplus(x), x.maximum(x.neg()), x.where(x.gt(0), 0), x.floor(), x.rsqrt()].map((t) => t.data());
+    const run = () => [F.gelu(x), wg.erf(x), x.clamp(-1, 2), F.elu(x), F.softplus(x), x.fmod(1.5), x.where(x.gt(0), 0), x.floor(), F.hardswish(x)].map((t) => t.data());
     const one = run();
     await wg.setNumThreads(2);
     const two = run();
