@@ -38,8 +38,8 @@ export { selu, celu } from "./ops/activation";
 export { sum, mean, max, min, type MaxResult } from "./ops/reduce";
 export {
   prod, argmax, argmin, amax, amin, variance as var, std, varMean, stdMean, logsumexp, norm,
-  all, any, countNonzero, trace, outer,
-  type DimOptions, type VarOptions, type NormOptions, type NormOrd,
+  all, any, countNonzero, median, kthvalue, topk, trace, outer,
+  type DimOptions, type VarOptions, type NormOptions, type NormOrd, type TopkOptions, type ValuesIndices,
 } from "./ops/statistics";
 export { cumsum, cumprod, type ScanOptions } from "./ops/scan";
 export { softmax, logSoftmax, type SoftmaxOptions } from "./ops/softmax";

@@ -386,6 +386,13 @@ export class Tensor {
   all(dim?: st.DimArg, keepdim?: boolean): Tensor { return st.all(this, dim, keepdim); }
   any(dim?: st.DimArg, keepdim?: boolean): Tensor { return st.any(this, dim, keepdim); }
   countNonzero(dim?: number | number[] | null): Tensor { return st.countNonzero(this, dim); }
+  median(): Tensor;
+  median(dim: number | st.DimOptions, keepdim?: boolean): st.ValuesIndices;
+  median(dim?: number | st.DimOptions, keepdim?: boolean): Tensor | st.ValuesIndices {
+    return dim === undefined ? st.median(this) : st.median(this, dim, keepdim);
+  }
+  kthvalue(k: number, dim?: number | st.DimOptions, keepdim?: boolean): st.ValuesIndices { return st.kthvalue(this, k, dim, keepdim); }
+  topk(k: number, dim?: number | st.TopkOptions, largest?: boolean, sorted?: boolean): st.ValuesIndices { return st.topk(this, k, dim, largest, sorted); }
   trace(): Tensor { return st.trace(this); }
   outer(other: Tensor): Tensor { return st.outer(this, other); }
   cumsum(dim: number | ScanOptions): Tensor { return cumsum(this, dim); }

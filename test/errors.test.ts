@@ -808,6 +808,16 @@ const cases: Case[] = [
     message: /^logsumexp: dim is required/,
   },
   {
+    family: "reductions", name: "topk with k larger than the dim", example: "zeros(3).topk(4)",
+    run: () => zeros(3).topk(4), type: RangeError,
+    message: /^topk: k 4 is out of range for dim -1 of size 3 \(expected 0 <= k <= 3\)$/,
+  },
+  {
+    family: "reductions", name: "kthvalue with k 0", example: "zeros(3).kthvalue(0)",
+    run: () => zeros(3).kthvalue(0), type: RangeError,
+    message: /^kthvalue: k 0 is out of range for dim -1 of size 3 \(expected 1 <= k <= 3\)$/,
+  },
+  {
     family: "reductions", name: "trace of a vector", example: "zeros(3).trace()",
     run: () => zeros(3).trace(), type: RangeError,
     message: /^trace: expected a matrix \(2 dims\), got shape \[3\]$/,

@@ -1,7 +1,7 @@
 // More reductions (issue 17): prod, argmax/argmin, amax/amin, var/std and their
-// means, logsumexp, norms, all/any/countNonzero, trace and outer. Composites
-// of differentiable ops where that gives torch's gradient; a node of their own
-// where torch's rule differs (ties, zeros).
+// means, logsumexp, norms, all/any/countNonzero, median/kthvalue/topk, trace
+// and outer. Composites of differentiable ops where that gives torch's
+// gradient; a node of their own where torch's rule differs (ties, zeros).
 
 import { Tensor } from "../tensor";
 import { k } from "../backend/module";
@@ -11,9 +11,10 @@ import { fmt, normDim, type Shape } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { noGrad } from "../autograd/grad-mode";
 import { scope } from "../lifetime";
-import { castTo, checkTensor, filled } from "./dispatch";
+import { castTo, checkTensor, fillRaw, filled } from "./dispatch";
 import { normDims, keptShape, unreduce, sum, mean, sumForward, dimArgs, type DimOptions, type DimArg } from "./reduce";
-import { reshape, diag, unsqueeze } from "./shape";
+import { reshape, diag, unsqueeze, indexSelect, squeeze } from "./shape";
+import { sort } from "./sort";
 import { add, sub, mul, div, pow, abs, sign, sqrt, log, exp, eq, ne, gt } from "./elementwise";
 
 export { dimArgs, type DimOptions, type DimArg };
@@ -50,7 +51,7 @@ function floatOnly(op: string, x: Tensor): void {
   if (x.dtype !== "float32") throw new TypeError(`${op}: input dtype must be float32, got ${x.dtype}; convert with .float() first`);
 }
 
-/** One dim or none (all), as prod and argmax take. */
+/** One dim or none (all), as prod, argmax, median take. */
 function oneDim(op: string, x: Tensor, dim: number | number[] | null | undefined): number | null {
   if (dim === undefined || dim === null) return null;
   if (typeof dim !== "number") throw new TypeError(`${op}: dim must be a single integer, got ${JSON.stringify(dim)}`);
@@ -318,6 +319,87 @@ function allAny(op: string, x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor 
 }
 export const all = (x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor => allAny("all", x, dim, keepdim);
 export const any = (x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor => allAny("any", x, dim, keepdim);
+
+// ---- median, kthvalue, topk ---------------------------------------------------------------
+
+export interface ValuesIndices {
+  values: Tensor;
+  indices: Tensor;
+}
+
+/**
+ * The elements of ranks first .. first + count - 1 along d (a stable sort, NaN
+ * the largest) and their indices: sort and indexSelect, whose backward rules
+ * send the gradient back to where each value came from.
+ */
+function pickRanked(x: Tensor, d: number, first: number, count: number, descending: boolean, keepdim: boolean): ValuesIndices {
+  return scope(() => {
+    const s = sort(x, { dim: d, descending });
+    const ranks = Array.from({ length: count }, (_, i) => first + i);
+    const pick = (t: Tensor) => {
+      const r = indexSelect(t, d, ranks);
+      return keepdim || x.ndim === 0 ? r : squeeze(r, d);
+    };
+    return { values: pick(s.values), indices: pick(s.indices) };
+  });
+}
+
+/** torch.median: of all elements (the lower median, NaN if any) or along dim (values, indices). */
+export function median(x: Tensor): Tensor;
+export function median(x: Tensor, dim: number | DimOptions, keepdim?: boolean): ValuesIndices;
+export function median(x: Tensor, dim?: number | DimOptions, keepdim?: boolean): Tensor | ValuesIndices {
+  checkTensor("median", x);
+  const o = dimArgs(dim, keepdim);
+  if (o.dim === undefined || o.dim === null) {
+    if (x.numel() === 0) {
+      const out = Tensor.empty([], x.dtype);
+      fillRaw(out, NaN);
+      return out;
+    }
+    const { values, indices } = noGrad(() => scope(() => pickRanked(reshape(x, [x.numel()]), 0, (x.numel() - 1) >> 1, 1, false, false)));
+    indices.dispose();
+    if (!tracks(x)) return values;
+    // the gradient is shared evenly between the elements equal to the median (torch's evenly_distribute_backward)
+    return record(values, "MedianBackward0", [x], (g) => {
+      const mask = castTo(eq(x, values), "float32");
+      return [mul(mask, div(g, sum(mask)))];
+    }, [x, values]);
+  }
+  const d = normDim("median", o.dim as number, x.ndim);
+  const len = x.ndim === 0 ? 1 : x.shape[d];
+  if (len === 0) throw new RangeError(`median: cannot reduce over dim ${o.dim} of size 0 (shape ${fmt(x.shape)})`);
+  return pickRanked(x, d, (len - 1) >> 1, 1, false, !!o.keepdim);
+}
+
+/** torch.kthvalue: the k-th smallest element (k from 1) along dim (default -1). */
+export function kthvalue(x: Tensor, kth: number, dim: number | DimOptions = -1, keepdim?: boolean): ValuesIndices {
+  checkTensor("kthvalue", x);
+  const o = dimArgs(dim, keepdim);
+  const d = normDim("kthvalue", (o.dim ?? -1) as number, x.ndim);
+  const len = x.ndim === 0 ? 1 : x.shape[d];
+  if (!Number.isInteger(kth) || kth < 1 || kth > len) {
+    throw new RangeError(`kthvalue: k ${kth} is out of range for dim ${o.dim ?? -1} of size ${len} (expected 1 <= k <= ${len})`);
+  }
+  return pickRanked(x, d, kth - 1, 1, false, !!o.keepdim);
+}
+
+export interface TopkOptions {
+  dim?: number;
+  largest?: boolean;
+  sorted?: boolean;
+}
+
+/** torch.topk: the k largest (or smallest) elements along dim (default -1), sorted. */
+export function topk(x: Tensor, kk: number, dim: number | TopkOptions = -1, largest = true, sorted = true): ValuesIndices {
+  checkTensor("topk", x);
+  const o: TopkOptions = typeof dim === "object" ? dim : { dim, largest, sorted };
+  const d = normDim("topk", o.dim ?? -1, x.ndim);
+  const len = x.ndim === 0 ? 1 : x.shape[d];
+  if (!Number.isInteger(kk) || kk < 0 || kk > len) {
+    throw new RangeError(`topk: k ${kk} is out of range for dim ${o.dim ?? -1} of size ${len} (expected 0 <= k <= ${len})`);
+  }
+  return pickRanked(x, d, 0, kk, o.largest ?? true, true);
+}
 
 // ---- trace, outer ---------------------------------------------------------------------
 

@@ -24,6 +24,9 @@ const reduceOps: Record<string, OpFn> = {
   all: ([x], kw) => W.all(x, kw),
   any: ([x], kw) => W.any(x, kw),
   countNonzero: ([x], kw) => W.countNonzero(x, kw.dim),
+  median: ([x], kw) => (kw.dim === undefined ? W.median(x) : W.median(x, kw)),
+  kthvalue: ([x], kw) => W.kthvalue(x, kw.k, kw),
+  topk: ([x], kw) => W.topk(x, kw.k, kw),
   trace: ([x]) => W.trace(x),
   outer: ([a, b]) => W.outer(a, b),
 };
@@ -50,6 +53,9 @@ describe("gradcheck", () => {
     ["norm p 3 dim 1", ([x]) => x.norm(3, 1), ([x]) => Ref.along(x, 1, Ref.pnorm(3)), [v(7, [3, 4])]],
     ["norm 2", ([x]) => x.norm(), ([x]) => Ref.all(x, Ref.pnorm(2)), [v(8, [3, 4])]],
     ["norm inf dim 0", ([x]) => x.norm(Infinity, 0), ([x]) => Ref.along(x, 0, Ref.pnorm(Infinity)), [v(9, [3, 4])]],
+    ["median dim 1", ([x]) => x.median(1).values, ([x]) => Ref.along(x, 1, (r) => [Ref.sorted(r)[(r.length - 1) >> 1]]), [v(10, [3, 4])]],
+    ["kthvalue 2 dim 0", ([x]) => x.kthvalue(2, 0).values, ([x]) => Ref.along(x, 0, (r) => [Ref.sorted(r)[1]]), [v(11, [3, 4])]],
+    ["topk 2", ([x]) => x.topk(2).values, ([x]) => Ref.along(x, -1, (r) => Ref.sorted(r).reverse().slice(0, 2)), [v(12, [3, 4])]],
     ["trace", ([x]) => x.trace(), ([x]) => R.make([], [x.data[0] + x.data[4] + x.data[8]]), [v(13, [3, 3])]],
     ["outer", ([a, b]) => a.outer(b), ([a, b]) => R.make([3, 2], Array.from({ length: 6 }, (_, i) => a.data[i >> 1] * b.data[i & 1])), [v(14, [3]), v(15, [2])]],
   ];
@@ -67,6 +73,8 @@ describe("positional and options forms", () => {
     expect(x.prod({ dim: -1, keepdim: true }).toArray()).toEqual([[8], [81]]);
     expect(x.logsumexp({ dim: 0 }).shape).toEqual([3]);
     expect(x.argmax(1).toArray()).toEqual([2, 2]);
+    expect(x.median({ dim: 0 }).indices.toArray()).toEqual([0, 0, 0]);
+    expect(x.topk(1, { dim: 0, largest: false }).values.toArray()).toEqual([[1, 2, 4]]);
     expect(x.norm({ p: 1, dim: 1 }).toArray()).toEqual([7, 15]);
     expect(x.all(1).toArray()).toEqual([true, true]);
     expect(x.countNonzero(0).toArray()).toEqual([2, 2, 2]);
