@@ -71,8 +71,11 @@ if (wg.optim?.Adam) adams["optim.Adam"] = libraryAdam;
 
 // ---- the series' programs ------------------------------------------------------------
 
-/** Part 2: X @ M = I by hand momentum; returns the loss of every step. */
-function inverseMomentum(steps) {
+/**
+ * Part 2: X @ M = I by hand momentum; returns the loss of every step. Without
+ * `useScope`, no scope() or dispose(): what a step leaves behind is the library's to reclaim.
+ */
+function inverseMomentum(steps, { useScope = true } = {}) {
   manualSeed(314);
   const M = rand(4, 4);
   manualSeed(314);
@@ -81,32 +84,16 @@ function inverseMomentum(steps) {
   const update = handMomentum([X]);
   const losses = new Float64Array(steps);
   for (let i = 0; i < steps; i++) {
-    scope(() => {
+    const step = () => {
       const loss = mseLoss(X.matmul(M), I);
       losses[i] = loss.item();
       loss.backward();
       update();
-    });
+    };
+    if (useScope) scope(step);
+    else step();
   }
-  wg.dispose(M, X, I);
-  return losses;
-}
-
-/** Part 2 with the fused mseLoss but no scope() or dispose(): what is left behind each step is the library's to reclaim. */
-function inverseNoScope(steps) {
-  manualSeed(314);
-  const M = rand(4, 4);
-  manualSeed(314);
-  const X = rand(4, 4, { requiresGrad: true });
-  const I = eye(4);
-  const update = handMomentum([X]);
-  const losses = new Float64Array(steps);
-  for (let i = 0; i < steps; i++) {
-    const loss = mseLoss(X.matmul(M), I);
-    losses[i] = loss.item();
-    loss.backward();
-    update();
-  }
+  if (useScope) wg.dispose(M, X, I);
   return losses;
 }
 
@@ -349,8 +336,8 @@ export async function load() {
     ],
     workloads: {
       W1: {
-        eager: inverseMomentum,
-        "mseLoss, no scope": inverseNoScope,
+        eager: (steps) => inverseMomentum(steps),
+        "mseLoss, no scope": (steps) => inverseMomentum(steps, { useScope: false }),
         "notebook: composed loss, no scope": inverseNotebook,
         ...(wg.linalg?.inverseGD && { "linalg.inverseGD": (steps) => inverseLibrary(steps) }),
         ...(wg.capture && { "linalg.inverseGD, captured": (steps) => inverseLibrary(steps, true) }),
