@@ -147,8 +147,8 @@ function svdNotebook(steps) {
   return losses;
 }
 
-/** Part 3: U S Vᵀ = M with S = diag(d²); `makeStep(params)` is the optimizer's step. */
-function svd(steps, makeOptimizer) {
+/** Part 3: U S Vᵀ = M with S = diag(d²); `makeOptimizer(params)` gives the step. Without `useScope`, no scope() or dispose(). */
+function svd(steps, makeOptimizer, { useScope = true } = {}) {
   manualSeed(314);
   const M = rand(5, 4);
   manualSeed(314);
@@ -159,7 +159,7 @@ function svd(steps, makeOptimizer) {
   const opt = makeOptimizer([U, d, V]);
   const losses = new Float64Array(steps);
   for (let i = 0; i < steps; i++) {
-    scope(() => {
+    const step = () => {
       const S = diag(d.mul(d));
       const loss = mseLoss(U.matmul(S).matmul(V.T), M)
         .add(mseLoss(U.T.matmul(U), I).div(100))
@@ -168,9 +168,11 @@ function svd(steps, makeOptimizer) {
       loss.backward();
       opt.step();
       opt.zeroGrad();
-    });
+    };
+    if (useScope) scope(step);
+    else step();
   }
-  wg.dispose(M, U, d, V, I);
+  if (useScope) wg.dispose(M, U, d, V, I);
   return losses;
 }
 
@@ -344,6 +346,7 @@ export async function load() {
       },
       W2: {
         eager: (steps) => svd(steps, momentumOptimizer),
+        "mseLoss, no scope": (steps) => svd(steps, momentumOptimizer, { useScope: false }),
         "notebook: composed loss, no scope": svdNotebook,
         ...(wg.linalg?.svdGD && { "linalg.svdGD": (steps) => svdLibrary(steps, "momentum") }),
         ...(wg.capture && { "linalg.svdGD, captured": (steps) => svdLibrary(steps, "momentum", true) }),
