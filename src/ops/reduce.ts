@@ -99,13 +99,15 @@ function broadcastOne(g: Tensor, shape: Shape, divisor = 1): Tensor {
   return out;
 }
 
-/** Broadcasts a reduction's gradient back over the reduced dims. */
-export function unreduce(g: Tensor, inputShape: Shape, dims: number[] | null): Tensor {
+/** Broadcasts a reduction's gradient back over the reduced dims, divided by `divisor` first (mean's n). */
+export function unreduce(g: Tensor, inputShape: Shape, dims: number[] | null, divisor = 1): Tensor {
   // a full reduction's gradient is one number: a fill, not a reshape and a strided copy
-  if (g.numel() === 1) return broadcastOne(g, inputShape);
-  const kept = reshape(g, keptShape(inputShape, dims));
+  if (g.numel() === 1) return broadcastOne(g, inputShape, divisor);
+  const gn = divisor === 1 ? g : div(g, divisor);
+  const kept = reshape(gn, keptShape(inputShape, dims));
   const out = expand(kept, inputShape);
   if (out !== kept) kept.dispose();
+  if (gn !== g && gn !== kept && gn !== out) gn.dispose();
   return out;
 }
 
@@ -130,13 +132,7 @@ export function mean(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
   const out = sumForward(x, dims, !!o.keepdim);
   k().binary_scalar_f32(3, out.ptr, count, out.ptr, out.numel(), false); // sum / n in place, as torch divides
   // d mean(x) = broadcast(g) / n
-  return record(out, dims === null ? "MeanBackward0" : "MeanBackward1", [x], (g) => {
-    if (g.numel() === 1) return [broadcastOne(g, x.shape, count)];
-    const gn = div(g, count);
-    const r = unreduce(gn, x.shape, dims);
-    if (r !== gn) gn.dispose();
-    return [r];
-  });
+  return record(out, dims === null ? "MeanBackward0" : "MeanBackward1", [x], (g) => [unreduce(g, x.shape, dims, count)]);
 }
 
 export interface MaxResult {
