@@ -9,8 +9,6 @@ import { isGradEnabled, setGradEnabled } from "./grad-mode";
 import { keep, runRule } from "../lifetime";
 import { fmt, sameShape } from "../shape";
 import { filled } from "../ops/dispatch";
-import { k } from "../backend/module";
-import { BinaryOp } from "../backend/kernels";
 
 export interface BackwardOptions {
   /** Keep the graph so backward can run through it again (torch's retain_graph). */
@@ -53,20 +51,12 @@ function topoOrder(root: Node, stamp: number): Node[] {
 
 /** Adds g into t.grad in place, or makes g (which the caller hands over) the new .grad. */
 function accumulateGrad(t: Tensor, g: Tensor): void {
-  const grad = t.grad;
-  if (grad === null) {
+  if (t.grad === null) {
     t.grad = keep(g);
-    return;
-  }
-  // torch's AccumulateGrad: grad += g in place. The usual case, float32 of the same shape, calls
-  // the kernel itself (the same one add_ would, after checks that are moot here).
-  if (grad.dtype === "float32" && g.dtype === "float32" && sameShape(grad.shape, g.shape) && !grad.isDisposed) {
-    grad.bumpVersion();
-    k().binary_f32(BinaryOp.Add, grad.ptr, g.ptr, grad.ptr, grad.numel());
   } else {
-    grad.add_(g);
+    t.grad.add_(g);
+    g.dispose();
   }
-  g.dispose();
 }
 
 export function backward(root: Tensor, gradient: Tensor | null, options?: BackwardOptions): void {
