@@ -10,9 +10,8 @@ import { record, tracks } from "../autograd/node";
 import { fmt } from "../shape";
 import { checkTensor, describeValue } from "./dispatch";
 import { unaryOp, unaryForward, add, sub, mul, div, neg, exp, tanh, sigmoid, abs, lt, le, gt, ge } from "./elementwise";
-import { erf, log1p } from "./unary";
+import { erf, log1p, logicalAnd } from "./unary";
 import { where, clamp } from "./binary";
-import { logicalAnd } from "./unary";
 
 /** A parameter given as a number, in an options object under `key`, or not at all. */
 function param(op: string, arg: unknown, key: string, fallback: number): number {
