@@ -301,7 +301,13 @@ const COLD_STYLES = [
   { id: "notebook", text: "composed loss, no scope, as the notebook writes it", wasmgrad: "notebook: composed loss, no scope" },
 ];
 // W1 also in fresh processes that run only its first 100 and first 1,000 steps: how soon a loop is fast.
-const COLD_PREFIXES = [100, 1000];
+const coldPrefixes = (w) => (w === "W1" ? [100, 1000].filter((n) => n < CONFIG.steps[w]) : []);
+/** The runs of COLD_SAMPLES fresh processes that did not fail. */
+async function coldSamples(lib, task) {
+  const samples = [];
+  for (let i = 0; i < COLD_SAMPLES; i++) samples.push(await measure(lib, task));
+  return { ok: samples.filter((r) => !r.error), error: samples[0].error };
+}
 const coldWorkloads = ["W1", "W2"].filter((w) => !onlyWorkloads || onlyWorkloads.includes(w));
 const cold = {}; // cold[workload][libId][styleId] = { loadMs, firstRunMs, samples, firstStepsMs: { 100: ms, 1000: ms } }
 if (coldWorkloads.length) say("\nCold start (a fresh process each, its first run):");
@@ -315,20 +321,16 @@ for (const w of coldWorkloads) {
       const variant = lib.id === "wasmgrad" ? style.wasmgrad : lib.runner === "python" ? undefined : variantsOf(lib, w)[0];
       const taskOf = (steps) => ({ workload: w, steps, cold: true, ...(variant && { variant }), ...(lib.runner === "python" && { style: style.id }) });
       const task = taskOf(CONFIG.steps[w]);
-      const samples = [];
-      for (let i = 0; i < COLD_SAMPLES; i++) samples.push(await measure(lib, task));
-      const ok = samples.filter((r) => !r.error);
+      const { ok, error } = await coldSamples(lib, task);
       cold[w][lib.id][style.id] = ok.length
         ? { loadMs: median(ok.map((r) => r.loadMs)), firstRunMs: median(ok.map((r) => r.firstRunMs)), samples: ok.map((r) => [r.loadMs, r.firstRunMs]) }
-        : { error: samples[0].error };
+        : { error };
       commands.push({ lib: lib.id, variant, task });
       const c = cold[w][lib.id][style.id];
-      if (w === "W1" && !c.error) {
+      if (coldPrefixes(w).length && !c.error) {
         c.firstStepsMs = {};
-        for (const steps of COLD_PREFIXES.filter((n) => n < CONFIG.steps[w])) {
-          const prefix = [];
-          for (let i = 0; i < COLD_SAMPLES; i++) prefix.push(await measure(lib, taskOf(steps)));
-          const good = prefix.filter((r) => !r.error);
+        for (const steps of coldPrefixes(w)) {
+          const { ok: good } = await coldSamples(lib, taskOf(steps));
           if (good.length) c.firstStepsMs[steps] = median(good.map((r) => r.firstRunMs));
           commands.push({ lib: lib.id, variant, task: taskOf(steps) });
         }
@@ -397,8 +399,7 @@ for (const w of coldWorkloads) {
   const mine = (style, key, steps) => (steps ? cold[w].wasmgrad?.[style]?.firstStepsMs?.[steps] : cold[w].wasmgrad?.[style]?.[key]);
   coldRows.push([`${label}: load and init`, "ms", cell(LIBS[0], "eager", "loadMs"), ...coldPeers.map((p) => cell(p, "eager", "loadMs", mine("eager", "loadMs")))]);
   for (const style of COLD_STYLES) {
-    const prefixes = w === "W1" ? COLD_PREFIXES.filter((n) => n < CONFIG.steps[w]) : [];
-    for (const steps of [...prefixes, null]) {
+    for (const steps of [...coldPrefixes(w), null]) {
       const what = steps ? `first ${k(steps)} steps` : "first run";
       coldRows.push([`${label}: ${what}, ${style.text}`, "ms", cell(LIBS[0], style.id, "firstRunMs", null, steps), ...coldPeers.map((p) => cell(p, style.id, "firstRunMs", mine(style.id, "firstRunMs", steps), steps))]);
     }
