@@ -1,8 +1,8 @@
 // The repository carries everything its tests read. A copy of it (the tracked
 // files and the built module, node_modules linked in rather than copied) in an
 // empty temporary folder, with nothing beside it, runs the tests that read
-// PyTorch's golden data: a test or helper that reached outside the clone (the
-// team's ../shared/ folder, say) would fail there.
+// PyTorch's golden data: a test or helper that reached outside the clone (into
+// a folder beside it, say) would fail there.
 import { describe, expect, it } from "vitest";
 import { execFile, execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
