@@ -200,35 +200,28 @@ function inverseAdam(n, makeAdam) {
   };
 }
 
-/** One float32 matmul per call; `kase` says which operand is transposed and whether the transpose is made inside the timing. */
-function matmulCase(n, kase) {
+/**
+ * One float32 matmul per call; `kase` says which operand is transposed and whether the
+ * transpose is made inside the timing. Each product is freed (a transpose made in the loop
+ * with it, by a scope), or with `useScope` false left for the library to reclaim.
+ */
+function matmulCase(n, kase, { useScope = true } = {}) {
   manualSeed(1234);
   const a = rand(n, n);
   const b = rand(n, n);
   const at = a.T; // made once, outside the timing (a deferred copy: the products read a and b with a transpose flag)
   const bt = b.T;
-  const runs = {
-    AB: () => a.matmul(b).dispose(),
-    AtB: () => scope(() => void a.T.matmul(b)),
-    ABt: () => scope(() => void a.matmul(b.T)),
-    AtB_pre: () => at.matmul(b).dispose(),
-    ABt_pre: () => a.matmul(bt).dispose(),
+  const products = {
+    AB: () => a.matmul(b),
+    AtB: () => a.T.matmul(b),
+    ABt: () => a.matmul(b.T),
+    AtB_pre: () => at.matmul(b),
+    ABt_pre: () => a.matmul(bt),
   };
-  return { run: runs[kase], operands: [a, b, at, bt], dispose: () => wg.dispose(a, b, at, bt) };
-}
-
-/** matmulCase written without scope() or dispose(): each product is left for the library to reclaim. */
-function matmulCaseNoScope(n, kase) {
-  const c = matmulCase(n, kase);
-  const [a, b, at, bt] = c.operands;
-  const runs = {
-    AB: () => void a.matmul(b),
-    AtB: () => void a.T.matmul(b),
-    ABt: () => void a.matmul(b.T),
-    AtB_pre: () => void at.matmul(b),
-    ABt_pre: () => void a.matmul(bt),
-  };
-  return { run: runs[kase], dispose: c.dispose };
+  const product = products[kase];
+  const transposesInLoop = kase === "AtB" || kase === "ABt";
+  const run = !useScope ? () => void product() : transposesInLoop ? () => scope(() => void product()) : () => product().dispose();
+  return { run, dispose: () => wg.dispose(a, b, at, bt) };
 }
 
 /** One eager 4×4 op with autograd: mul of two tensors requiring grad (output and graph node built, then freed). */
@@ -362,7 +355,7 @@ export async function load() {
       },
       W4: {
         eager: matmulCase,
-        "no scope": matmulCaseNoScope,
+        "no scope": (n, kase) => matmulCase(n, kase, { useScope: false }),
         ...(wg.setNumThreads && { "2 threads": withThreads(2, matmulCase) }),
       },
       perop: { eager: perOp },
