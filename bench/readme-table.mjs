@@ -30,15 +30,16 @@ function bestPeer(valueOf, higherIsBetter) {
 }
 
 const rows = [];
-function row(label, unit, valueOf, { ours, torchVariant, higherIsBetter = false } = {}) {
-  const w = valueOf("wasmgrad", ours);
+/** A row of valueOf(lib) for wasmgrad, PyTorch and the fastest JS peer; none when wasmgrad has no such number. */
+function row(label, unit, valueOf, { higherIsBetter = false } = {}) {
+  const w = valueOf("wasmgrad");
   if (w === undefined) return;
-  const peer = bestPeer((lib) => valueOf(lib), higherIsBetter);
+  const peer = bestPeer(valueOf, higherIsBetter);
   rows.push([
     label,
     unit,
     fmt(w),
-    cell(valueOf("torch", torchVariant), w, higherIsBetter),
+    cell(valueOf("torch"), w, higherIsBetter),
     peer ? `${cell(peer.v, w, higherIsBetter)} ${peer.name}` : "n/a",
   ]);
 }
@@ -51,11 +52,11 @@ for (const [id, label] of [["W1", "part 2, inverse 4×4, 10,000 steps"], ["W2", 
   const first = (lib, variant) => (lib === "wasmgrad" ? cold[lib]?.[variant]?.firstRunMs : cold[lib]?.[variant]?.firstRunMs ?? cold[lib]?.eager?.firstRunMs);
   const firstSteps = (lib, variant, n) => (lib === "wasmgrad" ? cold[lib]?.[variant] : cold[lib]?.[variant] ?? cold[lib]?.eager)?.firstStepsMs?.[n];
   if (id === "W1" && cold.wasmgrad?.eager?.firstStepsMs?.[1000] !== undefined) {
-    row("**cold** part 2: its first 1,000 steps, `mseLoss` + `scope`", "ms", (lib, v) => firstSteps(lib, v ?? "eager", 1000));
+    row("**cold** part 2: its first 1,000 steps, `mseLoss` + `scope`", "ms", (lib) => firstSteps(lib, "eager", 1000));
   }
-  row(`**cold** ${label}: first run, \`mseLoss\` + \`scope\``, "ms", (lib, v) => first(lib, v ?? "eager"));
-  if (cold.wasmgrad?.noScope) row(`**cold** ${label}: first run, \`mseLoss\`, no \`scope\``, "ms", (lib, v) => first(lib, v ?? "noScope"));
-  row(`**cold** ${label}: first run, as the notebook writes it`, "ms", (lib, v) => first(lib, v ?? "notebook"), { ours: "notebook", torchVariant: "notebook" });
+  row(`**cold** ${label}: first run, \`mseLoss\` + \`scope\``, "ms", (lib) => first(lib, "eager"));
+  row(`**cold** ${label}: first run, \`mseLoss\`, no \`scope\``, "ms", (lib) => first(lib, "noScope"));
+  row(`**cold** ${label}: first run, as the notebook writes it`, "ms", (lib) => first(lib, "notebook"));
 }
 const load = results.cold?.W1;
 if (load) row("**cold** import + `init()` (PyTorch: `import torch`)", "ms", (lib) => load[lib]?.eager?.loadMs);
@@ -63,10 +64,10 @@ if (load) row("**cold** import + `init()` (PyTorch: `import torch`)", "ms", (lib
 // Warm: the median of runs after warm-up in one process.
 function warm(workload, n, variant, caseName) {
   const group = results.groups.find((g) => g.workload === workload && (n === undefined || g.task.n === n));
-  return (lib, v) => {
+  return (lib) => {
     const libResults = group?.results[lib];
     if (!libResults) return undefined;
-    const r = lib === "wasmgrad" ? libResults[v ?? variant] : Object.values(libResults)[0];
+    const r = lib === "wasmgrad" ? libResults[variant] : Object.values(libResults)[0];
     if (!r) return undefined;
     if (caseName) return r.cases?.[caseName]?.gflops;
     return r.median;
@@ -87,8 +88,8 @@ row("warm small CNN, batch 32 of 28×28, one Adam step", "ms", warm("W6", undefi
 row("warm 512×512 `A.matmul(B.T)` in a loop, `scope`", "GFLOP/s", warm("W4", 512, "eager", "ABt"), { higherIsBetter: true });
 row("warm 512×512 `A.matmul(B.T)` in a loop, no `scope`", "GFLOP/s", warm("W4", 512, "no scope", "ABt"), { higherIsBetter: true });
 row("warm 1024×1024 matmul, 1 thread", "GFLOP/s", warm("W4", 1024, "eager", "AB"), { higherIsBetter: true });
-row("one eager 4×4 `mul` with autograd", "µs", (lib, v) => {
-  const t = warm("perop", undefined, "eager")(lib, v);
+row("one eager 4×4 `mul` with autograd", "µs", (lib) => {
+  const t = warm("perop", undefined, "eager")(lib);
   return t === undefined ? undefined : t * 1000;
 });
 
