@@ -8,6 +8,7 @@ export { memoryStats, type MemoryStats } from "./backend/memory";
 export { setNumThreads, getNumThreads } from "./backend/threads";
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd/grad-mode";
 export type { BackwardOptions } from "./autograd/backward";
+export * as autograd from "./autograd/index";
 export { scope, keep } from "./lifetime";
 export { capture, type CapturedStep, type CaptureOptions } from "./capture";
 export { setPrintOptions, getPrintOptions, type PrintOptions } from "./format";

@@ -9,6 +9,16 @@
 import type { Tensor } from "./tensor";
 import type { Storage } from "./storage";
 
+/**
+ * Set while a backward pass records a new graph (createGraph): dispose() is then
+ * a no-op, since rules free temporaries that the new graph may have saved.
+ * Scopes, and the spilling of what nobody reaches, still reclaim them.
+ */
+export let recordingGradGraph = false;
+export function setRecordingGradGraph(on: boolean): void {
+  recordingGradGraph = on;
+}
+
 /** The tensors made inside the open scopes, innermost last; scope i owns live[starts[i]..]. One array for all, so a scope allocates none. */
 const live: Tensor[] = [];
 const starts: number[] = [];

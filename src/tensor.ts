@@ -7,7 +7,8 @@ import { Storage } from "./storage";
 import { f32, i32 } from "./backend/memory";
 import type { Node } from "./autograd/node";
 import { backward, type BackwardOptions } from "./autograd/backward";
-import { track, setTensorCheck } from "./lifetime";
+import { registerHook, type GradHook, type RemovableHandle } from "./autograd/hooks";
+import { track, setTensorCheck, recordingGradGraph } from "./lifetime";
 import { formatTensor } from "./format";
 import { guardTorchSpellings } from "./spelling";
 import { recordingTape, assertNotRecording } from "./backend/tape";
@@ -130,7 +131,7 @@ export class Tensor {
 
   /** Frees the tensor's memory now (the block is reused by later tensors). Idempotent. */
   dispose(): void {
-    if (this.disposed || this.pinned) return;
+    if (this.disposed || this.pinned || recordingGradGraph) return;
     this.disposed = true;
     this.storage.release();
   }
@@ -199,10 +200,23 @@ export class Tensor {
     return this;
   }
 
-  /** Computes gradients of this tensor w.r.t. the leaves of its graph and accumulates them into their .grad. */
-  backward(gradient?: Tensor | null, options?: BackwardOptions): void {
+  /**
+   * Computes gradients of this tensor w.r.t. the leaves of its graph and accumulates them into their .grad;
+   * with { createGraph: true } the gradients are themselves differentiable.
+   */
+  backward(gradient?: Tensor | BackwardOptions | null, options?: BackwardOptions): void {
     this.assertAlive("backward");
+    // backward({ createGraph: true }): the options alone
+    if (gradient != null && !(gradient instanceof Tensor)) [gradient, options] = [null, gradient];
     backward(this, gradient ?? null, options);
+  }
+
+  /**
+   * Calls hook with this tensor's gradient each time backward computes it; a
+   * Tensor it returns replaces the gradient (torch's register_hook).
+   */
+  registerHook(hook: GradHook): RemovableHandle {
+    return registerHook(this, hook);
   }
 
   /** A tensor sharing this one's memory, cut from the graph. */

@@ -77,7 +77,7 @@ describe("the gradient checker", () => {
   it("reports a wrong gradient whose forward is right", () => {
     // 2x + detach(x): the value is 3x but the gradient 2, which the finite differences must catch
     const problems = gradcheckProblems(([t]) => wg.add(wg.mul(t, 2), t.detach()), ([t]) => R.binaryScalar("mul", t, 3, false, "f64"),
-      [R.make([3], [1, -2, 0.5])]);
+      [R.make([3], [1, -2, 0.5])], { secondOrder: false });
     expect(problems).toHaveLength(3);
     expect(problems[0]).toMatch(/d\/dx0 \[3\] \[0\]/);
   });

@@ -1,18 +1,26 @@
-// The backward pass: walk the graph from the root in reverse topological
+// The backward pass: walk the graph from the roots in reverse topological
 // order, so each node's output gradient is complete before its rule runs;
 // accumulate into the `.grad` of leaves (and of non-leaves that retain grad),
-// as torch.autograd.backward does.
+// as torch.autograd.backward does, or hand the gradients of chosen tensors
+// back instead (torch.autograd.grad).
+//
+// With createGraph the rules run in grad mode, so the gradients they return
+// are themselves recorded and can be differentiated again. Nothing is then
+// updated in place or freed early: the new graph may have saved any of them.
 
 import type { Tensor } from "../tensor";
 import type { Node } from "./node";
 import { isGradEnabled, setGradEnabled } from "./grad-mode";
-import { keep, runRule } from "../lifetime";
+import { runHooks } from "./hooks";
+import { keep, runRule, recordingGradGraph, setRecordingGradGraph } from "../lifetime";
 import { fmt, sameShape } from "../shape";
 import { filled } from "../ops/dispatch";
 
 export interface BackwardOptions {
-  /** Keep the graph so backward can run through it again (torch's retain_graph). */
+  /** Keep the graph so backward can run through it again (torch's retain_graph; default: createGraph). */
   retainGraph?: boolean;
+  /** Record the backward pass itself, so the gradients can be differentiated again (torch's create_graph). */
+  createGraph?: boolean;
 }
 
 let pass = 0;
@@ -21,65 +29,98 @@ let pass = 0;
 const nodes: Node[] = [];
 const next: number[] = [];
 
-/** Nodes reachable from root, each after every node that feeds it a gradient. */
-function topoOrder(root: Node, stamp: number): Node[] {
+/** Nodes reachable from the roots, each after every node that feeds it a gradient. */
+function topoOrder(roots: readonly Tensor[], stamp: number): Node[] {
   const order: Node[] = [];
-  root.visited = stamp;
-  // iterative post-order DFS: deep graphs (long loops of ops) must not overflow the stack
-  nodes.push(root);
-  next.push(0);
-  while (nodes.length > 0) {
-    const top = nodes.length - 1;
-    const node = nodes[top];
-    const i = next[top];
-    if (i < node.inputs.length) {
-      next[top] = i + 1;
-      const child = node.inputs[i].gradFn;
-      if (child && child.visited !== stamp) {
-        child.visited = stamp;
-        nodes.push(child);
-        next.push(0);
+  for (const r of roots) {
+    const root = r.gradFn;
+    if (!root || root.visited === stamp) continue;
+    root.visited = stamp;
+    // iterative post-order DFS: deep graphs (long loops of ops) must not overflow the stack
+    nodes.push(root);
+    next.push(0);
+    while (nodes.length > 0) {
+      const top = nodes.length - 1;
+      const node = nodes[top];
+      const i = next[top];
+      if (i < node.inputs.length) {
+        next[top] = i + 1;
+        const child = node.inputs[i].gradFn;
+        if (child && child.visited !== stamp) {
+          child.visited = stamp;
+          nodes.push(child);
+          next.push(0);
+        }
+      } else {
+        nodes.pop();
+        next.pop();
+        order.push(node);
       }
-    } else {
-      nodes.pop();
-      next.pop();
-      order.push(node);
     }
   }
   return order.reverse();
 }
 
-/** Adds g into t.grad in place, or makes g (which the caller hands over) the new .grad. */
-function accumulateGrad(t: Tensor, g: Tensor): void {
+/**
+ * Adds g into t.grad, or makes g (which the caller hands over) the new .grad.
+ * In place unless either is part of a graph: then grad + g, as torch does.
+ */
+function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean): void {
   if (t.grad === null) {
-    t.grad = keep(g);
+    // a gradient in a graph may also be another tensor's: .grad must be t's own to update in place later
+    t.grad = keep(createGraph && !g.requiresGrad ? g.clone() : g);
+  } else if (createGraph || t.grad.requiresGrad) {
+    t.grad = keep(t.grad.add(g));
   } else {
     t.grad.add_(g);
     g.dispose();
   }
 }
 
-export function backward(root: Tensor, gradient: Tensor | null, options?: BackwardOptions): void {
+/** Checks one root and its gradient as torch does; `op` names the caller in the message. */
+export function checkRoot(op: string, root: Tensor, gradient: Tensor | null | undefined): void {
+  root.assertAlive(op);
   if (!root.requiresGrad) {
-    throw new Error("backward: the tensor does not require grad and has no grad_fn; nothing to differentiate");
+    throw new Error(`${op}: the tensor does not require grad and has no grad_fn; nothing to differentiate`);
   }
-  if (gradient === null) {
+  if (gradient == null) {
     if (root.numel() !== 1) {
       throw new Error(
-        `backward: grad can be implicitly created only for scalar outputs, but the tensor has shape ${fmt(root.shape)}; ` +
+        `${op}: grad can be implicitly created only for scalar outputs, but the tensor has shape ${fmt(root.shape)}; ` +
           "pass a gradient of the same shape, e.g. backward(onesLike(y))",
       );
     }
   } else {
-    gradient.assertAlive("backward");
+    gradient.assertAlive(op);
     if (!sameShape(gradient.shape, root.shape)) {
-      throw new Error(`backward: gradient has shape ${fmt(gradient.shape)} but the tensor has shape ${fmt(root.shape)}`);
+      throw new Error(`${op}: gradient has shape ${fmt(gradient.shape)} but the tensor has shape ${fmt(root.shape)}`);
     }
-    if (gradient.dtype !== "float32") throw new TypeError(`backward: gradient must be float32, got ${gradient.dtype}`);
+    if (gradient.dtype !== "float32") throw new TypeError(`${op}: gradient must be float32, got ${gradient.dtype}`);
   }
-  const node = root.gradFn;
-  const order = node ? topoOrder(node, ++pass) : [];
+}
+
+export function backward(root: Tensor, gradient: Tensor | null, options?: BackwardOptions): void {
+  checkRoot("backward", root, gradient);
+  run([root], [gradient], options, null);
+}
+
+/**
+ * Runs the backward pass from `roots` seeded with `seeds` (null: ones). Without
+ * `wanted` it accumulates into .grad; with it, it returns the gradients of those
+ * tensors (null where none flowed) and touches no .grad.
+ */
+export function run(
+  roots: readonly Tensor[],
+  seeds: readonly (Tensor | null)[],
+  options: BackwardOptions | undefined,
+  wanted: readonly Tensor[] | null,
+): (Tensor | null)[] {
+  const createGraph = !!options?.createGraph;
+  const order = topoOrder(roots, ++pass);
+  // autograd.grad runs only the nodes on a path to a wanted tensor
+  const needed = wanted && neededNodes(order, wanted);
   for (const n of order) {
+    if (needed && !needed.has(n)) continue;
     if (n.released) {
       throw new Error(
         `backward: trying to backward through the graph a second time (${n.name} was already freed); ` +
@@ -89,9 +130,11 @@ export function backward(root: Tensor, gradient: Tensor | null, options?: Backwa
     n.checkSaved();
   }
 
-  // noGrad, inline: a closure here would put every local above on the heap
-  const mode = isGradEnabled();
-  setGradEnabled(false);
+  // grad mode, inline: a closure here would put every local above on the heap
+  const mode = isGradEnabled(), recording = recordingGradGraph;
+  setGradEnabled(createGraph);
+  setRecordingGradGraph(createGraph);
+  const found: (Tensor | null)[] = wanted ? wanted.map(() => null) : [];
   const placed: Tensor[] = [];
   // Like torch's AccumulateGrad input buffer, a leaf's contributions from this
   // pass are summed first and then added to .grad once: grad + (g1 + g2), not
@@ -99,28 +142,46 @@ export function backward(root: Tensor, gradient: Tensor | null, options?: Backwa
   const leaves: Tensor[] = [];
   const leafGrads: (Tensor | null)[] = [];
   try {
-    // The engine owns every gradient tensor it holds, except the caller's `gradient`.
-    const seed = gradient ?? filled(root.shape, 1); // not onesLike(): its options handling costs more than the fill
-    if (!node) {
-      accumulateGrad(root, gradient ? seed.clone() : seed);
-      return;
+    // The engine owns every gradient tensor it holds (the caller's seeds are copied).
+    for (let r = 0; r < roots.length; r++) {
+      const seed = seeds[r];
+      // not onesLike(): its options handling costs more than the fill
+      deliver(roots[r], seed ? (createGraph ? seed : seed.clone()) : filled(roots[r].shape, 1), createGraph, leaves, leafGrads);
     }
-    node.pendingGrad = seed;
     for (const n of order) {
-      const g = n.pendingGrad;
+      let g = n.pendingGrad;
       if (!g) continue;
       n.pendingGrad = null;
+      if (needed && !needed.has(n)) {
+        if (!createGraph) g.dispose();
+        continue;
+      }
       const out = n.output;
-      if (out && out.retainsGrad) accumulateGrad(out, g.clone());
-      // The rule's inputs are resident while it runs (storage.ts), and its temporaries die with it.
+      if (out) {
+        g = runHooks(out, g, createGraph);
+        if (wanted) {
+          const k = wanted.indexOf(out);
+          if (k >= 0) found[k] = createGraph ? g : g.clone();
+        } else if (out.retainsGrad) accumulateGrad(out, createGraph ? g : g.clone(), createGraph);
+      }
+      // The rule's inputs are resident while it runs (storage.ts), and its temporaries die with it
+      // (unless a new graph is being recorded: its nodes may have saved them).
       g.assertAlive("backward");
       for (const s of n.saved) s.assertAlive("backward");
+      if (createGraph) {
+        const inGrads = n.rule!(g);
+        if (n.firstOrder) n.markFirstOrder(g, inGrads);
+        for (let i = 0; i < n.inputs.length; i++) {
+          const ig = inGrads[i];
+          if (ig && n.inputs[i].requiresGrad) deliver(n.inputs[i], ig, true, leaves, leafGrads);
+        }
+        continue;
+      }
       const inGrads = runRule(n.rule!, g);
       // `placed`: the tensors some gradient slot now owns. A rule may pass g straight
       // through (add, reshape) or return one tensor for two inputs: the first slot takes
       // it, a later empty slot a copy, a slot that has a gradient adds it in.
       while (placed.pop());
-      if (g === gradient) placed.push(g); // the caller's: never taken, never freed
       for (let i = 0; i < n.inputs.length; i++) {
         const inp = n.inputs[i];
         const ig = inGrads[i];
@@ -145,18 +206,54 @@ export function backward(root: Tensor, gradient: Tensor | null, options?: Backwa
       for (const ig of inGrads) if (ig && !placed.includes(ig) && !ig.isDisposed) ig.dispose();
     }
     for (let j = 0; j < leaves.length; j++) {
-      const g = leafGrads[j]!;
+      const leaf = leaves[j];
+      const g = runHooks(leaf, leafGrads[j]!, createGraph);
       leafGrads[j] = null;
-      accumulateGrad(leaves[j], g);
+      const k = wanted ? wanted.indexOf(leaf) : -1;
+      if (k >= 0) found[k] = g;
+      else if (!wanted) accumulateGrad(leaf, g, createGraph);
+      else if (!createGraph) g.dispose();
     }
+  } catch (e) {
+    for (const g of found) if (g && !createGraph) g.dispose();
+    throw e;
   } finally {
     setGradEnabled(mode);
-    for (const g of leafGrads) if (g) g.dispose();
+    setRecordingGradGraph(recording);
+    if (!createGraph) for (const g of leafGrads) if (g) g.dispose();
     // after an error, drop the gradients still in flight so a retry starts clean
     for (const n of order) {
-      if (n.pendingGrad && n.pendingGrad !== gradient) n.pendingGrad.dispose();
+      if (n.pendingGrad && !createGraph) n.pendingGrad.dispose();
       n.pendingGrad = null;
     }
   }
-  if (!options?.retainGraph) for (const n of order) n.release();
+  // torch's retain_graph defaults to create_graph; a new graph may hold what the old one saved
+  if (!(options?.retainGraph ?? createGraph)) for (const n of order) if (!needed || needed.has(n)) n.release(createGraph);
+  return found;
+}
+
+/** Hands a gradient for tensor t to the node that made it, or to t's slot if it is a leaf, adding to what is there. */
+function deliver(t: Tensor, g: Tensor, createGraph: boolean, leaves: Tensor[], leafGrads: (Tensor | null)[]): void {
+  const child = t.gradFn;
+  const j = child ? -1 : leaves.indexOf(t);
+  const have = child ? child.pendingGrad : j >= 0 ? leafGrads[j] : null;
+  let sum = g;
+  if (have) {
+    if (createGraph) sum = have.add(g);
+    else (have.add_(g), g.dispose(), (sum = have));
+  }
+  if (child) child.pendingGrad = sum;
+  else if (j >= 0) leafGrads[j] = sum;
+  else leaves.push(t), leafGrads.push(sum);
+}
+
+/** The nodes that lead to a wanted tensor: the ones autograd.grad must run. */
+function neededNodes(order: readonly Node[], wanted: readonly Tensor[]): Set<Node> {
+  const needed = new Set<Node>();
+  // inputs come after their consumers in `order`: walk it backwards
+  for (let i = order.length - 1; i >= 0; i--) {
+    const n = order[i];
+    if ((n.output && wanted.includes(n.output)) || n.inputs.some((t) => (t.gradFn ? needed.has(t.gradFn) : wanted.includes(t)))) needed.add(n);
+  }
+  return needed;
 }

@@ -26,6 +26,8 @@ export class Node {
     readonly inputs: readonly Tensor[],
     public rule: BackwardRule | null,
     public saved: Tensor[],
+    /** The rule computes with raw kernels: its gradients cannot be differentiated again (see markFirstOrder). */
+    readonly firstOrder = false,
   ) {
     this.savedVersions = saved.length === 0 ? NOTHING : saved.map((t) => t.version);
   }
@@ -49,12 +51,31 @@ export class Node {
     }
   }
 
-  /** Frees the saved tensors' hold on memory; later backward through this node is an error. */
-  release(): void {
+  /**
+   * After this first-order rule ran under createGraph: gives each gradient it made a
+   * node that refuses to be differentiated, so a second derivative through this op
+   * is a clear error rather than a silently missing term.
+   */
+  markFirstOrder(g: Tensor, grads: readonly (Tensor | null)[]): void {
+    const name = this.name;
+    const from = [g, ...this.inputs, ...this.saved];
+    for (const gi of grads) {
+      if (!gi || gi === g) continue;
+      record(gi, name.replace(/Backward\d*$/, "BackwardBackward0"), from, () => {
+        throw new Error(
+          `backward: ${name} has no double backward yet, so a gradient of its gradient cannot be taken; ` +
+            "differentiate once, or write this step with ops that have one",
+        );
+      });
+    }
+  }
+
+  /** Frees the saved tensors' hold on memory (unless a newer graph may share them); later backward through this node is an error. */
+  release(keepSaved = false): void {
     this.released = true;
     this.rule = null;
     this.output = null;
-    for (const t of this.saved) if (t.graphOwned) t.dispose();
+    if (!keepSaved) for (const t of this.saved) if (t.graphOwned) t.dispose();
     this.saved = [];
   }
 }
@@ -70,14 +91,22 @@ export function tracks(a: unknown, b?: unknown): boolean {
 
 /**
  * Attaches the backward rule of an op to its output when grad mode is on and
- * an input requires grad. `saved` lists the tensors the rule reads.
+ * an input requires grad. `saved` lists the tensors the rule reads; `firstOrder`
+ * says the rule uses raw kernels, so it has no double backward.
  */
-export function record(out: Tensor, name: string, inputs: readonly Tensor[], rule: BackwardRule, saved: Tensor[] = NOTHING): Tensor {
+export function record(
+  out: Tensor,
+  name: string,
+  inputs: readonly Tensor[],
+  rule: BackwardRule,
+  saved: Tensor[] = NOTHING,
+  firstOrder = false,
+): Tensor {
   if (!isGradEnabled()) return out;
   let needed = false;
   for (const t of inputs) if (t.requiresGrad) needed = true;
   if (!needed) return out;
-  const node = new Node(name, inputs, rule, saved);
+  const node = new Node(name, inputs, rule, saved, firstOrder);
   node.output = out;
   out.gradFn = node;
   out.setRequiresGradInternal(true);

@@ -83,7 +83,7 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
     if (g.numel() > 0) k().index_add_f32(gw.ptr, idx.ptr, g.ptr, 1, num, dim, idx.numel());
     if (p >= 0) k().fill32(gw.ptr + p * dim * 4, dim, 0);
     return [gw];
-  }, [idx]);
+  }, [idx], true);
 }
 
 export interface DropoutOptions {

@@ -13,6 +13,7 @@ import { mayUseThreads, matmulOnThreads } from "../backend/threads";
 import { expand, reshape } from "./shape";
 import { checkTensor } from "./dispatch";
 import { sumTo } from "./reduce";
+import { recordingGradGraph } from "../lifetime";
 
 /**
  * The kernel's packing buffer: one block, kept between calls and replaced by a
@@ -32,12 +33,34 @@ function gemmScratch(bytes: number): number {
 }
 
 /**
- * C = op(A)·op(B) for [batch, m, k]-shaped operands without a graph. A is read
- * as [.., k, m] when transA (likewise B), exactly as stored.
+ * C = op(A)·op(B) for [batch, m, k]-shaped operands. A is read as [.., k, m]
+ * when transA (likewise B), exactly as stored. The ops that call it record
+ * their own node; gemm records one only for the backward rules that call it
+ * while a backward pass records a graph (createGraph), so that their
+ * gradients can be differentiated again.
  */
 export function gemm(
   a: Tensor, b: Tensor, batchShape: Shape, m: number, kk: number, n: number, transA: boolean, transB: boolean,
   outShape: readonly number[] = [...batchShape, m, n],
+): Tensor {
+  const out = product(a, b, batchShape, m, kk, n, transA, transB, outShape);
+  if (!recordingGradGraph || !tracks(a, b)) return out;
+  // with a batch, an operand of one matrix was read for every one: its gradient sums over the batch
+  const batched = batchShape.length > 0;
+  const back = (x: Tensor, shape: Shape) => (batched ? sumTo(x, shape) : x);
+  const shapeOf = (x: Tensor) => (batched ? undefined : x.shape);
+  return record(out, batched ? "BmmBackward0" : "MmBackward0", [a, b], (g) => [
+    a.requiresGrad
+      ? back(transA ? gemm(b, g, batchShape, kk, n, m, transB, true, shapeOf(a)) : gemm(g, b, batchShape, m, n, kk, false, !transB, shapeOf(a)), a.shape)
+      : null,
+    b.requiresGrad
+      ? back(transB ? gemm(g, a, batchShape, n, m, kk, true, transA, shapeOf(b)) : gemm(a, g, batchShape, kk, m, n, !transA, false, shapeOf(b)), b.shape)
+      : null,
+  ], [a, b]);
+}
+
+function product(
+  a: Tensor, b: Tensor, batchShape: Shape, m: number, kk: number, n: number, transA: boolean, transB: boolean, outShape: readonly number[],
 ): Tensor {
   const out = Tensor.empty(outShape, a.dtype);
   const batch = numel(batchShape);

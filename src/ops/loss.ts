@@ -11,6 +11,7 @@ import { k } from "../backend/module";
 import { f32, i32 } from "../backend/memory";
 import { exec } from "../backend/tape";
 import { record, tracks } from "../autograd/node";
+import { isGradEnabled } from "../autograd/grad-mode";
 import { scope } from "../lifetime";
 import { expand, reshape } from "./shape";
 import { logSoftmax } from "./softmax";
@@ -68,13 +69,15 @@ function fusedMse(a: Tensor, b: Tensor, isMean: boolean, powForm: boolean): Tens
     return out;
   }
   return record(out, isMean ? "MeanBackward0" : "SumBackward0", [a, b], (g) => {
-    const ga = Tensor.empty(a.shape, "float32");
-    k().mse_backward_f32(d.ptr, g.ptr, ga.ptr, n, isMean ? n : 1, powForm);
+    // recording a graph (createGraph): da = 2·(a - b)·g / n in differentiable ops
+    const recording = isGradEnabled();
+    const ga = recording ? mul(sub(a, b), div(mul(g, 2), isMean ? n : 1)) : Tensor.empty(a.shape, "float32");
+    if (!recording) k().mse_backward_f32(d.ptr, g.ptr, ga.ptr, n, isMean ? n : 1, powForm);
     const gb = b.requiresGrad ? neg(ga) : null;
     if (a.requiresGrad) return [ga, gb];
     ga.dispose();
     return [null, gb];
-  }, [d]);
+  }, [d, a, b]);
 }
 
 // ---- issue 17: the other losses of torch.nn.functional ------------------------------
@@ -142,7 +145,7 @@ function pointwise(op: string, name: string, x: Tensor, t: Tensor, f: Pointwise,
         loop(gr.offset, j === 0 ? dx : dt, g.offset);
         return gr;
       });
-    }, pe ? [xe, te, pe] : [xe, te]);
+    }, pe ? [xe, te, pe] : [xe, te], true);
   });
 }
 
@@ -326,7 +329,7 @@ function indexedLoss(op: string, input: Tensor, target: Tensor, o: ClassLossOpti
     const gin = Tensor.empty(input.shape, "float32");
     k().cross_entropy_backward_f32(target.ptr, w ? w.ptr : 0, prob ? prob.ptr : 0, gs.ptr, gin.ptr, outer, c, inner, ignore, !!w, eps, logits, reduction !== "none");
     return [gin];
-  }, saved);
+  }, saved, true);
 }
 
 /** torch.nn.functional.nll_loss: -w[t]·input[t] per sample, the mean weighted by w[t]; ignoreIndex skipped. */

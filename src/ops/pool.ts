@@ -59,7 +59,7 @@ function pool(name: string, mode: number, x: Tensor, p: number, h: number, w: nu
     const gx = filled(x.shape, 0);
     k().pool2d_f32(3 - mode, gx.ptr, g.ptr, mode === 0 ? idx.ptr : 0, p, h, w, ho, wo, tab.ptr, dh, dw, div);
     return [gx];
-  }, mode === 0 ? [idx, tab] : [tab]);
+  }, mode === 0 ? [idx, tab] : [tab], true);
   return [out, idx];
 }
 

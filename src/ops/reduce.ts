@@ -6,8 +6,10 @@ import { k } from "../backend/module";
 import { f32, i32 } from "../backend/memory";
 import { normDim, fmt, sameShape, type Shape } from "../shape";
 import { record } from "../autograd/node";
+import { isGradEnabled } from "../autograd/grad-mode";
 import { exec } from "../backend/tape";
-import { bitsOf, castTo, fillRaw, checkTensor } from "./dispatch";
+import { bitsOf, castTo, fillRaw, checkTensor, filled } from "./dispatch";
+import { scatter } from "./indexing";
 import { expand, reshape } from "./shape";
 import { div, mul, eq } from "./elementwise";
 
@@ -102,7 +104,8 @@ function broadcastOne(g: Tensor, shape: Shape, divisor = 1): Tensor {
 /** Broadcasts a reduction's gradient back over the reduced dims, divided by `divisor` first (mean's n). */
 export function unreduce(g: Tensor, inputShape: Shape, dims: number[] | null, divisor = 1): Tensor {
   // a full reduction's gradient is one number: a fill, not a reshape and a strided copy
-  if (g.numel() === 1) return broadcastOne(g, inputShape, divisor);
+  // (a fill is not differentiable: a backward that records a graph, createGraph, expands instead)
+  if (g.numel() === 1 && !isGradEnabled()) return broadcastOne(g, inputShape, divisor);
   const gn = divisor === 1 ? g : div(g, divisor);
   const kept = reshape(gn, keptShape(inputShape, dims));
   const out = expand(kept, inputShape);
@@ -186,21 +189,9 @@ function extremum(x: Tensor, isMin: boolean, dimArg?: number | DimOptions, keepd
     indices.dispose();
   }
   // The gradient goes to the position of the extremum along the dim.
-  record(v, isMin ? "MinBackward0" : "MaxBackward0", [x], (g) => {
-    const gin = Tensor.empty(x.shape, "float32");
-    fillRaw(gin, 0);
-    const go = gin.offset, xo = ix.offset, so = g.offset;
-    exec(() => {
-      const gv = f32(), iv = i32();
-      for (let o = 0; o < outer; o++) {
-        for (let i = 0; i < inner; i++) {
-          const j = o * inner + i;
-          gv[go + (o * len + iv[xo + j]) * inner + i] = gv[so + j];
-        }
-      }
-    });
-    return [gin];
-  }, [ix]);
+  record(v, isMin ? "MinBackward0" : "MaxBackward0", [x], (g) => [
+    x.ndim === 0 ? g : scatter(filled(x.shape, 0), d, reshape(ix, shape), reshape(g, shape)),
+  ], [ix]);
   return { values: v, indices: ix };
 }
 
@@ -228,7 +219,8 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
   for (let i = 0; i < g.ndim; i++) {
     if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) dims.push(i);
   }
-  const s = sumForward(g, dims, true);
+  // a backward that records a graph (createGraph) sums with a node of its own
+  const s = isGradEnabled() ? sum(g, dims, true) : sumForward(g, dims, true);
   const out = reshape(s, shape);
   if (out !== s) s.dispose();
   return out;

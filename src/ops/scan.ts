@@ -96,5 +96,5 @@ export function cumprod(x: Tensor, dim: number | ScanOptions): Tensor {
       }
     });
     return [gin];
-  }, [x, out]);
+  }, [x, out], true);
 }

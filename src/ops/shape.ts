@@ -8,7 +8,9 @@ import { i32 } from "../backend/memory";
 import { fmt, normDim, numel, broadcastStrides, sameShape, type Shape } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { exec, recordingTape } from "../backend/tape";
-import { writeMeta, fillRaw, checkTensor } from "./dispatch";
+import { writeMeta, fillRaw, checkTensor, filled } from "./dispatch";
+import { indexAdd } from "./indexing";
+import { padDim } from "./conv";
 import { sumTo } from "./reduce";
 
 function contiguousStrides(shape: Shape): number[] {
@@ -205,12 +207,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
   if (out.numel() > 0) k().index_select32(x.ptr, idxT.ptr, out.ptr, outer, len, inner, idx.length);
   // The adjoint adds each output slice back into the slice it came from.
   if (!tracks(x)) return out;
-  return record(out, "IndexSelectBackward0", [x], (g) => {
-    const gin = Tensor.empty(x.shape, "float32");
-    fillRaw(gin, 0);
-    if (g.numel() > 0) k().index_add_f32(gin.ptr, idxT.ptr, g.ptr, outer, len, inner, idx.length);
-    return [gin];
-  }, [idxT]);
+  return record(out, "IndexSelectBackward0", [x], (g) => [indexAdd(filled(x.shape, 0), d, idxT, g)], [idxT]);
 }
 
 /** torch.diag: a vector becomes a square diagonal matrix; a matrix gives its diagonal. */
@@ -238,16 +235,8 @@ export function diag(x: Tensor): Tensor {
       for (let i = 0; i < n; i++) v[oo + i] = v[xo + i * (c + 1)];
     });
     if (!tracks(x)) return out;
-    return record(out, "DiagBackward0", [x], (g) => {
-      const gin = Tensor.empty([r, c], "float32");
-      fillRaw(gin, 0);
-      const go = gin.offset, so = g.offset;
-      exec(() => {
-        const w = i32();
-        for (let i = 0; i < n; i++) w[go + i * (c + 1)] = w[so + i];
-      });
-      return [gin];
-    });
+    // the adjoint puts g back on the diagonal: an n×n diagonal matrix, padded with zeros to r×c
+    return record(out, "DiagBackward0", [x], (g) => [r === c ? diag(g) : padDim(diag(g), r < c ? 1 : 0, 0, Math.abs(r - c), 0)]);
   }
   throw new RangeError(`diag: expects a 1-D or 2-D tensor, got shape ${fmt(x.shape)}`);
 }

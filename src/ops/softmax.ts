@@ -5,9 +5,11 @@ import { Tensor } from "../tensor";
 import { k } from "../backend/module";
 import { normDim } from "../shape";
 import { record, tracks } from "../autograd/node";
+import { isGradEnabled } from "../autograd/grad-mode";
+import { sum } from "./reduce";
 import { checkTensor } from "./dispatch";
 import { rows, vectorNorm, type NormOrd } from "./statistics";
-import { add, div, relu, sub } from "./elementwise";
+import { add, div, relu, sub, mul, exp } from "./elementwise";
 import { scope } from "../lifetime";
 
 export interface SoftmaxOptions {
@@ -26,6 +28,8 @@ function softmaxOp(op: string, isLog: boolean, x: Tensor, dim: number | SoftmaxO
   if (!tracks(x)) return out;
   // softmax: gx = y·(g - Σ g·y); log_softmax: gx = g - exp(y)·Σ g (along the dim)
   return record(out, isLog ? "LogSoftmaxBackward0" : "SoftmaxBackward0", [x], (g) => {
+    // recording a graph (createGraph): the same formula in differentiable ops
+    if (isGradEnabled()) return [isLog ? sub(g, mul(exp(out), sum(g, d, true))) : mul(out, sub(g, sum(mul(g, out), d, true)))];
     const gx = Tensor.empty(x.shape, "float32");
     if (gx.numel() > 0) k().softmax_backward_f32(out.ptr, g.ptr, gx.ptr, outer, len, inner, isLog);
     return [gx];

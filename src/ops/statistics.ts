@@ -97,7 +97,7 @@ export function prod(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
       }
     });
     return [gin];
-  }, [x]);
+  }, [x], true);
 }
 
 // ---- argmax, argmin, amax, amin ------------------------------------------------------

@@ -25,12 +25,14 @@ describe("gradcheck", () => {
   for (const reduction of ["mean", "sum", "none"] as const) {
     it(`crossEntropy weight labelSmoothing ${reduction}`, () => gradcheck(
       ([x]) => F.crossEntropy(x, tensor(t), { weight: tensor(w, { dtype: "float32" }), labelSmoothing: 0.1, reduction }),
-      ([x]) => Ref.crossEntropy(x, t, w, 0.1, reduction), [Ref.values(1, [4, 3])]));
+      ([x]) => Ref.crossEntropy(x, t, w, 0.1, reduction), [Ref.values(1, [4, 3])], { secondOrder: "error" }));
     it(`nllLoss ${reduction}`, () => gradcheck(
-      ([x]) => F.nllLoss(x, tensor(t), { reduction }), ([x]) => Ref.crossEntropy(x, t, null, 0, reduction, false), [Ref.values(2, [4, 3])]));
+      ([x]) => F.nllLoss(x, tensor(t), { reduction }), ([x]) => Ref.crossEntropy(x, t, null, 0, reduction, false), [Ref.values(2, [4, 3])], { secondOrder: "error" }));
   }
+  // the fused class losses and the pointwise losses with a kernel loop for their gradient have no double backward yet
   const ew = (name: string, lib: (x: Tensor, t: Tensor) => Tensor, f: (x: number, t: number) => number, lo = -Infinity) =>
-    it(name, () => gradcheck(([x, y]) => lib(x, y), ([x, y]) => Ref.reduce(Ref.zip(x, y, f), "mean"), [Ref.values(3, [3, 4], lo), Ref.values(4, [3, 4], 0.05)]));
+    it(name, () => gradcheck(([x, y]) => lib(x, y), ([x, y]) => Ref.reduce(Ref.zip(x, y, f), "mean"), [Ref.values(3, [3, 4], lo), Ref.values(4, [3, 4], 0.05)],
+      { secondOrder: name === "l1Loss" ? true : "error" }));
   ew("binaryCrossEntropy", (x, y) => F.binaryCrossEntropy(x, y), (x, y) => -(y * Math.log(x) + (1 - y) * Math.log(1 - x)), 0.05);
   ew("binaryCrossEntropyWithLogits", (x, y) => F.binaryCrossEntropyWithLogits(x, y), (x, y) => (1 - y) * x + Math.log1p(Math.exp(-x)));
   ew("l1Loss", (x, y) => F.l1Loss(x, y), (x, y) => Math.abs(x - y));

@@ -25,7 +25,8 @@ describe("maxPool2d", () => {
   goldenCases("maxPool2d");
   it("gradchecks with stride, padding, dilation and ceil mode", () => {
     gradcheck(([x]) => F.maxPool2d(x, 3, { stride: 2, padding: 1, dilation: [1, 2], ceilMode: true }) as Tensor,
-      ([x]) => L.pool2d(x, [3, 3], [2, 2], [1, 1], [1, 2], true, false), [distinct(1, [2, 2, 7, 8])]);
+      ([x]) => L.pool2d(x, [3, 3], [2, 2], [1, 1], [1, 2], true, false), [distinct(1, [2, 2, 7, 8])],
+      { secondOrder: "error" }); // the pools' adjoint is a kernel: no double backward yet
   });
   it("returns the plane-local index of each maximum", () => {
     scope(() => {
@@ -47,7 +48,8 @@ describe("avgPool2d", () => {
   it("gradchecks with padding counted and not, and ceil mode", () => {
     for (const countIncludePad of [true, false]) {
       gradcheck(([x]) => F.avgPool2d(x, [3, 2], { stride: [2, 1], padding: [1, 1], ceilMode: true, countIncludePad }),
-        ([x]) => L.pool2d(x, [3, 2], [2, 1], [1, 1], [1, 1], true, true, countIncludePad), [rnd(2, [1, 2, 6, 5])]);
+        ([x]) => L.pool2d(x, [3, 2], [2, 1], [1, 1], [1, 1], true, true, countIncludePad), [rnd(2, [1, 2, 6, 5])],
+        { secondOrder: "error" });
     }
   });
 });
@@ -55,7 +57,7 @@ describe("avgPool2d", () => {
 describe("adaptiveAvgPool2d", () => {
   goldenCases("adaptiveAvgPool2d");
   it("gradchecks, output larger and smaller than the input", () => {
-    gradcheck(([x]) => F.adaptiveAvgPool2d(x, [4, 2]), ([x]) => L.adaptiveAvgPool2d(x, 4, 2), [rnd(3, [2, 1, 3, 5])]);
+    gradcheck(([x]) => F.adaptiveAvgPool2d(x, [4, 2]), ([x]) => L.adaptiveAvgPool2d(x, 4, 2), [rnd(3, [2, 1, 3, 5])], { secondOrder: "error" });
   });
   it("keeps a dim whose size is null", () => {
     scope(() => expect(F.adaptiveAvgPool2d(randn([1, 2, 5, 6]), [null, 3]).shape).toEqual([1, 2, 5, 3]));

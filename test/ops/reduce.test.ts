@@ -59,7 +59,11 @@ describe("gradcheck", () => {
     ["trace", ([x]) => x.trace(), ([x]) => R.make([], [x.data[0] + x.data[4] + x.data[8]]), [v(13, [3, 3])]],
     ["outer", ([a, b]) => a.outer(b), ([a, b]) => R.make([3, 2], Array.from({ length: 6 }, (_, i) => a.data[i >> 1] * b.data[i & 1])), [v(14, [3]), v(15, [2])]],
   ];
-  for (const [name, lib, ref, inputs] of cases) it(name, () => gradcheck(lib, ref, inputs, { what: name }));
+  // prod and cumprod compute their gradient with a kernel of their own (exact with zeros): no double backward yet
+  const firstOrderOnly = /^(prod|cumprod)/;
+  for (const [name, lib, ref, inputs] of cases) {
+    it(name, () => gradcheck(lib, ref, inputs, { what: name, secondOrder: firstOrderOnly.test(name) ? "error" : true }));
+  }
 });
 
 describe("positional and options forms", () => {

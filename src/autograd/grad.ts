@@ -1,0 +1,73 @@
+// torch.autograd.grad and torch.autograd.backward: the backward pass over
+// several outputs at once, returning the gradients of chosen tensors (grad) or
+// accumulating into .grad (backward).
+
+import type { Tensor } from "../tensor";
+import { checkRoot, run, type BackwardOptions } from "./backward";
+import { fmt } from "../shape";
+
+export interface GradOptions extends BackwardOptions {
+  /** The gradient of each output (torch's grad_outputs); null or absent: ones, for one-element outputs. */
+  gradOutputs?: Tensor | readonly (Tensor | null)[] | null;
+  /** Return null for an input the outputs do not depend on, instead of throwing (torch's allow_unused). */
+  allowUnused?: boolean;
+}
+
+/** A tensor or a list of them, as a list; names the argument when it is neither. */
+export function tensorList(op: string, what: string, value: Tensor | readonly (Tensor | null)[]): (Tensor | null)[] {
+  const list = Array.isArray(value) ? value : [value];
+  for (const t of list) {
+    if (t !== null && (typeof t !== "object" || typeof (t as Tensor).assertAlive !== "function")) {
+      throw new TypeError(`${op}: ${what} must be a Tensor or an array of Tensors, got ${typeof t}`);
+    }
+  }
+  return list as (Tensor | null)[];
+}
+
+function seedsFor(op: string, outputs: readonly Tensor[], gradOutputs: GradOptions["gradOutputs"]): (Tensor | null)[] {
+  const seeds = gradOutputs == null ? outputs.map(() => null) : tensorList(op, "gradOutputs", gradOutputs);
+  if (seeds.length !== outputs.length) {
+    throw new Error(`${op}: got ${seeds.length} gradOutputs for ${outputs.length} outputs; pass one per output (null for ones)`);
+  }
+  outputs.forEach((o, i) => checkRoot(op, o, seeds[i]));
+  return seeds;
+}
+
+/**
+ * The gradients of the sum of `outputs` (weighted by gradOutputs) with respect
+ * to each of `inputs`, leaving every .grad as it is. With createGraph the
+ * results are part of a graph and can be differentiated again.
+ */
+export function grad(
+  outputs: Tensor | readonly Tensor[],
+  inputs: Tensor | readonly Tensor[],
+  options: GradOptions = {},
+): (Tensor | null)[] {
+  const outs = tensorList("autograd.grad", "outputs", outputs) as Tensor[];
+  const ins = tensorList("autograd.grad", "inputs", inputs) as Tensor[];
+  const seeds = seedsFor("autograd.grad", outs, options.gradOutputs);
+  ins.forEach((t, i) => {
+    t.assertAlive("autograd.grad");
+    if (!t.requiresGrad) throw new Error(`autograd.grad: input ${i} (shape ${fmt(t.shape)}) does not require grad`);
+  });
+  const found = run(outs, seeds, options, ins);
+  const unused = found.indexOf(null);
+  if (unused >= 0 && !options.allowUnused) {
+    if (!options.createGraph) for (const g of found) g?.dispose();
+    throw new Error(
+      `autograd.grad: input ${unused} (shape ${fmt(ins[unused].shape)}) was not used in the graph of the outputs; ` +
+        "pass { allowUnused: true } to get null for it",
+    );
+  }
+  return found;
+}
+
+/** Accumulates the gradients of several outputs into the .grad of the leaves (torch.autograd.backward). */
+export function backward(
+  tensors: Tensor | readonly Tensor[],
+  gradTensors?: Tensor | readonly (Tensor | null)[] | null,
+  options?: BackwardOptions,
+): void {
+  const roots = tensorList("autograd.backward", "tensors", tensors) as Tensor[];
+  run(roots, seedsFor("autograd.backward", roots, gradTensors), options, null);
+}
