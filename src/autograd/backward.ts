@@ -11,7 +11,7 @@
 import type { Tensor } from "../tensor";
 import type { Node } from "./node";
 import { isGradEnabled, setGradEnabled } from "./grad-mode";
-import { runHooks } from "./hooks";
+import { anyHooks, runHooks } from "./hooks";
 import { keep, runRule, recordingGradGraph, setRecordingGradGraph } from "../lifetime";
 import { fmt, sameShape } from "../shape";
 import { filled } from "../ops/dispatch";
@@ -24,6 +24,8 @@ export interface BackwardOptions {
 }
 
 let pass = 0;
+/** What run returns to backward(), which wants nothing: one shared empty array, never written. */
+const NONE: never[] = [];
 
 /** topoOrder's stacks, empty between calls (kept: a backward pass allocates little). */
 const nodes: Node[] = [];
@@ -99,9 +101,15 @@ export function checkRoot(op: string, root: Tensor, gradient: Tensor | null | un
   }
 }
 
+/** backward()'s one root and seed, reused: run reads them before any user code (a hook) could call backward again. */
+const oneRoot: Tensor[] = [];
+const oneSeed: (Tensor | null)[] = [];
+
 export function backward(root: Tensor, gradient: Tensor | null, options?: BackwardOptions): void {
   checkRoot("backward", root, gradient);
-  run([root], [gradient], options, null);
+  oneRoot[0] = root;
+  oneSeed[0] = gradient;
+  run(oneRoot, oneSeed, options, null);
 }
 
 /**
@@ -134,7 +142,7 @@ export function run(
   const mode = isGradEnabled(), recording = recordingGradGraph;
   setGradEnabled(createGraph);
   setRecordingGradGraph(createGraph);
-  const found: (Tensor | null)[] = wanted ? wanted.map(() => null) : [];
+  const found: (Tensor | null)[] = wanted ? wanted.map(() => null) : NONE;
   const placed: Tensor[] = [];
   // Like torch's AccumulateGrad input buffer, a leaf's contributions from this
   // pass are summed first and then added to .grad once: grad + (g1 + g2), not
@@ -158,7 +166,7 @@ export function run(
       }
       const out = n.output;
       if (out) {
-        g = runHooks(out, g, createGraph);
+        if (anyHooks) g = runHooks(out, g, createGraph);
         if (wanted) {
           const k = wanted.indexOf(out);
           if (k >= 0) found[k] = createGraph ? g : g.clone();
@@ -169,12 +177,7 @@ export function run(
       g.assertAlive("backward");
       for (const s of n.saved) s.assertAlive("backward");
       if (createGraph) {
-        const inGrads = n.rule!(g);
-        if (n.firstOrder) n.markFirstOrder(g, inGrads);
-        for (let i = 0; i < n.inputs.length; i++) {
-          const ig = inGrads[i];
-          if (ig && n.inputs[i].requiresGrad) deliver(n.inputs[i], ig, true, leaves, leafGrads);
-        }
+        recordedRule(n, g, leaves, leafGrads);
         continue;
       }
       const inGrads = runRule(n.rule!, g);
@@ -207,7 +210,7 @@ export function run(
     }
     for (let j = 0; j < leaves.length; j++) {
       const leaf = leaves[j];
-      const g = runHooks(leaf, leafGrads[j]!, createGraph);
+      const g = anyHooks ? runHooks(leaf, leafGrads[j]!, createGraph) : leafGrads[j]!;
       leafGrads[j] = null;
       const k = wanted ? wanted.indexOf(leaf) : -1;
       if (k >= 0) found[k] = g;
@@ -230,6 +233,16 @@ export function run(
   // torch's retain_graph defaults to create_graph; a new graph may hold what the old one saved
   if (!(options?.retainGraph ?? createGraph)) for (const n of order) if (!needed || needed.has(n)) n.release(createGraph);
   return found;
+}
+
+/** Runs n's rule in grad mode, so the gradients it makes are recorded, and hands them on. */
+function recordedRule(n: Node, g: Tensor, leaves: Tensor[], leafGrads: (Tensor | null)[]): void {
+  const inGrads = n.rule!(g);
+  if (n.firstOrder) n.markFirstOrder(g, inGrads);
+  for (let i = 0; i < n.inputs.length; i++) {
+    const ig = inGrads[i];
+    if (ig && n.inputs[i].requiresGrad) deliver(n.inputs[i], ig, true, leaves, leafGrads);
+  }
 }
 
 /** Hands a gradient for tensor t to the node that made it, or to t's slot if it is a leaf, adding to what is there. */

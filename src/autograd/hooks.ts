@@ -13,6 +13,8 @@ export interface RemovableHandle {
 }
 
 const hooks = new WeakMap<Tensor, GradHook[]>();
+/** Whether any hook was ever registered: until then the backward pass looks for none. */
+export let anyHooks = false;
 
 export function registerHook(t: Tensor, hook: GradHook): RemovableHandle {
   t.assertAlive("registerHook");
@@ -21,6 +23,7 @@ export function registerHook(t: Tensor, hook: GradHook): RemovableHandle {
   const list = hooks.get(t) ?? [];
   hooks.set(t, list);
   list.push(hook);
+  anyHooks = true;
   return { remove: () => void (list.includes(hook) && list.splice(list.indexOf(hook), 1)) };
 }
 

@@ -34,17 +34,42 @@ function gemmScratch(bytes: number): number {
 
 /**
  * C = op(A)·op(B) for [batch, m, k]-shaped operands. A is read as [.., k, m]
- * when transA (likewise B), exactly as stored. The ops that call it record
- * their own node; gemm records one only for the backward rules that call it
- * while a backward pass records a graph (createGraph), so that their
- * gradients can be differentiated again.
+ * when transA (likewise B), exactly as stored. No graph, except inside a
+ * backward pass that records one (recordGemm).
  */
 export function gemm(
   a: Tensor, b: Tensor, batchShape: Shape, m: number, kk: number, n: number, transA: boolean, transB: boolean,
   outShape: readonly number[] = [...batchShape, m, n],
 ): Tensor {
-  const out = product(a, b, batchShape, m, kk, n, transA, transB, outShape);
-  if (!recordingGradGraph || !tracks(a, b)) return out;
+  const out = Tensor.empty(outShape, a.dtype);
+  const batch = numel(batchShape);
+  if (out.numel() === 0) return out;
+  if (a.dtype === "float32") {
+    const sa = a.numel() === m * kk ? 0 : m * kk * 4;
+    const sb = b.numel() === kk * n ? 0 : kk * n * 4;
+    // A transpose not yet copied is read from its source, the flag flipped (storage.ts).
+    const ap = source(a), bp = source(b);
+    const ta = ap ? !transA : transA, tb = bp ? !transB : transB;
+    if (mayUseThreads(batch * m * kk * n)) {
+      // bound, not a closure: one here would make every call allocate the variables it captures
+      exec(threadedGemm.bind(null, ap || a.ptr, bp || b.ptr, out.ptr, m, kk, n, ta, tb, batch, sa, sb));
+    } else {
+      const need = k().matmul_f32_scratch(m, kk, n, ta, tb);
+      const scratch = need > 0 ? scratchFor(need, gemmScratch) : 0;
+      k().matmul_f32(ap || a.ptr, bp || b.ptr, out.ptr, m, kk, n, ta, tb, batch, sa, sb, m * n * 4, scratch, need);
+    }
+  } else {
+    intGemm(a, b, out, batch, m, kk, n, transA, transB);
+  }
+  return recordingGradGraph && tracks(a, b) ? recordGemm(out, a, b, batchShape, m, kk, n, transA, transB) : out;
+}
+
+/**
+ * gemm's own node. The ops that call gemm record theirs; this one is for the
+ * backward rules that call it while a backward pass records a graph
+ * (createGraph), so that their gradients can be differentiated again.
+ */
+function recordGemm(out: Tensor, a: Tensor, b: Tensor, batchShape: Shape, m: number, kk: number, n: number, transA: boolean, transB: boolean): Tensor {
   // with a batch, an operand of one matrix was read for every one: its gradient sums over the batch
   const batched = batchShape.length > 0;
   const back = (x: Tensor, shape: Shape) => (batched ? sumTo(x, shape) : x);
@@ -57,33 +82,6 @@ export function gemm(
       ? back(transB ? gemm(g, a, batchShape, n, m, kk, true, transA, shapeOf(b)) : gemm(a, g, batchShape, kk, m, n, !transA, false, shapeOf(b)), b.shape)
       : null,
   ], [a, b]);
-}
-
-function product(
-  a: Tensor, b: Tensor, batchShape: Shape, m: number, kk: number, n: number, transA: boolean, transB: boolean, outShape: readonly number[],
-): Tensor {
-  const out = Tensor.empty(outShape, a.dtype);
-  const batch = numel(batchShape);
-  if (out.numel() === 0) return out;
-  if (a.dtype === "float32") {
-    const sa = a.numel() === m * kk ? 0 : m * kk * 4;
-    const sb = b.numel() === kk * n ? 0 : kk * n * 4;
-    // A transpose not yet copied is read from its source, the flag flipped (storage.ts).
-    const ap = source(a), bp = source(b);
-    if (ap) transA = !transA;
-    if (bp) transB = !transB;
-    if (mayUseThreads(batch * m * kk * n)) {
-      // bound, not a closure: one here would make every call allocate the variables it captures
-      exec(threadedGemm.bind(null, ap || a.ptr, bp || b.ptr, out.ptr, m, kk, n, transA, transB, batch, sa, sb));
-      return out;
-    }
-    const need = k().matmul_f32_scratch(m, kk, n, transA, transB);
-    const scratch = need > 0 ? scratchFor(need, gemmScratch) : 0;
-    k().matmul_f32(ap || a.ptr, bp || b.ptr, out.ptr, m, kk, n, transA, transB, batch, sa, sb, m * n * 4, scratch, need);
-  } else {
-    intGemm(a, b, out, batch, m, kk, n, transA, transB);
-  }
-  return out;
 }
 
 /** The address of the matrices x is the transpose of, if that transpose is deferred and x has its shape; else 0. */

@@ -69,15 +69,17 @@ function fusedMse(a: Tensor, b: Tensor, isMean: boolean, powForm: boolean): Tens
     return out;
   }
   return record(out, isMean ? "MeanBackward0" : "SumBackward0", [a, b], (g) => {
-    // recording a graph (createGraph): da = 2·(a - b)·g / n in differentiable ops
+    // recording a graph (createGraph): da = 2·d·g / n in differentiable ops, d given the node of a - b it came from
     const recording = isGradEnabled();
-    const ga = recording ? mul(sub(a, b), div(mul(g, 2), isMean ? n : 1)) : Tensor.empty(a.shape, "float32");
+    const ga = recording
+      ? mul(record(d.alias(d.shape), "SubBackward0", [a, b], (h) => [h, neg(h)]), div(mul(g, 2), isMean ? n : 1))
+      : Tensor.empty(a.shape, "float32");
     if (!recording) k().mse_backward_f32(d.ptr, g.ptr, ga.ptr, n, isMean ? n : 1, powForm);
     const gb = b.requiresGrad ? neg(ga) : null;
     if (a.requiresGrad) return [ga, gb];
     ga.dispose();
     return [null, gb];
-  }, [d, a, b]);
+  }, [d]);
 }
 
 // ---- issue 17: the other losses of torch.nn.functional ------------------------------
