@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   tensor, zeros, ones, eye, rand, arange, linspace, full, randint, randperm, manualSeed, empty,
   matmul, mm, dot, diag, indexSelect, sum, sort, mseLoss, noGrad, scope, keep, isGradEnabled, memoryStats,
-  optim, linalg, Tensor, setNumThreads, getNumThreads, F, outer, cat, stack,
+  optim, linalg, Tensor, setNumThreads, getNumThreads, F, outer, cat, stack, autograd,
 } from "../src/index";
 import { scopeDepth } from "../src/lifetime";
 
@@ -458,6 +458,42 @@ const cases: Case[] = [
     },
     type: Error,
     message: /^backward: one of the tensors needed for gradient computation \(shape \[2\], saved by SinBackward0\) has been modified by an in-place operation \(version 1, expected 0\)$/,
+  },
+  {
+    family: "autograd", name: "a second derivative through an op without double backward",
+    example: "[g] = autograd.grad(F.maxPool2d(x, 2).pow(2).sum(), x, { createGraph: true }); g.sum().backward()",
+    run: () => {
+      const x = rand([1, 1, 2, 2]).requiresGrad_();
+      const [g] = autograd.grad(F.maxPool2d(x, 2).pow(2).sum(), x, { createGraph: true });
+      g!.sum().backward();
+    },
+    type: Error,
+    message: /^backward: MaxPool2DWithIndicesBackward0 has no double backward yet, so a gradient of its gradient cannot be taken; differentiate once, or write this step with ops that have one$/,
+  },
+  {
+    family: "autograd", name: "autograd.grad of an input the outputs do not use", example: "autograd.grad(x.sum(), [x, z])",
+    run: () => autograd.grad(leaf([1, 2]).sum(), [leaf([1, 2]), leaf([3])]), type: Error,
+    message: /^autograd.grad: input 0 \(shape \[2\]\) was not used in the graph of the outputs; pass \{ allowUnused: true \} to get null for it$/,
+  },
+  {
+    family: "autograd", name: "autograd.grad w.r.t. a tensor without grad", example: "autograd.grad(x.sum(), zeros(2))",
+    run: () => autograd.grad(leaf([1, 2]).sum(), zeros(2)), type: Error,
+    message: /^autograd.grad: input 0 \(shape \[2\]\) does not require grad$/,
+  },
+  {
+    family: "autograd", name: "a hook on a tensor without grad", example: "zeros(2).registerHook(g => g)",
+    run: () => zeros(2).registerHook((g) => g), type: Error,
+    message: /^registerHook: cannot register a hook on a tensor that doesn't require gradient$/,
+  },
+  {
+    family: "autograd", name: "a hook that changes the gradient's shape", example: "x.registerHook(() => ones(3)); x.sum().backward()",
+    run: () => {
+      const x = leaf([1, 2]);
+      x.registerHook(() => ones(3));
+      x.sum().backward();
+    },
+    type: Error,
+    message: /^registerHook: a hook changed the gradient's shape from \[2\] to \[3\]$/,
   },
   {
     family: "autograd", name: "in-place update of a leaf that requires grad", example: "x.sub_(1)   // outside noGrad",
