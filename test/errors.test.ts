@@ -461,14 +461,14 @@ const cases: Case[] = [
   },
   {
     family: "autograd", name: "a second derivative through an op without double backward",
-    example: "[g] = autograd.grad(F.maxPool2d(x, 2).pow(2).sum(), x, { createGraph: true }); g.sum().backward()",
+    example: "[g] = autograd.grad(F.avgPool2d(x, 2).pow(2).sum(), x, { createGraph: true }); g.sum().backward()",
     run: () => {
       const x = rand([1, 1, 2, 2]).requiresGrad_();
-      const [g] = autograd.grad(F.maxPool2d(x, 2).pow(2).sum(), x, { createGraph: true });
+      const [g] = autograd.grad(F.avgPool2d(x, 2).pow(2).sum(), x, { createGraph: true });
       g!.sum().backward();
     },
     type: Error,
-    message: /^backward: MaxPool2DWithIndicesBackward0 has no double backward yet, so a gradient of its gradient cannot be taken; differentiate once, or write this step with ops that have one$/,
+    message: /^backward: AvgPool2DBackward0 has no double backward yet, so a gradient of its gradient cannot be taken; differentiate once, or write this step with ops that have one$/,
   },
   {
     family: "autograd", name: "autograd.grad of an input the outputs do not use", example: "autograd.grad(x.sum(), [x, z])",
