@@ -20,7 +20,6 @@ export interface Kernels {
   copy_strided32(src: number, dst: number, nd: number, meta: number): void;
   transpose32(src: number, dst: number, batch: number, r: number, c: number): void;
   index_select32(src: number, idx: number, dst: number, outer: number, len: number, inner: number, nidx: number): void;
-  index_add_f32(dst: number, idx: number, src: number, outer: number, len: number, inner: number, nidx: number): void;
   sum_f32(x: number, n: number): number;
   sum_i32(x: number, n: number): number;
   sum_dim_f32(x: number, out: number, outer: number, len: number, inner: number): void;
