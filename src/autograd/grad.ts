@@ -1,6 +1,5 @@
-// torch.autograd.grad and torch.autograd.backward: the backward pass over
-// several outputs at once, returning the gradients of chosen tensors (grad) or
-// accumulating into .grad (backward).
+// torch.autograd.grad: the backward pass over several outputs at once,
+// returning the gradients of chosen tensors instead of accumulating into .grad.
 
 import type { Tensor } from "../tensor";
 import { checkRoot, run, type BackwardOptions } from "./backward";
@@ -60,14 +59,4 @@ export function grad(
     );
   }
   return found;
-}
-
-/** Accumulates the gradients of several outputs into the .grad of the leaves (torch.autograd.backward). */
-export function backward(
-  tensors: Tensor | readonly Tensor[],
-  gradTensors?: Tensor | readonly (Tensor | null)[] | null,
-  options?: BackwardOptions,
-): void {
-  const roots = tensorList("autograd.backward", "tensors", tensors) as Tensor[];
-  run(roots, seedsFor("autograd.backward", roots, gradTensors), options, null);
 }

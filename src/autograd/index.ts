@@ -1,7 +1,6 @@
-// The autograd namespace (torch.autograd): grad, backward over several
-// outputs, and the functional API.
+// The autograd namespace (torch.autograd): grad and the functional API.
 
-export { grad, backward, type GradOptions } from "./grad";
+export { grad, type GradOptions } from "./grad";
 export type { BackwardOptions } from "./backward";
 export type { GradHook, RemovableHandle } from "./hooks";
 export * as functional from "./functional";

@@ -59,7 +59,7 @@ export interface Kernels {
     x: number, cols: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number,
     ph: number, pw: number, dh: number, dw: number, ho: number, wo: number, value: number, adjoint: boolean,
   ): void;
-  // assembly/pool.ts: mode 0 max, 1 average, 2 average's adjoint, 3 max's adjoint; tab holds the windows
+  // assembly/pool.ts: mode 0 max, 1 average, 2 average's adjoint; tab holds the windows
   pool2d_f32(
     mode: number, x: number, out: number, idx: number, planes: number, h: number, w: number, ho: number, wo: number,
     tab: number, dh: number, dw: number, divisor: number,
