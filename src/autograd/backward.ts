@@ -152,9 +152,9 @@ export function run(
   try {
     // The engine owns every gradient tensor it holds (the caller's seeds are copied).
     for (let r = 0; r < roots.length; r++) {
-      const seed = seeds[r];
       // not onesLike(): its options handling costs more than the fill
-      deliver(roots[r], seed ? (createGraph ? seed : seed.clone()) : filled(roots[r].shape, 1), createGraph, leaves, leafGrads);
+      const seed = seeds[r] ? (createGraph ? seeds[r]! : seeds[r]!.clone()) : filled(roots[r].shape, 1);
+      if (!deliver(roots[r], seed, createGraph, leaves, leafGrads)) seed.dispose();
     }
     for (const n of order) {
       let g = n.pendingGrad;
@@ -186,23 +186,11 @@ export function run(
       // it, a later empty slot a copy, a slot that has a gradient adds it in.
       while (placed.pop());
       for (let i = 0; i < n.inputs.length; i++) {
-        const inp = n.inputs[i];
         const ig = inGrads[i];
-        if (!ig || !inp.requiresGrad) continue;
-        const child = inp.gradFn;
-        const j = child ? -1 : leaves.indexOf(inp);
-        const have = child ? child.pendingGrad : j >= 0 ? leafGrads[j] : null;
-        if (have) {
-          have.add_(ig);
-          continue;
-        }
+        if (!ig || !n.inputs[i].requiresGrad) continue;
         const own = placed.includes(ig) ? ig.clone() : ig;
-        placed.push(own);
-        if (child) child.pendingGrad = own;
-        else {
-          leaves.push(inp);
-          leafGrads.push(own);
-        }
+        if (deliver(n.inputs[i], own, false, leaves, leafGrads)) placed.push(own);
+        else if (own !== ig) own.dispose();
       }
       // what no slot took
       if (!placed.includes(g)) g.dispose();
@@ -245,19 +233,24 @@ function recordedRule(n: Node, g: Tensor, leaves: Tensor[], leafGrads: (Tensor |
   }
 }
 
-/** Hands a gradient for tensor t to the node that made it, or to t's slot if it is a leaf, adding to what is there. */
-function deliver(t: Tensor, g: Tensor, createGraph: boolean, leaves: Tensor[], leafGrads: (Tensor | null)[]): void {
+/**
+ * Hands gradient g of tensor t to its slot: the node that made t, or t's entry among
+ * the leaves. A slot that has a gradient adds g to it (in place unless createGraph)
+ * and does not take g: then this returns false.
+ */
+function deliver(t: Tensor, g: Tensor, createGraph: boolean, leaves: Tensor[], leafGrads: (Tensor | null)[]): boolean {
   const child = t.gradFn;
   const j = child ? -1 : leaves.indexOf(t);
   const have = child ? child.pendingGrad : j >= 0 ? leafGrads[j] : null;
-  let sum = g;
-  if (have) {
-    if (createGraph) sum = have.add(g);
-    else (have.add_(g), g.dispose(), (sum = have));
+  if (have && !createGraph) {
+    have.add_(g);
+    return false;
   }
+  const sum = have ? have.add(g) : g;
   if (child) child.pendingGrad = sum;
   else if (j >= 0) leafGrads[j] = sum;
   else leaves.push(t), leafGrads.push(sum);
+  return true;
 }
 
 /** The nodes that lead to a wanted tensor: the ones autograd.grad must run. */
