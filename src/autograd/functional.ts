@@ -5,13 +5,14 @@
 
 import type { Tensor } from "../tensor";
 import { grad, tensorList } from "./grad";
-import { fmt, sameShape } from "../shape";
 import { reshape } from "../ops/shape";
+import { fmt, sameShape } from "../shape";
 import { zerosLike, eye } from "../ops/creation";
 import { stack } from "../ops/join";
 import { select } from "../ops/indexing";
 
 export type Inputs = Tensor | readonly Tensor[];
+type Fn = (...xs: Tensor[]) => Tensor | Tensor[];
 export interface FunctionalOptions {
   /** Keep the results differentiable with respect to the inputs (torch's create_graph). */
   createGraph?: boolean;
@@ -19,33 +20,10 @@ export interface FunctionalOptions {
 
 /** The inputs as fresh graph leaves (or, for createGraph, views that stay connected to their own graph). */
 function leavesOf(op: string, inputs: Inputs, createGraph: boolean): Tensor[] {
-  return (tensorList(op, "inputs", inputs) as Tensor[]).map((x) => {
-    x.assertAlive(op);
-    if (x.dtype !== "float32") throw new TypeError(`${op}: inputs must be float32 tensors, got ${x.dtype}`);
-    return createGraph && x.requiresGrad ? reshape(x, x.shape) : x.detach().requiresGrad_();
-  });
+  return (tensorList(op, "inputs", inputs) as Tensor[]).map((x) => (createGraph && x.requiresGrad ? reshape(x, x.shape) : x.detach().requiresGrad_()));
 }
 
-/** The one-element output that hessian and hvp differentiate twice. */
-function scalarOut(op: string, y: unknown): Tensor {
-  if (Array.isArray(y) || typeof (y as Tensor)?.numel !== "function" || (y as Tensor).numel() !== 1) {
-    throw new TypeError(`${op}: the function must return a single Tensor with one element`);
-  }
-  return y as Tensor;
-}
-
-/** The vectors v, one per tensor of `like`, of the same shapes. */
-function vectors(op: string, v: Inputs, like: readonly Tensor[], what: string): Tensor[] {
-  const vs = tensorList(op, "v", v) as Tensor[];
-  if (vs.length !== like.length) throw new Error(`${op}: got ${vs.length} tensors in v for ${like.length} ${what}`);
-  vs.forEach((t, i) => {
-    t.assertAlive(op);
-    if (!sameShape(t.shape, like[i].shape)) throw new Error(`${op}: v[${i}] has shape ${fmt(t.shape)} but ${what} ${i} has shape ${fmt(like[i].shape)}`);
-  });
-  return vs;
-}
-
-/** Gradients of `outs` weighted by `ws` w.r.t. xs, zeros where none flows. */
+/** Gradients of `outs` weighted by `ws` (null: ones) w.r.t. xs, zeros where none flows. */
 function vjpOf(outs: readonly Tensor[], xs: readonly Tensor[], ws: readonly (Tensor | null)[], createGraph: boolean): Tensor[] {
   // an output that does not depend on the inputs contributes nothing
   const used = outs.map((o, i) => (o.requiresGrad ? i : -1)).filter((i) => i >= 0);
@@ -53,61 +31,66 @@ function vjpOf(outs: readonly Tensor[], xs: readonly Tensor[], ws: readonly (Ten
   return xs.map((x, i) => gs[i] ?? zerosLike(x));
 }
 
-const shaped = (single: boolean, ts: Tensor[]): Tensor | Tensor[] => (single ? ts[0] : ts);
-const result = (y: Tensor | Tensor[], createGraph: boolean) =>
-  createGraph ? y : Array.isArray(y) ? y.map((t) => t.detach()) : y.detach();
+const shaped = (inputs: unknown, ts: Tensor[]): Tensor | Tensor[] => (Array.isArray(inputs) ? ts : ts[0]);
+const outputs = (op: string, y: Tensor | Tensor[]) => tensorList(op, "the function's result", y) as Tensor[];
+const detached = (y: Tensor | Tensor[], createGraph: boolean) => (createGraph ? y : Array.isArray(y) ? y.map((t) => t.detach()) : y.detach());
+
+/** The vectors v, one per tensor of `like` and of its shape. */
+function vectors(op: string, v: Inputs, like: readonly Tensor[]): Tensor[] {
+  const vs = tensorList(op, "v", v) as Tensor[];
+  if (vs.length !== like.length || vs.some((t, i) => !sameShape(t.shape, like[i].shape))) {
+    throw new RangeError(`${op}: v has shapes ${vs.map((t) => fmt(t.shape))}, expected ${like.map((t) => fmt(t.shape))}`);
+  }
+  return vs;
+}
+
+/** The one-element output that hessian and hvp differentiate twice. */
+function scalar(op: string, y: unknown): Tensor {
+  if (Array.isArray(y) || (y as Tensor)?.numel?.() !== 1) throw new TypeError(`${op}: the function must return a single Tensor with one element`);
+  return y as Tensor;
+}
 
 /** [func(inputs), vᵀ·J]: the vector-Jacobian product (v may be omitted for a one-element output). */
-export function vjp(func: (...xs: Tensor[]) => Tensor | Tensor[], inputs: Inputs, v?: Inputs | null, options: FunctionalOptions = {}) {
+export function vjp(func: Fn, inputs: Inputs, v?: Inputs | null, options: FunctionalOptions = {}) {
   const createGraph = !!options.createGraph;
   const xs = leavesOf("vjp", inputs, createGraph);
   const y = func(...xs);
-  const outs = tensorList("vjp", "the function's result", y) as Tensor[];
-  const ws = v == null ? outs.map(() => null) : vectors("vjp", v, outs, "outputs");
-  return [result(y, createGraph), shaped(!Array.isArray(inputs), vjpOf(outs, xs, ws, createGraph))] as const;
+  const outs = outputs("vjp", y);
+  return [detached(y, createGraph), shaped(inputs, vjpOf(outs, xs, v == null ? outs.map(() => null) : vectors("vjp", v, outs), createGraph))] as const;
 }
 
 /** [func(inputs), J·v]: the Jacobian-vector product, by differentiating a vjp w.r.t. its vector. */
-export function jvp(func: (...xs: Tensor[]) => Tensor | Tensor[], inputs: Inputs, v: Inputs, options: FunctionalOptions = {}) {
+export function jvp(func: Fn, inputs: Inputs, v: Inputs, options: FunctionalOptions = {}) {
   const createGraph = !!options.createGraph;
   const xs = leavesOf("jvp", inputs, createGraph);
-  const vs = vectors("jvp", v, xs, "inputs");
   const y = func(...xs);
-  const outs = tensorList("jvp", "the function's result", y) as Tensor[];
   // uᵀJ is linear in u, so its vjp with v w.r.t. u is J·v
-  const us = outs.map((o) => zerosLike(o).requiresGrad_());
-  const gs = vjpOf(outs, xs, us, true);
-  const jv = vjpOf(gs, us, vs, createGraph);
-  return [result(y, createGraph), shaped(!Array.isArray(y), jv)] as const;
+  const us = outputs("jvp", y).map((o) => zerosLike(o).requiresGrad_());
+  const jv = vjpOf(vjpOf(outputs("jvp", y), xs, us, true), us, vectors("jvp", v, xs), createGraph);
+  return [detached(y, createGraph), shaped(y, jv)] as const;
 }
 
 /**
  * The Jacobian of func at inputs: for output o and input i, a tensor of shape
  * [...o.shape, ...i.shape]; nested arrays [output][input] where either is a list.
  */
-export function jacobian(func: (...xs: Tensor[]) => Tensor | Tensor[], inputs: Inputs, options: FunctionalOptions = {}) {
+export function jacobian(func: Fn, inputs: Inputs, options: FunctionalOptions = {}) {
   const createGraph = !!options.createGraph;
   const xs = leavesOf("jacobian", inputs, createGraph);
   const y = func(...xs);
-  const outs = tensorList("jacobian", "the function's result", y) as Tensor[];
-  const J = outs.map((o) => {
+  const J = outputs("jacobian", y).map((o) => {
     const n = o.numel();
     const rows: Tensor[][] = xs.map(() => []);
     const onehot = eye(n);
-    for (let e = 0; e < n; e++) {
-      const row = vjpOf([o], xs, [reshape(select(onehot, 0, e), o.shape)], createGraph);
-      row.forEach((g, i) => rows[i].push(g));
-    }
+    for (let e = 0; e < n; e++) vjpOf([o], xs, [reshape(select(onehot, 0, e), o.shape)], createGraph).forEach((g, i) => rows[i].push(g));
     return xs.map((x, i) => (n === 0 ? zerosLike(x) : stack(rows[i])).reshape([...o.shape, ...x.shape]));
   });
-  const single = !Array.isArray(inputs);
-  return Array.isArray(y) ? J.map((r) => shaped(single, r)) : shaped(single, J[0]);
+  return Array.isArray(y) ? J.map((r) => shaped(inputs, r)) : shaped(inputs, J[0]);
 }
 
 /** The Hessian of a function with one-element output: H[i][j] = ∂²f/∂xᵢ∂xⱼ, shape [...xᵢ.shape, ...xⱼ.shape]. */
 export function hessian(func: (...xs: Tensor[]) => Tensor, inputs: Inputs, options: FunctionalOptions = {}) {
-  const gradient = (...xs: Tensor[]) => vjpOf([scalarOut("hessian", func(...xs))], xs, [null], true);
-  const H = jacobian(gradient, inputs, options) as Tensor[] | Tensor[][];
+  const H = jacobian((...xs) => vjpOf([scalar("hessian", func(...xs))], xs, [null], true), inputs, options) as Tensor[] | Tensor[][];
   return Array.isArray(inputs) ? H : H[0];
 }
 
@@ -118,9 +101,7 @@ export function hessian(func: (...xs: Tensor[]) => Tensor, inputs: Inputs, optio
 export function vhp(func: (...xs: Tensor[]) => Tensor, inputs: Inputs, v: Inputs, options: FunctionalOptions = {}) {
   const createGraph = !!options.createGraph;
   const xs = leavesOf("hvp", inputs, createGraph);
-  const vs = vectors("hvp", v, xs, "inputs");
-  const y = scalarOut("hvp", func(...xs));
-  const gs = vjpOf([y], xs, [null], true);
-  return [result(y, createGraph), shaped(!Array.isArray(inputs), vjpOf(gs, xs, vs, createGraph))] as const;
+  const y = scalar("hvp", func(...xs));
+  return [detached(y, createGraph), shaped(inputs, vjpOf(vjpOf([y], xs, [null], true), xs, vectors("hvp", v, xs), createGraph))] as const;
 }
 export const hvp = vhp;
