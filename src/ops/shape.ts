@@ -7,10 +7,9 @@ import { k } from "../backend/module";
 import { i32 } from "../backend/memory";
 import { fmt, normDim, numel, broadcastStrides, sameShape, type Shape } from "../shape";
 import { record, tracks } from "../autograd/node";
-import { exec, recordingTape } from "../backend/tape";
-import { writeMeta, fillRaw, checkTensor, filled } from "./dispatch";
-import { indexAdd } from "./indexing";
-import { padDim } from "./conv";
+import { recordingTape } from "../backend/tape";
+import { writeMeta, checkTensor, filled } from "./dispatch";
+import { indexAdd, putView, takeView } from "./indexing";
 import { sumTo } from "./reduce";
 
 function contiguousStrides(shape: Shape): number[] {
@@ -210,35 +209,17 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
   return record(out, "IndexSelectBackward0", [x], (g) => [indexAdd(filled(x.shape, 0), d, idxT, g)], [idxT]);
 }
 
-/** torch.diag: a vector becomes a square diagonal matrix; a matrix gives its diagonal. */
+/**
+ * torch.diag: a vector becomes a square diagonal matrix; a matrix gives its diagonal.
+ * Both are the strided view of the diagonal, written into zeros or read out, and
+ * each is the other's adjoint.
+ */
 export function diag(x: Tensor): Tensor {
   checkTensor("diag", x);
-  if (x.ndim === 1) {
-    const n = x.shape[0];
-    const out = Tensor.empty([n, n], x.dtype);
-    fillRaw(out, 0);
-    const oo = out.offset, xo = x.offset;
-    exec(() => {
-      const v = i32(); // a copy of 4-byte elements: the same bits for every dtype
-      for (let i = 0; i < n; i++) v[oo + i * (n + 1)] = v[xo + i];
-    });
-    if (!tracks(x)) return out;
-    return record(out, "DiagBackward0", [x], (g) => [diag(g)]); // the adjoint reads the diagonal back
-  }
-  if (x.ndim === 2) {
-    const [r, c] = x.shape;
-    const n = Math.min(r, c);
-    const out = Tensor.empty([n], x.dtype);
-    const oo = out.offset, xo = x.offset;
-    exec(() => {
-      const v = i32();
-      for (let i = 0; i < n; i++) v[oo + i] = v[xo + i * (c + 1)];
-    });
-    if (!tracks(x)) return out;
-    // the adjoint puts g back on the diagonal: an n×n diagonal matrix, padded with zeros to r×c
-    return record(out, "DiagBackward0", [x], (g) => [r === c ? diag(g) : padDim(diag(g), r < c ? 1 : 0, 0, Math.abs(r - c), 0)]);
-  }
-  throw new RangeError(`diag: expects a 1-D or 2-D tensor, got shape ${fmt(x.shape)}`);
+  if (x.ndim !== 1 && x.ndim !== 2) throw new RangeError(`diag: expects a 1-D or 2-D tensor, got shape ${fmt(x.shape)}`);
+  const [r, c = r] = x.shape;
+  const onDiagonal = { off: 0, shape: [Math.min(r, c)], strides: [c + 1] };
+  return x.ndim === 1 ? putView("DiagBackward0", filled([r, r], 0, x.dtype), onDiagonal, x) : takeView("DiagBackward0", x, onDiagonal);
 }
 
 /** A copy with its own memory. */
