@@ -7,7 +7,8 @@ import { f32, i32 } from "../backend/memory";
 import { normDim, fmt, sameShape, type Shape } from "../shape";
 import { record } from "../autograd/node";
 import { exec } from "../backend/tape";
-import { bitsOf, castTo, fillRaw, checkTensor } from "./dispatch";
+import { bitsOf, castTo, fillRaw, checkTensor, filled } from "./dispatch";
+import { scatter } from "./indexing";
 import { expand, reshape } from "./shape";
 import { div, mul, eq } from "./elementwise";
 
@@ -186,21 +187,9 @@ function extremum(x: Tensor, isMin: boolean, dimArg?: number | DimOptions, keepd
     indices.dispose();
   }
   // The gradient goes to the position of the extremum along the dim.
-  record(v, isMin ? "MinBackward0" : "MaxBackward0", [x], (g) => {
-    const gin = Tensor.empty(x.shape, "float32");
-    fillRaw(gin, 0);
-    const go = gin.offset, xo = ix.offset, so = g.offset;
-    exec(() => {
-      const gv = f32(), iv = i32();
-      for (let o = 0; o < outer; o++) {
-        for (let i = 0; i < inner; i++) {
-          const j = o * inner + i;
-          gv[go + (o * len + iv[xo + j]) * inner + i] = gv[so + j];
-        }
-      }
-    });
-    return [gin];
-  }, [ix]);
+  record(v, isMin ? "MinBackward0" : "MaxBackward0", [x], (g) => [
+    x.ndim === 0 ? g : scatter(filled(x.shape, 0), d, reshape(ix, shape), reshape(g, shape)),
+  ], [ix]);
   return { values: v, indices: ix };
 }
 

@@ -7,8 +7,9 @@ import { k } from "../backend/module";
 import { i32 } from "../backend/memory";
 import { fmt, normDim, numel, broadcastStrides, sameShape, type Shape } from "../shape";
 import { record, tracks } from "../autograd/node";
-import { exec, recordingTape } from "../backend/tape";
-import { writeMeta, fillRaw, checkTensor } from "./dispatch";
+import { recordingTape } from "../backend/tape";
+import { writeMeta, checkTensor, filled } from "./dispatch";
+import { indexAdd, putView, takeView } from "./indexing";
 import { sumTo } from "./reduce";
 
 function contiguousStrides(shape: Shape): number[] {
@@ -205,51 +206,20 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
   if (out.numel() > 0) k().index_select32(x.ptr, idxT.ptr, out.ptr, outer, len, inner, idx.length);
   // The adjoint adds each output slice back into the slice it came from.
   if (!tracks(x)) return out;
-  return record(out, "IndexSelectBackward0", [x], (g) => {
-    const gin = Tensor.empty(x.shape, "float32");
-    fillRaw(gin, 0);
-    if (g.numel() > 0) k().index_add_f32(gin.ptr, idxT.ptr, g.ptr, outer, len, inner, idx.length);
-    return [gin];
-  }, [idxT]);
+  return record(out, "IndexSelectBackward0", [x], (g) => [indexAdd(filled(x.shape, 0), d, idxT, g)], [idxT]);
 }
 
-/** torch.diag: a vector becomes a square diagonal matrix; a matrix gives its diagonal. */
+/**
+ * torch.diag: a vector becomes a square diagonal matrix; a matrix gives its diagonal.
+ * Both are the strided view of the diagonal, written into zeros or read out, and
+ * each is the other's adjoint.
+ */
 export function diag(x: Tensor): Tensor {
   checkTensor("diag", x);
-  if (x.ndim === 1) {
-    const n = x.shape[0];
-    const out = Tensor.empty([n, n], x.dtype);
-    fillRaw(out, 0);
-    const oo = out.offset, xo = x.offset;
-    exec(() => {
-      const v = i32(); // a copy of 4-byte elements: the same bits for every dtype
-      for (let i = 0; i < n; i++) v[oo + i * (n + 1)] = v[xo + i];
-    });
-    if (!tracks(x)) return out;
-    return record(out, "DiagBackward0", [x], (g) => [diag(g)]); // the adjoint reads the diagonal back
-  }
-  if (x.ndim === 2) {
-    const [r, c] = x.shape;
-    const n = Math.min(r, c);
-    const out = Tensor.empty([n], x.dtype);
-    const oo = out.offset, xo = x.offset;
-    exec(() => {
-      const v = i32();
-      for (let i = 0; i < n; i++) v[oo + i] = v[xo + i * (c + 1)];
-    });
-    if (!tracks(x)) return out;
-    return record(out, "DiagBackward0", [x], (g) => {
-      const gin = Tensor.empty([r, c], "float32");
-      fillRaw(gin, 0);
-      const go = gin.offset, so = g.offset;
-      exec(() => {
-        const w = i32();
-        for (let i = 0; i < n; i++) w[go + i * (c + 1)] = w[so + i];
-      });
-      return [gin];
-    });
-  }
-  throw new RangeError(`diag: expects a 1-D or 2-D tensor, got shape ${fmt(x.shape)}`);
+  if (x.ndim !== 1 && x.ndim !== 2) throw new RangeError(`diag: expects a 1-D or 2-D tensor, got shape ${fmt(x.shape)}`);
+  const [r, c = r] = x.shape;
+  const onDiagonal = { off: 0, shape: [Math.min(r, c)], strides: [c + 1] };
+  return x.ndim === 1 ? putView("DiagBackward0", filled([r, r], 0, x.dtype), onDiagonal, x) : takeView("DiagBackward0", x, onDiagonal);
 }
 
 /** A copy with its own memory. */

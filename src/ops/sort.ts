@@ -5,7 +5,8 @@ import { Tensor } from "../tensor";
 import { f32, i32 } from "../backend/memory";
 import { normDim } from "../shape";
 import { record } from "../autograd/node";
-import { fillRaw, checkTensor } from "./dispatch";
+import { checkTensor, filled } from "./dispatch";
+import { scatter } from "./indexing";
 
 export interface SortOptions {
   dim?: number;
@@ -52,19 +53,6 @@ export function sort(x: Tensor, options: SortOptions = {}): SortResult {
     }
   }
   // The gradient goes back to the position each value came from.
-  record(values, "SortBackward0", [x], (g) => {
-    const gin = Tensor.empty(x.shape, "float32");
-    fillRaw(gin, 0);
-    const gv = f32(), ix = i32();
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        const base = o * len * inner + i;
-        for (let j = 0; j < len; j++) {
-          gv[gin.offset + base + ix[indices.offset + base + j * inner] * inner] = gv[g.offset + base + j * inner];
-        }
-      }
-    }
-    return [gin];
-  }, [indices]);
+  record(values, "SortBackward0", [x], (g) => [x.ndim === 0 ? g : scatter(filled(x.shape, 0), d, indices, g)], [indices]);
   return { values, indices };
 }
