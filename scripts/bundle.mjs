@@ -20,8 +20,13 @@ const dist = join(root, "dist");
 mkdirSync(dist, { recursive: true });
 
 const wasm = readFileSync(join(root, "build/wasmgrad.wasm"));
-// init() refuses a module whose exports are not these (src/backend/module.ts).
-const exportNames = WebAssembly.Module.exports(new WebAssembly.Module(wasm)).map((e) => e.name).join(",");
+// init() refuses a module whose exports are not these: it compares this fingerprint of their
+// names, a 32-bit FNV-1a hash, with its own (exportsFingerprint in src/backend/module.ts).
+let exportsFingerprint = 0x811c9dc5;
+for (const c of WebAssembly.Module.exports(new WebAssembly.Module(wasm)).map((e) => e.name).join(",")) {
+  exportsFingerprint = Math.imul(exportsFingerprint ^ c.charCodeAt(0), 0x01000193);
+}
+exportsFingerprint >>>= 0;
 
 const common = {
   bundle: true,
@@ -36,7 +41,7 @@ const common = {
   minify: true,
   legalComments: "none",
   logLevel: "warning",
-  define: { WASMGRAD_EXPORTS: JSON.stringify(exportNames) },
+  define: { WASMGRAD_EXPORTS: String(exportsFingerprint) },
 };
 
 // The module's bytes travel as a string of one char per byte (build-wasm.mjs).

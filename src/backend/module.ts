@@ -29,12 +29,17 @@ export interface InitOptions {
   bytes?: BufferSource;
 }
 
-/** Set by scripts/bundle.mjs to exportNames() of the bundle's own module; absent when src/ runs unbundled (tests). */
-declare const WASMGRAD_EXPORTS: string | undefined;
+/** Set by scripts/bundle.mjs to exportsFingerprint() of the bundle's own module; absent when src/ runs unbundled (tests). */
+declare const WASMGRAD_EXPORTS: number | undefined;
 
-/** The module's export names, in order, joined: what tells one build's module from another's. */
-function exportNames(module: WebAssembly.Module): string {
-  return WebAssembly.Module.exports(module).map((e) => e.name).join(",");
+/**
+ * A 32-bit FNV-1a hash of the module's export names, in order, joined by commas: what
+ * tells one build's module from another's (scripts/bundle.mjs computes the same).
+ */
+function exportsFingerprint(module: WebAssembly.Module): number {
+  let h = 0x811c9dc5;
+  for (const c of WebAssembly.Module.exports(module).map((e) => e.name).join(",")) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193);
+  return h >>> 0;
 }
 
 /** Instantiates the kernels. Idempotent: a second call after success does nothing. */
@@ -70,7 +75,7 @@ export function init(options: InitOptions = {}): void {
   }
   // Another build's module would instantiate, then fail at some op with "... is not a function":
   // the bundle knows the names its own module exports (scripts/bundle.mjs) and refuses others.
-  if (typeof WASMGRAD_EXPORTS === "string" && exportNames(module) !== WASMGRAD_EXPORTS) {
+  if (typeof WASMGRAD_EXPORTS === "number" && exportsFingerprint(module) !== WASMGRAD_EXPORTS) {
     throw new Error("wasmgrad: init() was given a module this build of wasmgrad cannot call; pass the wasmgrad.wasm of the same package");
   }
   if (!(source instanceof WebAssembly.Module)) sourceBytes = toBytes(source as BufferSource);

@@ -9,7 +9,7 @@ import { UnaryOp, UnaryParamOp } from "../backend/kernels";
 import { record, tracks } from "../autograd/node";
 import { fmt } from "../shape";
 import { checkTensor, describeValue } from "./dispatch";
-import { unaryOp, unaryForward, add, sub, mul, div, neg, exp, tanh, sigmoid, abs, lt, le, gt, ge } from "./elementwise";
+import { unaryOp, unaryForward, add, sub, mul, div, neg, exp, tanh, sigmoid, abs, lt, gt, ge } from "./elementwise";
 import { erf, log1p, logicalAnd } from "./unary";
 import { where, clamp } from "./binary";
 

@@ -6,7 +6,7 @@ import { Tensor } from "../tensor";
 import { sub, mul, neg, pow, add, div, abs } from "./elementwise";
 import { mean, sum, sumForward } from "./reduce";
 import { broadcastShapes, sameShape, fmt } from "../shape";
-import { checkTensor, fillRaw } from "./dispatch";
+import { checkTensor } from "./dispatch";
 import { k } from "../backend/module";
 import { f32, i32 } from "../backend/memory";
 import { exec } from "../backend/tape";

@@ -15,7 +15,7 @@ import { castTo, checkTensor, fillRaw, filled } from "./dispatch";
 import { normDims, keptShape, unreduce, sum, mean, sumForward, dimArgs, type DimOptions, type DimArg } from "./reduce";
 import { reshape, diag, unsqueeze, indexSelect, squeeze } from "./shape";
 import { sort } from "./sort";
-import { add, sub, mul, div, pow, abs, sign, sqrt, log, exp, eq, ne, gt } from "./elementwise";
+import { add, sub, mul, div, pow, abs, sqrt, log, exp, eq, ne, gt } from "./elementwise";
 
 export { dimArgs, type DimOptions, type DimArg };
 
