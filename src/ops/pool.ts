@@ -10,8 +10,7 @@ import { i32 } from "../backend/memory";
 import { fmt } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { checkTensor, filled } from "./dispatch";
-import { indexSelect, reshape } from "./shape";
-import { scatterAdd } from "./indexing";
+import { indexSelect } from "./shape";
 import { ints, padDim, composite } from "./conv";
 
 export interface PoolOptions {
@@ -46,11 +45,7 @@ function planes(op: string, x: Tensor, what: string): [number, number, number] {
   return [x.numel() / (h * w), h, w];
 }
 
-/**
- * mode 0 (max) or 1 (average) over the windows of tab. Backward: each window's
- * gradient added back at its maximum (a scatterAdd), or spread over the
- * window by the kernel's adjoint (mode 2).
- */
+/** mode 0 (max) or 1 (average) over the windows of tab; backward is the kernel's adjoint (mode 3 or 2). */
 function pool(name: string, mode: number, x: Tensor, p: number, h: number, w: number, ho: number, wo: number, tab: Tensor, dh: number, dw: number, div: number): [Tensor, Tensor] {
   const shape = [...x.shape.slice(0, -2), ho, wo];
   const out = Tensor.empty(shape), idx = Tensor.empty(shape, "int32");
@@ -60,17 +55,11 @@ function pool(name: string, mode: number, x: Tensor, p: number, h: number, w: nu
     tab.dispose();
     return [out, idx];
   }
-  if (mode === 0) {
-    tab.dispose();
-    const at = [p, ho * wo];
-    record(out, name, [x], (g) => [reshape(scatterAdd(filled([p, h * w], 0), 1, reshape(idx, at), reshape(g, at)), x.shape)], [idx]);
-    return [out, idx];
-  }
   record(out, name, [x], (g) => {
     const gx = filled(x.shape, 0);
-    k().pool2d_f32(2, gx.ptr, g.ptr, 0, p, h, w, ho, wo, tab.ptr, dh, dw, div);
+    k().pool2d_f32(3 - mode, gx.ptr, g.ptr, mode === 0 ? idx.ptr : 0, p, h, w, ho, wo, tab.ptr, dh, dw, div);
     return [gx];
-  }, [tab]);
+  }, mode === 0 ? [idx, tab] : [tab]);
   return [out, idx];
 }
 

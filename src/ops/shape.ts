@@ -8,8 +8,8 @@ import { i32 } from "../backend/memory";
 import { fmt, normDim, numel, broadcastStrides, sameShape, type Shape } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { recordingTape } from "../backend/tape";
-import { writeMeta, checkTensor, filled } from "./dispatch";
-import { indexAdd, putView, takeView } from "./indexing";
+import { writeMeta, fillRaw, checkTensor, filled } from "./dispatch";
+import { putView, takeView } from "./indexing";
 import { sumTo } from "./reduce";
 
 function contiguousStrides(shape: Shape): number[] {
@@ -206,7 +206,12 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
   if (out.numel() > 0) k().index_select32(x.ptr, idxT.ptr, out.ptr, outer, len, inner, idx.length);
   // The adjoint adds each output slice back into the slice it came from.
   if (!tracks(x)) return out;
-  return record(out, "IndexSelectBackward0", [x], (g) => [indexAdd(filled(x.shape, 0), d, idxT, g)], [idxT]);
+  return record(out, "IndexSelectBackward0", [x], (g) => {
+    const gin = Tensor.empty(x.shape, "float32");
+    fillRaw(gin, 0);
+    if (g.numel() > 0) k().index_add_f32(gin.ptr, idxT.ptr, g.ptr, outer, len, inner, idx.length);
+    return [gin];
+  }, [idxT]);
 }
 
 /**
