@@ -310,3 +310,15 @@ export function index_select32(src: usize, idx: usize, dst: usize, outer: usize,
   }
 }
 
+// The adjoint of index_select: dst[o, idx[j], i] += src[o, j, i] (dst pre-zeroed by the caller).
+export function index_add_f32(dst: usize, idx: usize, src: usize, outer: usize, len: usize, inner: usize, nidx: usize): void {
+  const rowBytes = inner << 2;
+  for (let o: usize = 0; o < outer; o++) {
+    const d = dst + o * len * rowBytes;
+    for (let j: usize = 0; j < nidx; j++) {
+      const row = d + <usize>load<i32>(idx + (j << 2)) * rowBytes;
+      mapBinary<f32, Add>(row, src, row, inner);
+      src += rowBytes;
+    }
+  }
+}

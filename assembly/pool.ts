@@ -6,7 +6,7 @@
 //   mode 0: max; idx gets ih·w + iw of the first maximum (NaN wins, as torch)
 //   mode 1: average
 //   mode 2: the average's adjoint: x[window] += out / divisor (x zeroed by the caller)
-// (the max's adjoint is a scatterAdd at idx, src/ops/pool.ts)
+//   mode 3: the max's adjoint: x[idx] += out
 
 export function pool2d_f32(
   mode: i32, x: usize, out: usize, idx: usize, planes: usize, h: i32, w: i32, ho: i32, wo: i32,
@@ -20,23 +20,28 @@ export function pool2d_f32(
       const hs = load<i32>(tab + (<usize>oh << 2)), he = load<i32>(tab + (<usize>(ho + oh) << 2));
       const hn = load<i32>(tab + (<usize>(2 * ho + oh) << 2));
       for (let ow = 0; ow < wo; ow++) {
-        const ws = load<i32>(tw + (<usize>ow << 2)), we = load<i32>(tw + (<usize>(wo + ow) << 2));
-        const d = <f32>(divisor > 0 ? divisor : hn * load<i32>(tw + (<usize>(2 * wo + ow) << 2)));
-        const gd = mode == 2 ? load<f32>(out) / d : 0;
-        let m: f32 = mode == 0 ? -Infinity : 0;
-        let mi = hs * w + ws;
-        for (let ih = hs; ih < he; ih += dh) {
-          for (let iw = ws; iw < we; iw += dw) {
-            const q = img + (<usize>(ih * w + iw) << 2);
-            const v = load<f32>(q);
-            if (mode == 0) {
-              if (v > m || v != v) { m = v; mi = ih * w + iw; }
-            } else if (mode == 1) m += v;
-            else store<f32>(q, v + gd);
+        if (mode == 3) {
+          const q = img + (<usize>load<i32>(idx) << 2);
+          store<f32>(q, load<f32>(q) + load<f32>(out));
+        } else {
+          const ws = load<i32>(tw + (<usize>ow << 2)), we = load<i32>(tw + (<usize>(wo + ow) << 2));
+          const d = <f32>(divisor > 0 ? divisor : hn * load<i32>(tw + (<usize>(2 * wo + ow) << 2)));
+          const gd = mode == 2 ? load<f32>(out) / d : 0;
+          let m: f32 = mode == 0 ? -Infinity : 0;
+          let mi = hs * w + ws;
+          for (let ih = hs; ih < he; ih += dh) {
+            for (let iw = ws; iw < we; iw += dw) {
+              const q = img + (<usize>(ih * w + iw) << 2);
+              const v = load<f32>(q);
+              if (mode == 0) {
+                if (v > m || v != v) { m = v; mi = ih * w + iw; }
+              } else if (mode == 1) m += v;
+              else store<f32>(q, v + gd);
+            }
           }
+          if (mode == 0) { store<f32>(out, m); store<i32>(idx, mi); }
+          else if (mode == 1) store<f32>(out, m / d);
         }
-        if (mode == 0) { store<f32>(out, m); store<i32>(idx, mi); }
-        else if (mode == 1) store<f32>(out, m / d);
         out += 4;
         idx += 4;
       }

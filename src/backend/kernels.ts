@@ -20,6 +20,7 @@ export interface Kernels {
   copy_strided32(src: number, dst: number, nd: number, meta: number): void;
   transpose32(src: number, dst: number, batch: number, r: number, c: number): void;
   index_select32(src: number, idx: number, dst: number, outer: number, len: number, inner: number, nidx: number): void;
+  index_add_f32(dst: number, idx: number, src: number, outer: number, len: number, inner: number, nidx: number): void;
   sum_f32(x: number, n: number): number;
   sum_i32(x: number, n: number): number;
   sum_dim_f32(x: number, out: number, outer: number, len: number, inner: number): void;
@@ -59,7 +60,7 @@ export interface Kernels {
     x: number, cols: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number,
     ph: number, pw: number, dh: number, dw: number, ho: number, wo: number, value: number, adjoint: boolean,
   ): void;
-  // assembly/pool.ts: mode 0 max, 1 average, 2 average's adjoint; tab holds the windows
+  // assembly/pool.ts: mode 0 max, 1 average, 2 average's adjoint, 3 max's adjoint; tab holds the windows
   pool2d_f32(
     mode: number, x: number, out: number, idx: number, planes: number, h: number, w: number, ho: number, wo: number,
     tab: number, dh: number, dw: number, divisor: number,

@@ -1,19 +1,20 @@
 // Layers that are products or lookups: linear, embedding, and dropout.
 
 import { Tensor } from "../tensor";
+import { k } from "../backend/module";
 import { BinaryOp } from "../backend/kernels";
 import { f32 } from "../backend/memory";
 import { assertNotRecording } from "../backend/tape";
 import { fmt } from "../shape";
 import { record, tracks } from "../autograd/node";
-import { noGrad } from "../autograd/grad-mode";
+import { noGrad, isGradEnabled } from "../autograd/grad-mode";
 import { defaultGenerator, type Generator } from "../random/generator";
-import { checkTensor, filled } from "./dispatch";
+import { checkTensor, fillRaw, filled } from "./dispatch";
 import { gemm } from "./linear";
 import { sumTo } from "./reduce";
 import { reshape, indexSelect, unsqueeze } from "./shape";
-import { mul, binaryInto, where, ne } from "./elementwise";
 import { indexAdd } from "./indexing";
+import { mul, binaryInto, where, ne } from "./elementwise";
 
 /**
  * torch.nn.functional.linear: input [..., in] · weightᵀ + bias, weight [out, in].
@@ -78,8 +79,16 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
   const idx = reshape(input, [input.numel()]);
   // dW[idx[j]] += dy[j], except the padding row
   return record(out, "EmbeddingBackward0", [weight], (g) => {
-    const rowsOf = reshape(g, [idx.numel(), dim]);
-    return [indexAdd(filled(weight.shape, 0), 0, idx, p < 0 ? rowsOf : where(unsqueeze(ne(idx, p), 1), rowsOf, 0))];
+    // recording a graph (createGraph): the same sum as an indexAdd, which can be differentiated again
+    if (isGradEnabled()) {
+      const rowsOf = reshape(g, [idx.numel(), dim]);
+      return [indexAdd(filled(weight.shape, 0), 0, idx, p < 0 ? rowsOf : where(unsqueeze(ne(idx, p), 1), rowsOf, 0))];
+    }
+    const gw = Tensor.empty(weight.shape);
+    fillRaw(gw, 0);
+    if (g.numel() > 0) k().index_add_f32(gw.ptr, idx.ptr, g.ptr, 1, num, dim, idx.numel());
+    if (p >= 0) k().fill32(gw.ptr + p * dim * 4, dim, 0);
+    return [gw];
   }, [idx]);
 }
 

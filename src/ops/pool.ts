@@ -9,6 +9,7 @@ import { k } from "../backend/module";
 import { i32 } from "../backend/memory";
 import { fmt } from "../shape";
 import { record, tracks } from "../autograd/node";
+import { isGradEnabled } from "../autograd/grad-mode";
 import { checkTensor, filled } from "./dispatch";
 import { indexSelect, reshape } from "./shape";
 import { scatterAdd } from "./indexing";
@@ -47,9 +48,10 @@ function planes(op: string, x: Tensor, what: string): [number, number, number] {
 }
 
 /**
- * mode 0 (max) or 1 (average) over the windows of tab. Backward: each window's
- * gradient added back at its maximum (a scatterAdd, so differentiable again),
- * or spread over the window by the kernel's adjoint (mode 2, first order only).
+ * mode 0 (max) or 1 (average) over the windows of tab; backward is the kernel's
+ * adjoint (mode 3 or 2). A backward that records a graph (createGraph) adds the
+ * max's gradient back with a scatterAdd, which can be differentiated again; the
+ * average's adjoint has no double backward yet.
  */
 function pool(name: string, mode: number, x: Tensor, p: number, h: number, w: number, ho: number, wo: number, tab: Tensor, dh: number, dw: number, div: number): [Tensor, Tensor] {
   const shape = [...x.shape.slice(0, -2), ho, wo];
@@ -60,17 +62,13 @@ function pool(name: string, mode: number, x: Tensor, p: number, h: number, w: nu
     tab.dispose();
     return [out, idx];
   }
-  if (mode === 0) {
-    tab.dispose();
-    const at = [p, ho * wo];
-    record(out, name, [x], (g) => [reshape(scatterAdd(filled([p, h * w], 0), 1, reshape(idx, at), reshape(g, at)), x.shape)], [idx]);
-    return [out, idx];
-  }
+  const at = [p, ho * wo];
   record(out, name, [x], (g) => {
+    if (mode === 0 && isGradEnabled()) return [reshape(scatterAdd(filled([p, h * w], 0), 1, reshape(idx, at), reshape(g, at)), x.shape)];
     const gx = filled(x.shape, 0);
-    k().pool2d_f32(2, gx.ptr, g.ptr, 0, p, h, w, ho, wo, tab.ptr, dh, dw, div);
+    k().pool2d_f32(3 - mode, gx.ptr, g.ptr, mode === 0 ? idx.ptr : 0, p, h, w, ho, wo, tab.ptr, dh, dw, div);
     return [gx];
-  }, [tab], true);
+  }, mode === 0 ? [idx, tab] : [tab], mode === 1);
   return [out, idx];
 }
 

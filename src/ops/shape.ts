@@ -7,8 +7,9 @@ import { k } from "../backend/module";
 import { i32 } from "../backend/memory";
 import { fmt, normDim, numel, broadcastStrides, sameShape, type Shape } from "../shape";
 import { record, tracks } from "../autograd/node";
+import { isGradEnabled } from "../autograd/grad-mode";
 import { recordingTape } from "../backend/tape";
-import { writeMeta, checkTensor, filled } from "./dispatch";
+import { writeMeta, fillRaw, checkTensor, filled } from "./dispatch";
 import { indexAdd, putView, takeView } from "./indexing";
 import { sumTo } from "./reduce";
 
@@ -206,7 +207,14 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
   if (out.numel() > 0) k().index_select32(x.ptr, idxT.ptr, out.ptr, outer, len, inner, idx.length);
   // The adjoint adds each output slice back into the slice it came from.
   if (!tracks(x)) return out;
-  return record(out, "IndexSelectBackward0", [x], (g) => [indexAdd(filled(x.shape, 0), d, idxT, g)], [idxT]);
+  return record(out, "IndexSelectBackward0", [x], (g) => {
+    // recording a graph (createGraph): the same sum as an indexAdd, which can be differentiated again
+    if (isGradEnabled()) return [indexAdd(filled(x.shape, 0), d, idxT, g)];
+    const gin = Tensor.empty(x.shape, "float32");
+    fillRaw(gin, 0);
+    if (g.numel() > 0) k().index_add_f32(gin.ptr, idxT.ptr, g.ptr, outer, len, inner, idx.length);
+    return [gin];
+  }, [idxT]);
 }
 
 /**
