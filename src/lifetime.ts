@@ -83,6 +83,8 @@ export function setTensorCheck(fn: (v: unknown) => v is Tensor): void {
  */
 export function scope<T>(fn: () => T): T {
   if (typeof fn !== "function") throw new TypeError(`scope: expected a function, got ${fn === null ? "null" : typeof fn}`);
+  // an op's own scope inside a backward that records a graph: what it makes stays with the enclosing scope
+  if (recordingGradGraph) return fn();
   starts.push(live.length);
   let result: T;
   try {
