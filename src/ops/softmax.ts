@@ -3,10 +3,10 @@
 
 import { Tensor } from "../tensor";
 import { k } from "../backend/module";
-import { normDim } from "../shape";
+import { normDim, rows } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { checkTensor } from "./dispatch";
-import { rows, vectorNorm, type NormOrd } from "./statistics";
+import { vectorNorm, type NormOrd } from "./statistics";
 import { add, div, relu, sub } from "./elementwise";
 import { scope } from "../lifetime";
 
