@@ -38,6 +38,13 @@ const PRINT_OPTS: PrintOptions = {
   sciMode: null,
 };
 
+/** torch's print profiles: every option but sciMode. */
+const PROFILES: Record<string, Omit<PrintOptions, 'sciMode'>> = {
+  default: { precision: 4, threshold: 1000, edgeitems: 3, linewidth: 80 },
+  short: { precision: 2, threshold: 1000, edgeitems: 2, linewidth: 80 },
+  full: { precision: 4, threshold: Infinity, edgeitems: 3, linewidth: 80 },
+};
+
 /**
  * Same semantics as torch.set_printoptions: the profile (if any) is applied
  * first, then every explicitly given option. Like torch, `sciMode` is always
@@ -46,28 +53,11 @@ const PRINT_OPTS: PrintOptions = {
 export function setPrintOptions(
   opts: Partial<PrintOptions> & { profile?: 'default' | 'short' | 'full' },
 ): void {
-  if (opts.profile !== undefined) {
-    if (opts.profile === 'default') {
-      PRINT_OPTS.precision = 4;
-      PRINT_OPTS.threshold = 1000;
-      PRINT_OPTS.edgeitems = 3;
-      PRINT_OPTS.linewidth = 80;
-    } else if (opts.profile === 'short') {
-      PRINT_OPTS.precision = 2;
-      PRINT_OPTS.threshold = 1000;
-      PRINT_OPTS.edgeitems = 2;
-      PRINT_OPTS.linewidth = 80;
-    } else if (opts.profile === 'full') {
-      PRINT_OPTS.precision = 4;
-      PRINT_OPTS.threshold = Infinity;
-      PRINT_OPTS.edgeitems = 3;
-      PRINT_OPTS.linewidth = 80;
-    }
+  if (opts.profile !== undefined) Object.assign(PRINT_OPTS, PROFILES[opts.profile]);
+  for (const key of ['precision', 'threshold', 'edgeitems', 'linewidth'] as const) {
+    const v = opts[key];
+    if (v !== undefined && v !== null) PRINT_OPTS[key] = v;
   }
-  if (opts.precision !== undefined && opts.precision !== null) PRINT_OPTS.precision = opts.precision;
-  if (opts.threshold !== undefined && opts.threshold !== null) PRINT_OPTS.threshold = opts.threshold;
-  if (opts.edgeitems !== undefined && opts.edgeitems !== null) PRINT_OPTS.edgeitems = opts.edgeitems;
-  if (opts.linewidth !== undefined && opts.linewidth !== null) PRINT_OPTS.linewidth = opts.linewidth;
   PRINT_OPTS.sciMode = opts.sciMode === undefined ? null : opts.sciMode;
 }
 
@@ -137,7 +127,7 @@ export function pyFormatFixed(x: number, p: number): string {
   else q = roundDiv(mant * pow10(p), B1 << BigInt(-exp));
   let s = q.toString();
   if (p > 0) {
-    if (s.length < p + 1) s = '0'.repeat(p + 1 - s.length) + s;
+    s = s.padStart(p + 1, '0');
     s = s.slice(0, s.length - p) + '.' + s.slice(s.length - p);
   }
   return (neg ? '-' : '') + s;
@@ -175,10 +165,6 @@ export function pyFormatExp(x: number, p: number): string {
   return (neg ? '-' : '') + m + 'e' + es;
 }
 
-function padStart(s: string, width: number): string {
-  return s.length >= width ? s : ' '.repeat(width - s.length) + s;
-}
-
 // ---------------------------------------------------------------------------
 // _Formatter
 // ---------------------------------------------------------------------------
@@ -197,11 +183,8 @@ class Formatter {
 
   constructor(values: readonly number[], private readonly dtype: DType) {
     this.floating = dtype === 'float32';
-    const precision = PRINT_OPTS.precision;
-
-    if (!this.floating) {
-      for (const v of values) this.maxWidth = Math.max(this.maxWidth, plainStr(v, dtype).length);
-    } else {
+    let measured = values;
+    if (this.floating) {
       const nz = values.filter((v) => Number.isFinite(v) && v !== 0);
       if (nz.length === 0) return; // no valid number; note: sci_mode option NOT applied (as in torch)
 
@@ -212,27 +195,11 @@ class Formatter {
         if (a < mn) mn = a;
         if (a > mx) mx = a;
       }
-      for (const v of nz) {
-        if (v !== Math.ceil(v)) {
-          this.intMode = false;
-          break;
-        }
-      }
-
-      if (this.intMode) {
-        if (mx / mn > 1000.0 || mx > 1.0e8) {
-          this.sciMode = true;
-          for (const v of nz) this.maxWidth = Math.max(this.maxWidth, pyFormatExp(v, precision).length);
-        } else {
-          for (const v of nz) this.maxWidth = Math.max(this.maxWidth, pyFormatFixed(v, 0).length + 1);
-        }
-      } else if (mx / mn > 1000.0 || mx > 1.0e8 || mn < 1.0e-4) {
-        this.sciMode = true;
-        for (const v of nz) this.maxWidth = Math.max(this.maxWidth, pyFormatExp(v, precision).length);
-      } else {
-        for (const v of nz) this.maxWidth = Math.max(this.maxWidth, pyFormatFixed(v, precision).length);
-      }
+      this.intMode = nz.every((v) => v === Math.ceil(v));
+      this.sciMode = mx / mn > 1000.0 || mx > 1.0e8 || (!this.intMode && mn < 1.0e-4);
+      measured = nz;
     }
+    for (const v of measured) this.maxWidth = Math.max(this.maxWidth, this.text(v).length);
 
     if (PRINT_OPTS.sciMode !== null) this.sciMode = PRINT_OPTS.sciMode;
   }
@@ -241,21 +208,16 @@ class Formatter {
     return this.maxWidth;
   }
 
+  /** v as the mode prints it, unpadded. */
+  private text(v: number): string {
+    if (!this.floating) return plainStr(v, this.dtype);
+    if (this.sciMode) return pyFormatExp(v, PRINT_OPTS.precision);
+    if (this.intMode) return pyFormatFixed(v, 0) + (Number.isFinite(v) ? '.' : '');
+    return pyFormatFixed(v, PRINT_OPTS.precision);
+  }
+
   format(v: number): string {
-    let ret: string;
-    if (this.floating) {
-      if (this.sciMode) {
-        ret = pyFormatExp(v, PRINT_OPTS.precision);
-      } else if (this.intMode) {
-        ret = pyFormatFixed(v, 0);
-        if (Number.isFinite(v)) ret += '.';
-      } else {
-        ret = pyFormatFixed(v, PRINT_OPTS.precision);
-      }
-    } else {
-      ret = plainStr(v, this.dtype);
-    }
-    return padStart(ret, this.maxWidth);
+    return this.text(v).padStart(this.maxWidth);
   }
 }
 
@@ -289,6 +251,17 @@ function pyRange(a: number, b: number): number[] {
   return out;
 }
 
+/**
+ * The indices of a dim of `size` that are printed: all of them, or when summarized the
+ * first and last edgeitems with a null for the gap between, as torch takes them:
+ * self[:e] and self[-e:] (Python slices) on the last dim, range() on the others.
+ */
+function shownIndices(size: number, summarize: boolean, last: boolean): (number | null)[] {
+  const e = PRINT_OPTS.edgeitems;
+  if (!summarize || size <= 2 * e) return pyRange(0, size);
+  return last ? [...pySlice(0, e, size), null, ...pySlice(-e, size, size)] : [...pyRange(0, e), null, ...pyRange(size - e, size)];
+}
+
 // ---------------------------------------------------------------------------
 // Tensor walk
 // ---------------------------------------------------------------------------
@@ -315,19 +288,16 @@ class View {
 /** Values of get_summarized_data(self) (order irrelevant for the formatter). */
 function summarizedValues(v: View, offset: number, d: number, out: number[]): void {
   const nd = v.shape.length - d;
-  const e = PRINT_OPTS.edgeitems;
   if (nd === 0) {
     out.push(v.at(offset));
     return;
   }
-  const size = v.shape[d];
   const stride = v.strides[d];
+  const idx = shownIndices(v.shape[d], true, nd === 1).filter((i) => i !== null);
   if (nd === 1) {
-    const idx = size > 2 * e ? [...pySlice(0, e, size), ...pySlice(-e, size, size)] : pyRange(0, size);
     for (const i of idx) out.push(v.at(offset + i * stride));
     return;
   }
-  const idx = size > 2 * e ? [...pyRange(0, e), ...pyRange(size - e, size)] : pyRange(0, size);
   if (idx.length === 0) throw new Error('stack expects a non-empty TensorList');
   for (const i of idx) summarizedValues(v, offset + i * stride, d + 1, out);
 }
@@ -336,17 +306,10 @@ function vectorStr(v: View, offset: number, indent: number, summarize: boolean, 
   const d = v.shape.length - 1;
   const size = v.shape[d];
   const stride = v.strides[d];
-  const e = PRINT_OPTS.edgeitems;
   const elementLength = fmt.width() + 2;
   const elementsPerLine = Math.max(1, Math.floor((PRINT_OPTS.linewidth - indent) / elementLength));
 
-  const fmtAt = (i: number) => fmt.format(v.at(offset + i * stride));
-  let data: string[];
-  if (summarize && size > 2 * e) {
-    data = [...pySlice(0, e, size).map(fmtAt), ' ...', ...pySlice(-e, size, size).map(fmtAt)];
-  } else {
-    data = pyRange(0, size).map(fmtAt);
-  }
+  const data = shownIndices(size, summarize, true).map((i) => (i === null ? ' ...' : fmt.format(v.at(offset + i * stride))));
   const lines: string[] = [];
   for (let i = 0; i < data.length; i += elementsPerLine) {
     lines.push(data.slice(i, i + elementsPerLine).join(', '));
@@ -366,16 +329,10 @@ function tensorStrWithFormatter(
   if (nd === 0) return fmt.format(v.at(offset));
   if (nd === 1) return vectorStr(v, offset, indent, summarize, fmt);
 
-  const size = v.shape[d];
   const stride = v.strides[d];
-  const e = PRINT_OPTS.edgeitems;
-  const sub = (i: number) => tensorStrWithFormatter(v, offset + i * stride, d + 1, indent + 1, summarize, fmt);
-  let slices: string[];
-  if (summarize && size > 2 * e) {
-    slices = [...pyRange(0, e).map(sub), '...', ...pyRange(size - e, size).map(sub)];
-  } else {
-    slices = pyRange(0, size).map(sub);
-  }
+  const slices = shownIndices(v.shape[d], summarize, false).map((i) =>
+    i === null ? '...' : tensorStrWithFormatter(v, offset + i * stride, d + 1, indent + 1, summarize, fmt),
+  );
   return '[' + slices.join(',' + '\n'.repeat(nd - 1) + ' '.repeat(indent + 1)) + ']';
 }
 

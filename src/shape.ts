@@ -65,6 +65,25 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): Shape {
   return out;
 }
 
+/** Row-major element strides of a contiguous tensor of `shape`. */
+export function stridesOf(shape: Shape): number[] {
+  const s = new Array<number>(shape.length);
+  for (let i = shape.length - 1, acc = 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+/** A view of one dim: [outer, len, inner] elements (the whole tensor as one row when d is null). */
+export function rows(shape: Shape, d: number | null): [number, number, number] {
+  if (d === null || shape.length === 0) return [1, shape.length === 0 ? 1 : numel(shape), 1];
+  let outer = 1, inner = 1;
+  for (let i = 0; i < d; i++) outer *= shape[i];
+  for (let i = d + 1; i < shape.length; i++) inner *= shape[i];
+  return [outer, shape[d], inner];
+}
+
 /** Row-major element strides of `shape` seen from `outShape` (0 on broadcast dims). */
 export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
   const nd = outShape.length;

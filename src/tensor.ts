@@ -12,7 +12,7 @@ import { track, setTensorCheck, recordingGradGraph } from "./lifetime";
 import { formatTensor } from "./format";
 import { guardTorchSpellings } from "./spelling";
 import { recordingTape, assertNotRecording } from "./backend/tape";
-import { fmt, normDim, numel as countElements, sameShape, type Shape } from "./shape";
+import { fmt, normDim, numel as countElements, sameShape, stridesOf, type Shape } from "./shape";
 import * as ew from "./ops/elementwise";
 import * as un from "./ops/unary";
 import * as bin from "./ops/binary";
@@ -248,12 +248,11 @@ export class Tensor {
   toArray(): NestedArray {
     const flat = this.data();
     const asBool = this.dtype === "bool";
+    const strides = stridesOf(this.shape);
     const build = (dim: number, start: number): NestedArray => {
       if (dim === this.shape.length) return asBool ? flat[start] !== 0 : flat[start];
-      let stride = 1;
-      for (let d = dim + 1; d < this.shape.length; d++) stride *= this.shape[d];
       const out: NestedArray[] = [];
-      for (let i = 0; i < this.shape[dim]; i++) out.push(build(dim + 1, start + i * stride));
+      for (let i = 0; i < this.shape[dim]; i++) out.push(build(dim + 1, start + i * strides[dim]));
       return out;
     };
     return build(0, 0);

@@ -8,7 +8,7 @@
 
 import { Tensor } from "../tensor";
 import { k } from "../backend/module";
-import { fmt } from "../shape";
+import { fmt, rows } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { scope } from "../lifetime";
 import { checkTensor, filled } from "./dispatch";
@@ -68,10 +68,7 @@ function col2im(cols: Tensor, g: Geometry, shape: readonly number[]): Tensor {
 
 /** Pads (or crops, for negative sizes) dim d of x by before/after with `value`: one im2col with a 1×1 kernel. */
 export function padDim(x: Tensor, d: number, before: number, after: number, value: number): Tensor {
-  const s = x.shape, len = s[d];
-  let outer = 1, inner = 1;
-  for (let i = 0; i < d; i++) outer *= s[i];
-  for (let i = d + 1; i < s.length; i++) inner *= s[i];
+  const s = x.shape, [outer, len, inner] = rows(s, d);
   const last = inner === 1; // the last dim pads along w, a row at a time
   const h = last ? 1 : len, w = last ? len : inner, n = len + before + after;
   const g: Geometry = { h, w, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, ph: last ? 0 : before, pw: last ? before : 0, ho: last ? 1 : n, wo: last ? n : w };

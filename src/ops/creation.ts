@@ -159,23 +159,24 @@ export function full(size: number[] | number, value: number | boolean, options: 
   return finish("full", t, options);
 }
 
+/** zeros, ones and empty: a tensor of the size, filled with `value` (none: uninitialized). */
+function constant(op: string, args: SizeArgs<TensorOptions>, value?: number): Tensor {
+  const [shape, opts] = sizeAndOptions<TensorOptions>(op, args);
+  const t = Tensor.empty(shape, dtypeOf(op, opts, "float32"));
+  if (value !== undefined) fillRaw(t, value);
+  return finish(op, t, opts);
+}
+
 export function zeros(...args: SizeArgs<TensorOptions>): Tensor {
-  const [shape, opts] = sizeAndOptions<TensorOptions>("zeros", args);
-  const t = Tensor.empty(shape, dtypeOf("zeros", opts, "float32"));
-  fillRaw(t, 0);
-  return finish("zeros", t, opts);
+  return constant("zeros", args, 0);
 }
 
 export function ones(...args: SizeArgs<TensorOptions>): Tensor {
-  const [shape, opts] = sizeAndOptions<TensorOptions>("ones", args);
-  const t = Tensor.empty(shape, dtypeOf("ones", opts, "float32"));
-  fillRaw(t, 1);
-  return finish("ones", t, opts);
+  return constant("ones", args, 1);
 }
 
 export function empty(...args: SizeArgs<TensorOptions>): Tensor {
-  const [shape, opts] = sizeAndOptions<TensorOptions>("empty", args);
-  return finish("empty", Tensor.empty(shape, dtypeOf("empty", opts, "float32")), opts);
+  return constant("empty", args);
 }
 
 export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
@@ -283,28 +284,32 @@ export function manualSeed(seed: number | bigint): Generator {
   return defaultGenerator.manualSeed(seed);
 }
 
+/**
+ * rand, randn, randint and randperm: a tensor of `shape` filled by one of the generator's
+ * samplers, into a Float32Array (float32 only) or an Int32Array (int32 by default).
+ */
+function sampled<B extends Float32Array | Int32Array>(op: string, shape: number[], opts: RandomOptions, Buf: new (n: number) => B, draw: (g: Generator, buf: B) => void): Tensor {
+  const float = Buf === (Float32Array as unknown);
+  const t = Tensor.empty(shape, dtypeOf(op, opts, float ? "float32" : "int32"));
+  if (float && t.dtype !== "float32") throw new TypeError(`${op}: only float32 is supported, got ${t.dtype}`);
+  const buf = new Buf(t.numel());
+  draw(generatorOf(op, opts), buf);
+  writeValues(op, t, buf);
+  return finish(op, t, opts);
+}
+
 /** Uniform [0, 1) float32, torch.rand. */
 export function rand(...args: SizeArgs<RandomOptions>): Tensor {
   refuseWhileRecording(RANDOM_IN_CAPTURE("rand"));
   const [shape, opts] = sizeAndOptions<RandomOptions>("rand", args);
-  const t = Tensor.empty(shape, dtypeOf("rand", opts, "float32"));
-  if (t.dtype !== "float32") throw new TypeError(`rand: only float32 is supported, got ${t.dtype}`);
-  const buf = new Float32Array(t.numel());
-  generatorOf("rand", opts).fillUniform(buf);
-  f32().set(buf, t.offset);
-  return finish("rand", t, opts);
+  return sampled("rand", shape, opts, Float32Array, (g, buf) => g.fillUniform(buf));
 }
 
 /** Standard normal float32, torch.randn. */
 export function randn(...args: SizeArgs<RandomOptions>): Tensor {
   refuseWhileRecording(RANDOM_IN_CAPTURE("randn"));
   const [shape, opts] = sizeAndOptions<RandomOptions>("randn", args);
-  const t = Tensor.empty(shape, dtypeOf("randn", opts, "float32"));
-  if (t.dtype !== "float32") throw new TypeError(`randn: only float32 is supported, got ${t.dtype}`);
-  const buf = new Float32Array(t.numel());
-  generatorOf("randn", opts).fillNormal(buf);
-  f32().set(buf, t.offset);
-  return finish("randn", t, opts);
+  return sampled("randn", shape, opts, Float32Array, (g, buf) => g.fillNormal(buf));
 }
 
 /** Integers uniform in [low, high): randint(high, size) or randint(low, high, size). */
@@ -319,22 +324,13 @@ export function randint(low: number, high: number | number[], size?: number[] | 
   if (!Array.isArray(size)) throw new TypeError("randint: a size list is required, e.g. randint(0, 10, [6])");
   if (!Number.isInteger(low) || !Number.isInteger(high)) throw new TypeError(`randint: low and high must be integers, got ${low} and ${high}`);
   if (high <= low) throw new RangeError(`randint: expects low < high, got low ${low} and high ${high}`);
-  const shape = parseSize("randint", [size]);
-  const t = Tensor.empty(shape, dtypeOf("randint", options, "int32"));
-  const buf = new Int32Array(t.numel());
-  generatorOf("randint", options).fillRandint(buf, low, high);
-  writeValues("randint", t, buf);
-  return finish("randint", t, options);
+  const lo = low, hi = high;
+  return sampled("randint", parseSize("randint", [size]), options, Int32Array, (g, buf) => g.fillRandint(buf, lo, hi));
 }
 
 /** A random permutation of 0..n-1, torch.randperm. */
 export function randperm(n: number, options: RandomOptions = {}): Tensor {
   refuseWhileRecording(RANDOM_IN_CAPTURE("randperm"));
   const [len] = parseSize("randperm", [n]);
-  const t = Tensor.empty([len], dtypeOf("randperm", options, "int32"));
-  const buf = new Int32Array(len);
-  generatorOf("randperm", options).fillRandperm(buf);
-  writeValues("randperm", t, buf);
-  return finish("randperm", t, options);
+  return sampled("randperm", [len], options, Int32Array, (g, buf) => g.fillRandperm(buf));
 }
-

@@ -11,7 +11,7 @@ import type { DType } from "../dtype";
 import { k } from "../backend/module";
 import { i32 } from "../backend/memory";
 import { IndexMode } from "../backend/kernels";
-import { fmt, normDim, numel, broadcastShapes, broadcastStrides, sameShape, type Shape } from "../shape";
+import { fmt, normDim, numel, broadcastShapes, broadcastStrides, sameShape, stridesOf, type Shape } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { isGradEnabled } from "../autograd/grad-mode";
 import { writeMeta, checkTensor, castTo, filled, describeValue } from "./dispatch";
@@ -26,15 +26,6 @@ export interface View {
   off: number;
   shape: number[];
   strides: number[];
-}
-
-export function stridesOf(shape: Shape): number[] {
-  const s = new Array<number>(shape.length);
-  for (let i = shape.length - 1, acc = 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
 }
 
 /** The view of the whole tensor. */

@@ -6,13 +6,13 @@
 import { Tensor } from "../tensor";
 import { promote } from "../dtype";
 import { k } from "../backend/module";
-import { fmt, normDim, type Shape } from "../shape";
+import { fmt, normDim, stridesOf, type Shape } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { writeMeta, checkTensor, castTo, filled, describeValue } from "./dispatch";
 import { reshape, unsqueeze } from "./shape";
 import { sum } from "./reduce";
 import { mul, sigmoid } from "./elementwise";
-import { takeView, stridesOf, whole, type View } from "./indexing";
+import { takeView, whole, type View } from "./indexing";
 
 /** x's view of `len` elements from `start` along dim d (narrow's view). */
 function band(shape: Shape, d: number, start: number, len: number): View {

@@ -5,7 +5,7 @@
 import { Tensor } from "../tensor";
 import { sub, mul, neg, pow, add, div, abs } from "./elementwise";
 import { mean, sum, sumForward } from "./reduce";
-import { broadcastShapes, sameShape, fmt } from "../shape";
+import { broadcastShapes, sameShape, fmt, rows } from "../shape";
 import { checkTensor } from "./dispatch";
 import { k } from "../backend/module";
 import { f32, i32 } from "../backend/memory";
@@ -274,9 +274,7 @@ function classLayout(op: string, input: Tensor, target: Tensor, ignore: number):
     const t = v[to + i];
     if (t !== ignore && (t < 0 || t >= c)) throw new RangeError(`${op}: Target ${t} is out of bounds (${c} classes).`);
   }
-  let outer = 1;
-  for (let i = 0; i < cd; i++) outer *= input.shape[i];
-  return [outer, c, input.shape.slice(cd + 1).reduce((a, b) => a * b, 1)];
+  return rows(input.shape, cd);
 }
 
 function classArgs(op: string, input: Tensor, target: Tensor, options: ClassLossOptions | Reduction | undefined) {

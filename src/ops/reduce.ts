@@ -4,7 +4,7 @@
 import { Tensor } from "../tensor";
 import { k } from "../backend/module";
 import { f32, i32 } from "../backend/memory";
-import { normDim, fmt, sameShape, type Shape } from "../shape";
+import { normDim, fmt, sameShape, rows, type Shape } from "../shape";
 import { record } from "../autograd/node";
 import { isGradEnabled } from "../autograd/grad-mode";
 import { exec } from "../backend/tape";
@@ -38,10 +38,7 @@ export function normDims(op: string, dim: number | number[], ndim: number): numb
 /** Sum along one dim, keeping it with size 1. */
 function sumDimKeep(x: Tensor, d: number): Tensor {
   const shape = [...x.shape];
-  const len = shape[d];
-  let outer = 1, inner = 1;
-  for (let i = 0; i < d; i++) outer *= shape[i];
-  for (let i = d + 1; i < shape.length; i++) inner *= shape[i];
+  const [outer, len, inner] = rows(shape, d);
   shape[d] = 1;
   const out = Tensor.empty(shape, x.dtype);
   if (len === 0) fillRaw(out, 0);
@@ -166,12 +163,9 @@ function extremum(x: Tensor, isMin: boolean, dimArg?: number | DimOptions, keepd
     }, [x, out]);
   }
   const d = normDim(name, dim, x.ndim);
-  const shape = x.ndim === 0 ? [] : [...x.shape];
-  const len = x.ndim === 0 ? 1 : shape[d];
+  const shape = [...x.shape];
+  const [outer, len, inner] = rows(shape, d);
   if (len === 0) throw new RangeError(`${name}: cannot reduce over dim ${dim} of size 0 (shape ${fmt(x.shape)})`);
-  let outer = 1, inner = 1;
-  for (let i = 0; i < d; i++) outer *= shape[i];
-  for (let i = d + 1; i < shape.length; i++) inner *= shape[i];
   if (x.ndim > 0) shape[d] = 1;
   const values = Tensor.empty(shape, x.dtype);
   const indices = Tensor.empty(shape, "int32");

@@ -4,10 +4,9 @@
 import { Tensor } from "../tensor";
 import { f32, i32 } from "../backend/memory";
 import { exec } from "../backend/tape";
-import { normDim } from "../shape";
+import { normDim, rows } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { castTo, checkTensor } from "./dispatch";
-import { rows } from "./statistics";
 
 export interface ScanOptions {
   dim: number;

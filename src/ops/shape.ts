@@ -5,23 +5,13 @@
 import { Tensor } from "../tensor";
 import { k } from "../backend/module";
 import { i32 } from "../backend/memory";
-import { fmt, normDim, numel, broadcastStrides, sameShape, type Shape } from "../shape";
+import { fmt, normDim, numel, broadcastStrides, sameShape, rows, stridesOf, type Shape } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { isGradEnabled } from "../autograd/grad-mode";
 import { recordingTape } from "../backend/tape";
 import { writeMeta, fillRaw, checkTensor, filled } from "./dispatch";
 import { indexAdd, putView, takeView } from "./indexing";
 import { sumTo } from "./reduce";
-
-function contiguousStrides(shape: Shape): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
 
 /** Same data, new shape (one dim may be -1); shares memory like torch's view. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -73,7 +63,7 @@ function permuteForward(x: Tensor, perm: readonly number[]): Tensor {
     if (out.numel() >= DEFER_MIN && !recordingTape()) out.storageRef().defer(x.storageRef(), out.shape);
     else k().transpose32(x.ptr, out.ptr, x.numel() / (shape[nd - 2] * shape[nd - 1]), shape[nd - 2], shape[nd - 1]);
   } else {
-    const inStrides = contiguousStrides(shape);
+    const inStrides = stridesOf(shape);
     k().copy_strided32(x.ptr, out.ptr, ...writeMeta(out.shape, [perm.map((p) => inStrides[p])]));
   }
   return out;
@@ -194,11 +184,8 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
   checkTensor("indexSelect", x);
   if (x.ndim === 0) throw new RangeError("indexSelect: expects a tensor with at least one dim, got a 0-d tensor");
   const d = normDim("indexSelect", dim, x.ndim);
-  const len = x.shape[d];
+  const [outer, len, inner] = rows(x.shape, d);
   const idx = indexArray("indexSelect", index, len, `dim ${d} of the tensor of shape ${fmt(x.shape)}; `);
-  let outer = 1, inner = 1;
-  for (let i = 0; i < d; i++) outer *= x.shape[i];
-  for (let i = d + 1; i < x.ndim; i++) inner *= x.shape[i];
   const shape = [...x.shape];
   shape[d] = idx.length;
   const out = Tensor.empty(shape, x.dtype);

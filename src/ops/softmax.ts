@@ -3,12 +3,12 @@
 
 import { Tensor } from "../tensor";
 import { k } from "../backend/module";
-import { normDim } from "../shape";
+import { normDim, rows } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { isGradEnabled } from "../autograd/grad-mode";
 import { sum } from "./reduce";
 import { checkTensor } from "./dispatch";
-import { rows, vectorNorm, type NormOrd } from "./statistics";
+import { vectorNorm, type NormOrd } from "./statistics";
 import { add, div, relu, sub, mul, exp } from "./elementwise";
 import { scope } from "../lifetime";
 

@@ -3,7 +3,7 @@
 
 import { Tensor } from "../tensor";
 import { f32, i32 } from "../backend/memory";
-import { normDim } from "../shape";
+import { normDim, rows } from "../shape";
 import { record } from "../autograd/node";
 import { checkTensor, filled } from "./dispatch";
 import { scatter } from "./indexing";
@@ -22,10 +22,7 @@ export function sort(x: Tensor, options: SortOptions = {}): SortResult {
   checkTensor("sort", x);
   const descending = options.descending ?? false;
   const d = normDim("sort", options.dim ?? -1, x.ndim);
-  const len = x.ndim === 0 ? 1 : x.shape[d];
-  let outer = 1, inner = 1;
-  for (let i = 0; i < d; i++) outer *= x.shape[i];
-  for (let i = d + 1; i < x.ndim; i++) inner *= x.shape[i];
+  const [outer, len, inner] = rows(x.shape, d);
   const src = x.data();
   const values = Tensor.empty(x.shape, x.dtype);
   const indices = Tensor.empty(x.shape, "int32");

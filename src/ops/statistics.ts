@@ -7,7 +7,7 @@ import { Tensor } from "../tensor";
 import { k } from "../backend/module";
 import { f32, i32 } from "../backend/memory";
 import { exec } from "../backend/tape";
-import { fmt, normDim, type Shape } from "../shape";
+import { fmt, normDim, rows, type Shape } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { noGrad } from "../autograd/grad-mode";
 import { scope } from "../lifetime";
@@ -18,15 +18,6 @@ import { sort } from "./sort";
 import { add, sub, mul, div, pow, abs, sqrt, log, exp, eq, ne, gt } from "./elementwise";
 
 export { dimArgs, type DimOptions, type DimArg };
-
-/** A view of one dim: [outer, len, inner] elements (the whole tensor as one row when d is null). */
-export function rows(shape: Shape, d: number | null): [number, number, number] {
-  if (d === null || shape.length === 0) return [1, shape.length === 0 ? 1 : shape.reduce((a, b) => a * b, 1), 1];
-  let outer = 1, inner = 1;
-  for (let i = 0; i < d; i++) outer *= shape[i];
-  for (let i = d + 1; i < shape.length; i++) inner *= shape[i];
-  return [outer, shape[d], inner];
-}
 
 /** The normalized dims of o.dim, null for all of them. */
 function dimsOf(op: string, o: DimOptions, ndim: number): number[] | null {
