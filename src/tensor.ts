@@ -7,7 +7,6 @@ import { Storage } from "./storage";
 import { f32, i32 } from "./backend/memory";
 import type { Node } from "./autograd/node";
 import { backward, type BackwardOptions } from "./autograd/backward";
-import { registerHook, type GradHook, type RemovableHandle } from "./autograd/hooks";
 import { track, setTensorCheck, recordingGradGraph } from "./lifetime";
 import { formatTensor } from "./format";
 import { guardTorchSpellings } from "./spelling";
@@ -209,14 +208,6 @@ export class Tensor {
     // backward({ createGraph: true }): the options alone
     if (gradient != null && !(gradient instanceof Tensor)) [gradient, options] = [null, gradient];
     backward(this, gradient ?? null, options);
-  }
-
-  /**
-   * Calls hook with this tensor's gradient each time backward computes it; a
-   * Tensor it returns replaces the gradient (torch's register_hook).
-   */
-  registerHook(hook: GradHook): RemovableHandle {
-    return registerHook(this, hook);
   }
 
   /** A tensor sharing this one's memory, cut from the graph. */

@@ -468,7 +468,7 @@ const cases: Case[] = [
       g!.sum().backward();
     },
     type: Error,
-    message: /^backward: AvgPool2DBackward0 has no double backward yet, so a gradient of its gradient cannot be taken; differentiate once, or write this step with ops that have one$/,
+    message: /^backward: AvgPool2DBackward0 has no double backward yet, so a second derivative cannot pass through it; differentiate once$/,
   },
   {
     family: "autograd", name: "autograd.grad of an input the outputs do not use", example: "autograd.grad(x.sum(), [x, z])",
@@ -479,21 +479,6 @@ const cases: Case[] = [
     family: "autograd", name: "autograd.grad w.r.t. a tensor without grad", example: "autograd.grad(x.sum(), zeros(2))",
     run: () => autograd.grad(leaf([1, 2]).sum(), zeros(2)), type: Error,
     message: /^autograd.grad: input 0 \(shape \[2\]\) does not require grad$/,
-  },
-  {
-    family: "autograd", name: "a hook on a tensor without grad", example: "zeros(2).registerHook(g => g)",
-    run: () => zeros(2).registerHook((g) => g), type: Error,
-    message: /^registerHook: cannot register a hook on a tensor that doesn't require gradient$/,
-  },
-  {
-    family: "autograd", name: "a hook that changes the gradient's shape", example: "x.registerHook(() => ones(3)); x.sum().backward()",
-    run: () => {
-      const x = leaf([1, 2]);
-      x.registerHook(() => ones(3));
-      x.sum().backward();
-    },
-    type: Error,
-    message: /^registerHook: a hook changed the gradient's shape from \[2\] to \[3\]$/,
   },
   {
     family: "autograd", name: "in-place update of a leaf that requires grad", example: "x.sub_(1)   // outside noGrad",

@@ -11,7 +11,6 @@
 import type { Tensor } from "../tensor";
 import type { Node } from "./node";
 import { isGradEnabled, setGradEnabled } from "./grad-mode";
-import { anyHooks, runHooks } from "./hooks";
 import { keep, runRule, recordingGradGraph, setRecordingGradGraph } from "../lifetime";
 import { fmt, sameShape } from "../shape";
 import { filled } from "../ops/dispatch";
@@ -125,10 +124,7 @@ export function run(
 ): (Tensor | null)[] {
   const createGraph = !!options?.createGraph;
   const order = topoOrder(roots, ++pass);
-  // autograd.grad runs only the nodes on a path to a wanted tensor
-  const needed = wanted && neededNodes(order, wanted);
   for (const n of order) {
-    if (needed && !needed.has(n)) continue;
     if (n.released) {
       throw new Error(
         `backward: trying to backward through the graph a second time (${n.name} was already freed); ` +
@@ -160,13 +156,8 @@ export function run(
       let g = n.pendingGrad;
       if (!g) continue;
       n.pendingGrad = null;
-      if (needed && !needed.has(n)) {
-        if (!createGraph) g.dispose();
-        continue;
-      }
       const out = n.output;
       if (out) {
-        if (anyHooks) g = runHooks(out, g, createGraph);
         if (wanted) {
           const k = wanted.indexOf(out);
           if (k >= 0) found[k] = createGraph ? g : g.clone();
@@ -198,7 +189,7 @@ export function run(
     }
     for (let j = 0; j < leaves.length; j++) {
       const leaf = leaves[j];
-      const g = anyHooks ? runHooks(leaf, leafGrads[j]!, createGraph) : leafGrads[j]!;
+      const g = leafGrads[j]!;
       leafGrads[j] = null;
       const k = wanted ? wanted.indexOf(leaf) : -1;
       if (k >= 0) found[k] = g;
@@ -219,7 +210,7 @@ export function run(
     }
   }
   // torch's retain_graph defaults to create_graph; a new graph may hold what the old one saved
-  if (!(options?.retainGraph ?? createGraph)) for (const n of order) if (!needed || needed.has(n)) n.release(createGraph);
+  if (!(options?.retainGraph ?? createGraph)) for (const n of order) n.release(createGraph);
   return found;
 }
 
@@ -251,15 +242,4 @@ function deliver(t: Tensor, g: Tensor, createGraph: boolean, leaves: Tensor[], l
   else if (j >= 0) leafGrads[j] = sum;
   else leaves.push(t), leafGrads.push(sum);
   return true;
-}
-
-/** The nodes that lead to a wanted tensor: the ones autograd.grad must run. */
-function neededNodes(order: readonly Node[], wanted: readonly Tensor[]): Set<Node> {
-  const needed = new Set<Node>();
-  // inputs come after their consumers in `order`: walk it backwards
-  for (let i = order.length - 1; i >= 0; i--) {
-    const n = order[i];
-    if ((n.output && wanted.includes(n.output)) || n.inputs.some((t) => (t.gradFn ? needed.has(t.gradFn) : wanted.includes(t)))) needed.add(n);
-  }
-  return needed;
 }

@@ -63,8 +63,7 @@ export class Node {
       if (!gi || gi === g) continue;
       record(gi, name.replace(/Backward\d*$/, "BackwardBackward0"), from, () => {
         throw new Error(
-          `backward: ${name} has no double backward yet, so a gradient of its gradient cannot be taken; ` +
-            "differentiate once, or write this step with ops that have one",
+          `backward: ${name} has no double backward yet, so a second derivative cannot pass through it; differentiate once`,
         );
       });
     }
