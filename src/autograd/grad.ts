@@ -13,7 +13,7 @@ export interface GradOptions extends BackwardOptions {
 }
 
 /** A tensor or a list of them, as a list; names the argument when it is neither. */
-export function tensorList(op: string, what: string, value: Tensor | readonly (Tensor | null)[]): (Tensor | null)[] {
+function tensorList(op: string, what: string, value: Tensor | readonly (Tensor | null)[]): (Tensor | null)[] {
   const list = Array.isArray(value) ? value : [value];
   for (const t of list) {
     if (t !== null && (typeof t !== "object" || typeof (t as Tensor).assertAlive !== "function")) {

@@ -62,9 +62,8 @@ function pool(name: string, mode: number, x: Tensor, p: number, h: number, w: nu
     tab.dispose();
     return [out, idx];
   }
-  const at = [p, ho * wo];
   record(out, name, [x], (g) => {
-    if (mode === 0 && isGradEnabled()) return [reshape(scatterAdd(filled([p, h * w], 0), 1, reshape(idx, at), reshape(g, at)), x.shape)];
+    if (mode === 0 && isGradEnabled()) return [reshape(scatterAdd(filled([p, h * w], 0), 1, reshape(idx, [p, ho * wo]), reshape(g, [p, ho * wo])), x.shape)];
     const gx = filled(x.shape, 0);
     k().pool2d_f32(3 - mode, gx.ptr, g.ptr, mode === 0 ? idx.ptr : 0, p, h, w, ho, wo, tab.ptr, dh, dw, div);
     return [gx];
