@@ -1,0 +1,123 @@
+// Whole training runs, written as a PyTorch user writes them, against the same
+// programs run in PyTorch 1.13 (test/fixtures/training_runs.json, from
+// gen_training_runs.py): data and initial weights from manualSeed, a two-layer
+// classifier of F.linear and an activation, F.crossEntropy, optim.Adam or
+// optim.SGD, full batch or minibatches drawn by randperm. The data, the initial
+// weights and the batches are torch's bits; the losses and the trained weights
+// follow torch's run within float32 rounding: the first loss is torch's bits, and
+// after that torch's exp and log (SLEEF's, a few ulps from the ones here) and its
+// products' summation order part the runs by an ulp now and then (measured: the
+// losses stay within 4e-7 relative of torch's and the weights within 4e-7 after
+// 150 steps; the bounds below leave 25x room).
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { F, optim, manualSeed, rand, randn, randperm, tensor, scope, noGrad, Tensor } from "../src/index";
+
+const fixture = JSON.parse(readFileSync(new URL("./fixtures/training_runs.json", import.meta.url), "utf8"));
+
+const u32 = (t: Tensor) => Array.from(new Uint32Array((t.data() as Float32Array).slice().buffer));
+const f32 = (bits: number[]) => Array.from(new Float32Array(new Uint32Array(bits).buffer));
+const lossOf = (t: Tensor) => new Uint32Array(Float32Array.of(t.item()).buffer)[0];
+
+/** rand * 2 - 1 scaled by a power of two (exact), as the golden script draws the weights. */
+const uniform = (shape: number[], halfWidth: number) => rand(...shape).mul(2).sub(1).mul(halfWidth).requiresGrad_();
+
+/** Relative distance of two float lists (the largest |a - b| over the largest |b|). */
+function relDiff(got: number[], want: number[]): number {
+  let d = 0, m = 0;
+  for (let i = 0; i < want.length; i++) {
+    d = Math.max(d, Math.abs(got[i] - want[i]));
+    m = Math.max(m, Math.abs(want[i]));
+  }
+  return d / m;
+}
+
+describe("a classifier trained from manualSeed follows PyTorch's training run", () => {
+  /** The blobs program: returns its losses (as float32 bits), trained weights and accuracy. */
+  function trainBlobs(useScope: boolean) {
+    const g = fixture.blobs;
+    manualSeed(0);
+    const X = randn(96, 2);
+    const y = tensor(g.y, { dtype: "int32" });
+    const params = [uniform([16, 2], 0.5), uniform([16], 0.5), uniform([3, 16], 0.25), uniform([3], 0.25)];
+    // the same data and the same initial network, bit for bit
+    expect(u32(X)).toEqual(g.X);
+    expect(params.map(u32)).toEqual(g.start);
+
+    const [W1, b1, W2, b2] = params;
+    const opt = new optim.Adam(params, { lr: 0.01 });
+    const forward = () => F.linear(F.relu(F.linear(X, W1, b1)), W2, b2);
+    const losses: number[] = [];
+    const step = () => {
+      const loss = F.crossEntropy(forward(), y);
+      losses.push(lossOf(loss));
+      loss.backward();
+      opt.step();
+      opt.zeroGrad();
+    };
+    for (let i = 0; i < 150; i++) useScope ? scope(step) : step();
+    const accuracy = noGrad(() => scope(() => forward().argmax(1).eq(y).float().mean().item()));
+    const final = params.map((p) => Array.from(p.data()));
+    opt.dispose();
+    for (const t of [X, y, ...params]) t.dispose();
+    return { losses, final, accuracy };
+  }
+
+  it("blobs: 2 -> 16 (ReLU) -> 3, full batch, Adam(lr=0.01), 150 steps", () => {
+    const g = fixture.blobs;
+    const { losses, final, accuracy } = trainBlobs(true);
+    // the first loss is one forward pass from torch's bits, and is torch's bits
+    expect(losses[0]).toBe(g.losses[0]);
+    const got = f32(losses), want = f32(g.losses);
+    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i]) / want[i], `loss ${i}: ${got[i]} vs torch ${want[i]}`).toBeLessThan(1e-5);
+    for (let i = 0; i < final.length; i++) expect(relDiff(final[i], f32(g.final[i])), `parameter ${i}`).toBeLessThan(1e-5);
+    expect(accuracy).toBe(g.accuracy);
+  });
+
+  it("blobs written without scope (what nobody reaches is reclaimed) is the same run, bit for bit", () => {
+    const scoped = trainBlobs(true), bare = trainBlobs(false);
+    expect(bare.losses).toEqual(scoped.losses);
+    expect(bare.final).toEqual(scoped.final);
+  });
+
+  it("batches: 4 -> 8 (tanh) -> 2, minibatches of 32 from randperm, SGD(momentum, weight decay), 5 epochs", () => {
+    const g = fixture.batches;
+    manualSeed(1);
+    const X = rand(128, 4);
+    const y = tensor(g.y, { dtype: "int32" });
+    const params = [uniform([8, 4], 0.5), uniform([8], 0.5), uniform([2, 8], 0.25), uniform([2], 0.25)];
+    expect(u32(X)).toEqual(g.X);
+    expect(params.map(u32)).toEqual(g.start);
+
+    const [W1, b1, W2, b2] = params;
+    const opt = new optim.SGD(params, { lr: 0.1, momentum: 0.9, weightDecay: 1e-4 });
+    const losses: number[] = [];
+    for (let epoch = 0; epoch < 5; epoch++) {
+      // the batches come from the same generator, after the weights: torch's order exactly
+      const perm = randperm(128);
+      expect(Array.from(perm.data()), `epoch ${epoch}'s permutation`).toEqual(g.perms[epoch]);
+      for (let i = 0; i < 128; i += 32) {
+        scope(() => {
+          const idx = perm.slice([i, i + 32]);
+          const xb = X.indexSelect(0, idx), yb = y.indexSelect(0, idx);
+          const loss = F.crossEntropy(F.linear(F.linear(xb, W1, b1).tanh(), W2, b2), yb);
+          losses.push(lossOf(loss));
+          loss.backward();
+          opt.step();
+          opt.zeroGrad();
+        });
+      }
+      perm.dispose();
+    }
+    expect(losses.length).toBe(g.losses.length);
+    // tanh is musl's float32 tanhf, torch's SLEEF's: the first loss is within an ulp, not its bits
+    expect(Math.abs(losses[0] - g.losses[0])).toBeLessThanOrEqual(1);
+    const got = f32(losses), want = f32(g.losses);
+    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i]) / want[i], `loss ${i}: ${got[i]} vs torch ${want[i]}`).toBeLessThan(1e-5);
+    for (let i = 0; i < params.length; i++) {
+      expect(relDiff(Array.from(params[i].data()), f32(g.final[i])), `parameter ${i}`).toBeLessThan(1e-5);
+    }
+    opt.dispose();
+    for (const t of [X, y, ...params]) t.dispose();
+  });
+});
