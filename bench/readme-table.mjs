@@ -58,6 +58,14 @@ for (const [id, label] of [["W1", "part 2, inverse 4×4, 10,000 steps"], ["W2", 
   row(`**cold** ${label}: first run, \`mseLoss\`, no \`scope\``, "ms", (lib) => first(lib, "noScope"));
   row(`**cold** ${label}: first run, as the notebook writes it`, "ms", (lib) => first(lib, "notebook"));
 }
+// Cold steps: the MLP step in a fresh process, its first step and first 10 (a peer runs its one variant).
+const mlp = results.coldSteps?.W5;
+if (mlp) {
+  const firstSteps = (lib, style, n) => (mlp[lib]?.[style] ?? mlp[lib]?.scope)?.firstStepsMs?.[n];
+  row("**cold** MLP 784→256→10 step: the first, `scope`", "ms", (lib) => firstSteps(lib, "scope", 1));
+  row("**cold** MLP step: the first 10, `scope`", "ms", (lib) => firstSteps(lib, "scope", 10));
+  row("**cold** MLP step: the first 10, no `scope`", "ms", (lib) => firstSteps(lib, "noScope", 10));
+}
 const load = results.cold?.W1;
 if (load) row("**cold** import + `init()` (PyTorch: `import torch`)", "ms", (lib) => load[lib]?.eager?.loadMs);
 

@@ -341,6 +341,39 @@ for (const w of coldWorkloads) {
   }
 }
 
+// The MLP training step (W5) and the 512² product (W4) in fresh processes too: the time of the
+// first step and of the first 10 and 100, counted in one process (the setup of data and
+// parameters timed apart). wasmgrad with and without scope; peers run their one variant.
+const COLD_STEPS = [
+  { w: "W5", label: "W5 MLP 784→256→10, batch 128, Adam step", step: ["step", "steps"], task: {}, styles: [["scope", "nn.functional + optim.Adam", "scope"], ["noScope", "no scope", "no scope"]] },
+  { w: "W4", label: "W4 matmul 512: A·B", step: ["product", "products"], task: { n: 512, case: "AB" }, styles: [["scope", "eager", "result disposed"], ["noScope", "no scope", "no scope"]] },
+].filter((c) => !onlyWorkloads || onlyWorkloads.includes(c.w));
+const COLD_MARKS = quick ? [1, 10] : [1, 10, 100];
+const coldSteps = {}; // coldSteps[workload][libId][styleId] = { loadMs, setupMs, firstStepsMs: { 1: ms, 10: ms, 100: ms } }
+for (const c of COLD_STEPS) {
+  coldSteps[c.w] = {};
+  for (const lib of LIBS) {
+    if (libInfo[lib.id].error || lib.id === "torch-default") continue;
+    coldSteps[c.w][lib.id] = {};
+    const styles = lib.id === "wasmgrad" ? c.styles : [[c.styles[0][0], lib.runner === "python" ? undefined : variantsOf(lib, c.w)[0]]];
+    for (const [id, variant] of styles) {
+      if (lib.runner !== "python" && !variant) continue;
+      const task = { workload: c.w, cold: true, marks: COLD_MARKS, ...c.task, ...(variant && { variant }) };
+      const { ok, error } = await coldSamples(lib, task);
+      commands.push({ lib: lib.id, variant, task });
+      const r = ok.length
+        ? {
+            loadMs: median(ok.map((x) => x.loadMs)),
+            setupMs: median(ok.map((x) => x.setupMs)),
+            firstStepsMs: Object.fromEntries(COLD_MARKS.map((m) => [m, median(ok.map((x) => x.firstStepsMs[m]))])),
+          }
+        : { error };
+      coldSteps[c.w][lib.id][id] = r;
+      say(`  ${lib.title} ${c.w} cold (${variant ?? "eager"}) — ${r.error ? r.error : COLD_MARKS.map((m) => `first ${m}: ${num(r.firstStepsMs[m])} ms`).join(", ") + ` (setup ${num(r.setupMs)} ms, median of ${ok.length})`}`);
+    }
+  }
+}
+
 function median(xs) {
   const v = [...xs].sort((a, b) => a - b);
   const m = v.length >> 1;
@@ -405,8 +438,24 @@ for (const w of coldWorkloads) {
     }
   }
 }
+for (const c of COLD_STEPS) {
+  for (const [id, , text] of c.styles) {
+    const ours = coldSteps[c.w].wasmgrad?.[id];
+    for (const m of COLD_MARKS) {
+      const mine = ours?.firstStepsMs?.[m];
+      const cell = (lib) => {
+        const r = coldSteps[c.w][lib.id]?.[id] ?? coldSteps[c.w][lib.id]?.scope;
+        if (!r) return footnote(`${lib.title}: ${libInfo[lib.id].error ?? "not run"}`);
+        if (r.error) return footnote(`${lib.title}: ${r.error}`);
+        const v = r.firstStepsMs[m];
+        return lib.id === "wasmgrad" || mine == null ? num(v) : `${num(v)} (${ratioText(v / mine)})`;
+      };
+      coldRows.push([`${c.label}: ${m === 1 ? `first ${c.step[0]}` : `first ${m} ${c.step[1]}`}, ${text}`, "ms", cell(LIBS[0]), ...coldPeers.map(cell)]);
+    }
+  }
+}
 const coldTable = coldRows.length ? markdownTable(["cold: a fresh process, its first run", "unit", "wasmgrad", ...coldPeers.map((p) => p.title)], coldRows) : "";
-const coldLegend = `Cold: each number is the median of ${COLD_SAMPLES} fresh processes. "load and init" is the library's import and initialization (wasmgrad: the bundle's import and \`init()\`, which compiles the module; PyTorch: \`import torch\`); "first run" is the loop's first run in that process, nothing warmed up; "first 100 / 1,000 steps" are fresh processes that run only that many steps of the loop. JavaScript peers run their one way of writing the loss in every row, PyTorch its F.mse_loss where wasmgrad's row has no scope (torch has none). Ratios as in the table above.`;
+const coldLegend = `Cold: each number is the median of ${COLD_SAMPLES} fresh processes. "load and init" is the library's import and initialization (wasmgrad: the bundle's import and \`init()\`, which compiles the module; PyTorch: \`import torch\`); "first run" is the loop's first run in that process, nothing warmed up; "first 100 / 1,000 steps" are fresh processes that run only that many steps of the loop. For W5 and W4, a fresh process builds its data and parameters (timed apart, in results.json) and then times its first step (or product) and its first 10 and 100, cumulatively. JavaScript peers run their one way of writing the loss in every row, PyTorch its F.mse_loss where wasmgrad's row has no scope (torch has none). Ratios as in the table above.`;
 const legend =
   "Each peer cell: its median, and in parentheses how many times faster wasmgrad is (peer time ÷ wasmgrad time; for GFLOP/s, wasmgrad's ÷ the peer's): above 1× wasmgrad is faster, below 1× it is slower.";
 const reasonText = reasons.map((r, i) => `[${i + 1}] ${r}`).join("\n");
@@ -528,7 +577,7 @@ ${libLines}
   writeFileSync(join(here, name), md);
   writeFileSync(
     join(here, quick ? "results-quick.json" : "results.json"),
-    JSON.stringify({ date: started.toISOString(), quick, machine: { cpu, cores: os.availableParallelism?.() ?? os.cpus().length, node: process.version }, config: CONFIG, libs: libInfo, groups: groups.map((g, gi) => ({ ...g, results: results[gi] })), cold }, null, 1) + "\n",
+    JSON.stringify({ date: started.toISOString(), quick, machine: { cpu, cores: os.availableParallelism?.() ?? os.cpus().length, node: process.version }, config: CONFIG, libs: libInfo, groups: groups.map((g, gi) => ({ ...g, results: results[gi] })), cold, coldSteps }, null, 1) + "\n",
   );
   say(`\nWrote ${relative(root, join(here, name))}`);
 }
