@@ -418,7 +418,13 @@ export class Tensor {
   permute(...dims: number[] | [number[]]): Tensor { return shp.permute(this, dims.flat()); }
   reshape(...shape: number[] | [number[]]): Tensor { return shp.reshape(this, shape.flat()); }
   view(...shape: number[] | [number[]]): Tensor { return shp.reshape(this, shape.flat()); }
-  flatten(): Tensor { return shp.reshape(this, [this.numel()]); }
+  /** Merges dims startDim..endDim (negative from the end) into one, as torch.flatten: `x.flatten(1)` keeps the batch dim. */
+  flatten(startDim = 0, endDim = -1): Tensor {
+    const s = normDim("flatten", startDim, this.ndim), e = normDim("flatten", endDim, this.ndim), shape = [...this.shape];
+    if (s > e) throw new RangeError(`flatten: startDim (${startDim}) cannot come after endDim (${endDim})`);
+    shape.splice(s, e - s + 1, countElements(shape.slice(s, e + 1)));
+    return shp.reshape(this, shape);
+  }
   squeeze(dim?: number | { dim?: number }): Tensor { return shp.squeeze(this, typeof dim === "object" && dim !== null ? dim.dim : dim); }
   unsqueeze(dim: number | { dim: number }): Tensor { return shp.unsqueeze(this, typeof dim === "object" && dim !== null ? dim.dim : dim); }
   expand(...shape: number[] | [number[]]): Tensor { return shp.expand(this, shape.flat()); }

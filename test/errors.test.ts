@@ -329,9 +329,39 @@ const cases: Case[] = [
     message: /^tensor: only float32 tensors can require gradients, got int32$/,
   },
   {
+    family: "dtype", name: "a convolution of an int32 image", example: "F.conv2d(zeros([1, 1, 3, 3], { dtype: \"int32\" }), zeros(1, 1, 2, 2))",
+    run: () => F.conv2d(zeros([1, 1, 3, 3], { dtype: "int32" }), zeros(1, 1, 2, 2)), type: TypeError,
+    message: /^conv2d: expected a float32 input, got int32; convert with \.float\(\) first$/,
+  },
+  {
+    family: "dtype", name: "max-pooling an int32 image", example: "F.maxPool2d(zeros([1, 2, 2], { dtype: \"int32\" }), 2)",
+    run: () => F.maxPool2d(zeros([1, 2, 2], { dtype: "int32" }), 2), type: TypeError,
+    message: /^maxPool2d: expected a float32 input, got int32; convert with \.float\(\) first$/,
+  },
+  {
+    family: "dtype", name: "layerNorm of int32 features", example: "F.layerNorm(zeros([2, 3], { dtype: \"int32\" }), [3])",
+    run: () => F.layerNorm(zeros([2, 3], { dtype: "int32" }), [3]), type: TypeError,
+    message: /^layerNorm: expected a float32 input, got int32; convert with \.float\(\) first$/,
+  },
+  {
+    family: "dtype", name: "dropout of an int32 tensor", example: "F.dropout(zeros([4], { dtype: \"int32\" }), 0.5)",
+    run: () => F.dropout(zeros([4], { dtype: "int32" }), 0.5), type: TypeError,
+    message: /^dropout: expected a float32 input, got int32; convert with \.float\(\) first$/,
+  },
+  {
+    family: "dtype", name: "l1Loss of int32 tensors", example: "F.l1Loss(tensor([1, 2]), tensor([1, 3]))",
+    run: () => F.l1Loss(tensor([1, 2]), tensor([1, 3])), type: TypeError,
+    message: /^l1Loss: expected a float32 input, got int32; convert with \.float\(\) first$/,
+  },
+  {
+    family: "dtype", name: "norm of an int32 tensor", example: "tensor([3, 4]).norm()",
+    run: () => tensor([3, 4]).norm(), type: TypeError,
+    message: /^norm: expected a float32 input, got int32; convert with \.float\(\) first$/,
+  },
+  {
     family: "dtype", name: "mean of an int32 tensor", example: "tensor([1, 2]).mean()",
     run: () => tensor([1, 2]).mean(), type: TypeError,
-    message: /^mean: input dtype must be float32, got int32; convert with \.float\(\) first$/,
+    message: /^mean: expected a float32 input, got int32; convert with \.float\(\) first$/,
   },
   {
     family: "dtype", name: "integer to a negative power", example: "tensor([1, 2]).pow(-1)",
@@ -370,6 +400,16 @@ const cases: Case[] = [
     family: "dims", name: "unsqueeze past the end", example: "zeros(2, 3).unsqueeze(4)",
     run: () => zeros(2, 3).unsqueeze(4), type: RangeError,
     message: /^unsqueeze: dim 4 is out of range for a tensor of 3 dims \(expected -3 <= dim < 3\)$/,
+  },
+  {
+    family: "dims", name: "flatten with its start after its end", example: "zeros(2, 3, 4).flatten(2, 1)",
+    run: () => zeros(2, 3, 4).flatten(2, 1), type: RangeError,
+    message: /^flatten: startDim \(2\) cannot come after endDim \(1\)$/,
+  },
+  {
+    family: "dims", name: "flatten from a dim past the end", example: "zeros(2, 3).flatten(2)",
+    run: () => zeros(2, 3).flatten(2), type: RangeError,
+    message: /^flatten: dim 2 is out of range for a tensor of 2 dims \(expected -2 <= dim < 2\)$/,
   },
   {
     family: "dims", name: "max along a dim past the end", example: "zeros(2, 3).max(3)",
@@ -799,7 +839,7 @@ const cases: Case[] = [
   {
     family: "reductions", name: "std of an int tensor", example: "tensor([1, 2]).std()",
     run: () => tensor([1, 2]).std(), type: TypeError,
-    message: /^std: std and var need a float32 input, got int32$/,
+    message: /^std: expected a float32 input, got int32; convert with \.float\(\) first$/,
     after: () => expect(f([1, 3]).std().item()).toBeCloseTo(Math.SQRT2, 6),
   },
   {
@@ -872,7 +912,7 @@ const cases: Case[] = [
   {
     family: "softmax", name: "softmax of an int tensor", example: "tensor([1, 2]).softmax(0)",
     run: () => tensor([1, 2]).softmax(0), type: TypeError,
-    message: /^softmax: input dtype must be float32, got int32/,
+    message: /^softmax: expected a float32 input, got int32; convert with \.float\(\) first$/,
   },
   {
     family: "losses", name: "a class index past C", example: "F.crossEntropy(zeros(2, 3), tensor([0, 5]))",
@@ -1045,7 +1085,7 @@ const cases: Case[] = [
   {
     family: "elementwise", name: "lerp of integer tensors", example: "tensor([1, 2]).lerp(tensor([3, 4]), 0.5)",
     run: () => tensor([1, 2]).lerp(tensor([3, 4]), 0.5), type: TypeError,
-    message: /^lerp: expected float32 tensors, got int32 \(shape \[2\]\)$/,
+    message: /^lerp: expected a float32 input, got int32; convert with \.float\(\) first$/,
   },
   {
     family: "elementwise", name: "isclose of different dtypes", example: "tensor([1]).isclose(tensor([1.5]))",

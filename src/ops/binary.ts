@@ -8,7 +8,7 @@ import { BinaryOp, UnaryOp, UnaryParamOp } from "../backend/kernels";
 import { record, tracks } from "../autograd/node";
 import { promote, promoteScalar } from "../dtype";
 import { sameShape, fmt } from "../shape";
-import { castTo, checkTensor } from "./dispatch";
+import { castTo, checkTensor, checkFloat } from "./dispatch";
 import { sumTo } from "./reduce";
 import { copy_ } from "./inplace";
 import { isGradEnabled, noGrad } from "../autograd/grad-mode";
@@ -133,7 +133,7 @@ export function lerp(start: Tensor, end: Tensor, weight: TensorOrScalar): Tensor
   for (const t of [start, end]) checkTensor("lerp", t);
   checkOperand("lerp", weight);
   for (const t of [start, end, weight]) {
-    if (isT(t) && t.dtype !== "float32") throw new TypeError(`lerp: expected float32 tensors, got ${t.dtype} (shape ${fmt(t.shape)})`);
+    if (isT(t)) checkFloat("lerp", t);
   }
   const diff = binaryForward(BinaryOp.Sub, end, start);
   let out: Tensor;

@@ -11,7 +11,7 @@ import { k } from "../backend/module";
 import { fmt, rows } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { scope } from "../lifetime";
-import { checkTensor, filled } from "./dispatch";
+import { checkTensor, checkFloat, filled } from "./dispatch";
 import { reshape } from "./shape";
 import { matmul } from "./linear";
 import { add } from "./elementwise";
@@ -82,7 +82,7 @@ function batched(op: string, x: Tensor, rank: number): [number[], boolean] {
   if (x.ndim !== rank && x.ndim !== rank - 1) {
     throw new RangeError(`${op}: Expected ${rank - 1}D (unbatched) or ${rank}D (batched) input to ${op}, but got input of size: ${fmt(x.shape)}`);
   }
-  if (x.dtype !== "float32") throw new TypeError(`${op}: expected a float32 input, got ${x.dtype}`);
+  checkFloat(op, x);
   return x.ndim === rank ? [[...x.shape], true] : [[1, ...x.shape], false];
 }
 

@@ -47,6 +47,11 @@ export function checkTensor(op: string, x: unknown): asserts x is Tensor {
   x.assertAlive(op);
 }
 
+/** Throws the TypeError of an op that computes in float32 only (it does not convert ints, as torch's do not). */
+export function checkFloat(op: string, x: Tensor): void {
+  if (x.dtype !== "float32") throw new TypeError(`${op}: expected a float32 input, got ${x.dtype}; convert with .float() first`);
+}
+
 /** The tensor in dtype `d` (itself when it already is; a copy otherwise). */
 export function castTo(t: Tensor, d: DType): Tensor {
   if (t.dtype === d) return t;

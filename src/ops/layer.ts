@@ -9,7 +9,7 @@ import { fmt } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { noGrad, isGradEnabled } from "../autograd/grad-mode";
 import { defaultGenerator, type Generator } from "../random/generator";
-import { checkTensor, fillRaw, filled } from "./dispatch";
+import { checkTensor, checkFloat, fillRaw, filled } from "./dispatch";
 import { gemm } from "./linear";
 import { sumTo } from "./reduce";
 import { reshape, indexSelect, unsqueeze } from "./shape";
@@ -108,7 +108,7 @@ export function dropout(input: Tensor, p: number | DropoutOptions = 0.5, trainin
   const o = typeof p === "object" ? p : { p, training };
   const q = o.p ?? 0.5;
   if (!(q >= 0 && q <= 1)) throw new RangeError(`dropout: dropout probability has to be between 0 and 1, but got ${q}`);
-  if (input.dtype !== "float32") throw new TypeError(`dropout: expected a float32 input, got ${input.dtype}`);
+  checkFloat("dropout", input);
   const gen = o.generator ?? defaultGenerator;
   if (q === 0 || o.training === false || input.numel() === 0) return input;
   assertNotRecording("dropout()");

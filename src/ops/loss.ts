@@ -6,7 +6,7 @@ import { Tensor } from "../tensor";
 import { sub, mul, neg, pow, add, div, abs } from "./elementwise";
 import { mean, sum, sumForward } from "./reduce";
 import { broadcastShapes, sameShape, fmt, rows } from "../shape";
-import { checkTensor } from "./dispatch";
+import { checkTensor, checkFloat } from "./dispatch";
 import { k } from "../backend/module";
 import { f32, i32 } from "../backend/memory";
 import { exec } from "../backend/tape";
@@ -109,7 +109,7 @@ function reduce(l: Tensor, reduction: Reduction | "batchmean", batch = 1): Tenso
 function floatInputs(op: string, ...xs: Tensor[]): void {
   for (const x of xs) {
     checkTensor(op, x);
-    if (x.dtype !== "float32") throw new TypeError(`${op}: expected float32 tensors, got ${x.dtype} (shape ${fmt(x.shape)})`);
+    checkFloat(op, x);
   }
 }
 

@@ -9,7 +9,7 @@ import { fmt } from "../shape";
 import { tracks } from "../autograd/node";
 import { noGrad } from "../autograd/grad-mode";
 import { scope } from "../lifetime";
-import { checkTensor } from "./dispatch";
+import { checkTensor, checkFloat } from "./dispatch";
 import { reshape } from "./shape";
 import { mean } from "./reduce";
 import { add, sub, mul, div, sqrt } from "./elementwise";
@@ -31,7 +31,7 @@ function affine(y: Tensor, weight: Tensor | null, bias: Tensor | null, shape?: n
 
 function checkParams(op: string, x: Tensor, ...ts: (Tensor | null | undefined)[]): void {
   checkTensor(op, x);
-  if (x.dtype !== "float32") throw new TypeError(`${op}: expected a float32 input, got ${x.dtype}`);
+  checkFloat(op, x);
   for (const t of ts) if (t) checkTensor(op, t);
 }
 

@@ -10,7 +10,7 @@ import { i32 } from "../backend/memory";
 import { fmt } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { isGradEnabled } from "../autograd/grad-mode";
-import { checkTensor, filled } from "./dispatch";
+import { checkTensor, checkFloat, filled } from "./dispatch";
 import { indexSelect, reshape } from "./shape";
 import { scatterAdd } from "./indexing";
 import { ints, padDim, composite } from "./conv";
@@ -42,7 +42,7 @@ function table(rows: number[][], cols: number[][]): Tensor {
 function planes(op: string, x: Tensor, what: string): [number, number, number] {
   checkTensor(op, x);
   if ((x.ndim !== 3 && x.ndim !== 4) || x.shape.slice(-3).includes(0)) throw new RangeError(`${op}: ${what}, but got ${fmt(x.shape)}`);
-  if (x.dtype !== "float32") throw new TypeError(`${op}: expected a float32 input, got ${x.dtype}`);
+  checkFloat(op, x);
   const s = x.shape, h = s[s.length - 2], w = s[s.length - 1];
   return [x.numel() / (h * w), h, w];
 }

@@ -8,7 +8,7 @@ import { normDim, fmt, sameShape, rows, type Shape } from "../shape";
 import { record } from "../autograd/node";
 import { isGradEnabled } from "../autograd/grad-mode";
 import { exec } from "../backend/tape";
-import { bitsOf, castTo, fillRaw, checkTensor, filled } from "./dispatch";
+import { bitsOf, castTo, fillRaw, checkTensor, checkFloat, filled } from "./dispatch";
 import { scatter } from "./indexing";
 import { expand, reshape } from "./shape";
 import { div, mul, eq } from "./elementwise";
@@ -123,9 +123,7 @@ export function sum(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
 export function mean(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
   checkTensor("mean", x);
   const o = dimArgs(dim, keepdim);
-  if (x.dtype !== "float32") {
-    throw new TypeError(`mean: input dtype must be float32, got ${x.dtype}; convert with .float() first`);
-  }
+  checkFloat("mean", x);
   const dims = o.dim == null ? null : normDims("mean", o.dim, x.ndim);
   let count = 1;
   for (let i = 0; i < x.ndim; i++) if (dims === null || dims.includes(i)) count *= x.shape[i];

@@ -7,7 +7,7 @@ import { normDim, rows } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { isGradEnabled } from "../autograd/grad-mode";
 import { sum } from "./reduce";
-import { checkTensor } from "./dispatch";
+import { checkTensor, checkFloat } from "./dispatch";
 import { vectorNorm, type NormOrd } from "./statistics";
 import { add, div, relu, sub, mul, exp } from "./elementwise";
 import { scope } from "../lifetime";
@@ -20,7 +20,7 @@ function softmaxOp(op: string, isLog: boolean, x: Tensor, dim: number | SoftmaxO
   checkTensor(op, x);
   const dm = typeof dim === "object" && dim !== null ? dim.dim : dim;
   if (dm === undefined) throw new TypeError(`${op}: dim is required (torch's choice of an implicit dim is deprecated)`);
-  if (x.dtype !== "float32") throw new TypeError(`${op}: input dtype must be float32, got ${x.dtype}; convert with .float() first`);
+  checkFloat(op, x);
   const d = normDim(op, dm, x.ndim);
   const [outer, len, inner] = rows(x.shape, x.ndim === 0 ? null : d);
   const out = Tensor.empty(x.shape, "float32");

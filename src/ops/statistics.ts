@@ -11,7 +11,7 @@ import { fmt, normDim, rows, type Shape } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { noGrad } from "../autograd/grad-mode";
 import { scope } from "../lifetime";
-import { castTo, checkTensor, fillRaw, filled } from "./dispatch";
+import { castTo, checkTensor, checkFloat, fillRaw, filled } from "./dispatch";
 import { normDims, keptShape, unreduce, sum, mean, sumForward, dimArgs, type DimOptions, type DimArg } from "./reduce";
 import { reshape, diag, unsqueeze, indexSelect, squeeze } from "./shape";
 import { sort } from "./sort";
@@ -38,9 +38,6 @@ function reducedShape(shape: Shape, d: number | null, keepdim: boolean): number[
   return shape.flatMap((s, i) => (i !== d ? [s] : keepdim ? [1] : []));
 }
 
-function floatOnly(op: string, x: Tensor): void {
-  if (x.dtype !== "float32") throw new TypeError(`${op}: input dtype must be float32, got ${x.dtype}; convert with .float() first`);
-}
 
 /** One dim or none (all), as prod, argmax, median take. */
 function oneDim(op: string, x: Tensor, dim: number | number[] | null | undefined): number | null {
@@ -175,7 +172,7 @@ function sqrt0(v: Tensor): Tensor {
 /** Σ (x - mean)² / max(0, n - correction) over dims (a composite: its gradient is torch's), std its sqrt. */
 function moments(op: string, x: Tensor, o: VarOptions, isStd: boolean, withMean: boolean): Tensor | [Tensor, Tensor] {
   checkTensor(op, x);
-  if (x.dtype !== "float32") throw new TypeError(`${op}: std and var need a float32 input, got ${x.dtype}`);
+  checkFloat(op, x);
   const dims = dimsOf(op, o, x.ndim), all = dims ?? [];
   const keepdim = !!o.keepdim;
   const n = countOf(x.shape, dims);
@@ -240,7 +237,7 @@ export function vectorNorm(x: Tensor, ord: NormOrd | NormOptions = 2, dim?: numb
   const p = o.ord ?? o.p ?? 2;
   checkTensor("vectorNorm", x);
   if (typeof p !== "number") throw new RangeError(`vectorNorm: ord must be a number, got ${JSON.stringify(p)}`);
-  floatOnly("vectorNorm", x);
+  checkFloat("vectorNorm", x);
   const dims = dimsOf("vectorNorm", o, x.ndim);
   const all = dims ?? [];
   const kd = !!o.keepdim;
@@ -268,7 +265,7 @@ export function matrixNorm(x: Tensor, ord: NormOrd | NormOptions = "fro", dim?: 
   if (p !== 1 && p !== -1 && p !== Infinity && p !== -Infinity) {
     throw new RangeError(`matrixNorm: ord ${JSON.stringify(p)} is not supported (supported: "fro", 1, -1, Infinity, -Infinity)`);
   }
-  floatOnly("matrixNorm", x);
+  checkFloat("matrixNorm", x);
   // ord ±1: the max (min) column sum of |x|; ord ±inf: the max (min) row sum
   const [rowDim, colDim] = p === 1 || p === -1 ? ds : [ds[1], ds[0]];
   return scope(() => {
@@ -282,7 +279,7 @@ export function norm(x: Tensor, p: NormOrd | NormOptions = "fro", dim?: number |
   const o: NormOptions = typeof p === "object" ? p : { p, dim, keepdim };
   checkTensor("norm", x);
   const ord = o.p ?? o.ord ?? "fro";
-  if (x.dtype !== "float32") throw new TypeError(`norm: input dtype must be float32, got ${x.dtype}`);
+  checkFloat("norm", x);
   if (ord === "nuc") throw new RangeError('norm: p "nuc" needs singular values and is not supported');
   return vectorNorm(x, ord === "fro" ? 2 : ord, o.dim, o.keepdim);
 }

@@ -94,6 +94,10 @@ describe("narrow", () => {
   });
 });
 
+describe("flatten", () => {
+  golden("flatten", (xs, a) => xs[0].flatten(a.start, a.end));
+});
+
 describe("flip", () => {
   golden("flip", (xs, a) => wg.flip(xs[0], a.dims));
   it("reverses random dims like the reference", () => {
