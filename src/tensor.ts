@@ -429,10 +429,11 @@ export class Tensor {
   unsqueeze(dim: number | { dim: number }): Tensor { return shp.unsqueeze(this, typeof dim === "object" && dim !== null ? dim.dim : dim); }
   expand(...shape: number[] | [number[]]): Tensor { return shp.expand(this, shape.flat()); }
   indexSelect(dim: number, index: Tensor | number[]): Tensor { return shp.indexSelect(this, dim, index); }
-  diag(): Tensor { return shp.diag(this); }
+  diag(diagonal?: number): Tensor { return shp.diag(this, diagonal); }
   clone(): Tensor { return shp.clone(this); }
   contiguous(): Tensor { return this; }
-  sort(options?: SortOptions): SortResult { return sort(this, options); }
+  /** torch's (dim, descending) or { dim, descending }. */
+  sort(dim?: number | SortOptions, descending?: boolean): SortResult { return sort(this, dim, descending); }
 
   // ---- joining, splitting and indexing (issue 17) ---------------------------------------------
 

@@ -797,7 +797,7 @@ const cases: Case[] = [
   {
     family: "arguments", name: "a string operand", example: 'zeros(2).add("1")',
     run: () => zeros(2).add("1" as never), type: TypeError,
-    message: /^add: expected a Tensor or a number, got string$/,
+    message: /^add: expected a Tensor or a number, got a string$/,
   },
   {
     family: "arguments", name: "sort of a plain array", example: "sort([3, 1, 2])",

@@ -311,9 +311,9 @@ describe("gradients of movement ops", () => {
       });
   });
 
-  it("diag in both directions (vector -> matrix, matrix -> diagonal, non-square too)", () => {
-    prop(fc.record({ shape: fc.array(dimSmall, { minLength: 1, maxLength: 2 }), seed: seedArb }), ({ shape, seed }) => {
-      gradcheck(([t]) => wg.diag(t), ([t]) => R.diag(t), [values(seed, shape)], { what: `diag [${shape}]` });
+  it("diag in both directions (vector -> matrix, matrix -> diagonal, non-square too), on any diagonal", () => {
+    prop(fc.record({ shape: fc.array(dimSmall, { minLength: 1, maxLength: 2 }), seed: seedArb, k: fc.integer({ min: -4, max: 4 }) }), ({ shape, seed, k }) => {
+      gradcheck(([t]) => wg.diag(t, k), ([t]) => R.diag(t, k), [values(seed, shape)], { what: `diag [${shape}] diagonal ${k}` });
     });
   });
 
@@ -323,6 +323,9 @@ describe("gradients of movement ops", () => {
       const dim = (d % (2 * nd)) - nd;
       gradcheck(([t]) => wg.sort(t, { dim, descending }).values, ([t]) => R.sort(t, dim, descending).values, [values(seed, shape, "distinct")],
         { what: `sort [${shape}] dim ${dim} desc ${descending}` });
+      // torch's positional form, x.sort(dim, descending), is the same sort
+      gradcheck(([t]) => t.sort(dim, descending).values, ([t]) => R.sort(t, dim, descending).values, [values(seed, shape, "distinct")],
+        { what: `x.sort(${dim}, ${descending}) [${shape}]`, secondOrder: false });
     });
   });
 });

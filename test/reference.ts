@@ -525,19 +525,19 @@ export function indexSelect(x: RTensor, dim: number, index: readonly number[]): 
 }
 
 /** torch.diag: vector -> square diagonal matrix; matrix -> its main diagonal. */
-export function diag(x: RTensor): RTensor {
+/** torch.diag with diagonal k: element (i, j) is on diagonal j - i. */
+export function diag(x: RTensor, k = 0): RTensor {
   if (x.shape.length === 1) {
-    const n = x.shape[0];
+    const n = x.shape[0] + Math.abs(k);
     const out = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) out[i * n + i] = x.data[i];
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (j - i === k && Math.min(i, j) < x.shape[0]) out[i * n + j] = x.data[Math.min(i, j)];
     return { shape: [n, n], data: out, dtype: x.dtype };
   }
   if (x.shape.length === 2) {
     const [r, c] = x.shape;
-    const n = Math.min(r, c);
-    const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = x.data[i * c + i];
-    return { shape: [n], data: out, dtype: x.dtype };
+    const picked: number[] = [];
+    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) if (j - i === k) picked.push(x.data[i * c + j]);
+    return { shape: [picked.length], data: Float64Array.from(picked), dtype: x.dtype };
   }
   throw new RangeError("diag: expects a 1-D or 2-D tensor");
 }

@@ -6,13 +6,13 @@ import { Tensor } from "../tensor";
 import { k } from "../backend/module";
 import { record } from "../autograd/node";
 import { fmt } from "../shape";
+import { checkTensor } from "../ops/dispatch";
 import { matmul } from "../ops/linear";
 import { neg } from "../ops/elementwise";
 import { transpose } from "../ops/shape";
 
 function checkMatrix(op: string, A: unknown): asserts A is Tensor {
-  if (!(A instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor, got ${A === null ? "null" : typeof A}`);
-  A.assertAlive(op);
+  checkTensor(op, A);
   if (A.dtype !== "float32") {
     throw new TypeError(`${op}: expected a floating point tensor as input, got ${A.dtype}; convert with .float() first`);
   }

@@ -6,7 +6,7 @@ import type { DType } from "../dtype";
 import { k } from "../backend/module";
 import { alloc, f32, i32 } from "../backend/memory";
 import { exec, scratchFor } from "../backend/tape";
-import { collapse, type Shape } from "../shape";
+import { collapse, normDim, type Shape } from "../shape";
 
 /** Scratch for kernel metadata (shape/stride blocks); one block serves every call. */
 let metaPtr = 0;
@@ -45,6 +45,14 @@ export function describeValue(x: unknown): string {
 export function checkTensor(op: string, x: unknown): asserts x is Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor, got ${describeValue(x)}`);
   x.assertAlive(op);
+}
+
+/** The normalized dim of an op that needs one (cumsum, softmax, ...): a number or { dim }, checked against x. */
+export function requiredDim(op: string, x: Tensor, dim: number | { dim: number }): number {
+  checkTensor(op, x);
+  const d = typeof dim === "object" && dim !== null ? dim.dim : dim;
+  if (d === undefined) throw new TypeError(`${op}: dim is required`);
+  return normDim(op, d, x.ndim);
 }
 
 /** Throws the TypeError of an op that computes in float32 only (it does not convert ints, as torch's do not). */

@@ -31,7 +31,7 @@ export const floatOf = (d: DType): DType => (d === "float32" ? d : "float32");
 
 function checkScalar(op: string, s: unknown): asserts s is number {
   if (typeof s !== "number") {
-    throw new TypeError(`${op}: expected a Tensor or a number, got ${s === null ? "null" : typeof s}`);
+    throw new TypeError(`${op}: expected a Tensor or a number, got ${describeValue(s)}`);
   }
 }
 
@@ -454,8 +454,7 @@ const compareNames = ["eq", "ne", "lt", "le", "gt", "ge"];
 
 function compare(op: CompareOp, a: Tensor, b: TensorOrScalar): Tensor {
   const name = compareNames[op];
-  if (!(a instanceof Tensor)) throw new TypeError(`${name}: expected a Tensor, got ${typeof a}`);
-  a.assertAlive(name);
+  checkTensor(name, a);
   let other: Tensor;
   if (b instanceof Tensor) {
     b.assertAlive(name);

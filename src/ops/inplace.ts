@@ -9,8 +9,8 @@ import { BinaryOp } from "../backend/kernels";
 import { isGradEnabled } from "../autograd/grad-mode";
 import { broadcastShapes, broadcastStrides, sameShape, fmt } from "../shape";
 import { promote, promoteScalar } from "../dtype";
-import { castTo, writeMeta, fillRaw } from "./dispatch";
-import { binaryInto, scalarInto } from "./elementwise";
+import { castTo, writeMeta, fillRaw, checkTensor } from "./dispatch";
+import { binaryInto, scalarInto, checkOperand } from "./elementwise";
 
 const names = ["add_", "sub_", "mul_", "div_"];
 
@@ -43,8 +43,7 @@ function update(op: BinaryOp, t: Tensor, other: TensorOrScalar, alpha = 1): Tens
     scalarInto(op, t, value, t);
     return t;
   }
-  if (!(other instanceof Tensor)) throw new TypeError(`${name}: expected a Tensor or a number, got ${typeof other}`);
-  other.assertAlive(name);
+  checkOperand(name, other);
   const d = op === BinaryOp.Div ? "float32" : promote(t.dtype, other.dtype);
   if (d !== t.dtype) throw new TypeError(`${name}: result type ${d} can't be cast to the tensor's dtype ${t.dtype}`);
   const shape = broadcastShapes(name, t.shape, other.shape);
@@ -80,8 +79,7 @@ export function fill_<T extends Tensor>(t: T, value: number): T {
 /** Copies src into t, broadcasting and converting dtype as torch's copy_ does. */
 export function copy_<T extends Tensor>(t: T, src: Tensor): T {
   checkWritable("copy_", t);
-  if (!(src instanceof Tensor)) throw new TypeError(`copy_: expected a Tensor, got ${typeof src}`);
-  src.assertAlive("copy_");
+  checkTensor("copy_", src);
   const shape = broadcastShapes("copy_", t.shape, src.shape);
   if (!sameShape(shape, t.shape)) {
     throw new RangeError(`copy_: the source of shape ${fmt(src.shape)} does not broadcast to the tensor's shape ${fmt(t.shape)}`);

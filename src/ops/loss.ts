@@ -89,9 +89,9 @@ export interface LossOptions {
   weight?: Tensor | null;
 }
 
-/** A loss's options: an object, or the reduction alone (`l1Loss(a, b, "sum")`). */
-function lossArgs<O extends LossOptions>(op: string, o: O | Reduction | undefined, batchmean = false): O & { reduction: Reduction | "batchmean" } {
-  const r = (typeof o === "string" ? { reduction: o } : { ...(o ?? {}) }) as O & { reduction: Reduction | "batchmean" };
+/** A loss's options: an object, the reduction alone (`l1Loss(a, b, "sum")`), or torch's positional weight (`crossEntropy(x, y, w)`). */
+function lossArgs<O extends LossOptions>(op: string, o: O | Reduction | Tensor | undefined, batchmean = false): O & { reduction: Reduction | "batchmean" } {
+  const r = (typeof o === "string" ? { reduction: o } : o instanceof Tensor ? { weight: o } : { ...(o ?? {}) }) as O & { reduction: Reduction | "batchmean" };
   r.reduction ??= "mean";
   if (!["mean", "sum", "none", ...(batchmean ? ["batchmean"] : [])].includes(r.reduction)) {
     throw new RangeError(`${op}: reduction must be "mean", "sum"${batchmean ? ', "batchmean"' : ""} or "none", got ${JSON.stringify(r.reduction)}`);
@@ -160,7 +160,7 @@ function weighted(l: Tensor, w: Tensor | null | undefined): Tensor {
 }
 
 /** torch.nn.functional.binary_cross_entropy: -w·(t·log x + (1 - t)·log(1 - x)), the logs clamped at -100. */
-export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: LossOptions | Reduction): Tensor {
+export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: LossOptions | Reduction | Tensor): Tensor {
   const o = lossArgs("binaryCrossEntropy", options);
   floatInputs("binaryCrossEntropy", input, target);
   if (!sameShape(input.shape, target.shape)) {
@@ -182,7 +182,7 @@ export interface BCEWithLogitsOptions extends LossOptions {
 }
 
 /** torch.nn.functional.binary_cross_entropy_with_logits: (1 - t)·x + (1 + (pw - 1)·t)·log(1 + e^-x), stably. */
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options?: BCEWithLogitsOptions | Reduction): Tensor {
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options?: BCEWithLogitsOptions | Reduction | Tensor): Tensor {
   const o = lossArgs("binaryCrossEntropyWithLogits", options);
   floatInputs("binaryCrossEntropyWithLogits", input, target);
   if (!sameShape(input.shape, target.shape)) {
@@ -277,7 +277,7 @@ function classLayout(op: string, input: Tensor, target: Tensor, ignore: number):
   return rows(input.shape, cd);
 }
 
-function classArgs(op: string, input: Tensor, target: Tensor, options: ClassLossOptions | Reduction | undefined) {
+function classArgs(op: string, input: Tensor, target: Tensor, options: ClassLossOptions | Reduction | Tensor | undefined) {
   const o = lossArgs(op, options);
   floatInputs(op, input);
   checkTensor(op, target);
@@ -333,7 +333,7 @@ function indexedLoss(op: string, input: Tensor, target: Tensor, o: ClassLossOpti
 }
 
 /** torch.nn.functional.nll_loss: -w[t]·input[t] per sample, the mean weighted by w[t]; ignoreIndex skipped. */
-export function nllLoss(input: Tensor, target: Tensor, options?: ClassLossOptions | Reduction): Tensor {
+export function nllLoss(input: Tensor, target: Tensor, options?: ClassLossOptions | Reduction | Tensor): Tensor {
   const { o, w, ignore } = classArgs("nllLoss", input, target, options);
   return indexedLoss("nllLoss", input, target, o, w, ignore, 0, false);
 }
@@ -342,7 +342,7 @@ export function nllLoss(input: Tensor, target: Tensor, options?: ClassLossOption
  * torch.nn.functional.cross_entropy of logits and class indices (int32) or
  * class probabilities (float32, the input's shape).
  */
-export function crossEntropy(input: Tensor, target: Tensor, options?: ClassLossOptions | Reduction): Tensor {
+export function crossEntropy(input: Tensor, target: Tensor, options?: ClassLossOptions | Reduction | Tensor): Tensor {
   const { o, w, cd, ignore, eps } = classArgs("crossEntropy", input, target, options);
   if (!(eps >= 0 && eps <= 1)) throw new RangeError(`crossEntropy: labelSmoothing must be between 0 and 1, got ${eps}`);
   const reduction = o.reduction as Reduction;

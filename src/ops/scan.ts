@@ -4,20 +4,14 @@
 import { Tensor } from "../tensor";
 import { f32, i32 } from "../backend/memory";
 import { exec } from "../backend/tape";
-import { normDim, rows } from "../shape";
+import { rows } from "../shape";
 import { record, tracks } from "../autograd/node";
-import { castTo, checkTensor } from "./dispatch";
+import { castTo, requiredDim } from "./dispatch";
 
 export interface ScanOptions {
   dim: number;
 }
 
-function scanDim(op: string, x: Tensor, dim: number | ScanOptions): number {
-  checkTensor(op, x);
-  const d = typeof dim === "object" && dim !== null ? dim.dim : dim;
-  if (d === undefined) throw new TypeError(`${op}: dim is required`);
-  return normDim(op, d, x.ndim);
-}
 
 /** The running sum along dim d (reversed: from the end, the adjoint of the forward scan). */
 function cumsumAlong(x: Tensor, d: number, reversed: boolean): Tensor {
@@ -44,11 +38,11 @@ function cumsumAlong(x: Tensor, d: number, reversed: boolean): Tensor {
 }
 
 export function cumsum(x: Tensor, dim: number | ScanOptions): Tensor {
-  return cumsumAlong(x, scanDim("cumsum", x, dim), false);
+  return cumsumAlong(x, requiredDim("cumsum", x, dim), false);
 }
 
 export function cumprod(x: Tensor, dim: number | ScanOptions): Tensor {
-  const d = scanDim("cumprod", x, dim);
+  const d = requiredDim("cumprod", x, dim);
   const src = x.dtype === "bool" ? castTo(x, "int32") : x;
   const out = Tensor.empty(x.shape, src.dtype);
   const [outer, len, inner] = rows(x.shape, x.ndim === 0 ? null : d);

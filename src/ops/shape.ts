@@ -205,16 +205,20 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
 }
 
 /**
- * torch.diag: a vector becomes a square diagonal matrix; a matrix gives its diagonal.
- * Both are the strided view of the diagonal, written into zeros or read out, and
- * each is the other's adjoint.
+ * torch.diag: a vector becomes a square matrix with it on diagonal k (0 the main
+ * one, k > 0 above, k < 0 below); a matrix gives its diagonal k. Both are the
+ * strided view of that diagonal, written into zeros or read out, and each is the
+ * other's adjoint.
  */
-export function diag(x: Tensor): Tensor {
+export function diag(x: Tensor, diagonal = 0): Tensor {
   checkTensor("diag", x);
   if (x.ndim !== 1 && x.ndim !== 2) throw new RangeError(`diag: expects a 1-D or 2-D tensor, got shape ${fmt(x.shape)}`);
-  const [r, c = r] = x.shape;
-  const onDiagonal = { off: 0, shape: [Math.min(r, c)], strides: [c + 1] };
-  return x.ndim === 1 ? putView("DiagBackward0", filled([r, r], 0, x.dtype), onDiagonal, x) : takeView("DiagBackward0", x, onDiagonal);
+  if (!Number.isInteger(diagonal)) throw new TypeError(`diag: diagonal must be an integer, got ${diagonal}`);
+  const n = x.shape[0] + Math.abs(diagonal), [r, c] = x.ndim === 1 ? [n, n] : x.shape;
+  // a matrix's diagonal k has no elements when k is past its last column or row
+  const len = Math.max(0, x.ndim === 1 ? x.shape[0] : Math.min(r + Math.min(diagonal, 0), c - Math.max(diagonal, 0)));
+  const onDiagonal = { off: len && (diagonal >= 0 ? diagonal : -diagonal * c), shape: [len], strides: [c + 1] };
+  return x.ndim === 1 ? putView("DiagBackward0", filled([n, n], 0, x.dtype), onDiagonal, x) : takeView("DiagBackward0", x, onDiagonal);
 }
 
 /** A copy with its own memory. */

@@ -3,11 +3,11 @@
 
 import { Tensor } from "../tensor";
 import { k } from "../backend/module";
-import { normDim, rows } from "../shape";
+import { rows } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { isGradEnabled } from "../autograd/grad-mode";
 import { sum } from "./reduce";
-import { checkTensor, checkFloat } from "./dispatch";
+import { checkTensor, requiredDim, checkFloat } from "./dispatch";
 import { vectorNorm, type NormOrd } from "./statistics";
 import { add, div, relu, sub, mul, exp } from "./elementwise";
 import { scope } from "../lifetime";
@@ -17,11 +17,8 @@ export interface SoftmaxOptions {
 }
 
 function softmaxOp(op: string, isLog: boolean, x: Tensor, dim: number | SoftmaxOptions): Tensor {
-  checkTensor(op, x);
-  const dm = typeof dim === "object" && dim !== null ? dim.dim : dim;
-  if (dm === undefined) throw new TypeError(`${op}: dim is required (torch's choice of an implicit dim is deprecated)`);
+  const d = requiredDim(op, x, dim);
   checkFloat(op, x);
-  const d = normDim(op, dm, x.ndim);
   const [outer, len, inner] = rows(x.shape, x.ndim === 0 ? null : d);
   const out = Tensor.empty(x.shape, "float32");
   if (out.numel() > 0) k().softmax_f32(x.ptr, out.ptr, outer, len, inner, isLog);

@@ -18,8 +18,9 @@ export interface SortResult {
   indices: Tensor;
 }
 
-export function sort(x: Tensor, options: SortOptions = {}): SortResult {
+export function sort(x: Tensor, dim: number | SortOptions = {}, descendingArg?: boolean): SortResult {
   checkTensor("sort", x);
+  const options = typeof dim === "number" ? { dim, descending: descendingArg } : dim;
   const descending = options.descending ?? false;
   const d = normDim("sort", options.dim ?? -1, x.ndim);
   const [outer, len, inner] = rows(x.shape, d);

@@ -6,7 +6,7 @@
 import { Tensor } from "../tensor";
 import { keep } from "../lifetime";
 import { fmt, sameShape } from "../shape";
-import { fillRaw } from "../ops/dispatch";
+import { fillRaw, describeValue } from "../ops/dispatch";
 import { guardTorchSpellings } from "../spelling";
 
 export abstract class Optimizer {
@@ -19,7 +19,7 @@ export abstract class Optimizer {
     params: Iterable<Tensor>,
   ) {
     if (params === null || typeof params !== "object" || typeof (params as Iterable<Tensor>)[Symbol.iterator] !== "function") {
-      throw new TypeError(`${name}: params must be an array (or iterable) of tensors, got ${params === null ? "null" : typeof params}`);
+      throw new TypeError(`${name}: params must be an array (or iterable) of tensors, got ${describeValue(params)}`);
     }
     const list = [...params];
     if (list.length === 0) throw new Error(`${name}: optimizer got an empty parameter list`);

@@ -98,6 +98,15 @@ describe("flatten", () => {
   golden("flatten", (xs, a) => xs[0].flatten(a.start, a.end));
 });
 
+// torch's positional arguments, which JS would otherwise drop without a word
+describe("diag(diagonal) and sort(dim, descending)", () => {
+  golden("diag", (xs, a) => xs[0].diag(a.diagonal));
+  golden("sort", (xs, a) => {
+    const { values, indices } = xs[0].sort(a.dim, a.descending);
+    return [values, indices];
+  });
+});
+
 describe("flip", () => {
   golden("flip", (xs, a) => wg.flip(xs[0], a.dims));
   it("reverses random dims like the reference", () => {

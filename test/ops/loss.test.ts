@@ -60,6 +60,24 @@ describe("crossEntropy", () => {
     const x = tensor([[1e4, -1e4, 0], [-1e4, 1e4 - 3, 1e4]], { dtype: "float32" });
     expect(F.crossEntropy(x, tensor([0, 1]), "none").data()[1]).toBeCloseTo(3 + Math.log1p(Math.exp(-3)), 3);
   });
+  it("takes torch's positional weight, crossEntropy(x, y, w), as { weight: w } (as do nllLoss and the binary losses)", () => {
+    scope(() => {
+      manualSeed(3);
+      const x = randn(5, 4), y = tensor([0, 3, 1, 1, 2], { dtype: "int32" }), w = tensor([0.5, 2, 1, 0.25]);
+      const p = x.sigmoid(), t = randn(5, 4).gt(0).float(), bw = randn(5, 4).abs();
+      // [name, positional weight, { weight }, no weight]
+      const cases: [string, Tensor, Tensor, Tensor][] = [
+        ["crossEntropy", F.crossEntropy(x, y, w), F.crossEntropy(x, y, { weight: w }), F.crossEntropy(x, y)],
+        ["nllLoss", F.nllLoss(x.logSoftmax(1), y, w), F.nllLoss(x.logSoftmax(1), y, { weight: w }), F.nllLoss(x.logSoftmax(1), y)],
+        ["binaryCrossEntropy", F.binaryCrossEntropy(p, t, bw), F.binaryCrossEntropy(p, t, { weight: bw }), F.binaryCrossEntropy(p, t)],
+        ["binaryCrossEntropyWithLogits", F.binaryCrossEntropyWithLogits(x, t, bw), F.binaryCrossEntropyWithLogits(x, t, { weight: bw }), F.binaryCrossEntropyWithLogits(x, t)],
+      ];
+      for (const [name, positional, named, unweighted] of cases) {
+        expect(positional.item(), name).toBe(named.item());
+        expect(positional.item(), `${name}: the weight changes the loss`).not.toBe(unweighted.item());
+      }
+    });
+  });
   it("mseLoss is unchanged", () => expect(mseLoss(tensor([1, 2], { dtype: "float32" }), tensor([0, 0], { dtype: "float32" })).item()).toBe(2.5));
 });
 
