@@ -359,6 +359,24 @@ const cases: Case[] = [
     message: /^norm: expected a float32 input, got int32; convert with \.float\(\) first$/,
   },
   {
+    family: "dtype", name: "constant padding of an int32 tensor", example: "F.pad(tensor([1, 2]), [1, 1])",
+    run: () => F.pad(tensor([1, 2]), [1, 1]), type: TypeError,
+    message: /^pad: expected a float32 input, got int32; convert with \.float\(\) first$/,
+    after: () => expect(F.pad(tensor([[1, 2, 3]]), [1, 1], "reflect").toArray()).toEqual([[2, 1, 2, 3, 2]]),
+  },
+  {
+    family: "arguments", name: "torch's positional stride and padding of a convolution", example: "F.conv2d(x, w, null, 1, 1)",
+    run: () => F.conv2d(zeros(1, 1, 4, 4), zeros(1, 1, 3, 3), null, 1 as never), type: TypeError,
+    message: /^conv2d: expected an options object, got a number; pass torch's positional stride, padding, \.\.\. by name: \{ stride: 2, padding: 1 \}$/,
+    after: () => expect(F.conv2d(zeros(1, 1, 4, 4), zeros(1, 1, 3, 3), null, { padding: 1 }).shape).toEqual([1, 1, 4, 4]),
+  },
+  {
+    family: "arguments", name: "torch's positional stride of a pooling", example: "F.maxPool2d(x, 3, 2)",
+    run: () => F.maxPool2d(zeros(1, 1, 6, 6), 3, 2 as never), type: TypeError,
+    message: /^maxPool2d: expected an options object, got a number; pass torch's positional stride/,
+    after: () => expect((F.maxPool2d(zeros(1, 1, 6, 6), 3, { stride: 2, padding: 1 }) as Tensor).shape).toEqual([1, 1, 3, 3]),
+  },
+  {
     family: "dtype", name: "mean of an int32 tensor", example: "tensor([1, 2]).mean()",
     run: () => tensor([1, 2]).mean(), type: TypeError,
     message: /^mean: expected a float32 input, got int32; convert with \.float\(\) first$/,
@@ -1038,7 +1056,7 @@ const cases: Case[] = [
   {
     family: "elementwise", name: "clamp_ of a leaf that requires grad", example: "x.clamp_(0, 1)",
     run: () => leaf([1, 2]).clamp_(0, 1), type: Error,
-    message: /^clamp_: in-place operations on a tensor that requires grad \(shape \[2\]\) are not supported/,
+    message: /^clamp_: a leaf tensor that requires grad \(shape \[2\]\) is being used in an in-place operation; wrap the update in noGrad\(\(\) => \.\.\.\)$/,
   },
   {
     family: "elementwise", name: "maximum of shapes that do not broadcast", example: "zeros(2, 3).maximum(zeros(4))",
@@ -1116,7 +1134,7 @@ const cases: Case[] = [
   {
     family: "activations", name: "gelu of an integer tensor", example: "F.gelu(tensor([1, 2]))",
     run: () => F.gelu(tensor([1, 2])), type: TypeError,
-    message: /^gelu: not supported on an int32 tensor \(shape \[2\]\); convert it with \.float\(\) first$/,
+    message: /^gelu: expected a float32 input, got int32; convert with \.float\(\) first$/,
   },
   {
     family: "activations", name: "an unknown gelu approximation", example: 'F.gelu(x, { approximate: "fast" })',

@@ -8,7 +8,7 @@ import { Tensor } from "../tensor";
 import { UnaryOp, UnaryParamOp } from "../backend/kernels";
 import { record, tracks } from "../autograd/node";
 import { fmt } from "../shape";
-import { checkTensor, describeValue } from "./dispatch";
+import { checkTensor, checkFloat, describeValue } from "./dispatch";
 import { unaryOp, unaryForward, add, sub, mul, div, neg, exp, tanh, sigmoid, abs, lt, gt, ge } from "./elementwise";
 import { erf, log1p, logicalAnd } from "./unary";
 import { where, clamp } from "./binary";
@@ -20,11 +20,6 @@ function param(op: string, arg: unknown, key: string, fallback: number): number 
   return v;
 }
 
-/** torch refuses integer and bool inputs to these ("not implemented for 'Long'"). */
-function checkFloat(op: string, x: unknown): asserts x is Tensor {
-  checkTensor(op, x);
-  if (x.dtype !== "float32") throw new TypeError(`${op}: not supported on a${x.dtype === "bool" ? " bool" : "n int32"} tensor (shape ${fmt(x.shape)}); convert it with .float() first`);
-}
 
 const f = Math.fround;
 

@@ -10,7 +10,7 @@ import { promote, promoteScalar } from "../dtype";
 import { sameShape, fmt } from "../shape";
 import { castTo, checkTensor, checkFloat } from "./dispatch";
 import { sumTo } from "./reduce";
-import { copy_ } from "./inplace";
+import { copy_, checkWritable } from "./inplace";
 import { isGradEnabled, noGrad } from "../autograd/grad-mode";
 import { binaryOp, binaryForward, unaryForward, wants, floatOf, checkOperand, where, add, mul, div, neg, sub, eq, lt, le, gt, ge } from "./elementwise";
 import { trunc, floor, isnan, isfinite, logicalAnd, logicalOr } from "./unary";
@@ -106,9 +106,7 @@ export const clip = clamp;
 /** clamp in place (x keeps its dtype and shape; the result must fit both, as in torch). */
 export function clamp_<T extends Tensor>(x: T, min?: Bound | ClampOptions, max?: Bound): T {
   clampArgs("clamp_", x, min, max);
-  if (isGradEnabled() && x.requiresGrad) {
-    throw new Error(`clamp_: in-place operations on a tensor that requires grad (shape ${fmt(x.shape)}) are not supported; use clamp, or wrap the update in noGrad(() => ...)`);
-  }
+  checkWritable("clamp_", x);
   const r = clamp(x, min, max);
   try {
     if (r.dtype !== x.dtype) throw new TypeError(`clamp_: result type ${r.dtype} can't be cast to the tensor's dtype ${x.dtype}`);

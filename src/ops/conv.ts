@@ -11,7 +11,7 @@ import { k } from "../backend/module";
 import { fmt, rows } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { scope } from "../lifetime";
-import { checkTensor, checkFloat, filled } from "./dispatch";
+import { checkTensor, checkFloat, filled, optionsArg } from "./dispatch";
 import { reshape } from "./shape";
 import { matmul } from "./linear";
 import { add } from "./elementwise";
@@ -121,7 +121,7 @@ function checkConv(op: string, xs: number[], weight: Tensor, bias: Tensor | null
 /** Every convolution: x [N, C, h, w] (h = 1 for 1-D), weight [O, C/groups, kh, kw]. */
 function conv(op: string, nd: number, input: Tensor, weight: Tensor, b: Tensor | null | undefined | ConvOptions, options?: ConvOptions): Tensor {
   checkTensor(op, input);
-  const [bias, o] = splitArg(b, options, "bias");
+  const [bias, o] = splitArg(b, optionsArg(op, options), "bias");
   const [xs, isBatched] = batched(op, input, nd + 2);
   const groups = o.groups ?? 1;
   checkConv(op, xs, weight, bias, groups, nd);

@@ -47,6 +47,17 @@ export function checkTensor(op: string, x: unknown): asserts x is Tensor {
   x.assertAlive(op);
 }
 
+/**
+ * An op's options object (undefined or null: none). torch's positional numbers in its
+ * place (`conv2d(x, w, b, 2, 1)`, `maxPool2d(x, 3, 2)`) are an error, not dropped.
+ */
+export function optionsArg<O extends object>(op: string, o: O | null | undefined): O {
+  if (o != null && (typeof o !== "object" || Array.isArray(o))) {
+    throw new TypeError(`${op}: expected an options object, got ${describeValue(o)}; pass torch's positional stride, padding, ... by name: { stride: 2, padding: 1 }`);
+  }
+  return o ?? ({} as O);
+}
+
 /** The normalized dim of an op that needs one (cumsum, softmax, ...): a number or { dim }, checked against x. */
 export function requiredDim(op: string, x: Tensor, dim: number | { dim: number }): number {
   checkTensor(op, x);
@@ -55,8 +66,9 @@ export function requiredDim(op: string, x: Tensor, dim: number | { dim: number }
   return normDim(op, d, x.ndim);
 }
 
-/** Throws the TypeError of an op that computes in float32 only (it does not convert ints, as torch's do not). */
-export function checkFloat(op: string, x: Tensor): void {
+/** checkTensor, and the TypeError of an op that computes in float32 only (it does not convert ints, as torch's do not). */
+export function checkFloat(op: string, x: unknown): asserts x is Tensor {
+  checkTensor(op, x);
   if (x.dtype !== "float32") throw new TypeError(`${op}: expected a float32 input, got ${x.dtype}; convert with .float() first`);
 }
 

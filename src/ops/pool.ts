@@ -10,7 +10,7 @@ import { i32 } from "../backend/memory";
 import { fmt } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { isGradEnabled } from "../autograd/grad-mode";
-import { checkTensor, checkFloat, filled } from "./dispatch";
+import { checkTensor, checkFloat, filled, optionsArg } from "./dispatch";
 import { indexSelect, reshape } from "./shape";
 import { scatterAdd } from "./indexing";
 import { ints, padDim, composite } from "./conv";
@@ -95,7 +95,7 @@ function windows(op: string, x: Tensor, n: number, kk: number, s: number, p: num
 
 function pool2d(op: string, avg: boolean, input: Tensor, kernelSize: number | number[] | PoolOptions, opts: PoolOptions): [Tensor, Tensor] {
   const [p, h, w] = planes(op, input, "non-empty 3D or 4D (batch mode) tensor expected for input");
-  const o = options(kernelSize, opts);
+  const o = options(kernelSize, optionsArg(op, opts));
   const ks = ints(op, "kernelSize", o.kernelSize ?? NaN, 2, 1);
   const st = o.stride == null || (o.stride as number[]).length === 0 ? ks : ints(op, "stride", o.stride, 2, 1);
   const pd = ints(op, "padding", o.padding ?? 0, 2, 0), dl = avg ? [1, 1] : ints(op, "dilation", o.dilation ?? 1, 2, 1);
@@ -156,6 +156,8 @@ export function pad(input: Tensor, padding: number[], mode: PadMode | { mode?: P
   if (padding.length % 2 !== 0) throw new RangeError(`pad: Padding length must be divisible by 2, got ${padding.length}`);
   if (np > nd) throw new RangeError(`pad: Padding length too large for an input of ${nd} dims`);
   if (!["constant", "reflect", "replicate", "circular"].includes(m)) throw new RangeError(`pad: Unrecognised padding mode ${m}`);
+  // constant padding is im2col's, which fills with a float32 value
+  if (m === "constant") checkFloat("pad", input);
   if (m !== "constant" && (np > 3 || nd < np + 1 || nd > np + 2)) {
     throw new RangeError("pad: Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now");
   }

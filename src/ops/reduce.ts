@@ -121,9 +121,8 @@ export function sum(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
 }
 
 export function mean(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
-  checkTensor("mean", x);
-  const o = dimArgs(dim, keepdim);
   checkFloat("mean", x);
+  const o = dimArgs(dim, keepdim);
   const dims = o.dim == null ? null : normDims("mean", o.dim, x.ndim);
   let count = 1;
   for (let i = 0; i < x.ndim; i++) if (dims === null || dims.includes(i)) count *= x.shape[i];

@@ -171,7 +171,6 @@ function sqrt0(v: Tensor): Tensor {
 
 /** Σ (x - mean)² / max(0, n - correction) over dims (a composite: its gradient is torch's), std its sqrt. */
 function moments(op: string, x: Tensor, o: VarOptions, isStd: boolean, withMean: boolean): Tensor | [Tensor, Tensor] {
-  checkTensor(op, x);
   checkFloat(op, x);
   const dims = dimsOf(op, o, x.ndim), all = dims ?? [];
   const keepdim = !!o.keepdim;
@@ -235,7 +234,6 @@ export interface NormOptions extends DimOptions {
 export function vectorNorm(x: Tensor, ord: NormOrd | NormOptions = 2, dim?: number | number[] | null, keepdim?: boolean): Tensor {
   const o: NormOptions = typeof ord === "object" ? ord : { ord, dim, keepdim };
   const p = o.ord ?? o.p ?? 2;
-  checkTensor("vectorNorm", x);
   if (typeof p !== "number") throw new RangeError(`vectorNorm: ord must be a number, got ${JSON.stringify(p)}`);
   checkFloat("vectorNorm", x);
   const dims = dimsOf("vectorNorm", o, x.ndim);
@@ -277,7 +275,6 @@ export function matrixNorm(x: Tensor, ord: NormOrd | NormOptions = "fro", dim?: 
 /** torch.norm: p = "fro" (2) by default, a number, or "nuc" (not supported); over dim (default all). */
 export function norm(x: Tensor, p: NormOrd | NormOptions = "fro", dim?: number | number[] | null, keepdim?: boolean): Tensor {
   const o: NormOptions = typeof p === "object" ? p : { p, dim, keepdim };
-  checkTensor("norm", x);
   const ord = o.p ?? o.ord ?? "fro";
   checkFloat("norm", x);
   if (ord === "nuc") throw new RangeError('norm: p "nuc" needs singular values and is not supported');
