@@ -674,7 +674,7 @@ const cases: Case[] = [
   {
     family: "linalg", name: "inverse of an int32 matrix", example: "linalg.inv(tensor([[1, 2], [3, 4]]))",
     run: () => linalg.inv(tensor([[1, 2], [3, 4]])), type: TypeError,
-    message: /^linalg\.inv: expected a floating point tensor as input, got int32; convert with \.float\(\) first$/,
+    message: /^linalg\.inv: expected a float32 input, got int32; convert with \.float\(\) first$/,
   },
   {
     family: "linalg", name: "inverseGD of a non-square matrix", example: "linalg.inverseGD(zeros(2, 3))",

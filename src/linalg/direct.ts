@@ -6,16 +6,13 @@ import { Tensor } from "../tensor";
 import { k } from "../backend/module";
 import { record } from "../autograd/node";
 import { fmt } from "../shape";
-import { checkTensor } from "../ops/dispatch";
+import { checkFloat } from "../ops/dispatch";
 import { matmul } from "../ops/linear";
 import { neg } from "../ops/elementwise";
 import { transpose } from "../ops/shape";
 
 function checkMatrix(op: string, A: unknown): asserts A is Tensor {
-  checkTensor(op, A);
-  if (A.dtype !== "float32") {
-    throw new TypeError(`${op}: expected a floating point tensor as input, got ${A.dtype}; convert with .float() first`);
-  }
+  checkFloat(op, A);
   if (A.ndim < 2) throw new RangeError(`${op}: the input must have at least 2 dimensions, got shape ${fmt(A.shape)}`);
 }
 

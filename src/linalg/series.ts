@@ -4,7 +4,7 @@
 
 import type { Tensor } from "../tensor";
 import { fmt } from "../shape";
-import { checkTensor } from "../ops/dispatch";
+import { checkFloat } from "../ops/dispatch";
 import { noGrad } from "../autograd/grad-mode";
 import { scope } from "../lifetime";
 import { capture } from "../capture";
@@ -112,8 +112,7 @@ function checkSteps(op: string, steps: unknown): number {
 }
 
 function checkInput(op: string, M: Tensor): void {
-  checkTensor(op, M);
-  if (M.dtype !== "float32") throw new TypeError(`${op}: expected a float32 matrix, got ${M.dtype}; convert with .float() first`);
+  checkFloat(op, M);
   if (M.ndim !== 2) throw new RangeError(`${op}: expected a matrix (2 dims), got shape ${fmt(M.shape)}`);
 }
 

@@ -97,9 +97,8 @@ export interface ConvOptions {
 
 /** The checks every convolution makes, with torch's messages. */
 function checkConv(op: string, xs: number[], weight: Tensor, bias: Tensor | null, groups: number, nd: number): void {
-  checkTensor(op, weight);
-  if (bias !== null) checkTensor(op, bias);
-  if (weight.dtype !== "float32" || (bias && bias.dtype !== "float32")) throw new TypeError(`${op}: expected float32 weight and bias`);
+  checkFloat(op, weight);
+  if (bias !== null) checkFloat(op, bias);
   if (weight.ndim !== nd + 2) throw new RangeError(`${op}: expected a ${nd + 2}-D weight, got weight of size ${fmt(weight.shape)}`);
   if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`${op}: non-positive groups is not supported, got groups=${groups}`);
   const c = xs[1], w0 = weight.shape[0];
