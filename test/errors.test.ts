@@ -377,6 +377,26 @@ const cases: Case[] = [
     after: () => expect((F.maxPool2d(zeros(1, 1, 6, 6), 3, { stride: 2, padding: 1 }) as Tensor).shape).toEqual([1, 1, 3, 3]),
   },
   {
+    family: "spelling", name: "torch's weight_decay in an optimizer's options", example: "new optim.Adam([w], { weight_decay: 0.01 })",
+    run: () => new optim.Adam([zeros(2).requiresGrad_()], { weight_decay: 0.01 } as never), type: TypeError,
+    message: /^Adam: weight_decay is torch's spelling; wasmgrad spells it weightDecay$/,
+  },
+  {
+    family: "spelling", name: "torch's ignore_index in a loss's options", example: "F.crossEntropy(x, y, { ignore_index: 0 })",
+    run: () => F.crossEntropy(zeros(2, 3), tensor([0, 1]), { ignore_index: 0 } as never), type: TypeError,
+    message: /^crossEntropy: ignore_index is torch's spelling; wasmgrad spells it ignoreIndex$/,
+  },
+  {
+    family: "spelling", name: "torch's requires_grad in a factory's options", example: "zeros(2, { requires_grad: true })",
+    run: () => zeros(2, { requires_grad: true } as never), type: TypeError,
+    message: /^zeros: requires_grad is torch's spelling; wasmgrad spells it requiresGrad$/,
+  },
+  {
+    family: "spelling", name: "torch's ceil_mode in a pooling's options", example: "F.maxPool2d(x, 2, { ceil_mode: true })",
+    run: () => F.maxPool2d(zeros(1, 1, 4, 4), 2, { ceil_mode: true } as never), type: TypeError,
+    message: /^maxPool2d: ceil_mode is torch's spelling; wasmgrad spells it ceilMode$/,
+  },
+  {
     family: "dtype", name: "mean of an int32 tensor", example: "tensor([1, 2]).mean()",
     run: () => tensor([1, 2]).mean(), type: TypeError,
     message: /^mean: expected a float32 input, got int32; convert with \.float\(\) first$/,

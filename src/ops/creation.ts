@@ -5,6 +5,7 @@ import { Tensor, type NestedArray } from "../tensor";
 import { checkDType, type DType } from "../dtype";
 import { f32, i32 } from "../backend/memory";
 import { parseSize } from "../shape";
+import { checkOptionSpelling } from "../spelling";
 import { fillRaw, checkTensor } from "./dispatch";
 import { refuseWhileRecording } from "../backend/tape";
 
@@ -43,6 +44,7 @@ function finish(op: string, t: Tensor, opts: TensorOptions): Tensor {
 }
 
 function dtypeOf(op: string, opts: TensorOptions, fallback: DType): DType {
+  checkOptionSpelling(op, opts);
   return opts.dtype === undefined ? fallback : checkDType(opts.dtype, op);
 }
 

@@ -7,6 +7,7 @@ import { k } from "../backend/module";
 import { alloc, f32, i32 } from "../backend/memory";
 import { exec, scratchFor } from "../backend/tape";
 import { collapse, normDim, type Shape } from "../shape";
+import { checkOptionSpelling } from "../spelling";
 
 /** Scratch for kernel metadata (shape/stride blocks); one block serves every call. */
 let metaPtr = 0;
@@ -55,6 +56,7 @@ export function optionsArg<O extends object>(op: string, o: O | null | undefined
   if (o != null && (typeof o !== "object" || Array.isArray(o))) {
     throw new TypeError(`${op}: expected an options object, got ${describeValue(o)}; pass torch's positional stride, padding, ... by name: { stride: 2, padding: 1 }`);
   }
+  if (o) checkOptionSpelling(op, o);
   return o ?? ({} as O);
 }
 

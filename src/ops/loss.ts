@@ -6,6 +6,7 @@ import { Tensor } from "../tensor";
 import { sub, mul, neg, pow, add, div, abs } from "./elementwise";
 import { mean, sum, sumForward } from "./reduce";
 import { broadcastShapes, sameShape, fmt, rows } from "../shape";
+import { checkOptionSpelling } from "../spelling";
 import { checkTensor, checkFloat } from "./dispatch";
 import { k } from "../backend/module";
 import { f32, i32 } from "../backend/memory";
@@ -92,6 +93,7 @@ export interface LossOptions {
 /** A loss's options: an object, the reduction alone (`l1Loss(a, b, "sum")`), or torch's positional weight (`crossEntropy(x, y, w)`). */
 function lossArgs<O extends LossOptions>(op: string, o: O | Reduction | Tensor | undefined, batchmean = false): O & { reduction: Reduction | "batchmean" } {
   const r = (typeof o === "string" ? { reduction: o } : o instanceof Tensor ? { weight: o } : { ...(o ?? {}) }) as O & { reduction: Reduction | "batchmean" };
+  checkOptionSpelling(op, r);
   r.reduction ??= "mean";
   if (!["mean", "sum", "none", ...(batchmean ? ["batchmean"] : [])].includes(r.reduction)) {
     throw new RangeError(`${op}: reduction must be "mean", "sum"${batchmean ? ', "batchmean"' : ""} or "none", got ${JSON.stringify(r.reduction)}`);
@@ -224,9 +226,10 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options?: SmoothL1Op
 }
 
 /** torch.nn.functional.huber_loss: 0.5·d² where |d| < delta, else delta·(|d| - 0.5·delta) (delta = 1). */
-export function huberLoss(input: Tensor, target: Tensor, options?: SmoothL1Options | Reduction): Tensor {
+/** torch's (input, target, reduction, delta) positionally, or { reduction, delta }. */
+export function huberLoss(input: Tensor, target: Tensor, options?: SmoothL1Options | Reduction, delta?: number): Tensor {
   const o = lossArgs("huberLoss", options);
-  return smooth("huberLoss", "HuberLossBackward0", input, target, o.delta ?? 1, true, o.reduction as Reduction);
+  return smooth("huberLoss", "HuberLossBackward0", input, target, delta ?? o.delta ?? 1, true, o.reduction as Reduction);
 }
 
 export interface KLDivOptions extends LossOptions {

@@ -6,6 +6,7 @@ import type { Tensor } from "../tensor";
 import { k } from "../backend/module";
 import { exec } from "../backend/tape";
 import { Optimizer, checkOption } from "./optimizer";
+import { checkOptionSpelling } from "../spelling";
 
 export interface AdamOptions {
   /** Learning rate, default 1e-3. */
@@ -52,6 +53,7 @@ export class Adam extends Optimizer {
   constructor(params: Iterable<Tensor>, options: AdamOptions = {}, name = "Adam", decoupled = false, defaultDecay = 0) {
     super(name, params);
     if (options === null || typeof options !== "object") throw new TypeError(`${name}: options must be an object`);
+    checkOptionSpelling(name, options);
     this.decoupled = decoupled;
     this.lr = checkOption(name, "learning rate (lr)", options.lr ?? 1e-3, 0);
     const betas = options.betas ?? [0.9, 0.999];

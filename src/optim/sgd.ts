@@ -6,6 +6,7 @@ import type { Tensor } from "../tensor";
 import { k } from "../backend/module";
 import { exec } from "../backend/tape";
 import { Optimizer, checkOption } from "./optimizer";
+import { checkOptionSpelling } from "../spelling";
 
 export interface SGDOptions {
   /** Learning rate (required, as in torch). */
@@ -39,6 +40,7 @@ export class SGD extends Optimizer {
   constructor(params: Iterable<Tensor>, options: SGDOptions) {
     super("SGD", params);
     if (options === null || typeof options !== "object") throw new TypeError("SGD: options with at least { lr } are required");
+    checkOptionSpelling("SGD", options);
     this.lr = checkOption("SGD", "learning rate (lr)", options.lr, 0);
     this.momentum = checkOption("SGD", "momentum", options.momentum ?? 0, 0);
     this.dampening = checkOption("SGD", "dampening", options.dampening ?? 0, -Infinity);

@@ -78,6 +78,13 @@ describe("crossEntropy", () => {
       }
     });
   });
+  it("huberLoss takes torch's positional (reduction, delta)", () => {
+    scope(() => {
+      const a = tensor([0, 1, 4], { dtype: "float32" }), b = tensor([1.5, -2, 4.5], { dtype: "float32" });
+      expect(F.huberLoss(a, b, "sum", 2).item()).toBe(F.huberLoss(a, b, { reduction: "sum", delta: 2 }).item());
+      expect(F.huberLoss(a, b, "sum", 2).item()).not.toBe(F.huberLoss(a, b, "sum").item());
+    });
+  });
   it("mseLoss is unchanged", () => expect(mseLoss(tensor([1, 2], { dtype: "float32" }), tensor([0, 0], { dtype: "float32" })).item()).toBe(2.5));
 });
 
