@@ -349,6 +349,8 @@ const COLD_STEPS = [
   { w: "W4", label: "W4 matmul 512: A·B", step: ["product", "products"], task: { n: 512, case: "AB" }, styles: [["scope", "eager", "result disposed"], ["noScope", "no scope", "no scope"]] },
 ].filter((c) => !onlyWorkloads || onlyWorkloads.includes(c.w));
 const COLD_MARKS = quick ? [1, 10] : [1, 10, 100];
+/** A sample stops at the first mark after this long: tfjs-cpu's and js-pytorch's 100 products took 35-45 s each. */
+const COLD_STEPS_BUDGET_MS = 5000;
 const coldSteps = {}; // coldSteps[workload][libId][styleId] = { loadMs, setupMs, firstStepsMs: { 1: ms, 10: ms, 100: ms } }
 for (const c of COLD_STEPS) {
   coldSteps[c.w] = {};
@@ -358,18 +360,19 @@ for (const c of COLD_STEPS) {
     const styles = lib.id === "wasmgrad" ? c.styles : [[c.styles[0][0], lib.runner === "python" ? undefined : variantsOf(lib, c.w)[0]]];
     for (const [id, variant] of styles) {
       if (lib.runner !== "python" && !variant) continue;
-      const task = { workload: c.w, cold: true, marks: COLD_MARKS, ...c.task, ...(variant && { variant }) };
+      const task = { workload: c.w, cold: true, marks: COLD_MARKS, budgetMs: COLD_STEPS_BUDGET_MS, ...c.task, ...(variant && { variant }) };
       const { ok, error } = await coldSamples(lib, task);
       commands.push({ lib: lib.id, variant, task });
       const r = ok.length
         ? {
             loadMs: median(ok.map((x) => x.loadMs)),
             setupMs: median(ok.map((x) => x.setupMs)),
-            firstStepsMs: Object.fromEntries(COLD_MARKS.map((m) => [m, median(ok.map((x) => x.firstStepsMs[m]))])),
+            // a mark some sample did not reach (it ran out of time) is left out
+            firstStepsMs: Object.fromEntries(COLD_MARKS.filter((m) => ok.every((x) => x.firstStepsMs[m] != null)).map((m) => [m, median(ok.map((x) => x.firstStepsMs[m]))])),
           }
         : { error };
       coldSteps[c.w][lib.id][id] = r;
-      say(`  ${lib.title} ${c.w} cold (${variant ?? "eager"}) — ${r.error ? r.error : COLD_MARKS.map((m) => `first ${m}: ${num(r.firstStepsMs[m])} ms`).join(", ") + ` (setup ${num(r.setupMs)} ms, median of ${ok.length})`}`);
+      say(`  ${lib.title} ${c.w} cold (${variant ?? "eager"}) — ${r.error ? r.error : Object.entries(r.firstStepsMs).map(([m, ms]) => `first ${m}: ${num(ms)} ms`).join(", ") + ` (setup ${num(r.setupMs)} ms, median of ${ok.length})`}`);
     }
   }
 }
@@ -448,6 +451,7 @@ for (const c of COLD_STEPS) {
         if (!r) return footnote(`${lib.title}: ${libInfo[lib.id].error ?? "not run"}`);
         if (r.error) return footnote(`${lib.title}: ${r.error}`);
         const v = r.firstStepsMs[m];
+        if (v == null) return footnote(`${lib.title}: stopped after ${COLD_STEPS_BUDGET_MS / 1000} s of steps`);
         return lib.id === "wasmgrad" || mine == null ? num(v) : `${num(v)} (${ratioText(v / mine)})`;
       };
       coldRows.push([`${c.label}: ${m === 1 ? `first ${c.step[0]}` : `first ${m} ${c.step[1]}`}, ${text}`, "ms", cell(LIBS[0]), ...coldPeers.map(cell)]);
