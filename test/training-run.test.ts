@@ -11,6 +11,7 @@
 // 150 steps; the bounds below leave 25x room).
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { F, optim, manualSeed, rand, randn, randperm, tensor, scope, noGrad, Tensor } from "../src/index";
 
 const fixture = JSON.parse(readFileSync(new URL("./fixtures/training_runs.json", import.meta.url), "utf8"));
@@ -119,5 +120,14 @@ describe("a classifier trained from manualSeed follows PyTorch's training run", 
     }
     opt.dispose();
     for (const t of [X, y, ...params]) t.dispose();
+  });
+
+  it("examples/classifier.mjs, the blobs program as a user runs it from the bundle, prints torch's losses and accuracy", () => {
+    const out = execFileSync(process.execPath, [new URL("../examples/classifier.mjs", import.meta.url).pathname], { encoding: "utf8" });
+    const printed = [...out.matchAll(/^step +(\d+) +loss ([\d.]+)$/gm)].map((m) => [Number(m[1]), m[2]] as const);
+    expect(printed.map(([step]) => step)).toEqual([0, 25, 50, 75, 100, 125, 149]);
+    const torch = f32(fixture.blobs.losses);
+    for (const [step, loss] of printed) expect(loss, `step ${step}`).toBe(torch[step].toFixed(6));
+    expect(out).toMatch(new RegExp(`^accuracy ${(100 * fixture.blobs.accuracy).toFixed(1)}% on the 96 training points after 150 steps`, "m"));
   });
 });
