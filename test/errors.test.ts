@@ -379,22 +379,32 @@ const cases: Case[] = [
   {
     family: "spelling", name: "torch's weight_decay in an optimizer's options", example: "new optim.Adam([w], { weight_decay: 0.01 })",
     run: () => new optim.Adam([zeros(2).requiresGrad_()], { weight_decay: 0.01 } as never), type: TypeError,
-    message: /^Adam: weight_decay is torch's spelling; wasmgrad spells it weightDecay$/,
+    message: /^Adam: weight_decay is torch's spelling; options are camelCase here \(weightDecay\)$/,
   },
   {
     family: "spelling", name: "torch's ignore_index in a loss's options", example: "F.crossEntropy(x, y, { ignore_index: 0 })",
     run: () => F.crossEntropy(zeros(2, 3), tensor([0, 1]), { ignore_index: 0 } as never), type: TypeError,
-    message: /^crossEntropy: ignore_index is torch's spelling; wasmgrad spells it ignoreIndex$/,
+    message: /^crossEntropy: ignore_index is torch's spelling; options are camelCase here \(ignoreIndex\)$/,
   },
   {
     family: "spelling", name: "torch's requires_grad in a factory's options", example: "zeros(2, { requires_grad: true })",
     run: () => zeros(2, { requires_grad: true } as never), type: TypeError,
-    message: /^zeros: requires_grad is torch's spelling; wasmgrad spells it requiresGrad$/,
+    message: /^zeros: requires_grad is torch's spelling; options are camelCase here \(requiresGrad\)$/,
   },
   {
     family: "spelling", name: "torch's ceil_mode in a pooling's options", example: "F.maxPool2d(x, 2, { ceil_mode: true })",
     run: () => F.maxPool2d(zeros(1, 1, 4, 4), 2, { ceil_mode: true } as never), type: TypeError,
-    message: /^maxPool2d: ceil_mode is torch's spelling; wasmgrad spells it ceilMode$/,
+    message: /^maxPool2d: ceil_mode is torch's spelling; options are camelCase here \(ceilMode\)$/,
+  },
+  {
+    family: "spelling", name: "torch's return_indices in a pooling's only options object", example: "F.maxPool2d(x, { kernelSize: 2, return_indices: true })",
+    run: () => F.maxPool2d(zeros(1, 1, 4, 4), { kernelSize: 2, return_indices: true } as never), type: TypeError,
+    message: /^maxPool2d: return_indices is torch's spelling; options are camelCase here \(returnIndices\)$/,
+  },
+  {
+    family: "spelling", name: "a snake_case key in a convolution's options in bias's place (there is no padding mode: the message does not promise one)", example: "F.conv2d(x, w, { padding_mode: \"zeros\" })",
+    run: () => F.conv2d(zeros(1, 1, 4, 4), zeros(1, 1, 3, 3), { padding_mode: "zeros" } as never), type: TypeError,
+    message: /^conv2d: padding_mode is torch's spelling; options are camelCase here \(paddingMode\)$/,
   },
   {
     family: "dtype", name: "mean of an int32 tensor", example: "tensor([1, 2]).mean()",

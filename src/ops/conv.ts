@@ -120,7 +120,9 @@ function checkConv(op: string, xs: number[], weight: Tensor, bias: Tensor | null
 /** Every convolution: x [N, C, h, w] (h = 1 for 1-D), weight [O, C/groups, kh, kw]. */
 function conv(op: string, nd: number, input: Tensor, weight: Tensor, b: Tensor | null | undefined | ConvOptions, options?: ConvOptions): Tensor {
   checkTensor(op, input);
-  const [bias, o] = splitArg(b, optionsArg(op, options), "bias");
+  // the options may also come third, in bias's place ({ bias, stride, ... })
+  const [bias, o] = splitArg(b, options, "bias");
+  optionsArg(op, o);
   const [xs, isBatched] = batched(op, input, nd + 2);
   const groups = o.groups ?? 1;
   checkConv(op, xs, weight, bias, groups, nd);

@@ -95,7 +95,8 @@ function windows(op: string, x: Tensor, n: number, kk: number, s: number, p: num
 
 function pool2d(op: string, avg: boolean, input: Tensor, kernelSize: number | number[] | PoolOptions, opts: PoolOptions): [Tensor, Tensor] {
   const [p, h, w] = planes(op, input, "non-empty 3D or 4D (batch mode) tensor expected for input");
-  const o = options(kernelSize, optionsArg(op, opts));
+  // the options may also come second, in kernelSize's place ({ kernelSize, stride, ... })
+  const o = optionsArg(op, options(kernelSize, optionsArg(op, opts)));
   const ks = ints(op, "kernelSize", o.kernelSize ?? NaN, 2, 1);
   const st = o.stride == null || (o.stride as number[]).length === 0 ? ks : ints(op, "stride", o.stride, 2, 1);
   const pd = ints(op, "padding", o.padding ?? 0, 2, 0), dl = avg ? [1, 1] : ints(op, "dilation", o.dilation ?? 1, 2, 1);
