@@ -30,13 +30,13 @@ export {
   isnan, isinf, isfinite, nanToNum, logicalNot, logicalAnd, logicalOr, logicalXor, type NanToNumOptions,
 } from "./ops/unary";
 export {
-  maximum, minimum, fmod, remainder, clamp, clip, clamp_, clip_, lerp, where, isclose, allclose,
+  max, min, maximum, minimum, fmod, remainder, clamp, clip, clamp_, clip_, lerp, where, isclose, allclose,
   type ClampOptions, type CloseOptions,
 } from "./ops/binary";
 export { selu, celu } from "./ops/activation";
 
 // reductions, scans, softmax
-export { sum, mean, max, min, type MaxResult } from "./ops/reduce";
+export { sum, mean, type MaxResult } from "./ops/reduce";
 export {
   prod, argmax, argmin, amax, amin, variance as var, std, varMean, stdMean, logsumexp, norm,
   all, any, countNonzero, median, kthvalue, topk, trace, outer,

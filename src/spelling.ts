@@ -23,7 +23,7 @@ function wasmgradSpelling(obj: object, key: string, renamed: Record<string, stri
  * { requires_grad }) is an error naming wasmgrad's, not an option silently ignored.
  */
 export function checkOptionSpelling(op: string, options: object): void {
-  for (const key in options) if (/[a-z0-9]_[a-z0-9]/.test(key)) throw new TypeError(`${op}: ${key} is torch's spelling; options are camelCase here (${camel(key)})`);
+  for (const key in options) if (/[a-z0-9]_[a-z0-9]/.test(key)) throw new TypeError(`${op}: ${key} is torch's spelling (camelCase here: ${camel(key)})`);
 }
 
 const isIndex = (key: string): boolean => /^(0|[1-9]\d*)$/.test(key);

@@ -364,14 +364,17 @@ export class Tensor {
   sum(dim?: red.DimArg, keepdim?: boolean): Tensor { return red.sum(this, dim, keepdim); }
   mean(dim?: red.DimArg, keepdim?: boolean): Tensor { return red.mean(this, dim, keepdim); }
   max(): Tensor;
+  max(other: Tensor): Tensor;
   max(dim: number | red.DimOptions, keepdim?: boolean): red.MaxResult;
-  max(dim?: number | red.DimOptions, keepdim?: boolean): Tensor | red.MaxResult {
-    return dim === undefined ? red.max(this) : red.max(this, dim, keepdim);
+  max(dim?: number | red.DimOptions | Tensor, keepdim?: boolean): Tensor | red.MaxResult {
+    // bin.max tells the three forms apart at run time (no dim: all elements)
+    return bin.max(this, dim as number, keepdim);
   }
   min(): Tensor;
+  min(other: Tensor): Tensor;
   min(dim: number | red.DimOptions, keepdim?: boolean): red.MaxResult;
-  min(dim?: number | red.DimOptions, keepdim?: boolean): Tensor | red.MaxResult {
-    return dim === undefined ? red.min(this) : red.min(this, dim, keepdim);
+  min(dim?: number | red.DimOptions | Tensor, keepdim?: boolean): Tensor | red.MaxResult {
+    return bin.min(this, dim as number, keepdim);
   }
 
   // ---- more reductions, scans and softmax (issue 17) ---------------------------------------
@@ -393,7 +396,7 @@ export class Tensor {
   median(): Tensor;
   median(dim: number | st.DimOptions, keepdim?: boolean): st.ValuesIndices;
   median(dim?: number | st.DimOptions, keepdim?: boolean): Tensor | st.ValuesIndices {
-    return dim === undefined ? st.median(this) : st.median(this, dim, keepdim);
+    return st.median(this, dim as number, keepdim);
   }
   kthvalue(k: number, dim?: number | st.DimOptions, keepdim?: boolean): st.ValuesIndices { return st.kthvalue(this, k, dim, keepdim); }
   topk(k: number, dim?: number | st.TopkOptions, largest?: boolean, sorted?: boolean): st.ValuesIndices { return st.topk(this, k, dim, largest, sorted); }
@@ -421,7 +424,7 @@ export class Tensor {
   /** Merges dims startDim..endDim (negative from the end) into one, as torch.flatten: `x.flatten(1)` keeps the batch dim. */
   flatten(startDim = 0, endDim = -1): Tensor {
     const s = normDim("flatten", startDim, this.ndim), e = normDim("flatten", endDim, this.ndim), shape = [...this.shape];
-    if (s > e) throw new RangeError(`flatten: startDim (${startDim}) cannot come after endDim (${endDim})`);
+    if (s > e) throw new RangeError(`flatten: startDim ${startDim} is after endDim ${endDim}`);
     shape.splice(s, e - s + 1, countElements(shape.slice(s, e + 1)));
     return shp.reshape(this, shape);
   }

@@ -9,7 +9,8 @@ import { record, tracks } from "../autograd/node";
 import { promote, promoteScalar } from "../dtype";
 import { sameShape, fmt } from "../shape";
 import { castTo, checkTensor, checkFloat } from "./dispatch";
-import { sumTo } from "./reduce";
+import * as red from "./reduce";
+import { sumTo, type DimOptions, type MaxResult } from "./reduce";
 import { copy_, checkWritable } from "./inplace";
 import { isGradEnabled, noGrad } from "../autograd/grad-mode";
 import { binaryOp, binaryForward, unaryForward, wants, floatOf, checkOperand, where, add, mul, div, neg, sub, eq, lt, le, gt, ge } from "./elementwise";
@@ -37,6 +38,24 @@ export const minimum = binaryOp({
     return [wants(a) ? where(gt(a as Tensor, b), 0, h) : null, wants(b) ? where(lt(a as Tensor, b), 0, h) : null];
   }],
 });
+
+/**
+ * torch.max and torch.min as users call them: of two tensors the elementwise maximum
+ * (minimum), else the reductions of ops/reduce.ts (all elements, or along a dim).
+ */
+export function max(x: Tensor): Tensor;
+export function max(x: Tensor, other: Tensor): Tensor;
+export function max(x: Tensor, dim: number | DimOptions, keepdim?: boolean): MaxResult;
+export function max(x: Tensor, dim?: number | DimOptions | Tensor, keepdim?: boolean): Tensor | MaxResult {
+  return dim instanceof Tensor ? maximum(x, dim) : red.max(x, dim as number, keepdim);
+}
+export function min(x: Tensor): Tensor;
+export function min(x: Tensor, other: Tensor): Tensor;
+export function min(x: Tensor, dim: number | DimOptions, keepdim?: boolean): MaxResult;
+export function min(x: Tensor, dim?: number | DimOptions | Tensor, keepdim?: boolean): Tensor | MaxResult {
+  return dim instanceof Tensor ? minimum(x, dim) : red.min(x, dim as number, keepdim);
+}
+
 // fmod(a, b) = a - b·trunc(a/b): d = da - trunc(a/b) db
 export const fmod = binaryOp({
   op: BinaryOp.Fmod,

@@ -54,7 +54,7 @@ export function checkTensor(op: string, x: unknown): asserts x is Tensor {
  */
 export function optionsArg<O extends object>(op: string, o: O | null | undefined): O {
   if (o != null && (typeof o !== "object" || Array.isArray(o))) {
-    throw new TypeError(`${op}: expected an options object, got ${describeValue(o)}; pass torch's positional stride, padding, ... by name: { stride: 2, padding: 1 }`);
+    throw new TypeError(`${op}: expected an options object, got ${describeValue(o)}; name the arguments, e.g. { stride: 2 }`);
   }
   if (o) checkOptionSpelling(op, o);
   return o ?? ({} as O);

@@ -215,8 +215,8 @@ export function diag(x: Tensor, diagonal = 0): Tensor {
   if (x.ndim !== 1 && x.ndim !== 2) throw new RangeError(`diag: expects a 1-D or 2-D tensor, got shape ${fmt(x.shape)}`);
   if (!Number.isInteger(diagonal)) throw new TypeError(`diag: diagonal must be an integer, got ${diagonal}`);
   const n = x.shape[0] + Math.abs(diagonal), [r, c] = x.ndim === 1 ? [n, n] : x.shape;
-  // a matrix's diagonal k has no elements when k is past its last column or row
-  const len = Math.max(0, x.ndim === 1 ? x.shape[0] : Math.min(r + Math.min(diagonal, 0), c - Math.max(diagonal, 0)));
+  // diagonal k of an r×c matrix: min(r, c - k) elements above, min(r + k, c) below, none past the corner
+  const len = Math.max(0, Math.min(r, c, r + diagonal, c - diagonal));
   const onDiagonal = { off: len && (diagonal >= 0 ? diagonal : -diagonal * c), shape: [len], strides: [c + 1] };
   return x.ndim === 1 ? putView("DiagBackward0", filled([n, n], 0, x.dtype), onDiagonal, x) : takeView("DiagBackward0", x, onDiagonal);
 }

@@ -67,6 +67,23 @@ describe("gradcheck", () => {
 });
 
 describe("positional and options forms", () => {
+  it("max(a, b) and min(a, b) of two tensors are torch's elementwise maximum and minimum, gradients included", () => {
+    W.scope(() => {
+      const a = tensor([[1, 5], [-2, 0.5]], { dtype: "float32", requiresGrad: true });
+      const b = tensor([3, -1], { dtype: "float32", requiresGrad: true });
+      expect(W.max(a, b).toArray()).toEqual([[3, 5], [3, 0.5]]);
+      expect(a.max(b).toArray()).toEqual(W.maximum(a, b).toArray());
+      expect(W.min(a, b).toArray()).toEqual([[1, -1], [-2, -1]]);
+      expect(a.min(b).toArray()).toEqual(W.minimum(a, b).toArray());
+      W.max(a, b).sum().backward();
+      expect(a.grad!.toArray()).toEqual([[0, 1], [0, 1]]);
+      expect(b.grad!.toArray()).toEqual([2, 0]);
+      // the reductions are unchanged
+      expect(a.max().item()).toBe(5);
+      expect(a.max(1).values.toArray()).toEqual([5, 0.5]);
+    });
+  });
+
   it("std(dim, unbiased, keepdim) and std({ dim, correction, keepdim }) agree with torch's order", () => {
     const x = tensor([[1, 2, 4], [3, 3, 9]], { dtype: "float32" });
     expect(x.std(1, false, true).toArray()).toEqual(x.std({ dim: 1, correction: 0, keepdim: true }).toArray());
