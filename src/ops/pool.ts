@@ -71,8 +71,9 @@ function pool(name: string, mode: number, x: Tensor, p: number, h: number, w: nu
   return [out, idx];
 }
 
-function options(kernelSize: number | number[] | PoolOptions, o: PoolOptions): PoolOptions {
-  return typeof kernelSize === "object" && !Array.isArray(kernelSize) ? kernelSize : { ...o, kernelSize };
+function options(op: string, kernelSize: number | number[] | PoolOptions, o: PoolOptions): PoolOptions {
+  // the options come second, in kernelSize's place ({ kernelSize, stride, ... }), or after the kernel size
+  return typeof kernelSize === "object" && !Array.isArray(kernelSize) ? optionsArg(op, kernelSize) : { ...optionsArg(op, o), kernelSize };
 }
 
 /** Windows along one dim: torch's pooling_output_shape, then each window's [start, end) and size, clipped or not. */
@@ -95,8 +96,7 @@ function windows(op: string, x: Tensor, n: number, kk: number, s: number, p: num
 
 function pool2d(op: string, avg: boolean, input: Tensor, kernelSize: number | number[] | PoolOptions, opts: PoolOptions): [Tensor, Tensor] {
   const [p, h, w] = planes(op, input, "non-empty 3D or 4D (batch mode) tensor expected for input");
-  // the options may also come second, in kernelSize's place ({ kernelSize, stride, ... })
-  const o = optionsArg(op, options(kernelSize, optionsArg(op, opts)));
+  const o = options(op, kernelSize, opts);
   const ks = ints(op, "kernelSize", o.kernelSize ?? NaN, 2, 1);
   const st = o.stride == null || (o.stride as number[]).length === 0 ? ks : ints(op, "stride", o.stride, 2, 1);
   const pd = ints(op, "padding", o.padding ?? 0, 2, 0), dl = avg ? [1, 1] : ints(op, "dilation", o.dilation ?? 1, 2, 1);
