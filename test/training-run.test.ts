@@ -33,18 +33,37 @@ function relDiff(got: number[], want: number[]): number {
   return d / m;
 }
 
+type Program = { X: number[]; y: number[]; start: number[][]; losses: number[]; final: number[][] };
+
+/**
+ * A program's start, drawn as the golden script draws it: the data from `makeX` after
+ * manualSeed(seed), then a two-layer network's weights of `hidden` units; checked to be
+ * torch's bits.
+ */
+function start(g: Program, seed: number, makeX: () => Tensor, hidden: number, classes: number) {
+  manualSeed(seed);
+  const X = makeX();
+  const y = tensor(g.y, { dtype: "int32" });
+  const n = X.shape[1];
+  const params = [uniform([hidden, n], 0.5), uniform([hidden], 0.5), uniform([classes, hidden], 0.25), uniform([classes], 0.25)];
+  // the same data and the same initial network, bit for bit
+  expect(u32(X)).toEqual(g.X);
+  expect(params.map(u32)).toEqual(g.start);
+  return { X, y, params };
+}
+
+/** Every loss (float32 bits) and every trained weight within 1e-5 of torch's. */
+function expectTorchRun(g: Program, losses: number[], final: number[][]): void {
+  expect(losses.length).toBe(g.losses.length);
+  const got = f32(losses), want = f32(g.losses);
+  for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i]) / want[i], `loss ${i}: ${got[i]} vs torch ${want[i]}`).toBeLessThan(1e-5);
+  for (let i = 0; i < final.length; i++) expect(relDiff(final[i], f32(g.final[i])), `parameter ${i}`).toBeLessThan(1e-5);
+}
+
 describe("a classifier trained from manualSeed follows PyTorch's training run", () => {
   /** The blobs program: returns its losses (as float32 bits), trained weights and accuracy. */
   function trainBlobs(useScope: boolean) {
-    const g = fixture.blobs;
-    manualSeed(0);
-    const X = randn(96, 2);
-    const y = tensor(g.y, { dtype: "int32" });
-    const params = [uniform([16, 2], 0.5), uniform([16], 0.5), uniform([3, 16], 0.25), uniform([3], 0.25)];
-    // the same data and the same initial network, bit for bit
-    expect(u32(X)).toEqual(g.X);
-    expect(params.map(u32)).toEqual(g.start);
-
+    const { X, y, params } = start(fixture.blobs, 0, () => randn(96, 2), 16, 3);
     const [W1, b1, W2, b2] = params;
     const opt = new optim.Adam(params, { lr: 0.01 });
     const forward = () => F.linear(F.relu(F.linear(X, W1, b1)), W2, b2);
@@ -69,9 +88,7 @@ describe("a classifier trained from manualSeed follows PyTorch's training run", 
     const { losses, final, accuracy } = trainBlobs(true);
     // the first loss is one forward pass from torch's bits, and is torch's bits
     expect(losses[0]).toBe(g.losses[0]);
-    const got = f32(losses), want = f32(g.losses);
-    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i]) / want[i], `loss ${i}: ${got[i]} vs torch ${want[i]}`).toBeLessThan(1e-5);
-    for (let i = 0; i < final.length; i++) expect(relDiff(final[i], f32(g.final[i])), `parameter ${i}`).toBeLessThan(1e-5);
+    expectTorchRun(g, losses, final);
     expect(accuracy).toBe(g.accuracy);
   });
 
@@ -83,13 +100,7 @@ describe("a classifier trained from manualSeed follows PyTorch's training run", 
 
   it("batches: 4 -> 8 (tanh) -> 2, minibatches of 32 from randperm, SGD(momentum, weight decay), 5 epochs", () => {
     const g = fixture.batches;
-    manualSeed(1);
-    const X = rand(128, 4);
-    const y = tensor(g.y, { dtype: "int32" });
-    const params = [uniform([8, 4], 0.5), uniform([8], 0.5), uniform([2, 8], 0.25), uniform([2], 0.25)];
-    expect(u32(X)).toEqual(g.X);
-    expect(params.map(u32)).toEqual(g.start);
-
+    const { X, y, params } = start(g, 1, () => rand(128, 4), 8, 2);
     const [W1, b1, W2, b2] = params;
     const opt = new optim.SGD(params, { lr: 0.1, momentum: 0.9, weightDecay: 1e-4 });
     const losses: number[] = [];
@@ -110,14 +121,9 @@ describe("a classifier trained from manualSeed follows PyTorch's training run", 
       }
       perm.dispose();
     }
-    expect(losses.length).toBe(g.losses.length);
     // tanh is musl's float32 tanhf, torch's SLEEF's: the first loss is within an ulp, not its bits
     expect(Math.abs(losses[0] - g.losses[0])).toBeLessThanOrEqual(1);
-    const got = f32(losses), want = f32(g.losses);
-    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i]) / want[i], `loss ${i}: ${got[i]} vs torch ${want[i]}`).toBeLessThan(1e-5);
-    for (let i = 0; i < params.length; i++) {
-      expect(relDiff(Array.from(params[i].data()), f32(g.final[i])), `parameter ${i}`).toBeLessThan(1e-5);
-    }
+    expectTorchRun(g, losses, params.map((p) => Array.from(p.data())));
     opt.dispose();
     for (const t of [X, y, ...params]) t.dispose();
   });
