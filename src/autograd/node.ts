@@ -75,7 +75,7 @@ export class Node {
     this.rule = null;
     this.output = null;
     if (!keepSaved) for (const t of this.saved) if (t.graphOwned) t.dispose();
-    this.saved = [];
+    this.saved = NOTHING;
   }
 }
 
