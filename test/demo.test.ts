@@ -1,13 +1,13 @@
 // The demo page (examples/demo) in headless Chromium, driven by playwright-core
 // the way test/runtimes/browser.mjs drives it: served by the demo's own server
 // on 127.0.0.1, it loads with no console error, each part runs and draws a
-// curve with data, Stop works (through the shared flag, and by ending the
+// curve with data (part 4 also its decision boundary, and PyTorch's accuracy), Stop works (through the shared flag, and by ending the
 // worker when the page is not cross-origin isolated), the main thread stays
 // responsive during a run, out-of-range fields are named in the page with
 // their range, and at 420 px wide nothing overflows. A screenshot of each part
 // (and of the page at 1200 and 420 px) is written outside the repository, to
 // $WASMGRAD_SHOTS or <os tmpdir>/wasmgrad-demo-shots/, for a reviewer to look at.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const { startServer } = await import(/* @vite-ignore */ `${root}examples/demo/server.mjs`);
 const { CHROMIUM, CHROMIUM_FLAGS } = await import("./runtimes/browser.mjs");
+// PyTorch's run of part 4's defaults (examples/moons.mjs; test/moons.test.ts checks the two agree)
+const torchMoons = JSON.parse(readFileSync(new URL("./fixtures/moons.json", import.meta.url), "utf8")).relu;
+const torchFinalLoss = new Float32Array(new Uint32Array([torchMoons.losses.at(-1)]).buffer)[0];
 
 // never into the working tree: the temp folder, or where WASMGRAD_SHOTS says
 const SHOTS = process.env.WASMGRAD_SHOTS ? resolve(process.env.WASMGRAD_SHOTS) : join(tmpdir(), "wasmgrad-demo-shots");
@@ -43,6 +46,7 @@ describe("the demo server", () => {
       ["/examples/demo/worker.js", "text/javascript"],
       ["/examples/demo/demo.css", "text/css"],
       ["/examples/lib/chart.mjs", "text/javascript"],
+      ["/examples/lib/moons.mjs", "text/javascript"],
       ["/dist/wasmgrad.js", "text/javascript"],
       ["/dist/wasmgrad.wasm", "application/wasm"],
     ]) {
@@ -119,6 +123,44 @@ describe.skipIf(skipChromium)("the demo page in headless Chromium", () => {
   const state = (part: string) => page.getAttribute(`#${part}`, "data-state");
   const waitState = (part: string, states: string[], timeout = 60_000) =>
     page.waitForFunction(([p, s]: [string, string[]]) => s.includes(document.getElementById(p)!.dataset.state!), [part, states], { timeout });
+  /** Starts a long run of part n, presses Stop once it is past `atStep`, and waits until it has stopped. */
+  async function runAndStop(n: number, steps: number, atStep: number, timeout = 30_000) {
+    await page.fill(`#p${n}-form input[name=steps]`, String(steps));
+    await page.click(`#p${n}-run`);
+    await page.waitForFunction(([id, k]: [string, number]) => Number(document.getElementById(id)!.dataset.step) >= k, [`part${n}`, atStep]);
+    await page.click(`#p${n}-stop`);
+    await waitState(`part${n}`, ["stopped"], timeout);
+  }
+  /** How many frames the page paints in one second (while a worker computes, it should keep painting). */
+  const framesInOneSecond = () =>
+    page.evaluate(
+      () => new Promise<number>((resolve) => {
+        let n = 0;
+        const t0 = performance.now();
+        const tick = () => (performance.now() - t0 < 1000 ? (n++, requestAnimationFrame(tick)) : resolve(n));
+        requestAnimationFrame(tick);
+      }),
+    );
+  /** Part 4's canvas: its size against its box, the share of pixels tinted toward each class, the dark ones (the boundary line), and its image. */
+  const boundaryPixels = () =>
+    page.evaluate(() => {
+      const canvas = document.getElementById("p4-canvas") as HTMLCanvasElement;
+      // read through a copy made for reading, so the page's canvas is never read back (Chromium warns when one is, often)
+      const copy = document.createElement("canvas");
+      [copy.width, copy.height] = [canvas.width, canvas.height];
+      const ctx = copy.getContext("2d", { willReadFrequently: true })!;
+      ctx.drawImage(canvas, 0, 0);
+      const { data } = ctx.getImageData(0, 0, copy.width, copy.height);
+      let blue = 0, orange = 0, dark = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+        if (b > r + 40) blue++;
+        else if (r > b + 40) orange++;
+        if (r < 80 && g < 80 && b < 80) dark++;
+      }
+      const n = data.length / 4;
+      return { width: canvas.width, boxWidth: Math.round(canvas.clientWidth * devicePixelRatio), blue: blue / n, orange: orange / n, dark: dark / n, image: canvas.toDataURL() };
+    });
   /** The number of points drawn in the chart of a part: every path's vertices plus every marker. */
   const pointsIn = (selector: string) =>
     page.$$eval(`${selector} svg path, ${selector} svg circle`, (els: Element[]) =>
@@ -187,15 +229,7 @@ describe.skipIf(skipChromium)("the demo page in headless Chromium", () => {
     await page.click("#p3-run");
     await waitState("part3", ["running"]);
     // while the worker computes, the page keeps painting frames and answering
-    const frames = await page.evaluate(
-      () => new Promise<number>((resolve) => {
-        let n = 0;
-        const t0 = performance.now();
-        const tick = () => (performance.now() - t0 < 1000 ? (n++, requestAnimationFrame(tick)) : resolve(n));
-        requestAnimationFrame(tick);
-      }),
-    );
-    expect(frames).toBeGreaterThan(10);
+    expect(await framesInOneSecond()).toBeGreaterThan(10);
     await waitState("part3", ["done"], 90_000);
     expect(await page.evaluate(() => (window as any).__demo.progress.part3)).toBeGreaterThan(0); // drawn live
     const curves = (await pointsIn("#p3-chart")).filter((n: number) => n > 1);
@@ -219,6 +253,40 @@ describe.skipIf(skipChromium)("the demo page in headless Chromium", () => {
     expect(detail).toContain("max |U·diag(S)·Vᵀ − M|");
     await page.locator("#part3").screenshot({ path: join(SHOTS, "part3.png") });
     await page.screenshot({ path: join(SHOTS, "page.png"), fullPage: true });
+    expect(problems).toEqual([]);
+  });
+
+  it("part 4: trains examples/moons.mjs's classifier live, the loss curve and the decision boundary moving as it trains, to PyTorch's accuracy", async () => {
+    const before = await boundaryPixels(); // the placeholder text
+    await page.click("#p4-run");
+    await waitState("part4", ["running"]);
+    // at the default pace (100 steps a second) the 300 steps take 3 s, and the page keeps painting
+    expect(await framesInOneSecond()).toBeGreaterThan(10);
+    await page.waitForFunction(() => (window as any).__demo.progress.part4 >= 3);
+    expect(await page.textContent("#p4-status")).toMatch(/^step [\d,]+ \/ 300 · loss \d\.\d{3}e-\d+ · accuracy \d+\.\d% ·/);
+    const early = await boundaryPixels();
+    expect(early.image).not.toBe(before.image);
+    await waitState("part4", ["done"], 30_000);
+    expect(await page.evaluate(() => (window as any).__demo.progress.part4)).toBeGreaterThan(20); // every 50 ms for 3 s
+    expect(await page.getAttribute("#part4", "data-steps")).toBe("300");
+    // torch's run of the same program classifies all 200 points, and so does the page's
+    expect(torchMoons.accuracy).toBe(1);
+    expect(Number(await page.getAttribute("#part4", "data-accuracy"))).toBe(torchMoons.accuracy);
+    const status = await page.textContent("#p4-status");
+    expect(status).toContain(`done: 300 steps · `);
+    expect(status).toContain(` · final loss ${torchFinalLoss.toExponential(3)} · accuracy 100.0% · slowed to 100 steps/s · `);
+    // the curve: all 300 losses
+    expect((await pointsIn("#p4-chart")).filter((n: number) => n > 1)).toEqual([300]);
+    // the boundary: both classes' tints, the line between them, the points; and it moved since early in the run
+    const end = await boundaryPixels();
+    expect(end.width).toBe(end.boxWidth);
+    expect(end.blue).toBeGreaterThan(0.2);
+    expect(end.orange).toBeGreaterThan(0.2);
+    expect(end.dark).toBeGreaterThan(0.002);
+    expect(end.image).not.toBe(early.image);
+    // the misclassified points are ringed: none now
+    expect(await page.getAttribute("#part4", "data-wrong")).toBe("0");
+    await page.locator("#part4").screenshot({ path: join(SHOTS, "part4.png") });
     expect(problems).toEqual([]);
   });
 
@@ -250,6 +318,13 @@ describe.skipIf(skipChromium)("the demo page in headless Chromium", () => {
       expect(m.theadShown).toBe(false);
       expect(m.label).toBe('"matrix"'); // each value beside its column's name
       expect(m.tableWidth).toBeLessThanOrEqual(m.boxWidth);
+      // part 4's canvas redraws to its box's width, and the boundary is still drawn
+      await page.waitForFunction(() => {
+        const c = document.getElementById("p4-canvas") as HTMLCanvasElement;
+        return c.width === Math.round(c.clientWidth * devicePixelRatio) && c.clientWidth < 420;
+      });
+      const narrow = await boundaryPixels();
+      expect(Math.min(narrow.blue, narrow.orange)).toBeGreaterThan(0.2);
       await page.screenshot({ path: join(SHOTS, "page-420px.png"), fullPage: true });
       expect(problems).toEqual([]);
     } finally {
@@ -282,6 +357,12 @@ describe.skipIf(skipChromium)("the demo page in headless Chromium", () => {
     expect(await page.textContent("#p3-form-error")).toBe("steps must be a whole number from 1 to 200000 (got 0)");
     await page.fill("#p1-form input[name=rows]", "9");
     expect(await page.textContent("#p1-form-error")).toBe("rand rows must be a whole number from 1 to 8 (got 9)");
+    // part 4: the hidden width and the noise
+    await page.fill("#p4-form input[name=width]", "500");
+    await page.fill("#p4-form input[name=noise]", "2");
+    await page.click("#p4-run");
+    expect(await page.textContent("#p4-form-error")).toBe("noise must be a number from 0 to 1 (got 2) · hidden width must be a whole number from 1 to 128 (got 500)");
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("name"))).toBe("noise"); // the first field named
     await page.waitForTimeout(400); // part 1 waits 200 ms after typing before it runs
     expect(await page.evaluate(() => ({ ...(window as any).__demo.runs }))).toEqual(runs); // nothing ran
     // fixed: the messages go, and the runs work
@@ -290,7 +371,9 @@ describe.skipIf(skipChromium)("the demo page in headless Chromium", () => {
     await page.fill("#p2-form input[name=momentum]", "0.9");
     await page.fill("#p2-form input[name=steps]", "20");
     await page.fill("#p3-form input[name=steps]", "300");
-    for (const e of ["#p1-form-error", "#p2-form-error", "#p3-form-error"]) expect(await page.isHidden(e), e).toBe(true);
+    await page.fill("#p4-form input[name=width]", "16");
+    await page.fill("#p4-form input[name=noise]", "0.1");
+    for (const e of ["#p1-form-error", "#p2-form-error", "#p3-form-error", "#p4-form-error"]) expect(await page.isHidden(e), e).toBe(true);
     await page.click("#p2-run");
     await waitState("part2", ["done"]);
     expect(await page.getAttribute("#part2", "data-steps")).toBe("20");
@@ -315,11 +398,7 @@ describe.skipIf(skipChromium)("the demo page in headless Chromium", () => {
     await page.selectOption("#p3-form select[name=matrix]", "M1");
     await page.selectOption("#p3-form select[name=optimizer]", "adam");
     expect(await page.inputValue("#p3-form input[name=lr]")).toBe("0.001");
-    await page.fill("#p3-form input[name=steps]", "200000");
-    await page.click("#p3-run");
-    await page.waitForFunction(() => Number(document.getElementById("part3")!.dataset.step) >= 500);
-    await page.click("#p3-stop");
-    await waitState("part3", ["stopped"], 30_000);
+    await runAndStop(3, 200_000, 500);
     const steps = Number(await page.getAttribute("#part3", "data-steps"));
     expect(steps).toBeGreaterThanOrEqual(500);
     expect(steps).toBeLessThan(200_000);
@@ -335,20 +414,46 @@ describe.skipIf(skipChromium)("the demo page in headless Chromium", () => {
     expect(problems).toEqual([]);
   });
 
+  it("part 4: Stop through the shared flag ends the training where it is, with its accuracy and boundary, and the next run works", async () => {
+    await page.selectOption("#p4-form select[name=activation]", "tanh");
+    await runAndStop(4, 100_000, 50);
+    const steps = Number(await page.getAttribute("#part4", "data-steps"));
+    expect(steps).toBeGreaterThanOrEqual(50);
+    expect(steps).toBeLessThan(100_000);
+    expect(await page.textContent("#p4-status")).toMatch(/^stopped at step [\d,]+ of 100,000 · .* · final loss \d\.\d{3}e-\d+ · accuracy \d+\.\d% · /);
+    expect(Number(await page.getAttribute("#part4", "data-accuracy"))).toBeGreaterThan(0.5);
+    // the same worker goes on, at full speed
+    await page.fill("#p4-form input[name=steps]", "200");
+    await page.selectOption("#p4-form select[name=pace]", "0");
+    await page.click("#p4-run");
+    await waitState("part4", ["done"]);
+    expect(await page.getAttribute("#part4", "data-steps")).toBe("200");
+    expect(await page.textContent("#p4-status")).not.toContain("slowed to");
+    expect((await pointsIn("#p4-chart")).filter((n: number) => n > 1)).toHaveLength(3); // the default run's curve, the stopped one's, this one's
+    await page.selectOption("#p4-form select[name=activation]", "relu");
+    await page.selectOption("#p4-form select[name=pace]", "100");
+    expect(problems).toEqual([]);
+  });
+
   it("without cross-origin isolation, Stop ends the worker instead, and a fresh one takes over", async () => {
     await page.goto(server.url + "?nosab");
     await waitState("part1", ["done"]);
     expect(await page.textContent("#env")).toContain("terminate the worker");
-    await page.fill("#p2-form input[name=steps]", "200000");
-    await page.click("#p2-run");
-    await page.waitForFunction(() => Number(document.getElementById("part2")!.dataset.step) >= 500);
-    await page.click("#p2-stop");
-    await waitState("part2", ["stopped"], 10_000);
+    await runAndStop(2, 200_000, 500, 10_000);
     expect(await page.textContent("#p2-status")).toMatch(/^stopped at step/);
     await page.fill("#p2-form input[name=steps]", "1000");
     await page.click("#p2-run");
     await waitState("part2", ["done"]);
     expect(await page.getAttribute("#part2", "data-steps")).toBe("1000");
+    // part 4 the same way: the boundary drawn so far stays
+    await runAndStop(4, 100_000, 50, 10_000);
+    expect(await page.textContent("#p4-status")).toMatch(/^stopped at step [\d,]+ \(the worker was ended/);
+    const kept = await boundaryPixels();
+    expect(Math.min(kept.blue, kept.orange)).toBeGreaterThan(0.1);
+    await page.fill("#p4-form input[name=steps]", "40");
+    await page.click("#p4-run");
+    await waitState("part4", ["done"]);
+    expect(await page.getAttribute("#part4", "data-steps")).toBe("40");
     expect(problems).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 // The demo page's main thread: the forms, the charts and the results. Every
-// computation runs in worker.js (one Web Worker per part, so parts 2 and 3 can
-// run at once); the page only draws, at most once per animation frame.
+// computation runs in worker.js (one Web Worker per part, so parts 2, 3 and 4
+// can run at once); the page only draws, at most once per animation frame.
 import { lineChart } from "../lib/chart.mjs";
 
 const $ = (id) => document.getElementById(id);
@@ -11,7 +11,7 @@ const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b
 const MAX_CURVES = 10;
 
 // What the tests (and a curious reader, in the console) can look at.
-const demo = (window.__demo = { stopMode: SHARED_STOP ? "shared flag" : "terminate the worker", progress: { part2: 0, part3: 0 }, runs: { part1: 0, part2: 0, part3: 0 } });
+const demo = (window.__demo = { stopMode: SHARED_STOP ? "shared flag" : "terminate the worker", progress: { part2: 0, part3: 0, part4: 0 }, runs: { part1: 0, part2: 0, part3: 0, part4: 0 } });
 
 const nf = new Intl.NumberFormat("en-US");
 const fmtLoss = (v) => (v === null || v === undefined ? "—" : Number.isFinite(v) ? v.toExponential(3) : String(v));
@@ -225,9 +225,14 @@ function setState(section, state, extra = {}) {
   });
 }
 
-// ---- the shared machinery of parts 2 and 3: live loss curves --------------------------
+// ---- the shared machinery of parts 2, 3 and 4: live loss curves -----------------------
 
-function lossPart({ key, section, form, chartId, statusId, progressId, runId, stopId, clearId, title, job, params, describeRun, onCurveDone, onDone, placeholder }) {
+/**
+ * A part with a form, Run/Stop/Clear and live loss curves. The hooks: onProgress(msg) and
+ * onCurveDone / onDone(result) for what the part draws besides the curves, statusNote(msg or
+ * result) for words of its own in the status line, handlers for messages of its own.
+ */
+function lossPart({ key, section, form, chartId, statusId, progressId, runId, stopId, clearId, title, job, params, describeRun, onProgress, onCurveDone, onDone, statusNote = () => "", handlers = {}, placeholder }) {
   const curves = []; // { name, xs, ys, color }
   let colorIndex = 0;
   let xMax = 1;
@@ -269,8 +274,9 @@ function lossPart({ key, section, form, chartId, statusId, progressId, runId, st
       const done = msg.curve * run.steps + msg.step;
       bar.value = done / (run.steps * run.names.length);
       const which = run.names.length > 1 ? `${run.names[msg.curve]} (${msg.curve + 1} of ${run.names.length}) · ` : "";
-      setStatus(`${which}step ${nf.format(msg.step)} / ${nf.format(msg.steps)} · loss ${fmtLoss(msg.loss)} · ${fmtMs(msg.ms)} · ${nf.format(Math.round(msg.step / (msg.ms / 1000)))} steps/s`);
+      setStatus(`${which}step ${nf.format(msg.step)} / ${nf.format(msg.steps)} · loss ${fmtLoss(msg.loss)}${statusNote(msg)} · ${fmtMs(msg.ms)} · ${nf.format(Math.round(msg.step / (msg.ms / 1000)))} steps/s`);
       section.dataset.step = String(msg.step);
+      onProgress?.(msg);
       draw();
     },
     "curve-done"({ result }) {
@@ -300,7 +306,7 @@ function lossPart({ key, section, form, chartId, statusId, progressId, runId, st
       bar.value = stopped ? bar.value : 1;
       setStatus(
         (stopped ? `stopped at step ${nf.format(last.steps)} of ${nf.format(last.requested)}` : diverged ? `diverged (the loss overflowed) in ${diverged} run${diverged > 1 ? "s" : ""}: try a smaller learning rate` : `done: ${nf.format(totalSteps)} steps`) +
-          ` · ${fmtMs(total)} · ${finals} · wasm memory ${fmtKB(memory.memoryBytes)}, ${fmtKB(memory.bytesInUse)} in use after the run`,
+          ` · ${fmtMs(total)} · ${finals}${statusNote(last)} · wasm memory ${fmtKB(memory.memoryBytes)}, ${fmtKB(memory.bytesInUse)} in use after the run`,
         "status " + (diverged ? "error" : stopped ? "" : "done"),
       );
       onDone(result, run);
@@ -316,12 +322,13 @@ function lossPart({ key, section, form, chartId, statusId, progressId, runId, st
       finish();
     },
     terminated() {
-      // the fallback stop: the worker is gone, and with it the factors; the curve so far stays
-      setStatus(`stopped at step ${nf.format(Number(section.dataset.step ?? 0))} (the worker was ended, so there are no factors to show: serve the page with \`npm run demo\` to keep them)`);
+      // the fallback stop: the worker is gone, and with it the final result; what was drawn so far stays
+      setStatus(`stopped at step ${nf.format(Number(section.dataset.step ?? 0))} (the worker was ended, so there is no final result to show: serve the page with \`npm run demo\` to keep it)`);
       setState(section, "stopped");
       run = null;
       finish();
     },
+    ...handlers,
   });
 
   function addCurve(r, index) {
@@ -530,6 +537,145 @@ lossPart({
     onDone(result, run) {
       showRun(run);
       $("part3").dataset.s = result.results.map((r) => r.S.join(",")).join(";");
+    },
+  });
+}
+
+// ---- part 4 --------------------------------------------------------------------------
+
+{
+  const section = $("part4");
+  const canvas = $("p4-canvas");
+  const COLORS = ["#1f77b4", "#ff7f0e"]; // class 0 (the upper moon), class 1 (the lower)
+  const TINTS = COLORS.map((hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)));
+  const heat = document.createElement("canvas"); // one pixel a grid cell, scaled up smoothly
+  let view = null; // the run's points ({ xy, labels, grid, bounds }) and its latest { boundary, wrong }
+
+  /** The square of grid centres (c, r)…(c + 1, r + 1): the segments where p crosses ½, by linear interpolation along its edges. */
+  function crossings(p, cols, c, r) {
+    const corners = [[c, r], [c + 1, r], [c + 1, r + 1], [c, r + 1]];
+    const v = corners.map(([cc, rr]) => p[rr * cols + cc] - 0.5);
+    if (!v.every(Number.isFinite)) return [];
+    const cuts = [];
+    for (let k = 0; k < 4; k++) {
+      const a = v[k], b = v[(k + 1) % 4];
+      if (a > 0 === b > 0) continue;
+      const t = a / (a - b), [ca, ra] = corners[k], [cb, rb] = corners[(k + 1) % 4];
+      cuts.push([ca + t * (cb - ca), ra + t * (rb - ra)]);
+    }
+    return cuts; // 2 cuts, or 4 at a saddle: paired in order
+  }
+
+  const drawBoundary = frameThrottled(() => {
+    const dpr = window.devicePixelRatio || 1;
+    const w = canvas.clientWidth, h = canvas.clientHeight;
+    canvas.width = Math.round(w * dpr);
+    canvas.height = Math.round(h * dpr);
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.font = "12px system-ui, sans-serif";
+    if (!view) {
+      ctx.fillStyle = "#9aa1ac";
+      ctx.textAlign = "center";
+      ctx.fillText("The decision boundary appears here, live, when you press Run.", w / 2, h / 2, w - 16);
+      return;
+    }
+    const { cols, rows } = view.grid, { x0, x1, y0, y1 } = view.bounds, p = view.boundary;
+    // the shade: each cell tinted toward the class the model prefers, the more the surer it is
+    heat.width = cols;
+    heat.height = rows;
+    const hctx = heat.getContext("2d");
+    const img = hctx.createImageData(cols, rows);
+    for (let i = 0; i < p.length; i++) {
+      const tint = TINTS[p[i] > 0.5 ? 1 : 0], t = Number.isFinite(p[i]) ? Math.abs(p[i] - 0.5) * 0.9 : 0;
+      for (let k = 0; k < 3; k++) img.data[4 * i + k] = Math.round(255 + (tint[k] - 255) * t);
+      img.data[4 * i + 3] = 255;
+    }
+    hctx.putImageData(img, 0, 0);
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(heat, 0, 0, w, h); // cell (c, r)'s centre lands on ((c + ½)·w/cols, (r + ½)·h/rows), the grid's own
+    // the axes: the whole numbers inside the rectangle (x = -1, 0, 1, 2 and y = 0, 1), labelled at the edges
+    const X = (x) => ((x - x0) / (x1 - x0)) * w, Y = (y) => ((y1 - y) / (y1 - y0)) * h;
+    ctx.strokeStyle = "rgba(0, 0, 0, .12)";
+    ctx.fillStyle = "#5d6675";
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    for (let x = Math.floor(x0) + 1; x < x1; x++) (ctx.moveTo(X(x), 0), ctx.lineTo(X(x), h), ctx.fillText(String(x), X(x) + 3, h - 4));
+    for (let y = Math.floor(y0) + 1; y < y1; y++) (ctx.moveTo(0, Y(y)), ctx.lineTo(w, Y(y)), ctx.fillText(String(y), 4, Y(y) - 3));
+    ctx.stroke();
+    // the boundary: where the probability is ½ (marching squares over the grid's centres)
+    const gx = (c) => ((c + 0.5) / cols) * w, gy = (r) => ((r + 0.5) / rows) * h;
+    ctx.strokeStyle = "#1d2330";
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    for (let r = 0; r + 1 < rows; r++) {
+      for (let c = 0; c + 1 < cols; c++) {
+        const cuts = crossings(p, cols, c, r);
+        for (let k = 0; k + 1 < cuts.length; k += 2) {
+          ctx.moveTo(gx(cuts[k][0]), gy(cuts[k][1]));
+          ctx.lineTo(gx(cuts[k + 1][0]), gy(cuts[k + 1][1]));
+        }
+      }
+    }
+    ctx.stroke();
+    // the points on top, the misclassified ringed
+    const wrong = new Set(view.wrong);
+    for (let i = 0; i < view.labels.length; i++) {
+      const x = X(view.xy[2 * i]), y = Y(view.xy[2 * i + 1]);
+      ctx.beginPath();
+      ctx.arc(x, y, 3.2, 0, 2 * Math.PI);
+      ctx.fillStyle = COLORS[view.labels[i]];
+      ctx.fill();
+      ctx.strokeStyle = "#fff";
+      ctx.lineWidth = 1;
+      ctx.stroke();
+      if (!wrong.has(i)) continue;
+      ctx.beginPath();
+      ctx.arc(x, y, 6.5, 0, 2 * Math.PI);
+      ctx.strokeStyle = "#d62728";
+      ctx.lineWidth = 1.6;
+      ctx.stroke();
+    }
+  });
+  drawBoundary();
+  redrawOnResize($("p4-boundary"), drawBoundary);
+  const show = ({ boundary, wrong }) => {
+    Object.assign(view, { boundary, wrong });
+    section.dataset.wrong = String(wrong.length);
+    drawBoundary();
+  };
+
+  lossPart({
+    key: "part4",
+    section,
+    form: $("p4-form"),
+    chartId: "p4-chart",
+    statusId: "p4-status",
+    progressId: "p4-progress",
+    runId: "p4-run",
+    stopId: "p4-stop",
+    clearId: "p4-clear",
+    title: "Cross-entropy loss on the two moons",
+    job: "moons",
+    placeholder: "The loss curve appears here, live, when you press Run.",
+    params: (f) => ({ ...f, layers: Number(f.layers), pace: Number(f.pace) }),
+    describeRun(p) {
+      // short enough for the legend of a phone's chart; the noise only when it is not the classic 0.1
+      const name = `${p.activation} ${p.width}×${p.layers} · lr ${p.lr} · seed ${p.seed}${p.noise === 0.1 ? "" : ` · noise ${p.noise}`}`;
+      return { names: ["two moons"], curveNames: [name], steps: p.steps };
+    },
+    // a progress message's accuracy, or the run's (then with its pace, which the time includes)
+    statusNote: (r) => ` · accuracy ${(100 * r.accuracy).toFixed(1)}%${r.pace ? ` · slowed to ${nf.format(r.pace)} steps/s` : ""}`,
+    handlers: {
+      points(msg) {
+        view = msg;
+        drawBoundary();
+      },
+    },
+    onProgress: show,
+    onDone(r) {
+      show(r);
+      section.dataset.accuracy = String(r.accuracy);
     },
   });
 }

@@ -1,14 +1,16 @@
 // The demo's Web Worker: every computation of the page runs here, so the page
 // never freezes. It loads the same bundle a user would (dist/wasmgrad.js, the
-// module bytes inside) and answers three jobs:
+// module bytes inside) and answers four jobs:
 //
 //   part1    the tensors, printing and autograd of part 1 (instant)
 //   inverse  part 2: linalg.inverseGD on a chosen matrix
 //   svd      part 3: linalg.svdGD on one or more of the series' five matrices
+//   moons    part 4: an MLP trained on the two moons (../lib/moons.mjs, as examples/moons.mjs)
 //
 // Messages in:  { type: "run", id, job, params, stop?: SharedArrayBuffer }
 // Messages out: { type: "ready" } once, then per run { type: "progress" } at most
-// every PROGRESS_MS, { type: "curve-done" } per finished curve, and one
+// every PROGRESS_MS, { type: "curve-done" } per finished curve (part 3),
+// { type: "points" } with the data before training (part 4), and one
 // { type: "done" } or { type: "error" }.
 //
 // Stopping: a long descent is one synchronous call, so the page cannot send a
@@ -16,8 +18,9 @@
 // SharedArrayBuffer that onStep polls (returning false ends the descent with
 // the factors reached so far); otherwise the page terminates the worker.
 import * as wg from "../../dist/wasmgrad.js";
+import { ACTIVATIONS, BOUNDS, accuracy, mlp, predict, probabilityGrid, twoMoons } from "../lib/moons.mjs";
 
-const { tensor, manualSeed, rand, linspace, sin, cos, onesLike, noGrad, diag, eye, linalg, scope, memoryStats } = wg;
+const { F, optim, tensor, manualSeed, rand, linspace, sin, cos, onesLike, noGrad, diag, eye, linalg, scope, memoryStats } = wg;
 
 const PROGRESS_MS = 50;
 const LIVE_POINTS = 400;
@@ -45,9 +48,10 @@ class UserError extends Error {}
 
 /**
  * An onStep for a run: records every loss, posts progress at most every
- * PROGRESS_MS, stops on the shared flag or when the loss stops being finite.
+ * PROGRESS_MS (with the fields extra() returns, if given), stops on the shared
+ * flag or when the loss stops being finite.
  */
-function tracker(id, curve, steps, stopFlag) {
+function tracker(id, curve, steps, stopFlag, extra = null) {
   const losses = new Float32Array(steps);
   let last = performance.now();
   const t0 = last;
@@ -66,7 +70,7 @@ function tracker(id, curve, steps, stopFlag) {
     const now = performance.now();
     if (now - last >= PROGRESS_MS) {
       last = now;
-      postMessage({ type: "progress", id, curve, step: step + 1, steps, loss, curveData: sample(losses, step + 1, LIVE_POINTS), ms: now - t0 });
+      postMessage({ type: "progress", id, curve, step: step + 1, steps, loss, curveData: sample(losses, step + 1, LIVE_POINTS), ms: now - t0, ...extra?.() });
     }
   };
   state.finish = () => ({
@@ -283,17 +287,72 @@ function svd(id, p, stopFlag) {
   return { results, stopped: results.some((r) => r.stopped) };
 }
 
+// ---- part 4 -------------------------------------------------------------------------
+
+/** The decision boundary's grid: the model's probability of class 1 at each cell's centre, 64 × 40 over the moons' rectangle. */
+const GRID = { cols: 64, rows: 40 };
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * examples/moons.mjs's program, live: the moons, an MLP, full-batch Adam. Each
+ * progress message carries the probability grid and the misclassified points,
+ * evaluated under noGrad. With a pace (steps a second) the loop sleeps between
+ * steps when it is ahead, so the boundary can be watched as it moves; the
+ * training is the same either way.
+ */
+async function moons(id, p, stopFlag) {
+  const seed = checkNumber("seed", p.seed, { min: 0, max: 2 ** 32 - 1, integer: true });
+  const n = checkNumber("points per moon", p.n, { min: 5, max: 1000, integer: true });
+  const noise = checkNumber("noise", p.noise, { min: 0, max: 1 });
+  const layers = checkNumber("hidden layers", p.layers, { min: 1, max: 3, integer: true });
+  const width = checkNumber("hidden width", p.width, { min: 1, max: 128, integer: true });
+  const lr = checkNumber("learning rate", p.lr, { min: 1e-12, max: 10 });
+  const steps = checkNumber("steps", p.steps, { min: 1, max: 100_000, integer: true });
+  const pace = p.pace === 0 ? 0 : checkNumber("speed", p.pace, { min: 1, max: 100_000 });
+  if (!ACTIVATIONS[p.activation]) throw new UserError(`unknown activation ${p.activation}`);
+
+  manualSeed(seed);
+  const { X, y } = twoMoons(n, noise);
+  const { params, forward } = mlp([2, ...Array(layers).fill(width), 2], p.activation);
+  const opt = new optim.Adam(params, { lr });
+  const labels = Array.from(y.data());
+  const picture = () => {
+    const predicted = predict(forward, X);
+    return { boundary: probabilityGrid(forward, GRID.cols, GRID.rows), wrong: labels.flatMap((l, i) => (predicted[i] === l ? [] : [i])), accuracy: accuracy(forward, X, y) };
+  };
+  postMessage({ type: "points", id, xy: Array.from(X.data()), labels, grid: GRID, bounds: BOUNDS, ...picture() });
+  const t = tracker(id, 0, steps, stopFlag, picture);
+  try {
+    for (let step = 0; step < steps; step++) {
+      const loss = scope(() => {
+        const l = F.crossEntropy(forward(X), y);
+        l.backward();
+        opt.step();
+        opt.zeroGrad();
+        return l.item(); // the loss before this step's update, as examples/moons.mjs prints it
+      });
+      if (t.onStep(step, loss) === false) break;
+      const ahead = pace > 0 ? t.t0 + ((step + 1) * 1000) / pace - performance.now() : 0;
+      if (ahead >= 1) await sleep(ahead);
+    }
+    return { ...t.finish(), ...picture(), pace };
+  } finally {
+    opt.dispose();
+    for (const x of [X, y, ...params]) x.dispose();
+  }
+}
+
 // ---- the message loop -------------------------------------------------------------
 
-const JOBS = { part1: (id, p) => part1(p), inverse, svd };
+const JOBS = { part1: (id, p) => part1(p), inverse, svd, moons };
 
-onmessage = (e) => {
+onmessage = async (e) => {
   const { type, id, job, params, stop } = e.data;
   if (type !== "run") return;
   const stopFlag = stop ? new Int32Array(stop) : null;
   try {
     if (!JOBS[job]) throw new UserError(`unknown job ${job}`);
-    const result = JOBS[job](id, params, stopFlag);
+    const result = await JOBS[job](id, params, stopFlag); // part 4's is async: it may sleep between steps
     postMessage({ type: "done", id, result, memory: memoryStats() });
   } catch (err) {
     postMessage({ type: "error", id, message: err instanceof UserError || err instanceof RangeError || err instanceof TypeError ? err.message : String(err?.stack ?? err), memory: memoryStats() });
