@@ -2,7 +2,7 @@
 // bundle and are compiled synchronously on first use.
 
 import { wasmBytesLatin1 } from "../build/wasm-inline.js";
-import { setEmbeddedModule } from "./backend/module";
+import { setDefaultModule } from "./backend/module";
 
 /** The bytes travel as a string with one char (U+0000..U+00FF) per byte: it gzips far better than base64. */
 function decodeLatin1(s: string): Uint8Array {
@@ -11,6 +11,6 @@ function decodeLatin1(s: string): Uint8Array {
   return out;
 }
 
-setEmbeddedModule(() => decodeLatin1(wasmBytesLatin1));
+setDefaultModule(() => decodeLatin1(wasmBytesLatin1));
 
 export * from "./api";

@@ -9,14 +9,16 @@ import { attachMemory, MAX_PAGES, PAGE } from "./memory";
 import { recordingTape, recordingFacade, forgetFacade } from "./tape";
 
 let kernels: Kernels | null = null;
-let embeddedBytes: (() => Uint8Array) | null = null;
-
-/** Registers where the module's bytes come from when `init` is not called (main entry only). */
-export function setEmbeddedModule(bytes: () => Uint8Array): void {
-  embeddedBytes = bytes;
+/**
+ * Where init() takes the module from when it is given none, set by the entry: the
+ * embedded bytes (src/index.ts), or an error that says how to pass it (src/index-workerd.ts).
+ */
+let defaultModule: () => Uint8Array;
+export function setDefaultModule(source: () => Uint8Array): void {
+  defaultModule = source;
 }
 
-const HOW_TO_INIT =
+export const HOW_TO_INIT =
   "Import the compiled module and pass it to init() before the first op:\n" +
   '  import wasm from "wasmgrad/wasmgrad.wasm";\n' +
   '  import { init } from "wasmgrad";\n' +
@@ -45,14 +47,7 @@ function exportsFingerprint(module: WebAssembly.Module): number {
 /** Instantiates the kernels. Idempotent: a second call after success does nothing. */
 export function init(options: InitOptions = {}): void {
   if (kernels) return;
-  const source = options.module ?? options.bytes ?? embeddedBytes?.();
-  if (!source) {
-    throw new Error(
-      "wasmgrad: the WebAssembly module is not loaded. This build of wasmgrad (the one Cloudflare Workers and " +
-        "other edge runtimes resolve) does not carry the module's bytes, since those runtimes forbid compiling " +
-        `WebAssembly from bytes. ${HOW_TO_INIT}`,
-    );
-  }
+  const source = options.module ?? options.bytes ?? defaultModule();
   let module: WebAssembly.Module;
   let memory: WebAssembly.Memory;
   let instance: WebAssembly.Instance;
