@@ -322,6 +322,8 @@ export class Tensor {
   to(dtype: DType): Tensor { return ew.cast(this, dtype); }
   float(): Tensor { return ew.cast(this, "float32"); }
   int(): Tensor { return ew.cast(this, "int32"); }
+  /** torch's int64 is int32 here (printed as int64), so long() is int(). */
+  long(): Tensor { return ew.cast(this, "int32"); }
 
   // ---- elementwise math and activations (issue 17) ---------------------------------------
 
@@ -412,9 +414,7 @@ export class Tensor {
   matmul(other: Tensor): Tensor { return lin.matmul(this, other); }
   dot(other: Tensor): Tensor { return lin.dot(this, other); }
   mm(other: Tensor): Tensor { return lin.mm(this, other); }
-  transpose(dim0: number | { dim0: number; dim1: number }, dim1?: number): Tensor {
-    return typeof dim0 === "object" && dim0 !== null ? shp.transpose(this, dim0.dim0, dim0.dim1) : shp.transpose(this, dim0, dim1!);
-  }
+  transpose(dim0: number | { dim0: number; dim1: number }, dim1?: number): Tensor { return shp.transpose(this, dim0, dim1); }
   /** Matrix transpose (reversed dims); a 0-d or 1-D tensor is returned as is. */
   get T(): Tensor { return shp.reverseDims(this); }
   t(): Tensor { return shp.t(this); }
@@ -428,8 +428,8 @@ export class Tensor {
     shape.splice(s, e - s + 1, countElements(shape.slice(s, e + 1)));
     return shp.reshape(this, shape);
   }
-  squeeze(dim?: number | { dim?: number }): Tensor { return shp.squeeze(this, typeof dim === "object" && dim !== null ? dim.dim : dim); }
-  unsqueeze(dim: number | { dim: number }): Tensor { return shp.unsqueeze(this, typeof dim === "object" && dim !== null ? dim.dim : dim); }
+  squeeze(dim?: number | { dim?: number }): Tensor { return shp.squeeze(this, dim); }
+  unsqueeze(dim: number | { dim: number }): Tensor { return shp.unsqueeze(this, dim); }
   expand(...shape: number[] | [number[]]): Tensor { return shp.expand(this, shape.flat()); }
   indexSelect(dim: number, index: Tensor | number[]): Tensor { return shp.indexSelect(this, dim, index); }
   diag(diagonal?: number): Tensor { return shp.diag(this, diagonal); }
@@ -453,14 +453,14 @@ export class Tensor {
   tril(diagonal: number | { diagonal?: number } = 0): Tensor { return join.tril(this, diagonal); }
   triu(diagonal: number | { diagonal?: number } = 0): Tensor { return join.triu(this, diagonal); }
   gather(dim: number, index: Tensor): Tensor { return idx.gather(this, dim, index); }
-  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor { return idx.scatter(this, dim, index, src); }
+  scatter(dim: number, index: Tensor, src: Tensor | number, reduce?: idx.ScatterReduce): Tensor { return idx.scatter(this, dim, index, src, reduce); }
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return idx.scatterAdd(this, dim, index, src); }
   indexAdd(dim: number, index: Tensor, source: Tensor, options?: number | { alpha?: number }): Tensor { return idx.indexAdd(this, dim, index, source, options); }
   maskedFill(mask: Tensor, value: TensorOrScalar): Tensor { return idx.maskedFill(this, mask, value); }
   /** torch's `x[entries] = value` in place: entries as slice() takes them, in one array. */
   sliceAssign_(entries: idx.SliceEntry[], value: TensorOrScalar): this { return idx.sliceAssign_(this, entries, value); }
   maskedFill_(mask: Tensor, value: TensorOrScalar): this { return idx.maskedFill_(this, mask, value); }
-  scatter_(dim: number, index: Tensor, src: Tensor | number): this { return idx.scatter_(this, dim, index, src); }
+  scatter_(dim: number, index: Tensor, src: Tensor | number, reduce?: idx.ScatterReduce): this { return idx.scatter_(this, dim, index, src, reduce); }
   scatterAdd_(dim: number, index: Tensor, src: Tensor): this { return idx.scatterAdd_(this, dim, index, src); }
   indexAdd_(dim: number, index: Tensor, source: Tensor, options?: number | { alpha?: number }): this { return idx.indexAdd_(this, dim, index, source, options); }
 

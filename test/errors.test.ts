@@ -407,6 +407,21 @@ const cases: Case[] = [
     message: /^conv2d: padding_mode is torch's spelling \(camelCase here: paddingMode\)$/,
   },
   {
+    family: "spelling", name: "a snake_case key in an options object after positional arguments", example: "x.std(1, { keep_dim: true })",
+    run: () => f([[1, 2], [3, 4]]).std(1, { keep_dim: true } as never), type: TypeError,
+    message: /^std: keep_dim is torch's spelling \(camelCase here: keepDim\)$/,
+  },
+  {
+    family: "losses", name: "a number where a loss takes its weight, reduction or options", example: "F.crossEntropy(x, y, null, 5)",
+    run: () => F.crossEntropy(f([[1, 2]]), tensor([0]), null, 5 as never), type: TypeError,
+    message: /^crossEntropy: expected an options object, got a number; name the arguments, e\.g\. \{ stride: 2 \}$/,
+  },
+  {
+    family: "indexing", name: "scatter with torch's reduce=\"multiply\"", example: 'zeros(2, 3).scatter(1, tensor([[0]]), 2, "multiply")',
+    run: () => zeros(2, 3).scatter(1, tensor([[0]]), 2, "multiply" as never), type: RangeError,
+    message: /^scatter: reduce "multiply" is not supported \("add" is\)$/,
+  },
+  {
     family: "dtype", name: "mean of an int32 tensor", example: "tensor([1, 2]).mean()",
     run: () => tensor([1, 2]).mean(), type: TypeError,
     message: /^mean: expected a float32 input, got int32; convert with \.float\(\) first$/,

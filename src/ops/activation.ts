@@ -8,16 +8,19 @@ import { Tensor } from "../tensor";
 import { UnaryOp, UnaryParamOp } from "../backend/kernels";
 import { record, tracks } from "../autograd/node";
 import { fmt } from "../shape";
-import { checkTensor, checkFloat, describeValue } from "./dispatch";
+import { checkTensor, checkFloat, describeValue, named } from "./dispatch";
 import { unaryOp, unaryForward, add, sub, mul, div, neg, exp, tanh, sigmoid, abs, lt, gt, ge } from "./elementwise";
 import { erf, log1p, logicalAnd } from "./unary";
 import { where, clamp } from "./binary";
 
-/** A parameter given as a number, in an options object under `key`, or not at all. */
-function param(op: string, arg: unknown, key: string, fallback: number): number {
-  const v = typeof arg === "object" && arg !== null ? (arg as Record<string, unknown>)[key] ?? fallback : arg ?? fallback;
-  if (typeof v !== "number") throw new TypeError(`${op}: ${key} must be a number, got ${describeValue(v)}`);
-  return v;
+/** An activation's number parameters, positional or by name (see named), each a number or its default. */
+function params(op: string, args: Record<string, unknown>, defaults: number[]): number[] {
+  const keys = Object.keys(args), o = named<Record<string, unknown>>(op, args);
+  return keys.map((key, i) => {
+    const v = o[key] ?? defaults[i];
+    if (typeof v !== "number") throw new TypeError(`${op}: ${key} must be a number, got ${describeValue(v)}`);
+    return v;
+  });
 }
 
 
@@ -30,9 +33,9 @@ const SQRT1_2 = Math.SQRT1_2, BETA = (2 / Math.sqrt(Math.PI)) * Math.SQRT1_2 * 0
 const K_BETA = Math.SQRT2 * (2 / Math.sqrt(Math.PI)) * 0.5, K_KAPPA = 0.044715;
 
 /** x·Φ(x) (approximate "none", by erf) or its tanh approximation (torch.nn.functional.gelu). */
-export function gelu(x: Tensor, approximate: GeluApproximate | { approximate?: GeluApproximate } = "none"): Tensor {
+export function gelu(x: Tensor, approximate?: GeluApproximate | { approximate?: GeluApproximate }): Tensor {
   checkFloat("gelu", x);
-  const a = typeof approximate === "object" && approximate !== null ? approximate.approximate ?? "none" : approximate;
+  const a = named<{ approximate?: GeluApproximate }>("gelu", { approximate }).approximate ?? "none";
   if (a !== "none" && a !== "tanh") throw new RangeError(`gelu: approximate must be "none" or "tanh", got ${JSON.stringify(a)}`);
   const out = unaryForward(a === "tanh" ? UnaryOp.GeluTanh : UnaryOp.Gelu, "gelu", x);
   if (!tracks(x)) return out;
@@ -81,9 +84,9 @@ export const logsigmoid = unaryOp({
 });
 
 /** log(1 + e^(βx))/β, x itself where βx > threshold (torch.nn.functional.softplus). */
-export function softplus(x: Tensor, beta: number | { beta?: number; threshold?: number } = 1, threshold = 20): Tensor {
+export function softplus(x: Tensor, beta?: number | { beta?: number; threshold?: number }, threshold?: number): Tensor {
   checkFloat("softplus", x);
-  const b = param("softplus", beta, "beta", 1), th = param("softplus", typeof beta === "object" ? beta : threshold, "threshold", 20);
+  const [b, th] = params("softplus", { beta, threshold }, [1, 20]);
   const out = unaryForward(UnaryParamOp.Softplus, "softplus", x, [b, th, 0]);
   if (!tracks(x)) return out;
   return record(out, "SoftplusBackward0", [x], (g) => { // d softplus = z/(z + 1) dx, z = e^(βx); dx where βx > threshold
@@ -115,9 +118,9 @@ function eluFamily(name: string, node: string, x: Tensor, alpha: number, scale: 
   return record(out, node, [x], (g) => [where(gt(x, 0), mul(g, b), mul(mul(mul(g, c), a), exp(mul(x, c))))], [x]);
 }
 
-export function elu(x: Tensor, alpha: number | { alpha?: number } = 1): Tensor {
+export function elu(x: Tensor, alpha?: number | { alpha?: number }): Tensor {
   checkFloat("elu", x);
-  return eluFamily("elu", "EluBackward0", x, param("elu", alpha, "alpha", 1), 1, 1);
+  return eluFamily("elu", "EluBackward0", x, params("elu", { alpha }, [1])[0], 1, 1);
 }
 
 const SELU_ALPHA = 1.6732632423543772848170429916717, SELU_SCALE = 1.0507009873554804934193349852946;
@@ -126,9 +129,9 @@ export function selu(x: Tensor): Tensor {
   return eluFamily("selu", "EluBackward0", x, SELU_ALPHA, SELU_SCALE, 1);
 }
 
-export function celu(x: Tensor, alpha: number | { alpha?: number } = 1): Tensor {
+export function celu(x: Tensor, alpha?: number | { alpha?: number }): Tensor {
   checkFloat("celu", x);
-  const a = param("celu", alpha, "alpha", 1);
+  const [a] = params("celu", { alpha }, [1]);
   if (a === 0) throw new RangeError("celu: alpha cannot be 0");
   return eluFamily("celu", "CeluBackward0", x, a, 1, 1 / a);
 }
@@ -136,9 +139,9 @@ export function celu(x: Tensor, alpha: number | { alpha?: number } = 1): Tensor 
 // ---- piecewise linear ------------------------------------------------------------------------
 
 /** x > 0 ? x : negativeSlope·x (torch.nn.functional.leaky_relu). */
-export function leakyRelu(x: Tensor, negativeSlope: number | { negativeSlope?: number } = 0.01): Tensor {
+export function leakyRelu(x: Tensor, negativeSlope?: number | { negativeSlope?: number }): Tensor {
   checkFloat("leakyRelu", x);
-  const s = param("leakyRelu", negativeSlope, "negativeSlope", 0.01);
+  const [s] = params("leakyRelu", { negativeSlope }, [0.01]);
   const out = unaryForward(UnaryParamOp.LeakyRelu, "leakyRelu", x, [s, 0, 0]);
   if (!tracks(x)) return out;
   // d = dx above 0, negativeSlope·dx at and below 0
@@ -146,10 +149,10 @@ export function leakyRelu(x: Tensor, negativeSlope: number | { negativeSlope?: n
 }
 
 /** clamp(x, minVal, maxVal), with torch's hardtanh gradient: 0 at the bounds themselves. */
-export function hardtanh(x: Tensor, minVal: number | { minVal?: number; maxVal?: number } = -1, maxVal = 1): Tensor {
+export function hardtanh(x: Tensor, minVal?: number | { minVal?: number; maxVal?: number }, maxVal?: number): Tensor {
   checkTensor("hardtanh", x);
   if (x.dtype === "bool") throw new TypeError(`hardtanh: not supported on a bool tensor (shape ${fmt(x.shape)}); convert it with .float() or .int() first`);
-  const lo = param("hardtanh", minVal, "minVal", -1), hi = param("hardtanh", typeof minVal === "object" ? minVal : maxVal, "maxVal", 1);
+  const [lo, hi] = params("hardtanh", { minVal, maxVal }, [-1, 1]);
   if (x.dtype !== "float32") return clamp(x, lo, hi);
   const out = unaryForward(UnaryParamOp.Clamp, "hardtanh", x, [lo, hi, 0]);
   if (!tracks(x)) return out;

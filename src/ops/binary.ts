@@ -8,7 +8,7 @@ import { BinaryOp, UnaryOp, UnaryParamOp } from "../backend/kernels";
 import { record, tracks } from "../autograd/node";
 import { promote, promoteScalar } from "../dtype";
 import { sameShape, fmt } from "../shape";
-import { castTo, checkTensor, checkFloat } from "./dispatch";
+import { castTo, checkTensor, checkFloat, named } from "./dispatch";
 import * as red from "./reduce";
 import { sumTo, type DimOptions, type MaxResult } from "./reduce";
 import { copy_, checkWritable } from "./inplace";
@@ -83,8 +83,7 @@ type Bound = TensorOrScalar | null | undefined;
 
 function clampArgs(op: string, x: unknown, min: Bound | ClampOptions, max: Bound): [Bound, Bound] {
   checkTensor(op, x);
-  if (typeof min === "object" && min !== null && !isT(min)) [min, max] = [min.min, min.max];
-  const lo = min as Bound, hi = max;
+  const { min: lo, max: hi } = named<ClampOptions>(op, { min, max });
   if (lo == null && hi == null) throw new TypeError(`${op}: at least one of min and max must be given`);
   for (const v of [lo, hi]) if (v != null) checkOperand(op, v);
   return [lo, hi];
@@ -205,10 +204,10 @@ export interface CloseOptions {
  * Whether |a - b| <= atol + rtol·|b| elementwise (torch.isclose); equal values (±Inf
  * too) are close, NaN only with equalNan. a and b must have the same dtype.
  */
-export function isclose(a: Tensor, b: Tensor, rtol: number | CloseOptions = 1e-5, atol = 1e-8, equalNan = false): Tensor {
+export function isclose(a: Tensor, b: Tensor, rtol?: number | CloseOptions, atol?: number, equalNan?: boolean): Tensor {
   checkTensor("isclose", a);
   checkTensor("isclose", b);
-  const o: CloseOptions = typeof rtol === "object" && rtol !== null ? rtol : { rtol, atol, equalNan };
+  const o = named<CloseOptions>("isclose", { rtol, atol, equalNan });
   const rt = o.rtol ?? 1e-5, at = o.atol ?? 1e-8;
   if (a.dtype !== b.dtype) throw new TypeError(`isclose: expected both tensors to have the same dtype, got ${a.dtype} and ${b.dtype}`);
   for (const [n, v] of [["rtol", rt], ["atol", at]] as const) {
@@ -241,7 +240,7 @@ function orFree(x: Tensor, y: Tensor): Tensor {
 }
 
 /** Whether every element of a is close to b's (torch.allclose): see isclose. */
-export function allclose(a: Tensor, b: Tensor, rtol: number | CloseOptions = 1e-5, atol = 1e-8, equalNan = false): boolean {
+export function allclose(a: Tensor, b: Tensor, rtol?: number | CloseOptions, atol?: number, equalNan?: boolean): boolean {
   const c = isclose(a, b, rtol, atol, equalNan);
   const all = !c.data().includes(0);
   c.dispose();

@@ -11,7 +11,7 @@ import { k } from "../backend/module";
 import { fmt, rows } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { scope } from "../lifetime";
-import { checkTensor, checkFloat, filled, optionsArg } from "./dispatch";
+import { checkTensor, checkFloat, filled, optionsArg, named } from "./dispatch";
 import { reshape } from "./shape";
 import { matmul } from "./linear";
 import { add } from "./elementwise";
@@ -32,12 +32,6 @@ export function ints(op: string, what: string, v: number | readonly number[], n:
     throw new RangeError(`${op}: ${what} must be ${least > 0 ? "positive" : "non-negative"}, got ${fmt(list)}`);
   }
   return list;
-}
-
-/** The third argument of a layer: a tensor (or null), or an options object that may hold it under `key`. */
-export function splitArg<O extends object>(a: Tensor | null | undefined | O, o: O | undefined, key: string): [Tensor | null, O] {
-  if (a instanceof Tensor || a === null || a === undefined) return [a ?? null, o ?? ({} as O)];
-  return [((a as Record<string, unknown>)[key] as Tensor | undefined) ?? null, a];
 }
 
 /** Runs a composite op; with no graph to keep them, its intermediates are freed on the way out. */
@@ -121,8 +115,8 @@ function checkConv(op: string, xs: number[], weight: Tensor, bias: Tensor | null
 function conv(op: string, nd: number, input: Tensor, weight: Tensor, b: Tensor | null | undefined | ConvOptions, options?: ConvOptions): Tensor {
   checkTensor(op, input);
   // the options may also come third, in bias's place ({ bias, stride, ... })
-  const [bias, o] = splitArg(b, options, "bias");
-  optionsArg(op, o);
+  const o = named<ConvOptions & { bias?: Tensor | null }>(op, { bias: b, ...optionsArg(op, options) });
+  const bias = o.bias ?? null;
   const [xs, isBatched] = batched(op, input, nd + 2);
   const groups = o.groups ?? 1;
   checkConv(op, xs, weight, bias, groups, nd);

@@ -60,10 +60,35 @@ export function optionsArg<O extends object>(op: string, o: O | null | undefined
   return o ?? ({} as O);
 }
 
+/**
+ * torch's positional-then-keyword arguments as JS passes them: `args` holds an op's
+ * optional parameters by name, in torch's order, and any one of them may instead be
+ * an options object naming the rest (x.std(0, { unbiased: false }) is torch's
+ * x.std(0, unbiased=False)). Returns every argument by name, the options object's
+ * over the positions after it. A plain object only: tensors and arrays are arguments.
+ */
+export function named<O extends object>(op: string, args: Record<string, unknown>): O {
+  for (const key in args) {
+    const v = args[key];
+    if (v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Tensor)) {
+      args[key] = undefined;
+      return Object.assign(args, optionsArg(op, v)) as O;
+    }
+  }
+  return args as O;
+}
+
+/**
+ * torch's (values, indices) named tuple, as sort, max(dim), topk, ... return it: by
+ * name, or by position as torch code reads it (`x.max(1)[0]`, `const [v, i] = x.sort()`).
+ */
+export type ValuesIndices = [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+export const valuesIndices = (values: Tensor, indices: Tensor): ValuesIndices => Object.assign([values, indices] as [Tensor, Tensor], { values, indices });
+
 /** The normalized dim of an op that needs one (cumsum, softmax, ...): a number or { dim }, checked against x. */
 export function requiredDim(op: string, x: Tensor, dim: number | { dim: number }): number {
   checkTensor(op, x);
-  const d = typeof dim === "object" && dim !== null ? dim.dim : dim;
+  const d = named<{ dim?: number }>(op, { dim }).dim;
   if (d === undefined) throw new TypeError(`${op}: dim is required`);
   return normDim(op, d, x.ndim);
 }

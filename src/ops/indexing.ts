@@ -14,7 +14,7 @@ import { IndexMode } from "../backend/kernels";
 import { fmt, normDim, numel, broadcastShapes, broadcastStrides, sameShape, stridesOf, type Shape } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { isGradEnabled } from "../autograd/grad-mode";
-import { writeMeta, checkTensor, castTo, filled, describeValue } from "./dispatch";
+import { writeMeta, checkTensor, castTo, filled, describeValue, named } from "./dispatch";
 import { sumTo } from "./reduce";
 import { mul } from "./elementwise";
 import { checkWritable } from "./inplace";
@@ -266,11 +266,21 @@ function scatterOp(op: string, add: boolean, x: Tensor, dim: number, index: Tens
   ], [index]);
 }
 
+/** scatter's reduce (torch 1.13's, positional or { reduce }): "add" adds as scatterAdd does; "multiply" is not here. */
+export type ScatterReduce = "add" | { reduce?: "add" };
+function adds(op: string, reduce: ScatterReduce | undefined): boolean {
+  const r = named<{ reduce?: string }>(op, { reduce }).reduce;
+  if (r !== undefined && r !== "add") throw new RangeError(`${op}: reduce ${JSON.stringify(r)} is not supported ("add" is)`);
+  return !!r;
+}
+
 /** x with x[i][index[i][j]] = src[i][j] (dim 1); src a tensor or a number: torch.scatter. */
-export const scatter = (x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor => scatterOp("scatter", false, x, dim, index, src, false);
+export const scatter = (x: Tensor, dim: number, index: Tensor, src: Tensor | number, reduce?: ScatterReduce): Tensor =>
+  scatterOp("scatter", adds("scatter", reduce), x, dim, index, src, false);
 /** x with src added at index: x[i][index[i][j]] += src[i][j] (dim 1): torch.scatter_add. */
 export const scatterAdd = (x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor => scatterOp("scatterAdd", true, x, dim, index, src, false);
-export const scatter_ = <T extends Tensor>(x: T, dim: number, index: Tensor, src: Tensor | number): T => scatterOp("scatter_", false, x, dim, index, src, true) as T;
+export const scatter_ = <T extends Tensor>(x: T, dim: number, index: Tensor, src: Tensor | number, reduce?: ScatterReduce): T =>
+  scatterOp("scatter_", adds("scatter_", reduce), x, dim, index, src, true) as T;
 export const scatterAdd_ = <T extends Tensor>(x: T, dim: number, index: Tensor, src: Tensor): T => scatterOp("scatterAdd_", true, x, dim, index, src, true) as T;
 
 /** The index walk of indexAdd and its adjoint: over b's shape, index read along dim d only. */

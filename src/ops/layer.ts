@@ -9,7 +9,7 @@ import { fmt } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { noGrad, isGradEnabled } from "../autograd/grad-mode";
 import { defaultGenerator, type Generator } from "../random/generator";
-import { checkTensor, checkFloat, fillRaw, filled } from "./dispatch";
+import { checkTensor, checkFloat, fillRaw, filled, named } from "./dispatch";
 import { gemm } from "./linear";
 import { sumTo } from "./reduce";
 import { reshape, indexSelect, unsqueeze } from "./shape";
@@ -56,10 +56,10 @@ export interface EmbeddingOptions {
 }
 
 /** torch.nn.functional.embedding: rows of weight [num, dim] picked by int indices of any shape, [..., dim]. */
-export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | null | EmbeddingOptions = null): Tensor {
+export function embedding(input: Tensor, weight: Tensor, paddingIdx?: number | null | EmbeddingOptions): Tensor {
   checkTensor("embedding", input);
   checkTensor("embedding", weight);
-  const pad = typeof paddingIdx === "object" && paddingIdx !== null ? paddingIdx.paddingIdx ?? null : paddingIdx;
+  const pad = named<EmbeddingOptions>("embedding", { paddingIdx }).paddingIdx ?? null;
   if (input.dtype !== "int32") {
     throw new TypeError(`embedding: Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got ${input.dtype} instead`);
   }
@@ -103,9 +103,9 @@ export interface DropoutOptions {
  * the rest by 1/(1 - p). The mask is torch's CPU bernoulli_(1 - p) without MKL:
  * one uniform double per element, (random64() & (2⁵³ - 1))·2⁻⁵³ < 1 - p.
  */
-export function dropout(input: Tensor, p: number | DropoutOptions = 0.5, training = true): Tensor {
+export function dropout(input: Tensor, p?: number | DropoutOptions, training?: boolean): Tensor {
   checkTensor("dropout", input);
-  const o = typeof p === "object" ? p : { p, training };
+  const o = named<DropoutOptions>("dropout", { p, training });
   const q = o.p ?? 0.5;
   if (!(q >= 0 && q <= 1)) throw new RangeError(`dropout: dropout probability has to be between 0 and 1, but got ${q}`);
   checkFloat("dropout", input);

@@ -6,8 +6,7 @@ import { Tensor } from "../tensor";
 import { sub, mul, neg, pow, add, div, abs } from "./elementwise";
 import { mean, sum, sumForward } from "./reduce";
 import { broadcastShapes, sameShape, fmt, rows } from "../shape";
-import { checkOptionSpelling } from "../spelling";
-import { checkTensor, checkFloat } from "./dispatch";
+import { checkTensor, checkFloat, optionsArg } from "./dispatch";
 import { k } from "../backend/module";
 import { f32, i32 } from "../backend/memory";
 import { exec } from "../backend/tape";
@@ -23,12 +22,11 @@ export type Reduction = "mean" | "sum" | "none";
  * Mean squared error, torch.nn.functional.mse_loss: mean((input - target)²),
  * with the bits of the composition d = input - target, (d·d).mean() (or .sum()).
  */
-export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = "mean"): Tensor {
+export function mseLoss(input: Tensor, target: Tensor, options: Reduction | LossOptions = "mean"): Tensor {
+  // the usual "mean" without lossArgs' object: this is the series' hot loop
+  const reduction = options === "mean" ? options : (lossArgs("mseLoss", options).reduction as Reduction);
   checkTensor("mseLoss", input);
   checkTensor("mseLoss", target);
-  if (reduction !== "mean" && reduction !== "sum" && reduction !== "none") {
-    throw new RangeError(`mseLoss: reduction must be "mean", "sum" or "none", got ${JSON.stringify(reduction)}`);
-  }
   if (reduction !== "none" && fusable(input, target)) return fusedMse(input, target, reduction === "mean", false);
   broadcastShapes("mseLoss", input.shape, target.shape);
   const d = sub(input, target);
@@ -90,10 +88,22 @@ export interface LossOptions {
   weight?: Tensor | null;
 }
 
-/** A loss's options: an object, the reduction alone (`l1Loss(a, b, "sum")`), or torch's positional weight (`crossEntropy(x, y, w)`). */
-function lossArgs<O extends LossOptions>(op: string, o: O | Reduction | Tensor | undefined, batchmean = false): O & { reduction: Reduction | "batchmean" } {
-  const r = (typeof o === "string" ? { reduction: o } : o instanceof Tensor ? { weight: o } : { ...(o ?? {}) }) as O & { reduction: Reduction | "batchmean" };
-  checkOptionSpelling(op, r);
+/** What may follow a loss's (input, target): the weight, the reduction, an options object. */
+type LossArg<O> = O | Reduction | Tensor | null | undefined;
+
+/**
+ * A loss's arguments after (input, target), as torch code passes them: the weight
+ * (a tensor or null, where torch puts it), the reduction ("sum" alone stands for
+ * { reduction: "sum" }) and an options object, in any of the two places:
+ * (x, y, w, { reduction: "sum" }), (x, y, null, "sum") and (x, y, { weight: w, reduction: "sum" }) are one call.
+ */
+function lossArgs<O extends LossOptions>(op: string, a: LossArg<O>, b?: LossArg<O>, batchmean = false): O & { reduction: Reduction | "batchmean" } {
+  const r = {} as O & { reduction: Reduction | "batchmean" };
+  for (const v of [a, b]) {
+    if (v instanceof Tensor || v === null) r.weight = v;
+    else if (typeof v === "string") r.reduction = v;
+    else if (v !== undefined) Object.assign(r, optionsArg(op, v));
+  }
   r.reduction ??= "mean";
   if (!["mean", "sum", "none", ...(batchmean ? ["batchmean"] : [])].includes(r.reduction)) {
     throw new RangeError(`${op}: reduction must be "mean", "sum"${batchmean ? ', "batchmean"' : ""} or "none", got ${JSON.stringify(r.reduction)}`);
@@ -159,8 +169,8 @@ function weighted(l: Tensor, w: Tensor | null | undefined): Tensor {
 }
 
 /** torch.nn.functional.binary_cross_entropy: -w·(t·log x + (1 - t)·log(1 - x)), the logs clamped at -100. */
-export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: LossOptions | Reduction | Tensor): Tensor {
-  const o = lossArgs("binaryCrossEntropy", options);
+export function binaryCrossEntropy(input: Tensor, target: Tensor, weight?: LossArg<LossOptions>, options?: LossArg<LossOptions>): Tensor {
+  const o = lossArgs("binaryCrossEntropy", weight, options);
   floatInputs("binaryCrossEntropy", input, target);
   if (!sameShape(input.shape, target.shape)) {
     throw new RangeError(`binaryCrossEntropy: target shape ${fmt(target.shape)} must be the input's shape ${fmt(input.shape)}`);
@@ -181,8 +191,8 @@ export interface BCEWithLogitsOptions extends LossOptions {
 }
 
 /** torch.nn.functional.binary_cross_entropy_with_logits: (1 - t)·x + (1 + (pw - 1)·t)·log(1 + e^-x), stably. */
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options?: BCEWithLogitsOptions | Reduction | Tensor): Tensor {
-  const o = lossArgs("binaryCrossEntropyWithLogits", options);
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, weight?: LossArg<BCEWithLogitsOptions>, options?: LossArg<BCEWithLogitsOptions>): Tensor {
+  const o = lossArgs("binaryCrossEntropyWithLogits", weight, options);
   floatInputs("binaryCrossEntropyWithLogits", input, target);
   if (!sameShape(input.shape, target.shape)) {
     throw new RangeError(`binaryCrossEntropyWithLogits: target shape ${fmt(target.shape)} must be the input's shape ${fmt(input.shape)}`);
@@ -220,16 +230,16 @@ function smooth(op: string, name: string, input: Tensor, target: Tensor, b: numb
 }
 
 /** torch.nn.functional.smooth_l1_loss: 0.5·d²/beta where |d| < beta, else |d| - 0.5·beta (beta = 1). */
-export function smoothL1Loss(input: Tensor, target: Tensor, options?: SmoothL1Options | Reduction): Tensor {
-  const o = lossArgs("smoothL1Loss", options);
+export function smoothL1Loss(input: Tensor, target: Tensor, options?: SmoothL1Options | Reduction, more?: SmoothL1Options): Tensor {
+  const o = lossArgs("smoothL1Loss", options, more);
   return smooth("smoothL1Loss", "SmoothL1LossBackward0", input, target, o.beta ?? 1, false, o.reduction as Reduction);
 }
 
 /** torch.nn.functional.huber_loss: 0.5·d² where |d| < delta, else delta·(|d| - 0.5·delta) (delta = 1). */
 /** torch's (input, target, reduction, delta) positionally, or { reduction, delta }. */
-export function huberLoss(input: Tensor, target: Tensor, options?: SmoothL1Options | Reduction, delta?: number): Tensor {
-  const o = lossArgs("huberLoss", options);
-  return smooth("huberLoss", "HuberLossBackward0", input, target, delta ?? o.delta ?? 1, true, o.reduction as Reduction);
+export function huberLoss(input: Tensor, target: Tensor, options?: SmoothL1Options | Reduction, delta?: number | SmoothL1Options): Tensor {
+  const o = lossArgs("huberLoss", options, typeof delta === "number" ? { delta } : delta);
+  return smooth("huberLoss", "HuberLossBackward0", input, target, o.delta ?? 1, true, o.reduction as Reduction);
 }
 
 export interface KLDivOptions extends LossOptions {
@@ -237,8 +247,8 @@ export interface KLDivOptions extends LossOptions {
 }
 
 /** torch.nn.functional.kl_div: t·(log t - x) (0 where t = 0), or e^t·(t - x) with logTarget. */
-export function klDiv(input: Tensor, target: Tensor, options?: KLDivOptions | Reduction): Tensor {
-  const o = lossArgs("klDiv", options, true);
+export function klDiv(input: Tensor, target: Tensor, options?: KLDivOptions | Reduction, more?: KLDivOptions): Tensor {
+  const o = lossArgs("klDiv", options, more, true);
   const lt = !!o.logTarget;
   return scope(() => reduce(pointwise("klDiv", "KlDivBackward0", input, target,
     (x, t) => (lt ? Math.exp(t) * (t - x) : t === 0 ? -t * x : t * Math.log(t) - t * x),
@@ -277,8 +287,8 @@ function classLayout(op: string, input: Tensor, target: Tensor, ignore: number):
   return rows(input.shape, cd);
 }
 
-function classArgs(op: string, input: Tensor, target: Tensor, options: ClassLossOptions | Reduction | Tensor | undefined) {
-  const o = lossArgs(op, options);
+function classArgs(op: string, input: Tensor, target: Tensor, weight: LossArg<ClassLossOptions>, options: LossArg<ClassLossOptions>) {
+  const o = lossArgs(op, weight, options);
   floatInputs(op, input);
   checkTensor(op, target);
   const w = o.weight ?? null;
@@ -333,8 +343,8 @@ function indexedLoss(op: string, input: Tensor, target: Tensor, o: ClassLossOpti
 }
 
 /** torch.nn.functional.nll_loss: -w[t]·input[t] per sample, the mean weighted by w[t]; ignoreIndex skipped. */
-export function nllLoss(input: Tensor, target: Tensor, options?: ClassLossOptions | Reduction | Tensor): Tensor {
-  const { o, w, ignore } = classArgs("nllLoss", input, target, options);
+export function nllLoss(input: Tensor, target: Tensor, weight?: LossArg<ClassLossOptions>, options?: LossArg<ClassLossOptions>): Tensor {
+  const { o, w, ignore } = classArgs("nllLoss", input, target, weight, options);
   return indexedLoss("nllLoss", input, target, o, w, ignore, 0, false);
 }
 
@@ -342,8 +352,8 @@ export function nllLoss(input: Tensor, target: Tensor, options?: ClassLossOption
  * torch.nn.functional.cross_entropy of logits and class indices (int32) or
  * class probabilities (float32, the input's shape).
  */
-export function crossEntropy(input: Tensor, target: Tensor, options?: ClassLossOptions | Reduction | Tensor): Tensor {
-  const { o, w, cd, ignore, eps } = classArgs("crossEntropy", input, target, options);
+export function crossEntropy(input: Tensor, target: Tensor, weight?: LossArg<ClassLossOptions>, options?: LossArg<ClassLossOptions>): Tensor {
+  const { o, w, cd, ignore, eps } = classArgs("crossEntropy", input, target, weight, options);
   if (!(eps >= 0 && eps <= 1)) throw new RangeError(`crossEntropy: labelSmoothing must be between 0 and 1, got ${eps}`);
   const reduction = o.reduction as Reduction;
   if (target.dtype === "float32" && sameShape(input.shape, target.shape)) {

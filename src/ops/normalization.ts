@@ -9,12 +9,12 @@ import { fmt } from "../shape";
 import { tracks } from "../autograd/node";
 import { noGrad } from "../autograd/grad-mode";
 import { scope } from "../lifetime";
-import { checkTensor, checkFloat } from "./dispatch";
+import { checkTensor, checkFloat, named } from "./dispatch";
 import { reshape } from "./shape";
 import { mean } from "./reduce";
 import { add, sub, mul, div, sqrt } from "./elementwise";
 import { mul_, add_ } from "./inplace";
-import { composite, splitArg } from "./conv";
+import { composite } from "./conv";
 
 /** (x - mean) / √(var + eps) over dims, and the mean and biased variance (dims kept). */
 function standardize(x: Tensor, dims: number[], eps: number): [Tensor, Tensor, Tensor] {
@@ -41,9 +41,9 @@ export interface LayerNormOptions {
 }
 
 /** torch.nn.functional.layer_norm: standardizes over the last dims (normalizedShape), weight and bias of that shape. */
-export function layerNorm(input: Tensor, normalizedShape: number | number[], w?: Tensor | null | LayerNormOptions, bias: Tensor | null = null, eps = 1e-5): Tensor {
-  const [weight, o] = splitArg(w, { bias, eps }, "weight");
-  const b = o.bias ?? null;
+export function layerNorm(input: Tensor, normalizedShape: number | number[], w?: Tensor | null | LayerNormOptions, bias?: Tensor | null, eps?: number): Tensor {
+  const o = named<LayerNormOptions>("layerNorm", { weight: w, bias, eps });
+  const weight = o.weight ?? null, b = o.bias ?? null;
   checkParams("layerNorm", input, weight, b);
   const ns = typeof normalizedShape === "number" ? [normalizedShape] : normalizedShape;
   const tail = input.shape.slice(input.ndim - ns.length);
@@ -59,9 +59,9 @@ export function layerNorm(input: Tensor, normalizedShape: number | number[], w?:
 const channelShape = (x: Tensor) => x.shape.map((s, i) => (i === 1 ? s : 1)).slice(1);
 
 /** torch.nn.functional.group_norm: x [N, C, ...] standardized over each of numGroups groups of channels (and all else). */
-export function groupNorm(input: Tensor, numGroups: number, w?: Tensor | null | LayerNormOptions, bias: Tensor | null = null, eps = 1e-5): Tensor {
-  const [weight, o] = splitArg(w, { bias, eps }, "weight");
-  const b = o.bias ?? null;
+export function groupNorm(input: Tensor, numGroups: number, w?: Tensor | null | LayerNormOptions, bias?: Tensor | null, eps?: number): Tensor {
+  const o = named<LayerNormOptions>("groupNorm", { weight: w, bias, eps });
+  const weight = o.weight ?? null, b = o.bias ?? null;
   checkParams("groupNorm", input, weight, b);
   if (input.ndim < 2) throw new RangeError(`groupNorm: expected an input [N, C, ...], got ${fmt(input.shape)}`);
   const [n, c] = input.shape;
@@ -89,10 +89,10 @@ export interface BatchNormOptions extends LayerNormOptions {
  */
 export function batchNorm(
   input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, w?: Tensor | null | BatchNormOptions,
-  bias: Tensor | null = null, training = false, momentum = 0.1, eps = 1e-5,
+  bias?: Tensor | null, training?: boolean, momentum?: number, eps?: number,
 ): Tensor {
-  const [weight, o] = splitArg<BatchNormOptions>(w, { bias, training, momentum, eps }, "weight");
-  const b = o.bias ?? null, train = o.training === true, m = o.momentum ?? 0.1, e = o.eps ?? 1e-5;
+  const o = named<BatchNormOptions>("batchNorm", { weight: w, bias, training, momentum, eps });
+  const weight = o.weight ?? null, b = o.bias ?? null, train = o.training === true, m = o.momentum ?? 0.1, e = o.eps ?? 1e-5;
   checkParams("batchNorm", input, weight, b, runningMean, runningVar);
   if (input.ndim < 2) throw new RangeError(`batchNorm: expected an input [N, C, ...], got ${fmt(input.shape)}`);
   const c = input.shape[1], count = input.numel() / c;

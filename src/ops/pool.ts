@@ -10,7 +10,7 @@ import { i32 } from "../backend/memory";
 import { fmt } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { isGradEnabled } from "../autograd/grad-mode";
-import { checkTensor, checkFloat, filled, optionsArg } from "./dispatch";
+import { checkTensor, checkFloat, filled, optionsArg, named } from "./dispatch";
 import { indexSelect, reshape } from "./shape";
 import { scatterAdd } from "./indexing";
 import { ints, padDim, composite } from "./conv";
@@ -71,11 +71,6 @@ function pool(name: string, mode: number, x: Tensor, p: number, h: number, w: nu
   return [out, idx];
 }
 
-function options(op: string, kernelSize: number | number[] | PoolOptions, o: PoolOptions): PoolOptions {
-  // the options come second, in kernelSize's place ({ kernelSize, stride, ... }), or after the kernel size
-  return typeof kernelSize === "object" && !Array.isArray(kernelSize) ? optionsArg(op, kernelSize) : { ...optionsArg(op, o), kernelSize };
-}
-
 /** Windows along one dim: torch's pooling_output_shape, then each window's [start, end) and size, clipped or not. */
 function windows(op: string, x: Tensor, n: number, kk: number, s: number, p: number, d: number, ceil: boolean, avg: boolean, includePad: boolean): number[][] {
   if (p > kk / 2) throw new RangeError(`${op}: pad should be at most half of kernel size, but got pad=${p} and kernel_size=${kk}`);
@@ -94,9 +89,10 @@ function windows(op: string, x: Tensor, n: number, kk: number, s: number, p: num
   return [starts, ends, sizes];
 }
 
-function pool2d(op: string, avg: boolean, input: Tensor, kernelSize: number | number[] | PoolOptions, opts: PoolOptions): [Tensor, Tensor] {
+function pool2d(op: string, avg: boolean, input: Tensor, kernelSize: number | number[] | PoolOptions, opts: PoolOptions): [Tensor, Tensor, PoolOptions] {
   const [p, h, w] = planes(op, input, "non-empty 3D or 4D (batch mode) tensor expected for input");
-  const o = options(op, kernelSize, opts);
+  // the options come second, in kernelSize's place ({ kernelSize, stride, ... }), or after the kernel size
+  const o = named<PoolOptions>(op, { kernelSize, ...optionsArg(op, opts) });
   const ks = ints(op, "kernelSize", o.kernelSize ?? NaN, 2, 1);
   const st = o.stride == null || (o.stride as number[]).length === 0 ? ks : ints(op, "stride", o.stride, 2, 1);
   const pd = ints(op, "padding", o.padding ?? 0, 2, 0), dl = avg ? [1, 1] : ints(op, "dilation", o.dilation ?? 1, 2, 1);
@@ -107,13 +103,12 @@ function pool2d(op: string, avg: boolean, input: Tensor, kernelSize: number | nu
   if (ho < 1 || wo < 1) {
     throw new RangeError(`${op}: Given input size: (${input.shape[input.ndim - 3]}x${h}x${w}). Calculated output size: (${input.shape[input.ndim - 3]}x${ho}x${wo}). Output size is too small`);
   }
-  return pool(avg ? "AvgPool2DBackward0" : "MaxPool2DWithIndicesBackward0", avg ? 1 : 0, input, p, h, w, ho, wo, table(rows, cols), dl[0], dl[1], div);
+  return [...pool(avg ? "AvgPool2DBackward0" : "MaxPool2DWithIndicesBackward0", avg ? 1 : 0, input, p, h, w, ho, wo, table(rows, cols), dl[0], dl[1], div), o];
 }
 
 /** torch.nn.functional.max_pool2d: input [N, C, H, W] or [C, H, W]; with returnIndices, [output, indices]. */
 export function maxPool2d(input: Tensor, kernelSize: number | number[] | PoolOptions, options: PoolOptions = {}): Tensor | [Tensor, Tensor] {
-  const o = typeof kernelSize === "object" && !Array.isArray(kernelSize) ? kernelSize : options;
-  const [out, idx] = pool2d("maxPool2d", false, input, kernelSize, options);
+  const [out, idx, o] = pool2d("maxPool2d", false, input, kernelSize, options);
   if (o.returnIndices) return [out, idx];
   if (!out.requiresGrad) idx.dispose(); // else the backward rule holds it
   return out;
@@ -148,10 +143,10 @@ export type PadMode = "constant" | "reflect" | "replicate" | "circular";
  * backwards. "constant" pads any dims (negative sizes crop); the others pad the
  * last 1, 2 or 3 dims of a 2-D/3-D, 3-D/4-D or 4-D/5-D input.
  */
-export function pad(input: Tensor, padding: number[], mode: PadMode | { mode?: PadMode; value?: number } = "constant", value = 0): Tensor {
+export function pad(input: Tensor, padding: number[], mode?: PadMode | { mode?: PadMode; value?: number }, value?: number): Tensor {
   checkTensor("pad", input);
-  const m = typeof mode === "object" ? mode.mode ?? "constant" : mode;
-  const v = typeof mode === "object" ? mode.value ?? 0 : value;
+  const o = named<{ mode?: PadMode; value?: number }>("pad", { mode, value });
+  const m = o.mode ?? "constant", v = o.value ?? 0;
   const nd = input.ndim, np = padding.length / 2;
   if (padding.some((q) => !Number.isInteger(q))) throw new TypeError(`pad: expected integer padding, got ${JSON.stringify(padding)}`);
   if (padding.length % 2 !== 0) throw new RangeError(`pad: Padding length must be divisible by 2, got ${padding.length}`);

@@ -8,7 +8,7 @@ import { normDim, fmt, sameShape, rows, type Shape } from "../shape";
 import { record } from "../autograd/node";
 import { isGradEnabled } from "../autograd/grad-mode";
 import { exec } from "../backend/tape";
-import { bitsOf, castTo, fillRaw, checkTensor, checkFloat, filled } from "./dispatch";
+import { bitsOf, castTo, fillRaw, checkTensor, checkFloat, filled, named, valuesIndices, type ValuesIndices } from "./dispatch";
 import { scatter } from "./indexing";
 import { expand, reshape } from "./shape";
 import { div, mul, eq } from "./elementwise";
@@ -20,11 +20,6 @@ export interface DimOptions {
 }
 export type DimArg<O extends DimOptions = DimOptions> = number | number[] | null | undefined | O;
 
-/** The options from `(dim, keepdim)` or `(options)`. */
-export function dimArgs<O extends DimOptions>(a: DimArg<O>, keepdim?: boolean): O {
-  if (a !== null && typeof a === "object" && !Array.isArray(a)) return a;
-  return { dim: a, keepdim } as O;
-}
 
 /** The dims to reduce, or null for all of them: an empty list means all, as torch 1.13's sum(dim=[]). */
 export function normDims(op: string, dim: number | number[], ndim: number): number[] | null {
@@ -113,7 +108,7 @@ export function unreduce(g: Tensor, inputShape: Shape, dims: number[] | null, di
 
 export function sum(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
   checkTensor("sum", x);
-  const o = dimArgs(dim, keepdim);
+  const o = named<DimOptions>("sum", { dim, keepdim });
   const dims = o.dim == null ? null : normDims("sum", o.dim, x.ndim);
   const out = sumForward(x, dims, !!o.keepdim);
   // d Σx = broadcast of the output gradient
@@ -122,7 +117,7 @@ export function sum(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
 
 export function mean(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
   checkFloat("mean", x);
-  const o = dimArgs(dim, keepdim);
+  const o = named<DimOptions>("mean", { dim, keepdim });
   const dims = o.dim == null ? null : normDims("mean", o.dim, x.ndim);
   let count = 1;
   for (let i = 0; i < x.ndim; i++) if (dims === null || dims.includes(i)) count *= x.shape[i];
@@ -132,15 +127,13 @@ export function mean(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
   return record(out, dims === null ? "MeanBackward0" : "MeanBackward1", [x], (g) => [unreduce(g, x.shape, dims, count)]);
 }
 
-export interface MaxResult {
-  values: Tensor;
-  indices: Tensor;
-}
+/** max(dim) and min(dim): values and indices (torch.return_types.max). */
+export type MaxResult = ValuesIndices;
 
 function extremum(x: Tensor, isMin: boolean, dimArg?: number | DimOptions, keepdimArg?: boolean): Tensor | MaxResult {
   const name = isMin ? "min" : "max";
   checkTensor(name, x);
-  const { dim, keepdim } = dimArgs(dimArg, keepdimArg) as { dim?: number; keepdim?: boolean };
+  const { dim, keepdim } = named<{ dim?: number; keepdim?: boolean }>(name, { dim: dimArg, keepdim: keepdimArg });
   const src = x.dtype === "bool" ? castTo(x, "int32") : x;
   if (dim == null) {
     if (x.numel() === 0) throw new RangeError(`${name}: the tensor of shape ${fmt(x.shape)} is empty; specify a dim or use a non-empty tensor`);
@@ -183,7 +176,7 @@ function extremum(x: Tensor, isMin: boolean, dimArg?: number | DimOptions, keepd
   record(v, isMin ? "MinBackward0" : "MaxBackward0", [x], (g) => [
     x.ndim === 0 ? g : scatter(filled(x.shape, 0), d, reshape(ix, shape), reshape(g, shape)),
   ], [ix]);
-  return { values: v, indices: ix };
+  return valuesIndices(v, ix);
 }
 
 export function max(x: Tensor): Tensor;

@@ -9,7 +9,7 @@ import { fmt, normDim, numel, broadcastStrides, sameShape, rows, stridesOf, type
 import { record, tracks } from "../autograd/node";
 import { isGradEnabled } from "../autograd/grad-mode";
 import { recordingTape } from "../backend/tape";
-import { writeMeta, fillRaw, checkTensor, filled } from "./dispatch";
+import { writeMeta, fillRaw, checkTensor, filled, named } from "./dispatch";
 import { indexAdd, putView, takeView } from "./indexing";
 import { sumTo } from "./reduce";
 
@@ -86,9 +86,10 @@ export function permute(x: Tensor, dims: number[]): Tensor {
   return record(out, "PermuteBackward0", [x], (g) => [permute(g, inverse)]);
 }
 
-export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+export function transpose(x: Tensor, dim0: number | { dim0: number; dim1: number }, dim1?: number): Tensor {
   checkTensor("transpose", x);
-  const a = normDim("transpose", dim0, x.ndim), b = normDim("transpose", dim1, x.ndim);
+  const o = named<{ dim0: number; dim1: number }>("transpose", { dim0, dim1 });
+  const a = normDim("transpose", o.dim0, x.ndim), b = normDim("transpose", o.dim1, x.ndim);
   if (x.ndim < 2 || a === b) return record(x.alias(x.shape), "TransposeBackward0", [x], (g) => [g]);
   const perm = x.shape.map((_, i) => i);
   perm[a] = b;
@@ -115,17 +116,18 @@ export function t(x: Tensor): Tensor {
   return record(out, "TBackward0", [x], (g) => [t(g)]);
 }
 
-export function squeeze(x: Tensor, dim?: number): Tensor {
+export function squeeze(x: Tensor, dimArg?: number | { dim?: number }): Tensor {
   checkTensor("squeeze", x);
+  const dim = named<{ dim?: number }>("squeeze", { dim: dimArg }).dim;
   if (dim === undefined) return reshape(x, x.shape.filter((s) => s !== 1));
   const d = normDim("squeeze", dim, x.ndim);
   if (x.ndim === 0 || x.shape[d] !== 1) return reshape(x, x.shape);
   return reshape(x, x.shape.filter((_, i) => i !== d));
 }
 
-export function unsqueeze(x: Tensor, dim: number): Tensor {
+export function unsqueeze(x: Tensor, dim: number | { dim: number }): Tensor {
   checkTensor("unsqueeze", x);
-  const d = normDim("unsqueeze", dim, x.ndim + 1);
+  const d = normDim("unsqueeze", named<{ dim: number }>("unsqueeze", { dim }).dim, x.ndim + 1);
   const shape = [...x.shape];
   shape.splice(d, 0, 1);
   return reshape(x, shape);

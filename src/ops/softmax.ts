@@ -7,7 +7,7 @@ import { rows } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { isGradEnabled } from "../autograd/grad-mode";
 import { sum } from "./reduce";
-import { checkTensor, requiredDim, checkFloat } from "./dispatch";
+import { checkTensor, requiredDim, checkFloat, named } from "./dispatch";
 import { vectorNorm, type NormOrd } from "./statistics";
 import { add, div, relu, sub, mul, exp } from "./elementwise";
 import { scope } from "../lifetime";
@@ -43,8 +43,8 @@ export interface NormalizeOptions {
 }
 
 /** torch.nn.functional.normalize: x / max(||x||_p along dim, eps); p = 2, dim = 1, eps = 1e-12 by default. */
-export function normalize(x: Tensor, p: number | NormalizeOptions = 2, dim = 1, eps = 1e-12): Tensor {
-  const o: NormalizeOptions = typeof p === "object" ? p : { p, dim, eps };
+export function normalize(x: Tensor, p?: number | NormalizeOptions, dim?: number, eps?: number): Tensor {
+  const o = named<NormalizeOptions>("normalize", { p, dim, eps });
   checkTensor("normalize", x);
   const e = o.eps ?? 1e-12;
   return scope(() => {

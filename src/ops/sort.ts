@@ -5,7 +5,7 @@ import { Tensor } from "../tensor";
 import { f32, i32 } from "../backend/memory";
 import { normDim, rows } from "../shape";
 import { record } from "../autograd/node";
-import { checkTensor, filled } from "./dispatch";
+import { checkTensor, filled, named, valuesIndices, type ValuesIndices } from "./dispatch";
 import { scatter } from "./indexing";
 
 export interface SortOptions {
@@ -13,15 +13,13 @@ export interface SortOptions {
   descending?: boolean;
 }
 
-export interface SortResult {
-  values: Tensor;
-  indices: Tensor;
-}
+/** sort's values and indices (torch.return_types.sort). */
+export type SortResult = ValuesIndices;
 
-export function sort(x: Tensor, dim: number | SortOptions = {}, descendingArg?: boolean): SortResult {
+export function sort(x: Tensor, dim?: number | SortOptions, descending?: boolean): SortResult {
   checkTensor("sort", x);
-  const options = typeof dim === "number" ? { dim, descending: descendingArg } : dim;
-  const descending = options.descending ?? false;
+  const options = named<SortOptions>("sort", { dim, descending });
+  const down = !!options.descending;
   const d = normDim("sort", options.dim ?? -1, x.ndim);
   const [outer, len, inner] = rows(x.shape, d);
   const src = x.data();
@@ -42,7 +40,7 @@ export function sort(x: Tensor, dim: number | SortOptions = {}, descendingArg?: 
       order.sort((p, q) => {
         let c = key[p] - key[q];
         if (c === 0 || Number.isNaN(c)) c = (nan(p) ? 1 : 0) - (nan(q) ? 1 : 0);
-        return descending ? -c : c;
+        return down ? -c : c;
       });
       for (let j = 0; j < len; j++) {
         vv[values.offset + base + j * inner] = src[base + order[j] * inner];
@@ -52,5 +50,5 @@ export function sort(x: Tensor, dim: number | SortOptions = {}, descendingArg?: 
   }
   // The gradient goes back to the position each value came from.
   record(values, "SortBackward0", [x], (g) => [x.ndim === 0 ? g : scatter(filled(x.shape, 0), d, indices, g)], [indices]);
-  return { values, indices };
+  return valuesIndices(values, indices);
 }

@@ -11,13 +11,15 @@ import { fmt, normDim, rows, type Shape } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { noGrad } from "../autograd/grad-mode";
 import { scope } from "../lifetime";
-import { castTo, checkTensor, checkFloat, fillRaw, filled } from "./dispatch";
-import { normDims, keptShape, unreduce, sum, mean, sumForward, dimArgs, type DimOptions, type DimArg } from "./reduce";
+import { castTo, checkTensor, checkFloat, fillRaw, filled, named, valuesIndices, type ValuesIndices } from "./dispatch";
+import { normDims, keptShape, unreduce, sum, mean, sumForward, type DimOptions, type DimArg } from "./reduce";
 import { reshape, diag, unsqueeze, indexSelect, squeeze } from "./shape";
 import { sort } from "./sort";
-import { add, sub, mul, div, pow, abs, sqrt, log, exp, eq, ne, gt } from "./elementwise";
+import { add, sub, mul, div, pow, abs, sqrt, log, exp, eq, ne, gt, where } from "./elementwise";
+import { isnan } from "./unary";
+import { gather } from "./indexing";
 
-export { dimArgs, type DimOptions, type DimArg };
+export { type DimOptions, type DimArg };
 
 /** The normalized dims of o.dim, null for all of them. */
 function dimsOf(op: string, o: DimOptions, ndim: number): number[] | null {
@@ -50,7 +52,7 @@ function oneDim(op: string, x: Tensor, dim: number | number[] | null | undefined
 
 export function prod(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
   checkTensor("prod", x);
-  const o = dimArgs(dim, keepdim);
+  const o = named<DimOptions>("prod", { dim, keepdim });
   const d = oneDim("prod", x, o.dim);
   const [outer, len, inner] = rows(x.shape, d);
   const src = x.dtype === "bool" ? castTo(x, "int32") : x;
@@ -92,7 +94,7 @@ export function prod(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
 
 function argExtremum(op: string, isMin: boolean, x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
   checkTensor(op, x);
-  const o = dimArgs(dim, keepdim);
+  const o = named<DimOptions>(op, { dim, keepdim });
   const d = oneDim(op, x, o.dim);
   const [outer, len, inner] = rows(x.shape, d);
   if (len === 0 && (d === null || outer * inner > 0)) {
@@ -127,7 +129,7 @@ function extremumKeep(op: string, x: Tensor, dims: number[] | null, isMin: boole
 
 function amaxmin(op: string, isMin: boolean, x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
   checkTensor(op, x);
-  const o = dimArgs(dim, keepdim);
+  const o = named<DimOptions>(op, { dim, keepdim });
   const dims = dimsOf(op, o, x.ndim);
   if (x.ndim === 0 && x.numel() === 0) throw new RangeError(`${op}: the tensor is empty`);
   const kept = extremumKeep(op, x, x.ndim === 0 ? [] : dims, isMin);
@@ -155,7 +157,7 @@ export interface VarOptions extends DimOptions {
 
 function varArgs(op: string, a?: DimArg<VarOptions> | boolean, unbiased?: boolean, keepdim?: boolean): VarOptions {
   if (typeof a === "boolean") return { unbiased: a };
-  const o = a !== null && typeof a === "object" && !Array.isArray(a) ? a : { dim: a, unbiased, keepdim };
+  const o = named<VarOptions>(op, { dim: a, unbiased, keepdim });
   if (o.correction !== undefined && o.unbiased !== undefined) throw new TypeError(`${op}: give either correction or unbiased, not both`);
   return o;
 }
@@ -203,7 +205,7 @@ export function stdMean(x: Tensor, dim?: DimArg<VarOptions> | boolean, unbiased?
 /** log Σ exp(x) over dims (required, as torch), shifted by the detached max: stable for ±1e4. */
 export function logsumexp(x: Tensor, dim: DimArg, keepdim?: boolean): Tensor {
   checkTensor("logsumexp", x);
-  const o = dimArgs(dim, keepdim);
+  const o = named<DimOptions>("logsumexp", { dim, keepdim });
   if (o.dim === undefined || o.dim === null) throw new TypeError("logsumexp: dim is required (a dim or a list of dims)");
   const dims = normDims("logsumexp", o.dim, x.ndim);
   const all = dims ?? x.shape.map((_, i) => i);
@@ -232,7 +234,7 @@ export interface NormOptions extends DimOptions {
 
 /** torch.linalg.vector_norm: (Σ |x|^ord)^(1/ord) over dims (default all); ord 2 by default, ±inf and 0 too. */
 export function vectorNorm(x: Tensor, ord: NormOrd | NormOptions = 2, dim?: number | number[] | null, keepdim?: boolean): Tensor {
-  const o: NormOptions = typeof ord === "object" ? ord : { ord, dim, keepdim };
+  const o = named<NormOptions>("vectorNorm", { ord, dim, keepdim });
   const p = o.ord ?? o.p ?? 2;
   if (typeof p !== "number") throw new RangeError(`vectorNorm: ord must be a number, got ${JSON.stringify(p)}`);
   checkFloat("vectorNorm", x);
@@ -252,7 +254,7 @@ export function vectorNorm(x: Tensor, ord: NormOrd | NormOptions = 2, dim?: numb
 
 /** torch.linalg.matrix_norm over two dims (default the last two): ord "fro", 1, -1, inf, -inf. */
 export function matrixNorm(x: Tensor, ord: NormOrd | NormOptions = "fro", dim?: number[] | null, keepdim?: boolean): Tensor {
-  const o: NormOptions = typeof ord === "object" ? ord : { ord, dim, keepdim };
+  const o = named<NormOptions>("matrixNorm", { ord, dim, keepdim });
   const p = o.ord ?? "fro";
   checkTensor("matrixNorm", x);
   if (x.ndim < 2) throw new RangeError(`matrixNorm: expected a tensor with 2 or more dims, got shape ${fmt(x.shape)}`);
@@ -274,7 +276,7 @@ export function matrixNorm(x: Tensor, ord: NormOrd | NormOptions = "fro", dim?: 
 
 /** torch.norm: p = "fro" (2) by default, a number, or "nuc" (not supported); over dim (default all). */
 export function norm(x: Tensor, p: NormOrd | NormOptions = "fro", dim?: number | number[] | null, keepdim?: boolean): Tensor {
-  const o: NormOptions = typeof p === "object" ? p : { p, dim, keepdim };
+  const o = named<NormOptions>("norm", { p, dim, keepdim });
   const ord = o.p ?? o.ord ?? "fro";
   checkFloat("norm", x);
   if (ord === "nuc") throw new RangeError('norm: p "nuc" needs singular values and is not supported');
@@ -295,7 +297,7 @@ export function countNonzero(x: Tensor, dim?: number | number[] | null): Tensor 
 
 function allAny(op: string, x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
   checkTensor(op, x);
-  const o = dimArgs(dim, keepdim);
+  const o = named<DimOptions>(op, { dim, keepdim });
   const dims = dimsOf(op, o, x.ndim);
   return scope(() => {
     const c = sumForward(ne(x, 0), dims, !!o.keepdim);
@@ -307,25 +309,22 @@ export const any = (x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor => allAn
 
 // ---- median, kthvalue, topk ---------------------------------------------------------------
 
-export interface ValuesIndices {
-  values: Tensor;
-  indices: Tensor;
-}
+export type { ValuesIndices };
 
 /**
  * The elements of ranks first .. first + count - 1 along d (a stable sort, NaN
  * the largest) and their indices: sort and indexSelect, whose backward rules
  * send the gradient back to where each value came from.
  */
-function pickRanked(x: Tensor, d: number, first: number, count: number, descending: boolean, keepdim: boolean): ValuesIndices {
+function pickRanked(x: Tensor, d: number, first: number | Tensor, count: number, descending: boolean, keepdim: boolean): ValuesIndices {
   return scope(() => {
     const s = sort(x, { dim: d, descending });
-    const ranks = Array.from({ length: count }, (_, i) => first + i);
+    // a tensor of ranks (keepdim's shape) picks one per row
     const pick = (t: Tensor) => {
-      const r = indexSelect(t, d, ranks);
+      const r = first instanceof Tensor ? gather(t, d, first) : indexSelect(t, d, Array.from({ length: count }, (_, i) => first + i));
       return keepdim || x.ndim === 0 ? r : squeeze(r, d);
     };
-    return { values: pick(s.values), indices: pick(s.indices) };
+    return valuesIndices(pick(s.values), pick(s.indices));
   });
 }
 
@@ -334,14 +333,17 @@ export function median(x: Tensor): Tensor;
 export function median(x: Tensor, dim: number | DimOptions, keepdim?: boolean): ValuesIndices;
 export function median(x: Tensor, dim?: number | DimOptions, keepdim?: boolean): Tensor | ValuesIndices {
   checkTensor("median", x);
-  const o = dimArgs(dim, keepdim);
+  const o = named<DimOptions>("median", { dim, keepdim });
   if (o.dim === undefined || o.dim === null) {
     if (x.numel() === 0) {
       const out = Tensor.empty([], x.dtype);
       fillRaw(out, NaN);
       return out;
     }
-    const { values, indices } = noGrad(() => scope(() => pickRanked(reshape(x, [x.numel()]), 0, (x.numel() - 1) >> 1, 1, false, false)));
+    const { values, indices } = noGrad(() => scope(() => {
+      const flat = reshape(x, [x.numel()]);
+      return pickRanked(flat, 0, medianRank(flat, 0), 1, false, false);
+    }));
     indices.dispose();
     if (!tracks(x)) return values;
     // the gradient is shared evenly between the elements equal to the median (torch's evenly_distribute_backward)
@@ -353,13 +355,23 @@ export function median(x: Tensor, dim?: number | DimOptions, keepdim?: boolean):
   const d = normDim("median", o.dim as number, x.ndim);
   const len = x.ndim === 0 ? 1 : x.shape[d];
   if (len === 0) throw new RangeError(`median: cannot reduce over dim ${o.dim} of size 0 (shape ${fmt(x.shape)})`);
-  return pickRanked(x, d, (len - 1) >> 1, 1, false, !!o.keepdim);
+  return pickRanked(x, d, scope(() => medianRank(x, d)), 1, false, !!o.keepdim);
+}
+
+/**
+ * The rank of each row's median along d: the lower middle, or where a row holds NaN
+ * the first NaN (torch's median is NaN there, at its index; the sort puts NaNs last, in order).
+ */
+function medianRank(x: Tensor, d: number): Tensor {
+  const len = x.ndim === 0 ? 1 : x.shape[d];
+  const nans = sum(isnan(x), x.ndim === 0 ? [] : d, true);
+  return where(gt(nans, 0), sub(len, nans), (len - 1) >> 1);
 }
 
 /** torch.kthvalue: the k-th smallest element (k from 1) along dim (default -1). */
-export function kthvalue(x: Tensor, kth: number, dim: number | DimOptions = -1, keepdim?: boolean): ValuesIndices {
+export function kthvalue(x: Tensor, kth: number, dim?: number | DimOptions, keepdim?: boolean): ValuesIndices {
   checkTensor("kthvalue", x);
-  const o = dimArgs(dim, keepdim);
+  const o = named<DimOptions>("kthvalue", { dim, keepdim });
   const d = normDim("kthvalue", (o.dim ?? -1) as number, x.ndim);
   const len = x.ndim === 0 ? 1 : x.shape[d];
   if (!Number.isInteger(kth) || kth < 1 || kth > len) {
@@ -375,9 +387,9 @@ export interface TopkOptions {
 }
 
 /** torch.topk: the k largest (or smallest) elements along dim (default -1), sorted. */
-export function topk(x: Tensor, kk: number, dim: number | TopkOptions = -1, largest = true, sorted = true): ValuesIndices {
+export function topk(x: Tensor, kk: number, dim?: number | TopkOptions, largest?: boolean, sorted?: boolean): ValuesIndices {
   checkTensor("topk", x);
-  const o: TopkOptions = typeof dim === "object" ? dim : { dim, largest, sorted };
+  const o = named<TopkOptions>("topk", { dim, largest, sorted });
   const d = normDim("topk", o.dim ?? -1, x.ndim);
   const len = x.ndim === 0 ? 1 : x.shape[d];
   if (!Number.isInteger(kk) || kk < 0 || kk > len) {

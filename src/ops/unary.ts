@@ -8,7 +8,7 @@ import { k } from "../backend/module";
 import { BinaryOp, UnaryOp, UnaryParamOp } from "../backend/kernels";
 import { record, tracks } from "../autograd/node";
 import { broadcastShapes } from "../shape";
-import { checkTensor, filled, describeValue } from "./dispatch";
+import { checkTensor, filled, describeValue, named } from "./dispatch";
 import { unaryOp, unaryForward, binaryForward, binaryInto, zeroGrad, add, mul, div, neg, exp, eq, ne, lt } from "./elementwise";
 
 /** The integer result of floor, ceil, round and trunc: the values themselves (a copy, as torch gives). */
@@ -65,8 +65,8 @@ export const frac = unaryOp({
  * Rounds half to even, as torch.round; with `decimals`, to that many decimal places
  * (negative: to tens, hundreds, ...) by torch's formula, round(x·10^d) / 10^d.
  */
-export function round(x: Tensor, decimals: number | { decimals?: number } = 0): Tensor {
-  const d = typeof decimals === "object" && decimals !== null ? decimals.decimals ?? 0 : decimals;
+export function round(x: Tensor, decimals?: number | { decimals?: number }): Tensor {
+  const d = named<{ decimals?: number }>("round", { decimals }).decimals ?? 0;
   if (!Number.isInteger(d)) throw new TypeError(`round: decimals must be an integer, got ${describeValue(d)} ${String(d)}`);
   if (d === 0) return round0(x);
   checkTensor("round", x);
@@ -121,10 +121,9 @@ export interface NanToNumOptions {
 const F32_MAX = 3.4028234663852886e38;
 
 /** NaN, +Inf and -Inf replaced by numbers (torch.nan_to_num); integers are returned as a copy. */
-export function nanToNum(x: Tensor, nan: number | null | NanToNumOptions = 0, posinf: number | null = null, neginf: number | null = null): Tensor {
+export function nanToNum(x: Tensor, nan?: number | null | NanToNumOptions, posinf?: number | null, neginf?: number | null): Tensor {
   checkTensor("nanToNum", x);
-  let o: NanToNumOptions = { nan: nan as number | null, posinf, neginf };
-  if (typeof nan === "object" && nan !== null) o = nan;
+  const o = named<NanToNumOptions>("nanToNum", { nan, posinf, neginf });
   for (const [key, v] of Object.entries(o)) {
     if (v !== null && v !== undefined && typeof v !== "number") throw new TypeError(`nanToNum: ${key} must be a number or null, got ${describeValue(v)}`);
   }

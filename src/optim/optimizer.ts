@@ -39,10 +39,12 @@ export abstract class Optimizer {
    * Resets the gradients of all parameters: fills them with zeros in place
    * (torch 1.13's default), or with setToNone disposes them and sets .grad to null.
    */
-  zeroGrad(setToNone = false): void {
+  zeroGrad(setToNone?: boolean | { setToNone?: boolean }): void {
+    // a boolean has no setToNone property, so this reads the flag in either form
+    const none = (setToNone as { setToNone?: boolean })?.setToNone ?? setToNone;
     for (const p of this.params) {
       if (p.grad === null) continue;
-      if (setToNone) {
+      if (none) {
         p.grad.dispose();
         p.grad = null;
       } else if (!p.grad.isDisposed) {
