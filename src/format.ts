@@ -180,8 +180,10 @@ class Formatter {
   intMode = true;
   sciMode = false;
   maxWidth = 1;
+  readonly #dtype: DType;
 
-  constructor(values: readonly number[], private readonly dtype: DType) {
+  constructor(values: readonly number[], dtype: DType) {
+    this.#dtype = dtype;
     this.floating = dtype === 'float32';
     let measured = values;
     if (this.floating) {
@@ -199,7 +201,7 @@ class Formatter {
       this.sciMode = mx / mn > 1000.0 || mx > 1.0e8 || (!this.intMode && mn < 1.0e-4);
       measured = nz;
     }
-    for (const v of measured) this.maxWidth = Math.max(this.maxWidth, this.text(v).length);
+    for (const v of measured) this.maxWidth = Math.max(this.maxWidth, this.#text(v).length);
 
     if (PRINT_OPTS.sciMode !== null) this.sciMode = PRINT_OPTS.sciMode;
   }
@@ -209,15 +211,15 @@ class Formatter {
   }
 
   /** v as the mode prints it, unpadded. */
-  private text(v: number): string {
-    if (!this.floating) return plainStr(v, this.dtype);
+  #text(v: number): string {
+    if (!this.floating) return plainStr(v, this.#dtype);
     if (this.sciMode) return pyFormatExp(v, PRINT_OPTS.precision);
     if (this.intMode) return pyFormatFixed(v, 0) + (Number.isFinite(v) ? '.' : '');
     return pyFormatFixed(v, PRINT_OPTS.precision);
   }
 
   format(v: number): string {
-    return this.text(v).padStart(this.maxWidth);
+    return this.#text(v).padStart(this.maxWidth);
   }
 }
 

@@ -89,7 +89,7 @@ export class Storage {
 
   /** The block's byte offset, the data copied back in first if it was spilled; marks the storage used. */
   touch(): number {
-    if (this.ptr < 0) this.restore();
+    if (this.ptr < 0) this.#restore();
     this.used = clock;
     return this.ptr;
   }
@@ -113,7 +113,7 @@ export class Storage {
     if (source.pending) source.settle();
     // Both blocks are resident (see reclaim); not touch(): this is no use of the source, and must not keep it from a spill.
     k().transpose32(source.ptr, this.ptr, this.bytes / (4 * r * c), r, c);
-    this.drop(source);
+    this.#drop(source);
   }
 
   /** Before an in-place write: deferred transposes of this block are copied first. */
@@ -121,7 +121,7 @@ export class Storage {
     for (let i = deferred.length; i--; ) if (deferred[i].pending!.source === this) deferred[i].settle();
   }
 
-  private drop(source: Storage): void {
+  #drop(source: Storage): void {
     this.pending = null;
     deferred.splice(deferred.indexOf(this), 1);
     source.release();
@@ -131,8 +131,8 @@ export class Storage {
     if (this.freed) return;
     if (--this.refs === 0) {
       this.freed = true;
-      if (this.pending) this.drop(this.pending.source);
-      if (this.slot >= 0) this.unlist();
+      if (this.pending) this.#drop(this.pending.source);
+      if (this.slot >= 0) this.#unlist();
       if (this.ptr >= 0) free(this.ptr, this.bytes);
       this.spilled = null;
     }
@@ -155,7 +155,7 @@ export class Storage {
     spillCounts.spills++;
   }
 
-  private restore(): void {
+  #restore(): void {
     const p = alloc(this.bytes);
     i32().set(this.spilled!, p >>> 2);
     this.ptr = p;
@@ -164,7 +164,7 @@ export class Storage {
     this.unscope();
   }
 
-  private unlist(): void {
+  #unlist(): void {
     const last = unscoped.pop()!;
     if (last !== this) {
       unscoped[this.slot] = last;

@@ -39,7 +39,7 @@ const shapes: Shape[] = [];
 export class Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
-  private readonly count: number;
+  readonly #count: number;
   readonly id = nextId++;
   /** The gradient accumulated by backward() (leaves, and non-leaves after retainGrad()). */
   grad: Tensor | null = null;
@@ -49,19 +49,19 @@ export class Tensor {
   graphOwned = false;
   /** Set on the results of a captured step: they belong to the capture, and dispose() leaves them be. */
   pinned = false;
-  private storage: Storage;
-  private requires = false;
-  private retains = false;
-  private disposed = false;
+  #storage: Storage;
+  #requires = false;
+  #retains = false;
+  #disposed = false;
 
   /** @internal Use the factories (tensor, zeros, ...); this wraps a storage. */
   constructor(storage: Storage, shape: Shape, dtype: DType, numel = countElements(shape)) {
-    this.storage = storage;
+    this.#storage = storage;
     // Shapes are immutable, so a frozen one (another tensor's) is shared rather than copied.
     const last = shapes[shape.length];
     this.shape = last && sameShape(last, shape) ? last : (shapes[shape.length] = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice()));
     this.dtype = dtype;
-    this.count = numel;
+    this.#count = numel;
     track(this, storage);
   }
 
@@ -80,23 +80,23 @@ export class Tensor {
   /** @internal A tensor sharing this one's memory (reshape, detach): torch's views. */
   alias(shape: Shape): Tensor {
     this.assertAlive("view");
-    this.storage.refs++;
-    return new Tensor(this.storage, shape, this.dtype);
+    this.#storage.refs++;
+    return new Tensor(this.#storage, shape, this.dtype);
   }
 
   // ---- memory ----------------------------------------------------------------
 
   /** @internal The memory block (for the lifetime bookkeeping). */
   storageRef(): Storage {
-    return this.storage;
+    return this.#storage;
   }
 
   /** @internal Byte offset of the data in linear memory. */
   get ptr(): number {
-    if (this.disposed) this.assertAlive("this operation");
+    if (this.#disposed) this.assertAlive("this operation");
     const tape = recordingTape();
-    if (tape) tape.storages.add(this.storage);
-    return this.storage.read(); // makes a deferred copy, or copies spilled data back in, first (storage.ts)
+    if (tape) tape.storages.add(this.#storage);
+    return this.#storage.read(); // makes a deferred copy, or copies spilled data back in, first (storage.ts)
   }
 
   /** @internal Element offset (ptr / 4) for indexing the memory views. */
@@ -106,33 +106,33 @@ export class Tensor {
 
   /** Counts in-place modifications of the memory this tensor shares (torch's _version). */
   get version(): number {
-    return this.storage.version;
+    return this.#storage.version;
   }
 
   /** @internal Marks an in-place write, called just before it: deferred transposes of this memory are copied first (storage.ts). */
   bumpVersion(): void {
-    this.storage.write();
-    this.storage.version++;
+    this.#storage.write();
+    this.#storage.version++;
   }
 
   get isDisposed(): boolean {
-    return this.disposed;
+    return this.#disposed;
   }
 
   assertAlive(op: string): void {
-    if (this.disposed) {
+    if (this.#disposed) {
       throw new Error(`${op}: tensor of shape ${fmt(this.shape)} (${this.dtype}) was disposed and cannot be used`);
     }
     // Ops check their inputs on entry: they are resident from here on, so reading
     // a pointer later cannot allocate (and detach a typed-array view taken meanwhile).
-    this.storage.touch();
+    this.#storage.touch();
   }
 
   /** Frees the tensor's memory now (the block is reused by later tensors). Idempotent. */
   dispose(): void {
-    if (this.disposed || this.pinned || recordingGradGraph) return;
-    this.disposed = true;
-    this.storage.release();
+    if (this.#disposed || this.pinned || recordingGradGraph) return;
+    this.#disposed = true;
+    this.#storage.release();
   }
 
   /** @internal The tensors this one's graph keeps for backward (for scope()): what its nodes saved, and their inputs. */
@@ -158,7 +158,7 @@ export class Tensor {
   // ---- autograd ------------------------------------------------------------
 
   get requiresGrad(): boolean {
-    return this.requires;
+    return this.#requires;
   }
 
   set requiresGrad(value: boolean) {
@@ -175,13 +175,13 @@ export class Tensor {
     if (value && this.dtype !== "float32") {
       throw new TypeError(`requiresGrad: only float32 tensors can require gradients, got ${this.dtype}`);
     }
-    this.requires = value;
+    this.#requires = value;
     return this;
   }
 
   /** @internal Set by record() on op outputs. */
   setRequiresGradInternal(value: boolean): void {
-    this.requires = value;
+    this.#requires = value;
   }
 
   get isLeaf(): boolean {
@@ -189,13 +189,13 @@ export class Tensor {
   }
 
   get retainsGrad(): boolean {
-    return this.retains;
+    return this.#retains;
   }
 
   /** Makes backward() fill .grad of this non-leaf tensor too. */
   retainGrad(): this {
-    if (!this.requires) throw new Error("retainGrad: can't retain the gradient of a tensor that does not require grad");
-    if (this.gradFn) this.retains = true;
+    if (!this.#requires) throw new Error("retainGrad: can't retain the gradient of a tensor that does not require grad");
+    if (this.gradFn) this.#retains = true;
     return this;
   }
 
@@ -251,7 +251,7 @@ export class Tensor {
 
   /** The number of elements (torch's numel()). */
   numel(): number {
-    return this.count;
+    return this.#count;
   }
 
   get ndim(): number {
@@ -268,9 +268,9 @@ export class Tensor {
   }
 
   toString(): string {
-    if (this.disposed) return `tensor(<disposed>, shape=${fmt(this.shape)})`;
+    if (this.#disposed) return `tensor(<disposed>, shape=${fmt(this.shape)})`;
     return formatTensor(this.data(), this.shape, this.dtype, {
-      requiresGrad: this.requires,
+      requiresGrad: this.#requires,
       gradFn: this.gradFn ? this.gradFn.name : undefined,
     });
   }

@@ -18,7 +18,7 @@ export class Node {
   /** Backward-pass scratch: the gradient flowing into `output`, and the pass that last visited. */
   pendingGrad: Tensor | null = null;
   visited = 0;
-  private savedVersions: number[];
+  #savedVersions: number[];
 
   constructor(
     /** torch's grad_fn name, e.g. "MulBackward0". */
@@ -29,7 +29,7 @@ export class Node {
     /** The rule computes with raw kernels: its gradients cannot be differentiated again (see markFirstOrder). */
     readonly firstOrder = false,
   ) {
-    this.savedVersions = saved.length === 0 ? NOTHING : saved.map((t) => t.version);
+    this.#savedVersions = saved.length === 0 ? NOTHING : saved.map((t) => t.version);
   }
 
   /** Throws if a saved tensor was disposed or modified in place since the forward pass. */
@@ -42,10 +42,10 @@ export class Node {
             "keep the tensors of a graph alive until backward() has run",
         );
       }
-      if (t.version !== this.savedVersions[i]) {
+      if (t.version !== this.#savedVersions[i]) {
         throw new Error(
           `backward: one of the tensors needed for gradient computation (shape [${t.shape.join(", ")}], saved by ${this.name}) ` +
-            `has been modified by an in-place operation (version ${t.version}, expected ${this.savedVersions[i]})`,
+            `has been modified by an in-place operation (version ${t.version}, expected ${this.#savedVersions[i]})`,
         );
       }
     }

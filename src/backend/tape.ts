@@ -26,7 +26,7 @@ export class Tape {
   /** Storages of tensors the recorded work touched (checked for disposal before each replay). */
   readonly storages = new Set<Storage>();
   /** The module instance the kernels in fns belong to (module.ts: threads move onto a new one). */
-  private generation = kernelGeneration();
+  #generation = kernelGeneration();
 
   push(fn: (...args: never[]) => unknown, args: unknown[], name: string | null = null): void {
     this.fns.push(fn);
@@ -35,18 +35,18 @@ export class Tape {
   }
 
   replay(): void {
-    if (this.generation !== kernelGeneration()) this.rebind();
+    if (this.#generation !== kernelGeneration()) this.#rebind();
     const { fns, args } = this;
     for (let i = 0; i < fns.length; i++) (fns[i] as (...a: unknown[]) => unknown).apply(null, args[i]);
   }
 
   /** Points each recorded kernel call at the current instance's kernel (same memory contents, same addresses). */
-  private rebind(): void {
+  #rebind(): void {
     const real = k() as unknown as Record<string, (...args: never[]) => unknown>;
     this.names.forEach((name, i) => {
       if (name !== null) this.fns[i] = real[name];
     });
-    this.generation = kernelGeneration();
+    this.#generation = kernelGeneration();
   }
 }
 

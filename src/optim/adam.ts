@@ -45,16 +45,16 @@ export class Adam extends Optimizer {
   readonly weightDecay: number;
   readonly amsgrad: boolean;
   readonly maximize: boolean;
-  private readonly decoupled: boolean;
-  private states = new Map<Tensor, AdamState>();
+  readonly #decoupled: boolean;
+  #states = new Map<Tensor, AdamState>();
   /** 1 - beta1^t and 1 - beta2^t for the step count t last asked for (betas are fixed). */
-  private corrections = { t: 0, first: 0, second: 0 };
+  #corrections = { t: 0, first: 0, second: 0 };
 
   constructor(params: Iterable<Tensor>, options: AdamOptions = {}, name = "Adam", decoupled = false, defaultDecay = 0) {
     super(name, params);
     if (options === null || typeof options !== "object") throw new TypeError(`${name}: options must be an object`);
     checkOptionSpelling(name, options);
-    this.decoupled = decoupled;
+    this.#decoupled = decoupled;
     this.lr = checkOption(name, "learning rate (lr)", options.lr ?? 1e-3, 0);
     const betas = options.betas ?? [0.9, 0.999];
     if (!Array.isArray(betas) || betas.length !== 2) throw new TypeError(`${name}: betas must be a pair [beta1, beta2]`);
@@ -72,25 +72,25 @@ export class Adam extends Optimizer {
     this.params.forEach((p, i) => {
       const g = this.gradOf(p, i);
       if (!g) return;
-      let s = this.states.get(p);
+      let s = this.#states.get(p);
       if (!s) {
         s = { step: 0, expAvg: this.stateBuffer(p), expAvgSq: this.stateBuffer(p), maxExpAvgSq: this.amsgrad ? this.stateBuffer(p) : null };
-        this.states.set(p, s);
+        this.#states.set(p, s);
       }
       const state = s;
       const pp = p.ptr, gp = g.ptr, m = s.expAvg.ptr, v = s.expAvgSq.ptr, vmax = s.maxExpAvgSq ? s.maxExpAvgSq.ptr : 0, n = p.numel();
       p.bumpVersion();
       // A thunk: the bias corrections change every step, and a captured step must replay them so.
-      exec(() => this.update(state, pp, gp, m, v, vmax, n));
+      exec(() => this.#update(state, pp, gp, m, v, vmax, n));
     });
   }
 
-  private update(s: AdamState, p: number, g: number, m: number, v: number, vmax: number, n: number): void {
+  #update(s: AdamState, p: number, g: number, m: number, v: number, vmax: number, n: number): void {
     const [beta1, beta2] = this.betas;
     const lr = this.lr;
     const t = ++s.step;
     // every parameter of a step usually has the same t: the powers once per step, not per parameter
-    const c = this.corrections;
+    const c = this.#corrections;
     if (c.t !== t) {
       c.t = t;
       c.first = 1 - powInt(beta1, t);
@@ -105,8 +105,8 @@ export class Adam extends Optimizer {
     k().adam_step_f32(
       p, g, m, v, vmax, n,
       Math.fround(beta1), Math.fround(1 - beta1), Math.fround(beta2), Math.fround(1 - beta2),
-      this.decoupled ? 0 : Math.fround(this.weightDecay),
-      this.decoupled ? Math.fround(1 - lr * this.weightDecay) : 1,
+      this.#decoupled ? 0 : Math.fround(this.weightDecay),
+      this.#decoupled ? Math.fround(1 - lr * this.weightDecay) : 1,
       Math.fround(biasCorrection2Sqrt), Math.fround(this.eps), Math.fround(-stepSize),
       this.amsgrad, this.maximize,
     );
@@ -114,11 +114,11 @@ export class Adam extends Optimizer {
 
   /** The state torch keeps for a parameter (step count and moment buffers), if it exists yet. */
   stateOf(p: Tensor): Readonly<AdamState> | null {
-    return this.states.get(p) ?? null;
+    return this.#states.get(p) ?? null;
   }
 
   protected resetState(): void {
-    this.states.clear();
+    this.#states.clear();
   }
 }
 

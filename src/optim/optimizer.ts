@@ -12,7 +12,7 @@ import { guardTorchSpellings } from "../spelling";
 export abstract class Optimizer {
   /** The tensors this optimizer updates, in the order given. */
   readonly params: readonly Tensor[];
-  private stateTensors: Tensor[] = [];
+  #stateTensors: Tensor[] = [];
 
   protected constructor(
     readonly name: string,
@@ -59,8 +59,8 @@ export abstract class Optimizer {
 
   /** Frees the optimizer's state (momentum buffers, moments); the parameters are untouched. */
   dispose(): void {
-    for (const t of this.stateTensors) t.dispose();
-    this.stateTensors = [];
+    for (const t of this.#stateTensors) t.dispose();
+    this.#stateTensors = [];
     this.resetState();
   }
 
@@ -70,7 +70,7 @@ export abstract class Optimizer {
   protected stateBuffer(p: Tensor): Tensor {
     const t = keep(Tensor.empty(p.shape));
     fillRaw(t, 0);
-    this.stateTensors.push(t);
+    this.#stateTensors.push(t);
     return t;
   }
 

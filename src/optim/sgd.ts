@@ -35,7 +35,7 @@ export class SGD extends Optimizer {
   readonly weightDecay: number;
   readonly nesterov: boolean;
   readonly maximize: boolean;
-  private buffers = new Map<Tensor, Tensor>();
+  #buffers = new Map<Tensor, Tensor>();
 
   constructor(params: Iterable<Tensor>, options: SGDOptions) {
     super("SGD", params);
@@ -57,9 +57,9 @@ export class SGD extends Optimizer {
     this.params.forEach((p, i) => {
       const g = this.gradOf(p, i);
       if (!g) return;
-      let buf = this.buffers.get(p);
+      let buf = this.#buffers.get(p);
       let first = buf === undefined;
-      if (this.momentum !== 0 && !buf) this.buffers.set(p, (buf = this.stateBuffer(p)));
+      if (this.momentum !== 0 && !buf) this.#buffers.set(p, (buf = this.stateBuffer(p)));
       const pp = p.ptr, gp = g.ptr, bp = buf ? buf.ptr : 0, n = p.numel();
       p.bumpVersion();
       // A thunk, so that a captured step replays it with the optimizer's current settings.
@@ -77,10 +77,10 @@ export class SGD extends Optimizer {
 
   /** The momentum buffer of a parameter (torch's state[p]["momentum_buffer"]), if it exists yet. */
   momentumBuffer(p: Tensor): Tensor | null {
-    return this.buffers.get(p) ?? null;
+    return this.#buffers.get(p) ?? null;
   }
 
   protected resetState(): void {
-    this.buffers.clear();
+    this.#buffers.clear();
   }
 }

@@ -246,16 +246,16 @@ function checkInteger(name: string, v: number): void {
 
 export class Generator {
   /** MT19937 state words (mt19937_data_pod::state_). */
-  private readonly mt = new Uint32Array(N);
+  readonly #mt = new Uint32Array(N);
   /** mt19937_data_pod::left_ / next_: draws left before the next twist, read position. */
-  private left = 1;
-  private next = 0;
-  private seedU64 = 0n;
+  #left = 1;
+  #next = 0;
+  #seedU64 = 0n;
   // CPUGeneratorImpl::next_double_normal_sample_ / next_float_normal_sample_ (optionals)
-  private nextDoubleNormal = 0;
-  private hasNextDoubleNormal = false;
-  private nextFloatNormal = 0;
-  private hasNextFloatNormal = false;
+  #nextDoubleNormal = 0;
+  #hasNextDoubleNormal = false;
+  #nextFloatNormal = 0;
+  #hasNextFloatNormal = false;
 
   constructor(seed: number | bigint = DEFAULT_SEED) {
     this.manualSeed(seed);
@@ -268,35 +268,35 @@ export class Generator {
    */
   manualSeed(seed: number | bigint): this {
     const u64 = seedToU64(seed);
-    this.seedU64 = u64;
-    this.hasNextDoubleNormal = false;
-    this.nextDoubleNormal = 0;
-    this.hasNextFloatNormal = false;
-    this.nextFloatNormal = 0;
-    const mt = this.mt;
+    this.#seedU64 = u64;
+    this.#hasNextDoubleNormal = false;
+    this.#nextDoubleNormal = 0;
+    this.#hasNextFloatNormal = false;
+    this.#nextFloatNormal = 0;
+    const mt = this.#mt;
     mt[0] = Number(u64 & 0xffffffffn);
     for (let j = 1; j < N; j++) {
       const prev = mt[j - 1];
       mt[j] = Math.imul(1812433253, prev ^ (prev >>> 30)) + j;
     }
-    this.left = 1;
-    this.next = 0;
+    this.#left = 1;
+    this.#next = 0;
     return this;
   }
 
   /** torch.initial_seed(): the uint64 seed (as a number; exact up to 2^53). */
   initialSeed(): number {
-    return Number(this.seedU64);
+    return Number(this.#seedU64);
   }
 
   /** The exact uint64 seed, e.g. 18446744073709551615n after manualSeed(-1). */
   initialSeedBigInt(): bigint {
-    return this.seedU64;
+    return this.#seedU64;
   }
 
   /** mt19937_engine::next_state: regenerate all 624 words. */
-  private twist(): void {
-    const mt = this.mt;
+  #twist(): void {
+    const mt = this.#mt;
     let k = 0;
     for (; k < N - M; k++) {
       const y = (mt[k] & UMASK) | (mt[k + 1] & LMASK);
@@ -308,14 +308,14 @@ export class Generator {
     }
     const y = (mt[N - 1] & UMASK) | (mt[0] & LMASK);
     mt[N - 1] = mt[M - 1] ^ (y >>> 1) ^ (mt[0] & 1 ? MATRIX_A : 0);
-    this.left = N;
-    this.next = 0;
+    this.#left = N;
+    this.#next = 0;
   }
 
   /** CPUGeneratorImpl::random(): the next tempered MT19937 output, a uint32. */
   nextUint32(): number {
-    if (--this.left === 0) this.twist();
-    let y = this.mt[this.next++];
+    if (--this.#left === 0) this.#twist();
+    let y = this.#mt[this.#next++];
     y ^= y >>> 11;
     y ^= (y << 7) & 0x9d2c5680;
     y ^= (y << 15) & 0xefc60000;
@@ -327,14 +327,14 @@ export class Generator {
    * uniform_real_distribution<double>(0, 1): random64() = (hi << 32) | lo from two draws,
    * keep the low 53 bits, times 2^-53. Exact in a double.
    */
-  private nextDouble53(): number {
+  #nextDouble53(): number {
     const hi = this.nextUint32();
     const lo = this.nextUint32();
     return ((hi & 0x1fffff) * TWO_POW_32 + lo) * TWO_POW_M53;
   }
 
   /** uniform_real_distribution<float>(0, 1): (random() & 0xFFFFFF) * 2^-24. */
-  private fillUniform01(out: Float32Array, start: number, end: number): void {
+  #fillUniform01(out: Float32Array, start: number, end: number): void {
     for (let i = start; i < end; i++) out[i] = (this.nextUint32() & 0xffffff) * TWO_POW_M24;
   }
 
@@ -357,7 +357,7 @@ export class Generator {
       throw new Error(`uniform_ expects to-from <= float32 max, but found to=${to} and from=${from}`);
     }
     if (f === 0 && range === 1) {
-      this.fillUniform01(out, 0, out.length);
+      this.#fillUniform01(out, 0, out.length);
       return;
     }
     for (let i = 0; i < out.length; i++) {
@@ -379,19 +379,19 @@ export class Generator {
       const meanF = fround(mean);
       const stdF = fround(std);
       // First every element gets one float uniform (one random() each) ...
-      this.fillUniform01(out, 0, n);
+      this.#fillUniform01(out, 0, n);
       // ... then Box-Muller in blocks of 16 ...
       for (let i = 0; i < n - 15; i += 16) normalFill16(out, i, meanF, stdF);
       // ... and if n % 16 != 0 the last 16 values are drawn afresh and recomputed.
       if (n % 16 !== 0) {
-        this.fillUniform01(out, n - 16, n);
+        this.#fillUniform01(out, n - 16, n);
         normalFill16(out, n - 16, meanF, stdF);
       }
       return;
     }
     const plain = mean === 0 && std === 1;
     for (let i = 0; i < n; i++) {
-      const v = this.nextNormalDouble();
+      const v = this.#nextNormalDouble();
       // v * 1 + 0: `+ 0` turns a -0 into +0 exactly as torch's fma(v, 1.0, 0.0) does
       out[i] = plain ? fround(v + 0) : fmaDoubleToF32(v, std, mean);
     }
@@ -402,17 +402,17 @@ export class Generator {
    * there is one (and clear it); otherwise u1, u2 = uniform doubles,
    * r = sqrt(-2 * log(1 - u2)), theta = 2*pi*u1, cache r*sin(theta), return r*cos(theta).
    */
-  private nextNormalDouble(): number {
-    if (this.hasNextDoubleNormal) {
-      this.hasNextDoubleNormal = false;
-      return this.nextDoubleNormal;
+  #nextNormalDouble(): number {
+    if (this.#hasNextDoubleNormal) {
+      this.#hasNextDoubleNormal = false;
+      return this.#nextDoubleNormal;
     }
-    const u1 = this.nextDouble53();
-    const u2 = this.nextDouble53();
+    const u1 = this.#nextDouble53();
+    const u2 = this.#nextDouble53();
     const r = Math.sqrt(-2 * Math.log(1 - u2));
     const theta = 2 * Math.PI * u1;
-    this.nextDoubleNormal = r * Math.sin(theta);
-    this.hasNextDoubleNormal = true;
+    this.#nextDoubleNormal = r * Math.sin(theta);
+    this.#hasNextDoubleNormal = true;
     return r * Math.cos(theta);
   }
 
@@ -466,19 +466,19 @@ export class Generator {
   getState(): Uint8Array {
     const bytes = new Uint8Array(STATE_BYTES);
     const dv = new DataView(bytes.buffer);
-    dv.setBigUint64(0, this.seedU64, true);
-    dv.setInt32(8, this.left, true);
+    dv.setBigUint64(0, this.#seedU64, true);
+    dv.setInt32(8, this.#left, true);
     dv.setInt32(12, 1, true);
-    dv.setBigUint64(16, BigInt(this.next), true);
+    dv.setBigUint64(16, BigInt(this.#next), true);
     for (let i = 0; i < N; i++) {
-      dv.setUint32(24 + 8 * i, this.mt[i], true); // high half stays 0
+      dv.setUint32(24 + 8 * i, this.#mt[i], true); // high half stays 0
     }
-    if (this.hasNextDoubleNormal) {
-      dv.setFloat64(5024, this.nextDoubleNormal, true);
+    if (this.#hasNextDoubleNormal) {
+      dv.setFloat64(5024, this.#nextDoubleNormal, true);
       dv.setInt32(5040, 1, true);
     }
-    if (this.hasNextFloatNormal) {
-      dv.setFloat32(5048, this.nextFloatNormal, true);
+    if (this.#hasNextFloatNormal) {
+      dv.setFloat32(5048, this.#nextFloatNormal, true);
       bytes[5052] = 1;
     }
     return bytes;
@@ -503,21 +503,21 @@ export class Generator {
     if (!(seeded !== 0 && left > 0 && left <= N && next <= BigInt(N))) {
       throw new Error('setState: invalid mt19937 state');
     }
-    this.seedU64 = dv.getBigUint64(0, true);
-    this.left = left;
-    this.next = Number(next);
-    for (let i = 0; i < N; i++) this.mt[i] = dv.getUint32(24 + 8 * i, true);
-    this.hasNextDoubleNormal = dv.getInt32(5040, true) !== 0;
+    this.#seedU64 = dv.getBigUint64(0, true);
+    this.#left = left;
+    this.#next = Number(next);
+    for (let i = 0; i < N; i++) this.#mt[i] = dv.getUint32(24 + 8 * i, true);
+    this.#hasNextDoubleNormal = dv.getInt32(5040, true) !== 0;
     if (size === STATE_BYTES) {
-      this.nextDoubleNormal = this.hasNextDoubleNormal ? dv.getFloat64(5024, true) : 0;
-      this.hasNextFloatNormal = state[5052] !== 0;
-      this.nextFloatNormal = this.hasNextFloatNormal ? dv.getFloat32(5048, true) : 0;
+      this.#nextDoubleNormal = this.#hasNextDoubleNormal ? dv.getFloat64(5024, true) : 0;
+      this.#hasNextFloatNormal = state[5052] !== 0;
+      this.#nextFloatNormal = this.#hasNextFloatNormal ? dv.getFloat32(5048, true) : 0;
     } else {
       const x = dv.getFloat64(5016, true);
       const rho = dv.getFloat64(5032, true);
-      this.nextDoubleNormal = this.hasNextDoubleNormal ? rho * Math.sin(2 * Math.PI * x) : 0;
-      this.hasNextFloatNormal = false;
-      this.nextFloatNormal = 0;
+      this.#nextDoubleNormal = this.#hasNextDoubleNormal ? rho * Math.sin(2 * Math.PI * x) : 0;
+      this.#hasNextFloatNormal = false;
+      this.#nextFloatNormal = 0;
     }
     return this;
   }
