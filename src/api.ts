@@ -49,8 +49,8 @@ export { softmax, logSoftmax, type SoftmaxOptions } from "./ops/softmax";
 export { matmul, mm, dot } from "./ops/linear";
 
 // shape, joining, splitting, indexing
-export { reshape, transpose, permute, t, squeeze, unsqueeze, expand, indexSelect, diag, clone } from "./ops/shape";
-export { sort, type SortOptions, type SortResult } from "./ops/sort";
+export { reshape, transpose, permute, t, flatten, squeeze, unsqueeze, expand, indexSelect, diag, clone, type FlattenOptions } from "./ops/shape";
+export { sort, argsort, type SortOptions, type SortResult } from "./ops/sort";
 export {
   cat, stack, split, chunk, unbind, narrow, flip, tile, tril, triu, type DimArg,
 } from "./ops/join";

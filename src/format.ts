@@ -176,17 +176,17 @@ function plainStr(v: number, dtype: DType): string {
 }
 
 class Formatter {
-  readonly floating: boolean;
-  intMode = true;
-  sciMode = false;
-  maxWidth = 1;
+  readonly #floating: boolean;
+  #intMode = true;
+  #sciMode = false;
+  #maxWidth = 1;
   readonly #dtype: DType;
 
   constructor(values: readonly number[], dtype: DType) {
     this.#dtype = dtype;
-    this.floating = dtype === 'float32';
+    this.#floating = dtype === 'float32';
     let measured = values;
-    if (this.floating) {
+    if (this.#floating) {
       const nz = values.filter((v) => Number.isFinite(v) && v !== 0);
       if (nz.length === 0) return; // no valid number; note: sci_mode option NOT applied (as in torch)
 
@@ -197,29 +197,29 @@ class Formatter {
         if (a < mn) mn = a;
         if (a > mx) mx = a;
       }
-      this.intMode = nz.every((v) => v === Math.ceil(v));
-      this.sciMode = mx / mn > 1000.0 || mx > 1.0e8 || (!this.intMode && mn < 1.0e-4);
+      this.#intMode = nz.every((v) => v === Math.ceil(v));
+      this.#sciMode = mx / mn > 1000.0 || mx > 1.0e8 || (!this.#intMode && mn < 1.0e-4);
       measured = nz;
     }
-    for (const v of measured) this.maxWidth = Math.max(this.maxWidth, this.#text(v).length);
+    for (const v of measured) this.#maxWidth = Math.max(this.#maxWidth, this.#text(v).length);
 
-    if (PRINT_OPTS.sciMode !== null) this.sciMode = PRINT_OPTS.sciMode;
+    if (PRINT_OPTS.sciMode !== null) this.#sciMode = PRINT_OPTS.sciMode;
   }
 
   width(): number {
-    return this.maxWidth;
+    return this.#maxWidth;
   }
 
   /** v as the mode prints it, unpadded. */
   #text(v: number): string {
-    if (!this.floating) return plainStr(v, this.#dtype);
-    if (this.sciMode) return pyFormatExp(v, PRINT_OPTS.precision);
-    if (this.intMode) return pyFormatFixed(v, 0) + (Number.isFinite(v) ? '.' : '');
+    if (!this.#floating) return plainStr(v, this.#dtype);
+    if (this.#sciMode) return pyFormatExp(v, PRINT_OPTS.precision);
+    if (this.#intMode) return pyFormatFixed(v, 0) + (Number.isFinite(v) ? '.' : '');
     return pyFormatFixed(v, PRINT_OPTS.precision);
   }
 
   format(v: number): string {
-    return this.#text(v).padStart(this.maxWidth);
+    return this.#text(v).padStart(this.#maxWidth);
   }
 }
 

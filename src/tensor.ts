@@ -19,7 +19,7 @@ import * as red from "./ops/reduce";
 import * as lin from "./ops/linear";
 import * as shp from "./ops/shape";
 import * as inplace from "./ops/inplace";
-import { sort, type SortOptions, type SortResult } from "./ops/sort";
+import { sort, argsort, type SortOptions, type SortResult } from "./ops/sort";
 import * as st from "./ops/statistics";
 import { cumsum, cumprod, type ScanOptions } from "./ops/scan";
 import { softmax, logSoftmax, type SoftmaxOptions } from "./ops/softmax";
@@ -310,6 +310,7 @@ export class Tensor {
   relu(): Tensor { return ew.relu(this); }
   sqrt(): Tensor { return ew.sqrt(this); }
   abs(): Tensor { return ew.abs(this); }
+  sign(): Tensor { return ew.sign(this); }
   square(): Tensor { return ew.square(this); }
   reciprocal(): Tensor { return ew.reciprocal(this); }
   eq(other: TensorOrScalar): Tensor { return ew.eq(this, other); }
@@ -394,7 +395,7 @@ export class Tensor {
   norm(p?: st.NormOrd | st.NormOptions, dim?: number | number[] | null, keepdim?: boolean): Tensor { return st.norm(this, p, dim, keepdim); }
   all(dim?: st.DimArg, keepdim?: boolean): Tensor { return st.all(this, dim, keepdim); }
   any(dim?: st.DimArg, keepdim?: boolean): Tensor { return st.any(this, dim, keepdim); }
-  countNonzero(dim?: number | number[] | null): Tensor { return st.countNonzero(this, dim); }
+  countNonzero(dim?: number | number[] | null | { dim?: number | number[] | null }): Tensor { return st.countNonzero(this, dim); }
   median(): Tensor;
   median(dim: number | st.DimOptions, keepdim?: boolean): st.ValuesIndices;
   median(dim?: number | st.DimOptions, keepdim?: boolean): Tensor | st.ValuesIndices {
@@ -422,12 +423,7 @@ export class Tensor {
   reshape(...shape: number[] | [number[]]): Tensor { return shp.reshape(this, shape.flat()); }
   view(...shape: number[] | [number[]]): Tensor { return shp.reshape(this, shape.flat()); }
   /** Merges dims startDim..endDim (negative from the end) into one, as torch.flatten: `x.flatten(1)` keeps the batch dim. */
-  flatten(startDim = 0, endDim = -1): Tensor {
-    const s = normDim("flatten", startDim, this.ndim), e = normDim("flatten", endDim, this.ndim), shape = [...this.shape];
-    if (s > e) throw new RangeError(`flatten: startDim ${startDim} is after endDim ${endDim}`);
-    shape.splice(s, e - s + 1, countElements(shape.slice(s, e + 1)));
-    return shp.reshape(this, shape);
-  }
+  flatten(startDim?: number | shp.FlattenOptions, endDim?: number): Tensor { return shp.flatten(this, startDim, endDim); }
   squeeze(dim?: number | { dim?: number }): Tensor { return shp.squeeze(this, dim); }
   unsqueeze(dim: number | { dim: number }): Tensor { return shp.unsqueeze(this, dim); }
   expand(...shape: number[] | [number[]]): Tensor { return shp.expand(this, shape.flat()); }
@@ -437,6 +433,7 @@ export class Tensor {
   contiguous(): Tensor { return this; }
   /** torch's (dim, descending) or { dim, descending }. */
   sort(dim?: number | SortOptions, descending?: boolean): SortResult { return sort(this, dim, descending); }
+  argsort(dim?: number | SortOptions, descending?: boolean): Tensor { return argsort(this, dim, descending); }
 
   // ---- joining, splitting and indexing (issue 17) ---------------------------------------------
 

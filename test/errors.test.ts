@@ -1282,6 +1282,12 @@ const cases: Case[] = [
     after: () => expect(zeros(2, 3).slice(null, -3).shape).toEqual([2]),
   },
   {
+    family: "indexing", name: "a tensor as a slice index (torch's advanced indexing)", example: "zeros(4).slice(tensor([1, 2]))",
+    run: () => zeros(4).slice(tensor([1, 2]) as never), type: TypeError,
+    message: /^slice: an index entry must be a number, null, an array \[start, stop, step\], "\.\.\." or "newaxis", got a Tensor$/,
+    after: () => expect(zeros(4).indexSelect(0, tensor([1, 2])).shape).toEqual([2]),
+  },
+  {
     family: "indexing", name: "a negative slice step", example: "zeros(4).slice([null, null, -1])",
     run: () => zeros(4).slice([null, null, -1]), type: RangeError,
     message: /^slice: step must be greater than zero, got -1 \(negative steps: use flip\)$/,

@@ -38,6 +38,7 @@ export function writeMeta(shape: Shape, strides: number[][]): [number, number] {
 export function describeValue(x: unknown): string {
   if (x === null) return "null";
   if (Array.isArray(x)) return "an array";
+  if (x instanceof Tensor) return "a Tensor"; // the class's own name is minified
   const t = typeof x;
   return t === "undefined" ? "undefined" : t === "object" ? (x as object).constructor?.name ?? "an object" : `a ${t}`;
 }

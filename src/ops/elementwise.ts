@@ -380,7 +380,7 @@ export const reciprocal = unaryOp({
   grad: ["ReciprocalBackward0", "y", (g, x, y) => neg(mul(g, mul(y, y)))], // d(1/x) = -dx / x²
 });
 
-/** -1, 0 or 1 by the sign of each element (0 for NaN). Not differentiable. */
+/** -1, 0 or 1 by the sign of each element (0 for NaN); its gradient is zero, as torch's. */
 export function sign(x: Tensor): Tensor {
   checkTensor("sign", x);
   const p = castTo(gt(x, 0), x.dtype === "float32" ? "float32" : "int32");
@@ -388,7 +388,7 @@ export function sign(x: Tensor): Tensor {
   const out = binaryForward(BinaryOp.Sub, p, n);
   p.dispose();
   n.dispose();
-  return out;
+  return record(out, "SignBackward0", [x], (g) => [zeroGrad(g)]);
 }
 
 export function square(x: Tensor): Tensor {

@@ -133,6 +133,22 @@ export function unsqueeze(x: Tensor, dim: number | { dim: number }): Tensor {
   return reshape(x, shape);
 }
 
+export interface FlattenOptions {
+  startDim?: number;
+  endDim?: number;
+}
+
+/** Merges dims startDim..endDim (negative from the end) into one, as torch.flatten: `flatten(x, 1)` keeps the batch dim. */
+export function flatten(x: Tensor, startDim?: number | FlattenOptions, endDim?: number): Tensor {
+  checkTensor("flatten", x);
+  const o = named<FlattenOptions>("flatten", { startDim, endDim });
+  const first = o.startDim ?? 0, last = o.endDim ?? -1;
+  const s = normDim("flatten", first, x.ndim), e = normDim("flatten", last, x.ndim), shape = [...x.shape];
+  if (s > e) throw new RangeError(`flatten: startDim ${first} is after endDim ${last}`);
+  shape.splice(s, e - s + 1, numel(shape.slice(s, e + 1)));
+  return reshape(x, shape);
+}
+
 /** Broadcasts x to `shape` (a copy; -1 keeps a dim). */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor("expand", x);

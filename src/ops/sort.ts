@@ -17,10 +17,22 @@ export interface SortOptions {
 export type SortResult = ValuesIndices;
 
 export function sort(x: Tensor, dim?: number | SortOptions, descending?: boolean): SortResult {
-  checkTensor("sort", x);
-  const options = named<SortOptions>("sort", { dim, descending });
+  return sortAs("sort", x, dim, descending);
+}
+
+/** The indices that sort x along dim (torch.argsort): sort's indices alone. */
+export function argsort(x: Tensor, dim?: number | SortOptions, descending?: boolean): Tensor {
+  const [values, indices] = sortAs("argsort", x, dim, descending);
+  values.dispose();
+  return indices;
+}
+
+/** sort, with `op` naming the caller in errors. */
+function sortAs(op: string, x: Tensor, dim?: number | SortOptions, descending?: boolean): SortResult {
+  checkTensor(op, x);
+  const options = named<SortOptions>(op, { dim, descending });
   const down = !!options.descending;
-  const d = normDim("sort", options.dim ?? -1, x.ndim);
+  const d = normDim(op, options.dim ?? -1, x.ndim);
   const [outer, len, inner] = rows(x.shape, d);
   const src = x.data();
   const values = Tensor.empty(x.shape, x.dtype);

@@ -286,9 +286,9 @@ export function norm(x: Tensor, p: NormOrd | NormOptions = "fro", dim?: number |
 // ---- all, any, countNonzero -------------------------------------------------------------
 
 /** The number of nonzero elements over dims (default all), int32. */
-export function countNonzero(x: Tensor, dim?: number | number[] | null): Tensor {
+export function countNonzero(x: Tensor, dim?: number | number[] | null | { dim?: number | number[] | null }): Tensor {
   checkTensor("countNonzero", x);
-  const dims = dim === undefined || dim === null ? null : normDims("countNonzero", dim, x.ndim);
+  const dims = dimsOf("countNonzero", named<DimOptions>("countNonzero", { dim }), x.ndim);
   const nz = ne(x, 0);
   const out = sumForward(nz, dims, false);
   nz.dispose();
