@@ -317,12 +317,14 @@ export type { ValuesIndices };
  * send the gradient back to where each value came from.
  */
 function pickRanked(x: Tensor, d: number, first: number | Tensor, count: number, descending: boolean, keepdim: boolean): ValuesIndices {
+  // a 0-d tensor is its own one value, at index 0, for whichever k torch allows (its gradient passes through)
+  if (x.ndim === 0) return valuesIndices(reshape(x, []), filled([], 0, "int32"));
   return scope(() => {
     const s = sort(x, { dim: d, descending });
     // a tensor of ranks (keepdim's shape) picks one per row
     const pick = (t: Tensor) => {
       const r = first instanceof Tensor ? gather(t, d, first) : indexSelect(t, d, Array.from({ length: count }, (_, i) => first + i));
-      return keepdim || x.ndim === 0 ? r : squeeze(r, d);
+      return keepdim ? r : squeeze(r, d);
     };
     return valuesIndices(pick(s.values), pick(s.indices));
   });
