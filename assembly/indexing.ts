@@ -85,33 +85,6 @@ export function index_walk32(mode: i32, a: usize, b: usize, idx: usize, nd: i32,
   return bad;
 }
 
-// out (contiguous) = mask ? b : a, each read through its strides (shape | maskStride | aStride | bStride | ctr).
-export function where_view32(mask: usize, a: usize, b: usize, out: usize, nd: i32, meta: usize): void {
-  const n = <usize>load<i32>(meta + (<usize>(nd - 1) << 2));
-  const ms = inner(meta, nd, 0), as = inner(meta, nd, 1), bs = inner(meta, nd, 2);
-  for (let r = rows(meta, nd, 3); r > 0; r--) {
-    const mo = offset(meta, nd, 3, 0), ao = offset(meta, nd, 3, 1), bo = offset(meta, nd, 3, 2);
-    let j: i32 = 0;
-    // contiguous mask and a, one value b (maskedFill's case): 4 lanes at a time
-    if (ms == 1 && as == 1 && bs == 0) {
-      const pm = mask + (<usize>mo << 2), pa = a + (<usize>ao << 2), pb = b + (<usize>bo << 2);
-      const v = i32x4.splat(load<i32>(pb));
-      for (; j + 4 <= <i32>n; j += 4) {
-        const o = <usize>j << 2;
-        const m = i32x4.ne(v128.load(pm + o), i32x4.splat(0));
-        v128.store(out, v128.bitselect(v, v128.load(pa + o), m));
-        out += 16;
-      }
-    }
-    for (; j < <i32>n; j++) {
-      const m = load<i32>(mask + (<usize>(mo + j * ms) << 2));
-      store<i32>(out, load<i32>(m != 0 ? b + (<usize>(bo + j * bs) << 2) : a + (<usize>(ao + j * as) << 2)));
-      out += 4;
-    }
-    advance(meta, nd, 3);
-  }
-}
-
 // tril (upper false) or triu of each r x c matrix: keeps j <= i + k (tril) or j >= i + k (triu), zeroes the rest.
 export function tri32(src: usize, dst: usize, batch: usize, r: i32, c: i32, k: i32, upper: bool): void {
   const rowBytes = <usize>c << 2;

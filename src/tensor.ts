@@ -6,12 +6,13 @@ import type { DType } from "./dtype";
 import { Storage } from "./storage";
 import { f32, i32 } from "./backend/memory";
 import type { Node } from "./autograd/node";
-import { backward, type BackwardOptions } from "./autograd/backward";
+import { backward, type TensorBackwardOptions } from "./autograd/backward";
 import { track, setTensorCheck, recordingGradGraph } from "./lifetime";
 import { formatTensor } from "./format";
 import { guardTorchSpellings } from "./spelling";
 import { recordingTape, assertNotRecording } from "./backend/tape";
 import { fmt, normDim, numel as countElements, sameShape, stridesOf, type Shape } from "./shape";
+import { named, describeValue } from "./ops/dispatch";
 import * as ew from "./ops/elementwise";
 import * as un from "./ops/unary";
 import * as bin from "./ops/binary";
@@ -165,9 +166,12 @@ export class Tensor {
     this.requiresGrad_(value);
   }
 
-  /** Sets requiresGrad on a leaf (torch's requires_grad_); returns this. */
-  requiresGrad_(value = true): this {
-    if (this.gradFn) {
+  /** Sets requiresGrad on a leaf (torch's requires_grad_, positional or { requiresGrad }); returns this. */
+  requiresGrad_(requiresGrad: boolean | { requiresGrad?: boolean } = true): this {
+    const value = named<{ requiresGrad?: unknown }>("requiresGrad_", { requiresGrad }).requiresGrad ?? true;
+    if (typeof value !== "boolean") throw new TypeError(`requiresGrad: expected true or false, got ${describeValue(value)}`);
+    // a tensor in a graph already requires grad: asking for it again is a no-op, as in torch
+    if (this.gradFn && !value) {
       throw new Error(
         `requiresGrad: can only change the flag of leaf tensors; this one was produced by ${this.gradFn.name}. Use detach() first`,
       );
@@ -203,11 +207,13 @@ export class Tensor {
    * Computes gradients of this tensor w.r.t. the leaves of its graph and accumulates them into their .grad;
    * with { createGraph: true } the gradients are themselves differentiable.
    */
-  backward(gradient?: Tensor | BackwardOptions | null, options?: BackwardOptions): void {
-    this.assertAlive("backward");
-    // backward({ createGraph: true }): the options alone
-    if (gradient != null && !(gradient instanceof Tensor)) [gradient, options] = [null, gradient];
-    backward(this, gradient ?? null, options);
+  backward(
+    gradient?: Tensor | TensorBackwardOptions | null,
+    retainGraph?: boolean | TensorBackwardOptions,
+    createGraph?: boolean | TensorBackwardOptions,
+    inputs?: Tensor | readonly Tensor[] | TensorBackwardOptions,
+  ): void {
+    backward(this, gradient, retainGraph, createGraph, inputs);
   }
 
   /** A tensor sharing this one's memory, cut from the graph. */

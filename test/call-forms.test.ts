@@ -24,8 +24,9 @@ describe("options after positional arguments, against torch 1.13", () => {
   const idx = tensor([[0, 0], [1, 1]]);
   const rm = zeros(4), rv = ones(4);
   /** The gradient of f at a copy of leaf that requires grad, under upstream gradient `up` (ones if none). */
+  const leafOf = (t: Tensor) => t.detach().clone().requiresGrad_();
   const gradOf = (leaf: Tensor, f: (a: Tensor) => Tensor, up?: Tensor) => {
-    const a = leaf.detach().clone().requiresGrad_();
+    const a = leafOf(leaf);
     const out = f(a);
     out.backward(up ?? wg.onesLike(out));
     return a.grad!;
@@ -37,15 +38,45 @@ describe("options after positional arguments, against torch 1.13", () => {
       gradOf(x, (a) => a.median(1, { keepdim: true }).values, g.slice(null, [0, 1])),
     // sign's gradient is zero, so only the second factor's reaches x: sign(x) g
     "the gradient of x.sign().mul(x) under g": () => gradOf(x, (a) => a.sign().mul(a), g),
+    "a.mul(a2).backward(g, { inputs: [a] }): a.grad": () => {
+      const a = leafOf(x), a2 = leafOf(x);
+      a.mul(a2).backward(g, { inputs: [a] });
+      expect(a2.grad).toBeNull();
+      return a.grad!;
+    },
+    "autograd.grad(a.mul(a), a, g) (gradOutputs by position)": () => {
+      const a = leafOf(x);
+      return wg.autograd.grad(a.mul(a), a, g)[0]!;
+    },
+    "autograd.grad(s, a, null, true) keeps the graph for s.backward(): a.grad": () => {
+      const a = leafOf(x);
+      const s = a.mul(a).mul(a).sum();
+      wg.autograd.grad(s, a, null, true);
+      s.backward();
+      return a.grad!;
+    },
+    "s = a.sum(); s.backward(); s.backward(): a.grad": () => {
+      const a = leafOf(x);
+      const s = a.sum();
+      s.backward();
+      s.backward();
+      return a.grad!;
+    },
   };
-  const scopeNames = { x, lg, y, w, p, t, b, g, nanx, idx, rm, rv, F, zeros, ones, varMean, flatten, argsort, tensor };
-  const evaluate = (code: string): Tensor =>
-    new Function(...Object.keys(scopeNames), `return (${code});`)(...Object.values(scopeNames)) as Tensor;
+  const xh = x.mul(tensor([1, 0.5, 1, 2])); // smooth L1's and Huber's target: x itself in columns 0 and 2
+  const scopeNames = { x, lg, y, w, p, t, b, g, nanx, idx, rm, rv, xh, F, zeros, ones, varMean, flatten, argsort, tensor };
+  const evaluate = (code: string, names: Record<string, unknown> = scopeNames): Tensor =>
+    new Function(...Object.keys(names), `return (${code});`)(...Object.values(names)) as Tensor;
+  /** "the gradient of <code in x> under g": x's gradient under g, x a leaf. */
+  const gradUnderG = (name: string): Tensor | null => {
+    const code = /^the gradient of (.*) under g$/.exec(name)?.[1];
+    return code === undefined ? null : gradOf(x, (a) => evaluate(code, { ...scopeNames, x: a }), g);
+  };
 
   // in the fixture's order: batchNorm's case updates rm before "running mean after it" reads it
   for (const [name, want] of Object.entries(fixture.cases) as [string, { shape: number[]; values: (number | null)[] }][]) {
     it(name, () => {
-      const got = special[name] ? special[name]() : evaluate(name);
+      const got = special[name] ? special[name]() : gradUnderG(name) ?? evaluate(name);
       expect(got.shape).toEqual(want.shape);
       const values = Array.from(got.data() as ArrayLike<number>);
       const expected = want.values.map((v) => (v === null ? NaN : v));
@@ -53,7 +84,7 @@ describe("options after positional arguments, against torch 1.13", () => {
       else values.forEach((v, i) => (Number.isNaN(expected[i]) ? expect(v).toBeNaN() : expect(v).toBeCloseTo(expected[i], 5)));
     });
   }
-  it("covers every case of the fixture", () => expect(Object.keys(fixture.cases).length).toBe(56));
+  it("covers every case of the fixture", () => expect(Object.keys(fixture.cases).length).toBe(63));
 });
 
 describe("torch's named tuples and flags in JS", () => {
@@ -68,6 +99,16 @@ describe("torch's named tuples and flags in JS", () => {
       expect(r).toHaveLength(2);
     }
     expect(Array.from(x.max(1)[1].data())).toEqual([0, 1]);
+  });
+
+  it("requiresGrad_ as torch's: { requiresGrad } by name, and a no-op on a tensor already in a graph", () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    const y = a.mul(a);
+    expect(y.requiresGrad_()).toBe(y);
+    expect(y.requiresGrad_(true).gradFn!.name).toBe("MulBackward0");
+    const b = tensor([1.5, 2]).requiresGrad_({ requiresGrad: true });
+    expect(b.requiresGrad).toBe(true);
+    expect(b.requiresGrad_({ requiresGrad: false }).requiresGrad).toBe(false);
   });
 
   it("zeroGrad({ setToNone: false }) zeroes the gradients, { setToNone: true } and true drop them", () => {

@@ -504,7 +504,7 @@ const cases: Case[] = [
   {
     family: "autograd", name: "backward of a non-scalar without a gradient", example: "x.mul(x).backward()",
     run: () => square().y.backward(), type: Error,
-    message: /^backward: grad can be implicitly created only for scalar outputs, but the tensor has shape \[2\]; pass a gradient of the same shape, e\.g\. backward\(onesLike\(y\)\)$/,
+    message: /^backward: grad can be implicitly created only for scalar outputs, but the tensor has shape \[2\]; pass a gradient of the same shape, e\.g\. onesLike\(y\)$/,
     after: () => {
       const { x, y } = square();
       y.backward(ones(2));
@@ -523,6 +523,47 @@ const cases: Case[] = [
     message: /^backward: gradient must be float32, got int32$/,
   },
   {
+    family: "autograd", name: "torch's keyword spelling of an option", example: "x.mul(x).sum().backward({ retain_graph: true })",
+    run: () => square().y.sum().backward({ retain_graph: true } as never), type: TypeError,
+    message: /^backward: retain_graph is torch's spelling \(camelCase here: retainGraph\)$/,
+  },
+  {
+    family: "autograd", name: "a number as the gradient", example: "x.mul(x).sum().backward(2)",
+    run: () => square().y.sum().backward(2 as never), type: TypeError,
+    message: /^backward: expected a Tensor, got a number$/,
+  },
+  {
+    family: "autograd", name: "an empty inputs list", example: "x.mul(x).sum().backward({ inputs: [] })",
+    run: () => square().y.sum().backward({ inputs: [] }), type: RangeError,
+    message: /^backward: inputs cannot be empty; leave it out to accumulate into every leaf$/,
+  },
+  {
+    family: "autograd", name: "an input that does not require grad", example: "x.mul(x).sum().backward({ inputs: [zeros(2)] })",
+    run: () => square().y.sum().backward({ inputs: [zeros(2)] }), type: Error,
+    message: /^backward: input 0 \(shape \[2\]\) does not require grad$/,
+  },
+  {
+    family: "autograd", name: "a flag that is not a boolean", example: "x.requiresGrad = 0",
+    run: () => { zeros(2).requiresGrad = 0 as never; }, type: TypeError,
+    message: /^requiresGrad: expected true or false, got a number$/,
+  },
+  {
+    family: "autograd", name: "turning off requiresGrad of a non-leaf", example: "x.mul(x).requiresGrad_(false)",
+    run: () => square().y.requiresGrad_(false), type: Error,
+    message: /^requiresGrad: can only change the flag of leaf tensors; this one was produced by MulBackward0\. Use detach\(\) first$/,
+  },
+  {
+    family: "autograd", name: "an in-place op whose operand requires grad", example: "zeros(2).add_(x)",
+    run: () => zeros(2).add_(leaf([1, 2])), type: Error,
+    message: /^add_: the operand requires grad, but in-place ops record no graph; detach\(\) it, or use the out-of-place op$/,
+    after: () => {
+      const x = leaf([1, 2]);
+      const y = zeros(2).add_(x.detach());
+      expect(y.toArray()).toEqual([1, 2]);
+      expect(y.requiresGrad).toBe(false);
+    },
+  },
+  {
     family: "autograd", name: "backward through a freed graph", example: "y = x.mul(x).sum(); y.backward(); y.backward()",
     run: () => {
       const { x, y } = square();
@@ -533,7 +574,7 @@ const cases: Case[] = [
       s.backward();
     },
     type: Error,
-    message: /^backward: trying to backward through the graph a second time \(SumBackward0 was already freed\); pass \{ retainGraph: true \} to the first backward\(\) if you need to$/,
+    message: /^backward: trying to backward through the graph a second time \(MulBackward0 was already freed\); pass \{ retainGraph: true \} to the first backward\(\) if you need to$/,
   },
   {
     family: "autograd", name: "backward of a tensor without a graph", example: "zeros(2).sum().backward()",

@@ -13,13 +13,31 @@ import type { Node } from "./node";
 import { isGradEnabled, setGradEnabled } from "./grad-mode";
 import { keep, runRule, recordingGradGraph, setRecordingGradGraph } from "../lifetime";
 import { fmt, sameShape } from "../shape";
-import { filled } from "../ops/dispatch";
+import { filled, named, checkTensor } from "../ops/dispatch";
 
 export interface BackwardOptions {
   /** Keep the graph so backward can run through it again (torch's retain_graph; default: createGraph). */
   retainGraph?: boolean;
   /** Record the backward pass itself, so the gradients can be differentiated again (torch's create_graph). */
   createGraph?: boolean;
+}
+
+export interface TensorBackwardOptions extends BackwardOptions {
+  /** The gradient of the tensor (torch's gradient); null or absent: ones, for a one-element tensor. */
+  gradient?: Tensor | null;
+  /** Accumulate into the .grad of these tensors only, leaves or not (torch's inputs). */
+  inputs?: Tensor | readonly Tensor[];
+}
+
+/** A tensor or a list of them, as a list; names the argument when it is neither. */
+export function tensorList(op: string, what: string, value: Tensor | readonly (Tensor | null)[]): (Tensor | null)[] {
+  const list = Array.isArray(value) ? value : [value];
+  for (const t of list) {
+    if (t !== null && (typeof t !== "object" || typeof (t as Tensor).assertAlive !== "function")) {
+      throw new TypeError(`${op}: ${what} must be a Tensor or an array of Tensors, got ${typeof t}`);
+    }
+  }
+  return list as (Tensor | null)[];
 }
 
 let pass = 0;
@@ -88,11 +106,11 @@ export function checkRoot(op: string, root: Tensor, gradient: Tensor | null | un
     if (root.numel() !== 1) {
       throw new Error(
         `${op}: grad can be implicitly created only for scalar outputs, but the tensor has shape ${fmt(root.shape)}; ` +
-          "pass a gradient of the same shape, e.g. backward(onesLike(y))",
+          "pass a gradient of the same shape, e.g. onesLike(y)",
       );
     }
   } else {
-    gradient.assertAlive(op);
+    checkTensor(op, gradient);
     if (!sameShape(gradient.shape, root.shape)) {
       throw new Error(`${op}: gradient has shape ${fmt(gradient.shape)} but the tensor has shape ${fmt(root.shape)}`);
     }
@@ -104,11 +122,31 @@ export function checkRoot(op: string, root: Tensor, gradient: Tensor | null | un
 const oneRoot: Tensor[] = [];
 const oneSeed: (Tensor | null)[] = [];
 
-export function backward(root: Tensor, gradient: Tensor | null, options?: BackwardOptions): void {
-  checkRoot("backward", root, gradient);
+/**
+ * Tensor.backward's arguments as torch takes them, by position (gradient,
+ * retainGraph, createGraph, inputs) or, from any position on, in an options object.
+ */
+export function backward(root: Tensor, ...args: unknown[]): void {
+  const [gradient, retainGraph, createGraph, inputs] = args;
+  const options = named<TensorBackwardOptions>("backward", { gradient, retainGraph, createGraph, inputs });
+  const seed = options.gradient ?? null;
+  checkRoot("backward", root, seed);
   oneRoot[0] = root;
-  oneSeed[0] = gradient;
-  run(oneRoot, oneSeed, options, null);
+  oneSeed[0] = seed;
+  if (options.inputs == null) {
+    run(oneRoot, oneSeed, options, null);
+    return;
+  }
+  const ins = tensorList("backward", "inputs", options.inputs) as Tensor[];
+  if (ins.length === 0) throw new RangeError("backward: inputs cannot be empty; leave it out to accumulate into every leaf");
+  ins.forEach((t, i) => checkInput("backward", t, i));
+  run(oneRoot, oneSeed, options, ins).forEach((g, i) => g && accumulateGrad(ins[i], g, !!options.createGraph));
+}
+
+/** An input to differentiate with respect to must be alive and require grad. */
+export function checkInput(op: string, t: Tensor, i: number): void {
+  t.assertAlive(op);
+  if (!t.requiresGrad) throw new Error(`${op}: input ${i} (shape ${fmt(t.shape)}) does not require grad`);
 }
 
 /**
@@ -209,8 +247,9 @@ export function run(
       n.pendingGrad = null;
     }
   }
-  // torch's retain_graph defaults to create_graph; a new graph may hold what the old one saved
-  if (!(options?.retainGraph ?? createGraph)) for (const n of order) n.release(createGraph);
+  // torch's retain_graph defaults to create_graph; a new graph may hold what the old one saved.
+  // As in torch, what is freed is the saved tensors: a node that saved none can run again.
+  if (!(options?.retainGraph ?? createGraph)) for (const n of order) if (n.saved.length > 0) n.release(createGraph);
   return found;
 }
 

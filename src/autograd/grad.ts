@@ -2,25 +2,15 @@
 // returning the gradients of chosen tensors instead of accumulating into .grad.
 
 import type { Tensor } from "../tensor";
-import { checkRoot, run, type BackwardOptions } from "./backward";
+import { checkRoot, checkInput, run, tensorList, type BackwardOptions } from "./backward";
 import { fmt } from "../shape";
+import { named } from "../ops/dispatch";
 
 export interface GradOptions extends BackwardOptions {
   /** The gradient of each output (torch's grad_outputs); null or absent: ones, for one-element outputs. */
   gradOutputs?: Tensor | readonly (Tensor | null)[] | null;
   /** Return null for an input the outputs do not depend on, instead of throwing (torch's allow_unused). */
   allowUnused?: boolean;
-}
-
-/** A tensor or a list of them, as a list; names the argument when it is neither. */
-function tensorList(op: string, what: string, value: Tensor | readonly (Tensor | null)[]): (Tensor | null)[] {
-  const list = Array.isArray(value) ? value : [value];
-  for (const t of list) {
-    if (t !== null && (typeof t !== "object" || typeof (t as Tensor).assertAlive !== "function")) {
-      throw new TypeError(`${op}: ${what} must be a Tensor or an array of Tensors, got ${typeof t}`);
-    }
-  }
-  return list as (Tensor | null)[];
 }
 
 function seedsFor(op: string, outputs: readonly Tensor[], gradOutputs: GradOptions["gradOutputs"]): (Tensor | null)[] {
@@ -35,20 +25,22 @@ function seedsFor(op: string, outputs: readonly Tensor[], gradOutputs: GradOptio
 /**
  * The gradients of the sum of `outputs` (weighted by gradOutputs) with respect
  * to each of `inputs`, leaving every .grad as it is. With createGraph the
- * results are part of a graph and can be differentiated again.
+ * results are part of a graph and can be differentiated again. The arguments
+ * after `inputs` are torch's, by position (gradOutputs, retainGraph,
+ * createGraph) or, from any position on, in an options object.
  */
 export function grad(
   outputs: Tensor | readonly Tensor[],
   inputs: Tensor | readonly Tensor[],
-  options: GradOptions = {},
+  gradOutputs?: GradOptions | GradOptions["gradOutputs"],
+  retainGraph?: boolean | GradOptions,
+  createGraph?: boolean | GradOptions,
 ): (Tensor | null)[] {
+  const options = named<GradOptions>("autograd.grad", { gradOutputs, retainGraph, createGraph });
   const outs = tensorList("autograd.grad", "outputs", outputs) as Tensor[];
   const ins = tensorList("autograd.grad", "inputs", inputs) as Tensor[];
   const seeds = seedsFor("autograd.grad", outs, options.gradOutputs);
-  ins.forEach((t, i) => {
-    t.assertAlive("autograd.grad");
-    if (!t.requiresGrad) throw new Error(`autograd.grad: input ${i} (shape ${fmt(t.shape)}) does not require grad`);
-  });
+  ins.forEach((t, i) => checkInput("autograd.grad", t, i));
   const found = run(outs, seeds, options, ins);
   const unused = found.indexOf(null);
   if (unused >= 0 && !options.allowUnused) {

@@ -1,4 +1,4 @@
 // The autograd namespace (torch.autograd): grad.
 
 export { grad, type GradOptions } from "./grad";
-export type { BackwardOptions } from "./backward";
+export type { BackwardOptions, TensorBackwardOptions } from "./backward";

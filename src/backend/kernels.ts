@@ -41,7 +41,6 @@ export interface Kernels {
   // ---- joining, splitting, indexing (issue 17): assembly/indexing.ts
   copy_view32(src: number, dst: number, nd: number, meta: number): void;
   index_walk32(mode: IndexMode, a: number, b: number, idx: number, nd: number, meta: number, dimStride: number, len: number): number;
-  where_view32(mask: number, a: number, b: number, out: number, nd: number, meta: number): void;
   tri32(src: number, dst: number, batch: number, r: number, c: number, k: number, upper: boolean): void;
 
   // ---- losses (issue 17)

@@ -418,18 +418,21 @@ export function checkOperand(op: string, v: unknown): asserts v is TensorOrScala
  * numbers: a tensor's dtype wins over a number of its kind, a non-integral number makes
  * the result float32, and two integral numbers give int32.
  */
-export function where(condition: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
-  checkTensor("where", condition);
+export const where = (condition: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor => whereOp("where", "WhereBackward0", condition, a, b);
+
+/** where, naming the op in its messages and its node (maskedFill is a where too). */
+export function whereOp(op: string, node: string, condition: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  checkTensor(op, condition);
   if (condition.dtype !== "bool") {
-    throw new TypeError(`where: expected the condition to be a bool tensor, got ${condition.dtype} (shape ${fmt(condition.shape)}); compare it, e.g. c.ne(0)`);
+    throw new TypeError(`${op}: expected the condition to be a bool tensor, got ${condition.dtype} (shape ${fmt(condition.shape)}); compare it, e.g. c.ne(0)`);
   }
-  checkOperand("where", a);
-  checkOperand("where", b);
+  checkOperand(op, a);
+  checkOperand(op, b);
   const d: DType = isT(a)
     ? isT(b) ? promote(a.dtype, b.dtype) : promoteScalar(a.dtype, b as number)
     : isT(b) ? promoteScalar(b.dtype, a) : Number.isInteger(a) && Number.isInteger(b) ? "int32" : "float32";
   const sa = isT(a) ? a.shape : [], sb = isT(b) ? b.shape : [];
-  const shape = broadcastShapes("where", broadcastShapes("where", condition.shape, sa), sb);
+  const shape = broadcastShapes(op, broadcastShapes(op, condition.shape, sa), sb);
   const out = Tensor.empty(shape, d);
   if (out.numel() > 0) {
     const ta = isT(a) ? castTo(a, d) : filled([], a, d), tb = isT(b) ? castTo(b, d) : filled([], b, d);
@@ -440,7 +443,7 @@ export function where(condition: Tensor, a: TensorOrScalar, b: TensorOrScalar): 
   // d where(c, a, b) = da where c, db elsewhere
   if (!tracks(a, b)) return out;
   const inputs = [a, b].filter(isT);
-  return record(out, "WhereBackward0", inputs, (g) => {
+  return record(out, node, inputs, (g) => {
     const grads: (Tensor | null)[] = [];
     if (isT(a)) grads.push(a.requiresGrad ? sumTo(where(condition, g, 0), a.shape) : null);
     if (isT(b)) grads.push(b.requiresGrad ? sumTo(where(condition, 0, g), b.shape) : null);

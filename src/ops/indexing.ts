@@ -13,11 +13,10 @@ import { i32 } from "../backend/memory";
 import { IndexMode } from "../backend/kernels";
 import { fmt, normDim, numel, broadcastShapes, broadcastStrides, sameShape, stridesOf, type Shape } from "../shape";
 import { record, tracks } from "../autograd/node";
-import { isGradEnabled } from "../autograd/grad-mode";
 import { writeMeta, checkTensor, castTo, filled, describeValue, named } from "./dispatch";
 import { sumTo } from "./reduce";
-import { mul } from "./elementwise";
-import { checkWritable } from "./inplace";
+import { mul, whereOp } from "./elementwise";
+import { checkWritable, copy_ } from "./inplace";
 
 // ---- views -------------------------------------------------------------------------
 
@@ -145,9 +144,9 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
  * In-place ops write into x itself (after the leaf rule and a version bump);
  * the others into a copy of x.
  */
-function target(op: string, x: Tensor, inplace: boolean): Tensor {
+function target(op: string, x: Tensor, inplace: boolean, operand?: unknown): Tensor {
   if (inplace) {
-    checkWritable(op, x);
+    checkWritable(op, x, operand);
     x.bumpVersion();
     return x;
   }
@@ -170,7 +169,7 @@ export function sliceAssign_<T extends Tensor>(x: T, entries: readonly SliceEntr
     if (!sameShape(broadcastShapes("sliceAssign_", src.shape, v.shape), v.shape)) {
       throw new RangeError(`sliceAssign_: a value of shape ${fmt(src.shape)} cannot be broadcast to the slice's shape ${fmt(v.shape)}`);
     }
-    copyView(src, broadcastView(src, v.shape), target("sliceAssign_", x, true), v);
+    copyView(src, broadcastView(src, v.shape), target("sliceAssign_", x, true, value), v);
   } finally {
     if (src !== value) src.dispose();
   }
@@ -181,7 +180,6 @@ export function sliceAssign_<T extends Tensor>(x: T, entries: readonly SliceEntr
 function valueOf(op: string, x: Tensor, value: TensorOrScalar): Tensor {
   if (typeof value === "number") return filled([], value, x.dtype);
   checkTensor(op, value);
-  if (value.requiresGrad && isGradEnabled()) throw new Error(`${op}: the value requires grad, but in-place ops record no graph; detach() it`);
   return castTo(value, x.dtype);
 }
 
@@ -251,7 +249,7 @@ function scatterOp(op: string, add: boolean, x: Tensor, dim: number, index: Tens
   if (s.dtype !== x.dtype) throw new TypeError(`${op}: expected src to have the input's dtype ${x.dtype}, got ${s.dtype}`);
   let out: Tensor;
   try {
-    out = target(op, x, inplace);
+    out = target(op, x, inplace, src);
     walk(op, add ? ADD_MODE[x.dtype] : IndexMode.Scatter, out, s, index, index.shape,
       [stridesBut(x.shape, d), value ? index.shape.map(() => 0) : stridesOf(s.shape), stridesOf(index.shape)], d);
   } finally {
@@ -306,7 +304,7 @@ function indexAddOp(op: string, x: Tensor, dim: number, index: Tensor, source: T
   let out: Tensor;
   try {
     if (s.dtype !== x.dtype) throw new TypeError(`${op}: expected source (times alpha) to have the input's dtype ${x.dtype}, got ${s.dtype}`);
-    out = target(op, x, inplace);
+    out = target(op, x, inplace, source);
     rowWalk(op, ADD_MODE[x.dtype], out, s, d, index);
   } finally {
     if (s !== source) s.dispose();
@@ -341,27 +339,6 @@ function checkMask(op: string, x: Tensor, mask: Tensor): void {
   if (mask.dtype !== "bool") throw new TypeError(`${op}: mask must be a bool tensor, got ${mask.dtype}`);
 }
 
-/** out = mask ? b : a, the three broadcast to out's shape. */
-function whereInto(mask: Tensor, a: Tensor, b: Tensor, out: Tensor): void {
-  if (out.numel() === 0) return;
-  const [nd, meta] = writeMeta(out.shape, [mask, a, b].map((t) => broadcastStrides(t.shape, out.shape)));
-  k().where_view32(mask.ptr, a.ptr, b.ptr, out.ptr, nd, meta);
-}
-
-/** mask ? b : a, broadcast together (a and b of one dtype): the differentiable core of maskedFill. */
-function where(mask: Tensor, a: Tensor, b: Tensor): Tensor {
-  const out = Tensor.empty(broadcastShapes("maskedFill", broadcastShapes("maskedFill", mask.shape, a.shape), b.shape), a.dtype);
-  whereInto(mask, a, b, out);
-  if (!tracks(a, b)) return out;
-  return record(out, "MaskedFillBackward0", [a, b], (g) => {
-    const zero = filled([], 0);
-    return [
-      a.requiresGrad ? sumTo(where(mask, g, zero), a.shape) : null,
-      b.requiresGrad ? sumTo(where(mask, zero, g), b.shape) : null,
-    ];
-  }, [mask]);
-}
-
 function maskedFillOp(op: string, x: Tensor, mask: Tensor, value: TensorOrScalar, inplace: boolean): Tensor {
   checkMask(op, x, mask);
   if (typeof value !== "number") {
@@ -371,14 +348,14 @@ function maskedFillOp(op: string, x: Tensor, mask: Tensor, value: TensorOrScalar
   if (inplace && !sameShape(broadcastShapes(op, x.shape, mask.shape), x.shape)) {
     throw new RangeError(`${op}: a mask of shape ${fmt(mask.shape)} does not broadcast to the tensor's shape ${fmt(x.shape)}`);
   }
-  const v = inplace ? valueOf(op, x, value) : typeof value === "number" ? filled([], value, x.dtype) : castTo(value, x.dtype);
+  if (inplace) checkWritable(op, x, value);
+  const v = typeof value === "number" ? filled([], value, x.dtype) : castTo(value, x.dtype);
   try {
-    if (!inplace) return where(mask, x, v);
-    whereInto(mask, x, v, target(op, x, true));
+    const out = whereOp(op, "MaskedFillBackward0", mask, v, x);
+    return inplace ? copy_(x, out) : out;
   } finally {
     if (v !== value) v.dispose();
   }
-  return x;
 }
 
 /** x with value where mask is true (mask broadcast with x); value a number or a 0-d tensor. */

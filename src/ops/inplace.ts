@@ -14,9 +14,17 @@ import { binaryInto, scalarInto, checkOperand } from "./elementwise";
 
 const names = ["add_", "sub_", "mul_", "div_"];
 
-export function checkWritable(op: string, t: Tensor): void {
+/**
+ * The leaf rule, and torch's graph rule as an error: an operand that requires grad
+ * would make t part of its graph (torch rebases t's history), which wasmgrad's
+ * in-place ops do not record.
+ */
+export function checkWritable(op: string, t: Tensor, operand?: unknown): void {
   t.assertAlive(op);
   if (!isGradEnabled()) return;
+  if ((operand as Tensor | null)?.requiresGrad === true && !t.requiresGrad) {
+    throw new Error(`${op}: the operand requires grad, but in-place ops record no graph; detach() it, or use the out-of-place op`);
+  }
   if (t.requiresGrad && t.isLeaf) {
     throw new Error(
       `${op}: a leaf tensor that requires grad (shape ${fmt(t.shape)}) is being used in an in-place operation; ` +
@@ -33,7 +41,7 @@ export function checkWritable(op: string, t: Tensor): void {
 
 function update(op: BinaryOp, t: Tensor, other: TensorOrScalar, alpha = 1): Tensor {
   const name = names[op];
-  checkWritable(name, t);
+  checkWritable(name, t, other);
   if (t.dtype === "bool") throw new TypeError(`${name}: in-place arithmetic on a bool tensor is not supported`);
   if (typeof other === "number") {
     const value = op === BinaryOp.Add || op === BinaryOp.Sub ? other * alpha : other;
@@ -78,7 +86,7 @@ export function fill_<T extends Tensor>(t: T, value: number): T {
 
 /** Copies src into t, broadcasting and converting dtype as torch's copy_ does. */
 export function copy_<T extends Tensor>(t: T, src: Tensor): T {
-  checkWritable("copy_", t);
+  checkWritable("copy_", t, src);
   checkTensor("copy_", src);
   const shape = broadcastShapes("copy_", t.shape, src.shape);
   if (!sameShape(shape, t.shape)) {

@@ -220,12 +220,17 @@ export interface SmoothL1Options extends LossOptions {
 }
 
 function smooth(op: string, name: string, input: Tensor, target: Tensor, b: number, huber: boolean, reduction: Reduction): Tensor {
-  if (!(b >= 0)) throw new RangeError(`${op}: ${huber ? "delta" : "beta"} must be >= 0, got ${b}`);
+  if (!(huber ? b > 0 : b >= 0)) throw new RangeError(`${op}: ${huber ? "delta must be > 0" : "beta must be >= 0"}, got ${b}`);
   const s = huber ? 1 : b; // smooth L1 is huber / beta
+  // torch's backward kernels: smooth L1 tests |d| >= beta first (so beta = 0 is sign(d), -1 at d = 0), huber |d| > delta
+  const dx = (x: number, t: number): number => {
+    const d = x - t;
+    return huber ? (d < -b ? -b : d > b ? b : d) : d <= -b ? -1 : d >= b ? 1 : d / b;
+  };
   return scope(() => reduce(pointwise(op, name, input, target,
     (x, t) => { const z = Math.abs(x - t); return z < b ? (0.5 * z * z) / s : huber ? b * (z - 0.5 * b) : z - 0.5 * b; },
-    (x, t) => { const d = x - t; return d < -b ? -(huber ? b : 1) : d > b ? (huber ? b : 1) : b === 0 ? 0 : d / s; },
-    (x, t) => { const d = x - t; return d < -b ? (huber ? b : 1) : d > b ? -(huber ? b : 1) : b === 0 ? 0 : -d / s; },
+    dx,
+    (x, t) => -dx(x, t),
   ), reduction));
 }
 
