@@ -271,32 +271,6 @@ export function copy32(src: usize, dst: usize, n: usize): void {
   memory.copy(dst, src, n << 2);
 }
 
-// dst (contiguous, `shape`) = src read through strides. meta: shape[nd] | srcStride[nd] | counter[nd].
-// Serves transpose, permute and expand (stride 0) for any 4-byte dtype.
-export function copy_strided32(src: usize, dst: usize, nd: i32, meta: usize): void {
-  const shape = meta, ss = meta + (<usize>nd << 2), ctr = ss + (<usize>nd << 2);
-  const last = <usize>(nd - 1) << 2;
-  const inner = <usize>load<i32>(shape + last);
-  const is = <usize>load<i32>(ss + last);
-  let outer: usize = 1;
-  for (let d = 0; d < nd - 1; d++) { outer *= <usize>load<i32>(shape + (<usize>d << 2)); store<i32>(ctr + (<usize>d << 2), 0); }
-  let off: isize = 0;
-  for (let o: usize = 0; o < outer; o++) {
-    const p = src + (<usize>off << 2);
-    if (is == 1) memory.copy(dst, p, inner << 2);
-    else for (let i: usize = 0; i < inner; i++) store<i32>(dst + (i << 2), load<i32>(p + ((i * is) << 2)));
-    dst += inner << 2;
-    for (let d = nd - 2; d >= 0; d--) {
-      const dd = <usize>d << 2;
-      const c = load<i32>(ctr + dd) + 1;
-      off += load<i32>(ss + dd);
-      if (c < load<i32>(shape + dd)) { store<i32>(ctr + dd, c); break; }
-      store<i32>(ctr + dd, 0);
-      off -= <isize>load<i32>(ss + dd) * c;
-    }
-  }
-}
-
 // dst[o, j, i] = src[o, idx[j], i]; src is [outer, len, inner], dst [outer, nidx, inner].
 // Indices were range-checked in TS.
 export function index_select32(src: usize, idx: usize, dst: usize, outer: usize, len: usize, inner: usize, nidx: usize): void {

@@ -7,37 +7,42 @@
 // one stride list (in elements, possibly negative or 0) per operand, then nd
 // counters for the odometer. The last dim is walked by an inner loop.
 
-// The odometer over dims 0 .. nd-2 (the last dim is each kernel's inner loop).
-// Its counters follow the `ops` stride lists in meta.
-function counters(meta: usize, nd: i32, ops: i32): usize {
+// The odometer over dims 0 .. nd-2 (the last dim is each kernel's inner loop):
+// nd counters, then each operand's offset at the current row, kept up to date
+// step by step so that a row costs O(1) however many dims there are.
+@inline function counters(meta: usize, nd: i32, ops: i32): usize {
   return meta + ((<usize>nd * <usize>(ops + 1)) << 2);
 }
 
-// Number of rows the odometer visits (the product of all dims but the last); zeroes the counters.
+// Number of rows the odometer visits (the product of all dims but the last); zeroes the counters and offsets.
 function rows(meta: usize, nd: i32, ops: i32): usize {
   const ctr = counters(meta, nd, ops);
   let n: usize = 1;
   for (let d = 0; d < nd - 1; d++) { n *= <usize>load<i32>(meta + (<usize>d << 2)); store<i32>(ctr + (<usize>d << 2), 0); }
+  for (let k = 0; k < ops; k++) store<i32>(ctr + (<usize>(nd + k) << 2), 0);
   return n;
 }
 
-// Moves the odometer to the next row.
-function advance(meta: usize, nd: i32, ops: i32): void {
+// Moves the odometer to the next row: each operand's offset steps along the dim that
+// advances, and back to the start of the dims that wrap.
+@inline function advance(meta: usize, nd: i32, ops: i32): void {
   const ctr = counters(meta, nd, ops);
   for (let d = nd - 2; d >= 0; d--) {
     const p = ctr + (<usize>d << 2);
     const c = load<i32>(p) + 1;
-    if (c < load<i32>(meta + (<usize>d << 2))) { store<i32>(p, c); return; }
+    const more = c < load<i32>(meta + (<usize>d << 2));
+    for (let k = 0; k < ops; k++) {
+      const s = load<i32>(meta + (<usize>(nd * (k + 1) + d) << 2)), q = ctr + (<usize>(nd + k) << 2);
+      store<i32>(q, load<i32>(q) + (more ? s : s * (1 - c)));
+    }
+    if (more) { store<i32>(p, c); return; }
     store<i32>(p, 0);
   }
 }
 
 // Operand k's offset (elements) at the odometer's row.
-function offset(meta: usize, nd: i32, ops: i32, k: i32): i32 {
-  const ctr = counters(meta, nd, ops), s = meta + ((<usize>(nd * (k + 1))) << 2);
-  let o: i32 = 0;
-  for (let d = 0; d < nd - 1; d++) o += load<i32>(ctr + (<usize>d << 2)) * load<i32>(s + (<usize>d << 2));
-  return o;
+@inline function offset(meta: usize, nd: i32, ops: i32, k: i32): i32 {
+  return load<i32>(counters(meta, nd, ops) + (<usize>(nd + k) << 2));
 }
 
 // Operand k's stride along the last dim.

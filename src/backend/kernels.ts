@@ -17,7 +17,6 @@ export interface Kernels {
   cast_f32_i32(x: number, out: number, n: number): void;
   fill32(out: number, n: number, bits: number): void;
   copy32(src: number, dst: number, n: number): void;
-  copy_strided32(src: number, dst: number, nd: number, meta: number): void;
   transpose32(src: number, dst: number, batch: number, r: number, c: number): void;
   index_select32(src: number, idx: number, dst: number, outer: number, len: number, inner: number, nidx: number): void;
   index_add_f32(dst: number, idx: number, src: number, outer: number, len: number, inner: number, nidx: number): void;

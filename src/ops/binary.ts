@@ -12,7 +12,7 @@ import { castTo, checkTensor, checkFloat, named } from "./dispatch";
 import * as red from "./reduce";
 import { sumTo, type DimOptions, type MaxResult } from "./reduce";
 import { copy_, checkWritable } from "./inplace";
-import { isGradEnabled, noGrad } from "../autograd/grad-mode";
+import { noGrad } from "../autograd/grad-mode";
 import { binaryOp, binaryForward, unaryForward, wants, floatOf, checkOperand, where, add, mul, div, neg, sub, eq, lt, le, gt, ge } from "./elementwise";
 import { trunc, floor, isnan, isfinite, logicalAnd, logicalOr } from "./unary";
 

@@ -6,7 +6,7 @@ import type { DType } from "../dtype";
 import { k } from "../backend/module";
 import { alloc, f32, i32 } from "../backend/memory";
 import { exec, scratchFor } from "../backend/tape";
-import { collapse, normDim, type Shape } from "../shape";
+import { collapse, normDim, stridesOf, type Shape } from "../shape";
 import { checkOptionSpelling } from "../spelling";
 
 /** Scratch for kernel metadata (shape/stride blocks); one block serves every call. */
@@ -25,13 +25,20 @@ function meta(): number {
 export function writeMeta(shape: Shape, strides: number[][]): [number, number] {
   const c = collapse(shape, strides);
   const nd = c.shape.length;
-  if (nd * (strides.length + 2) > META_INTS) throw new RangeError(`too many dims (${shape.length}) for a kernel`);
-  const p = scratchFor(nd * (strides.length + 2) * 4, meta);
+  // shape, the stride lists, the odometer's counters and one running offset per operand (assembly/indexing.ts)
+  const ints = nd * (strides.length + 2) + strides.length;
+  if (ints > META_INTS) throw new RangeError(`too many dims (${shape.length}) for a kernel`);
+  const p = scratchFor(ints * 4, meta);
   const v = i32();
   let o = p >>> 2;
   for (const d of c.shape) v[o++] = d;
   for (const s of c.strides) for (const d of s) v[o++] = d;
   return [nd, p];
+}
+
+/** Fills dst (contiguous) from src read through `strides` (in elements; 0 broadcasts a dim): copy_view32. */
+export function copyStrided(src: Tensor, strides: number[], dst: Tensor): void {
+  if (dst.numel() > 0) k().copy_view32(src.ptr, dst.ptr, ...writeMeta(dst.shape, [strides, stridesOf(dst.shape)]));
 }
 
 /** What a wrong argument is, for error messages: "null", "an array", "a string", ... */

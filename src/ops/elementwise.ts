@@ -9,7 +9,7 @@ import { broadcastShapes, broadcastStrides, sameShape, fmt, type Shape } from ".
 import { f32, i32 } from "../backend/memory";
 import { exec } from "../backend/tape";
 import { record, tracks } from "../autograd/node";
-import { castTo, writeMeta, filled, checkTensor, describeValue } from "./dispatch";
+import { castTo, writeMeta, filled, checkTensor, describeValue, copyStrided } from "./dispatch";
 import { sumTo } from "./reduce";
 import { expand } from "./shape";
 
@@ -401,10 +401,7 @@ export function square(x: Tensor): Tensor {
 function spread(t: Tensor, shape: Shape): Tensor {
   if (sameShape(t.shape, shape)) return t;
   const out = Tensor.empty(shape, t.dtype);
-  if (out.numel() > 0) {
-    const [nd, meta] = writeMeta(shape, [broadcastStrides(t.shape, shape)]);
-    k().copy_strided32(t.ptr, out.ptr, nd, meta);
-  }
+  copyStrided(t, broadcastStrides(t.shape, shape), out);
   return out;
 }
 

@@ -9,7 +9,7 @@ import { BinaryOp } from "../backend/kernels";
 import { isGradEnabled } from "../autograd/grad-mode";
 import { broadcastShapes, broadcastStrides, sameShape, fmt } from "../shape";
 import { promote, promoteScalar } from "../dtype";
-import { castTo, writeMeta, fillRaw, checkTensor } from "./dispatch";
+import { castTo, fillRaw, checkTensor, copyStrided } from "./dispatch";
 import { binaryInto, scalarInto, checkOperand } from "./elementwise";
 
 const names = ["add_", "sub_", "mul_", "div_"];
@@ -96,10 +96,7 @@ export function copy_<T extends Tensor>(t: T, src: Tensor): T {
   t.bumpVersion();
   if (t.numel() > 0) {
     if (sameShape(y.shape, t.shape)) k().copy32(y.ptr, t.ptr, t.numel());
-    else {
-      const [nd, meta] = writeMeta(shape, [broadcastStrides(y.shape, shape)]);
-      k().copy_strided32(y.ptr, t.ptr, nd, meta);
-    }
+    else copyStrided(y, broadcastStrides(y.shape, shape), t);
   }
   if (y !== src) y.dispose();
   return t;

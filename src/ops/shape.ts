@@ -9,7 +9,7 @@ import { fmt, normDim, numel, broadcastStrides, sameShape, rows, stridesOf, type
 import { record, tracks } from "../autograd/node";
 import { isGradEnabled } from "../autograd/grad-mode";
 import { recordingTape } from "../backend/tape";
-import { writeMeta, fillRaw, checkTensor, filled, named } from "./dispatch";
+import { fillRaw, checkTensor, filled, named, copyStrided } from "./dispatch";
 import { indexAdd, putView, takeView } from "./indexing";
 import { sumTo } from "./reduce";
 
@@ -64,7 +64,7 @@ function permuteForward(x: Tensor, perm: readonly number[]): Tensor {
     else k().transpose32(x.ptr, out.ptr, x.numel() / (shape[nd - 2] * shape[nd - 1]), shape[nd - 2], shape[nd - 1]);
   } else {
     const inStrides = stridesOf(shape);
-    k().copy_strided32(x.ptr, out.ptr, ...writeMeta(out.shape, [perm.map((p) => inStrides[p])]));
+    copyStrided(x, perm.map((p) => inStrides[p]), out);
   }
   return out;
 }
@@ -166,10 +166,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   });
   if (sameShape(target, x.shape)) return x;
   const out = Tensor.empty(target, x.dtype);
-  if (out.numel() > 0) {
-    const [nd, meta] = writeMeta(target, [broadcastStrides(x.shape, target)]);
-    k().copy_strided32(x.ptr, out.ptr, nd, meta);
-  }
+  copyStrided(x, broadcastStrides(x.shape, target), out);
   if (!tracks(x)) return out;
   return record(out, "ExpandBackward0", [x], (g) => [sumTo(g, x.shape)]); // the adjoint of a broadcast is a sum
 }
