@@ -432,7 +432,7 @@ export function whereOp(op: string, node: string, condition: Tensor, a: TensorOr
   const shape = broadcastShapes(op, broadcastShapes(op, condition.shape, sa), sb);
   const out = Tensor.empty(shape, d);
   if (out.numel() > 0) {
-    const ta = isT(a) ? castTo(a, d) : filled([], a, d), tb = isT(b) ? castTo(b, d) : filled([], b, d);
+    const ta = isT(a) ? castTo(a, d) : filled(shape, a, d), tb = isT(b) ? castTo(b, d) : filled(shape, b, d);
     const c = spread(condition, shape), x = spread(ta, shape), y = spread(tb, shape);
     k().where32(c.ptr, x.ptr, y.ptr, out.ptr, out.numel());
     for (const t of [c, x, y, ta, tb]) if (t !== condition && t !== a && t !== b) t.dispose();

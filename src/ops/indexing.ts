@@ -345,17 +345,23 @@ function maskedFillOp(op: string, x: Tensor, mask: Tensor, value: TensorOrScalar
     checkTensor(op, value);
     if (value.ndim !== 0) throw new RangeError(`${op}: the value must be a number or a 0-d tensor, got a tensor of shape ${fmt(value.shape)}`);
   }
-  if (inplace && !sameShape(broadcastShapes(op, x.shape, mask.shape), x.shape)) {
+  const shape = broadcastShapes(op, x.shape, mask.shape);
+  if (inplace && !sameShape(shape, x.shape)) {
     throw new RangeError(`${op}: a mask of shape ${fmt(mask.shape)} does not broadcast to the tensor's shape ${fmt(x.shape)}`);
   }
   if (inplace) checkWritable(op, x, value);
-  const v = typeof value === "number" ? filled([], value, x.dtype) : castTo(value, x.dtype);
+  // a number is filled at the result's shape at once (where would copy a 0-d tensor out to it)
+  const v = typeof value === "number" ? filled(shape, value, x.dtype) : castTo(value, x.dtype);
+  let out: Tensor;
   try {
-    const out = whereOp(op, "MaskedFillBackward0", mask, v, x);
-    return inplace ? copy_(x, out) : out;
+    out = whereOp(op, "MaskedFillBackward0", mask, v, x);
   } finally {
     if (v !== value) v.dispose();
   }
+  if (!inplace) return out;
+  copy_(x, out);
+  out.dispose();
+  return x;
 }
 
 /** x with value where mask is true (mask broadcast with x); value a number or a 0-d tensor. */
