@@ -87,6 +87,27 @@ describe("the naive loop stays bounded", () => {
   });
 });
 
+describe("in-place ops hold no memory of their own", () => {
+  it("the in-place forms free their temporaries: bytes in use after them as before", () => {
+    const x = rand(64, 64), m = x.gt(0.5), v = rand(64), idx = tensor([[0, 1]]);
+    const ops: [string, () => unknown][] = [
+      ["maskedFill_", () => x.maskedFill_(m, -1)],
+      ["clamp_", () => x.clamp_(-0.5, 0.5)],
+      ["add_ with alpha", () => x.add_(v, 2)],
+      ["copy_ broadcasting", () => x.copy_(v)],
+      ["sliceAssign_", () => x.sliceAssign_([[1, 3]], v)],
+      ["scatter_", () => x.scatter_(1, idx, 2)],
+    ];
+    for (const [name, op] of ops) {
+      op(); // one-time blocks (kernel metadata)
+      const before = memoryStats().bytesInUse;
+      op();
+      expect(memoryStats().bytesInUse, name).toBe(before);
+    }
+    for (const t of [x, m, v, idx]) t.dispose();
+  });
+});
+
 describe("blocks: reused, never read through a stale handle", () => {
   it("a disposed tensor's block is reused by the next tensor of its size", () => {
     const a = zeros(64);
