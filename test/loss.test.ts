@@ -16,13 +16,16 @@ function bitDiff(x: Tensor, y: Tensor): string | null {
 
 type Loss = (a: Tensor, b: Tensor) => Tensor;
 
-/** The fused loss and its composition on copies of the same operands: same bits for the value and both gradients. */
+/**
+ * The fused loss and its composition on copies of the same operands: same bits for the value and both
+ * gradients. The fused node is named as the composition's last (meanSquaredError) or as torch's F.mse_loss.
+ */
 function expectSameBits(fused: Loss, composed: Loss, a: Tensor, b: Tensor, upstream = 0.01): void {
   const a1 = a.detach().clone().requiresGrad_(a.requiresGrad), b1 = b.detach().clone().requiresGrad_(b.requiresGrad);
   const a2 = a.detach().clone().requiresGrad_(a.requiresGrad), b2 = b.detach().clone().requiresGrad_(b.requiresGrad);
   const x = fused(a1, b1), y = composed(a2, b2);
   expect(bitDiff(x, y), "value").toBeNull();
-  expect(x.gradFn!.name).toBe(y.gradFn!.name);
+  expect(x.gradFn!.name).toBe(fused === meanSquaredError ? y.gradFn!.name : "MseLossBackward0");
   // an upstream gradient other than 1, as in mse(...)/100
   x.mul(upstream).backward();
   y.mul(upstream).backward();
@@ -55,6 +58,7 @@ describe("meanSquaredError", () => {
     expect(b.grad!.toArray()).toEqual([[-0.5, -0], [1, -0]]); // d/db mean((a-b)²) = -2(a-b)/4; -0 as torch gives
     expect(meanSquaredError(a, tensor([1, 2], { dtype: "float32" })).item()).toBe(2); // (0+0+4+4)/4
     expect(String(meanSquaredError(a, b))).toMatch(/grad_fn=<MeanBackward0>/);
+    expect(String(mseLoss(a, b))).toMatch(/grad_fn=<MseLossBackward0>/); // torch's F.mse_loss node
   });
 });
 

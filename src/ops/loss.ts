@@ -67,7 +67,8 @@ function fusedMse(a: Tensor, b: Tensor, isMean: boolean, powForm: boolean): Tens
     d.dispose();
     return out;
   }
-  return record(out, isMean ? "MeanBackward0" : "SumBackward0", [a, b], (g) => {
+  // torch's F.mse_loss node, or the last node of meanSquaredError's composition
+  return record(out, powForm ? "MeanBackward0" : "MseLossBackward0", [a, b], (g) => {
     // recording a graph (createGraph): da = 2·d·g / n in differentiable ops, d given the node of a - b it came from
     const recording = isGradEnabled();
     const ga = recording
