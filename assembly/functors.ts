@@ -153,6 +153,8 @@ export const ICMP: i32 = 16;
 
 // Integer power by squaring; a negative exponent is rejected in TS as torch does.
 function ipow(x: i32, e: i32): i32 {
+  // torch's integer pow: a negative exponent gives 1 for 1, ±1 for -1, and 0 for any other base
+  if (e < 0) return x == 1 ? 1 : x == -1 ? (e & 1 ? -1 : 1) : 0;
   let r: i32 = 1;
   while (e > 0) { if (e & 1) r *= x; x *= x; e >>= 1; }
   return r;

@@ -3,11 +3,11 @@
 
 import { cascadeSum } from "./cascade";
 
-export function sum_f32(x: usize, n: usize): f32 {
+function sumF32(x: usize, n: usize): f32 {
   return cascadeSum(x, 0, 0, n);
 }
 
-export function sum_i32(x: usize, n: usize): i32 {
+function sumI32(x: usize, n: usize): i32 {
   let s: i32 = 0;
   for (let i: usize = 0; i < n; i++) s += load<i32>(x + (i << 2));
   return s;
@@ -17,8 +17,8 @@ export function sum_i32(x: usize, n: usize): i32 {
   for (let o: usize = 0; o < outer; o++) {
     const src = x + o * len * inner * 4, dst = out + o * inner * 4;
     if (inner == 1) {
-      if (isFloat<T>()) store<f32>(dst, sum_f32(src, len));
-      else store<i32>(dst, sum_i32(src, len));
+      if (isFloat<T>()) store<f32>(dst, sumF32(src, len));
+      else store<i32>(dst, sumI32(src, len));
       continue;
     }
     memory.fill(dst, 0, inner << 2);
@@ -43,15 +43,6 @@ export function sum_dim_i32(x: usize, out: usize, outer: usize, len: usize, inne
   if (isFloat<T>()) { if (a != a) return b == b; }
   return isMin ? a < b : a > b;
 }
-
-// Max (isMin = false) or min over n > 0 elements.
-@inline function extremum<T>(x: usize, n: usize, isMin: bool): T {
-  let m = load<T>(x);
-  for (let i: usize = 1; i < n; i++) { const v = load<T>(x + (i << 2)); if (wins<T>(v, m, isMin)) m = v; }
-  return m;
-}
-export function max_f32(x: usize, n: usize, isMin: bool): f32 { return extremum<f32>(x, n, isMin); }
-export function max_i32(x: usize, n: usize, isMin: bool): i32 { return extremum<i32>(x, n, isMin); }
 
 // Values and indices (i32) along a dim of length len > 0; the first extremum wins ties.
 @inline function extremumDim<T>(x: usize, vals: usize, idx: usize, outer: usize, len: usize, inner: usize, isMin: bool): void {

@@ -18,8 +18,19 @@ export function promote(a: DType, b: DType): DType {
   return "bool";
 }
 
+/**
+ * A JS number stored in, or combined with, an int32 tensor must fit int32, wasmgrad's
+ * stand-in for torch's int64 (kernels would wrap it silently). NaN and ±Inf do not.
+ */
+export function checkInt32(s: number): void {
+  if (!(s > -2147483649 && s < 2147483648)) {
+    throw new RangeError(`wasmgrad: ${s} does not fit in int32 (wasmgrad's stand-in for int64); use a float32 tensor for it`);
+  }
+}
+
 /** The result dtype of `t op s` for a JS number s: a non-integral number makes it float. */
 export function promoteScalar(t: DType, s: number): DType {
-  if (t === "float32") return "float32";
-  return Number.isInteger(s) ? "int32" : "float32";
+  if (t === "float32" || !Number.isInteger(s)) return "float32";
+  checkInt32(s);
+  return "int32";
 }

@@ -86,7 +86,10 @@ export function promote(a: RDType, b: RDType): RDType {
 /** `t op s` for a JS number s: a non-integral number makes the result float (torch's wrapped-number rule). */
 export function promoteScalar(t: RDType, s: number): RDType {
   if (t === "float32") return "float32";
-  return Number.isInteger(s) ? "int32" : "float32";
+  if (!Number.isInteger(s)) return "float32";
+  // an int32 tensor stands in for torch's int64: an integer it cannot hold is refused
+  if (s < -(2 ** 31) || s >= 2 ** 31) throw new RangeError(`${s} does not fit in int32`);
+  return "int32";
 }
 
 /** Rounds an exact result to what a tensor of dtype `d` stores. */
@@ -206,7 +209,7 @@ export function cpow(x: number, y: number): number {
 
 /** Integer power by squaring with wrapping int32 products; negative exponents are rejected. */
 export function ipow(x: number, e: number): number {
-  if (e < 0) throw new RangeError("pow: integers to negative integer powers are not allowed");
+  if (e < 0) return x === 1 ? 1 : x === -1 ? (e % 2 === 0 ? 1 : -1) : 0; // torch's integer pow
   let r = 1;
   while (e > 0) {
     if (e & 1) r = Math.imul(r, x);
@@ -217,6 +220,7 @@ export function ipow(x: number, e: number): number {
 }
 
 function binaryMath(op: BinaryName, d: RDType): (x: number, y: number) => number {
+  if (d === "bool") return op === "add" ? (x, y) => +(x !== 0 || y !== 0) : (x, y) => +(x !== 0 && y !== 0); // torch: or, and
   if (d === "int32") {
     switch (op) {
       case "add": return (x, y) => (x + y) | 0;
@@ -237,8 +241,9 @@ function binaryMath(op: BinaryName, d: RDType): (x: number, y: number) => number
 
 /** The dtype an arithmetic op computes in, or an error for bool ⊕ bool. */
 function arithmeticDType(op: BinaryName, d: RDType): RDType {
-  if (d === "bool") throw new TypeError(`${op}: arithmetic on two bool tensors is not supported`);
-  return op === "div" ? "float32" : d;
+  if (op === "div") return "float32";
+  if (d === "bool" && op !== "add" && op !== "mul") throw new TypeError(`${op}: arithmetic on two bool tensors is not supported`);
+  return d;
 }
 
 /** a op b with broadcasting and type promotion (true division always gives float32). */
@@ -268,7 +273,11 @@ export function addAlpha(a: RTensor, b: RTensor, alpha: number, sign: 1 | -1 = 1
  * special values: sqrt(-Inf) = NaN where pow(-Inf, 0.5) = Inf, and rsqrt(-0) = -Inf).
  */
 export function powScalar(x: RTensor, e: number, p: Precision = "f32"): RTensor {
-  if (x.dtype !== "float32") return binaryScalar("pow", x, e, false, p);
+  if (x.dtype !== "float32") {
+    // torch refuses a negative number as an integer tensor's exponent (a tensor of them is computed)
+    if (Number.isInteger(e) && e < 0) throw new RangeError("pow: integers to negative integer powers are not allowed");
+    return binaryScalar("pow", x, e, false, p);
+  }
   const r = (v: number) => store(v, "float32", p);
   let f: (v: number) => number;
   if (e === 2) f = (v) => v * v;

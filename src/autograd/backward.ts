@@ -138,7 +138,7 @@ export function backward(root: Tensor, ...args: unknown[]): void {
     return;
   }
   const ins = tensorList("backward", "inputs", options.inputs) as Tensor[];
-  if (ins.length === 0) throw new RangeError("backward: inputs cannot be empty; leave it out to accumulate into every leaf");
+  if (ins.length === 0) throw new RangeError("backward: inputs cannot be empty");
   ins.forEach((t, i) => checkInput("backward", t, i));
   run(oneRoot, oneSeed, options, ins).forEach((g, i) => g && accumulateGrad(ins[i], g, !!options.createGraph));
 }

@@ -20,12 +20,8 @@ export interface Kernels {
   transpose32(src: number, dst: number, batch: number, r: number, c: number): void;
   index_select32(src: number, idx: number, dst: number, outer: number, len: number, inner: number, nidx: number): void;
   index_add_f32(dst: number, idx: number, src: number, outer: number, len: number, inner: number, nidx: number): void;
-  sum_f32(x: number, n: number): number;
-  sum_i32(x: number, n: number): number;
   sum_dim_f32(x: number, out: number, outer: number, len: number, inner: number): void;
   sum_dim_i32(x: number, out: number, outer: number, len: number, inner: number): void;
-  max_f32(x: number, n: number, isMin: boolean): number;
-  max_i32(x: number, n: number, isMin: boolean): number;
   max_dim_f32(x: number, vals: number, idx: number, outer: number, len: number, inner: number, isMin: boolean): void;
   max_dim_i32(x: number, vals: number, idx: number, outer: number, len: number, inner: number, isMin: boolean): void;
   // ---- elementwise math and activations (issue 17)

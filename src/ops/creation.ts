@@ -224,13 +224,16 @@ export function arange(start: number, end?: number | TensorOptions, step: number
   checkFinite("arange", "start", start);
   checkFinite("arange", "end", end);
   checkFinite("arange", "step", step);
+  const allInt = Number.isInteger(start) && Number.isInteger(end) && Number.isInteger(step);
+  const dtype = dtypeOf("arange", options, allInt && !options.requiresGrad ? "int32" : "float32");
+  // an integer result converts start, end and step to integers first (truncating), as torch's int64 arange
+  if (dtype !== "float32") [start, end, step] = [Math.trunc(start), Math.trunc(end), Math.trunc(step)];
   if (step === 0) throw new RangeError("arange: step must be nonzero");
   if ((end - start) / step < 0) {
     throw new RangeError(`arange: upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`);
   }
   const n = Math.ceil((end - start) / step);
-  const allInt = Number.isInteger(start) && Number.isInteger(end) && Number.isInteger(step);
-  const t = Tensor.empty([n], dtypeOf("arange", options, allInt && !options.requiresGrad ? "int32" : "float32"));
+  const t = Tensor.empty([n], dtype);
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) values[i] = start + step * i; // torch accumulates in double, then casts
   writeValues("arange", t, values);

@@ -2,7 +2,7 @@
 // casts, and fresh outputs.
 
 import { Tensor } from "../tensor";
-import type { DType } from "../dtype";
+import { checkInt32, type DType } from "../dtype";
 import { k } from "../backend/module";
 import { alloc, f32, i32 } from "../backend/memory";
 import { exec, scratchFor } from "../backend/tape";
@@ -157,6 +157,7 @@ export function bitsOf(value: number, d: DType): number {
     return scratch.getInt32(0, true);
   }
   if (d === "bool") return value ? 1 : 0;
+  checkInt32(value); // truncated toward zero, as torch converts a fill value
   return value | 0;
 }
 

@@ -51,12 +51,12 @@ export function binaryForward(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar
   a.assertAlive(name);
   b.assertAlive(name);
   let d = promote(a.dtype, b.dtype);
-  // (maximum and minimum of bools are their or and and, as in torch)
-  if (d === "bool" && op !== BinaryOp.Maximum && op !== BinaryOp.Minimum) {
+  // as in torch, bools add as or and multiply as and (maximum and minimum), and divide as floats
+  if (d === "bool") op = op === BinaryOp.Add ? BinaryOp.Maximum : op === BinaryOp.Mul ? BinaryOp.Minimum : op;
+  if (d === "bool" && op !== BinaryOp.Maximum && op !== BinaryOp.Minimum && op !== BinaryOp.Div) {
     throw new TypeError(`${name}: arithmetic on two bool tensors is not supported; convert one with .int() or .float()`);
   }
   if (op === BinaryOp.Div) d = floatOf(d);
-  if (op === BinaryOp.Pow && d === "int32") checkIntExponent(b);
   if (d === "int32") checkDivisor(op, b);
   const shape = broadcastShapes(name, a.shape, b.shape);
   const x = castTo(a, d);
@@ -84,15 +84,6 @@ export function scalarInto(op: BinaryOp, x: Tensor, s: number, out: Tensor, reve
   kernelsFor(out.dtype).scalar(op, x.ptr, s, out.ptr, out.numel(), reversed);
 }
 
-function checkIntExponent(e: Tensor): void {
-  const data = e.data();
-  for (let i = 0; i < data.length; i++) {
-    if (data[i] < 0) {
-      throw new RangeError(`pow: integers to negative integer powers are not allowed (the exponent of shape ${fmt(e.shape)} holds ${data[i]})`);
-    }
-  }
-}
-
 /** fmod and remainder of integers by 0: torch's ZeroDivisionError. */
 function checkDivisor(op: BinaryOp, b: Tensor | number): void {
   if (op !== BinaryOp.Fmod && op !== BinaryOp.Remainder) return;
@@ -103,14 +94,11 @@ function checkDivisor(op: BinaryOp, b: Tensor | number): void {
 function scalarForward(op: BinaryOp, t: Tensor, s: number, reversed: boolean): Tensor {
   const name = binaryNames[op];
   t.assertAlive(name);
-  let d: DType = promoteScalar(t.dtype, s);
-  if (op === BinaryOp.Div) d = "float32";
+  const d: DType = op === BinaryOp.Div ? "float32" : promoteScalar(t.dtype, s);
   if (d === "int32") checkDivisor(op, reversed ? t : s);
-  if (op === BinaryOp.Pow && d === "int32") {
-    if (!reversed && s < 0) {
-      throw new RangeError(`pow: integers to negative integer powers are not allowed (${t.dtype} tensor of shape ${fmt(t.shape)} to the power ${s})`);
-    }
-    if (reversed) checkIntExponent(t);
+  // torch refuses a negative number as the exponent only (a tensor of exponents may hold them)
+  if (op === BinaryOp.Pow && d === "int32" && !reversed && s < 0) {
+    throw new RangeError(`pow: integers to negative integer powers are not allowed (${t.dtype} tensor of shape ${fmt(t.shape)} to the power ${s})`);
   }
   const x = castTo(t, d);
   const out = Tensor.empty(t.shape, d);
@@ -141,9 +129,25 @@ const gradsOf = (a: TensorOrScalar, b: TensorOrScalar, ga: Tensor | null, gb: Te
 
 // ---- binary arithmetic -----------------------------------------------------------
 
+/** torch refuses a fractional alpha (add, sub and their in-place forms) where the result is an integer. */
+export function checkAlpha(name: string, integral: boolean, alpha: number): void {
+  if (integral && !Number.isInteger(alpha)) {
+    throw new TypeError(`${name}: for integral input tensors, argument alpha must not be a floating point number, got ${alpha}`);
+  }
+}
+
+/** alpha·b for add and sub; between bools it is b. */
+function scaled(name: string, a: TensorOrScalar, b: TensorOrScalar, alpha: number): TensorOrScalar {
+  if (alpha === 1) return b;
+  const integral = (v: TensorOrScalar) => (isT(v) ? v.dtype !== "float32" : Number.isInteger(v));
+  checkAlpha(name, integral(a) && integral(b), alpha);
+  if (isT(b) && b.dtype === "bool" && isT(a) && a.dtype === "bool") return b;
+  return typeof b === "number" ? b * alpha : binaryForward(BinaryOp.Mul, b, alpha);
+}
+
 /** a + alpha * b */
 export function add(a: TensorOrScalar, b: TensorOrScalar, alpha = 1): Tensor {
-  const bb = alpha === 1 ? b : typeof b === "number" ? b * alpha : binaryForward(BinaryOp.Mul, b, alpha);
+  const bb = scaled("add", a, b, alpha);
   const out = binaryForward(BinaryOp.Add, a, bb);
   if (bb !== b && bb instanceof Tensor) bb.dispose();
   // d(a + αb) = da + α db
@@ -157,7 +161,7 @@ export function add(a: TensorOrScalar, b: TensorOrScalar, alpha = 1): Tensor {
 
 /** a - alpha * b */
 export function sub(a: TensorOrScalar, b: TensorOrScalar, alpha = 1): Tensor {
-  const bb = alpha === 1 ? b : typeof b === "number" ? b * alpha : binaryForward(BinaryOp.Mul, b, alpha);
+  const bb = scaled("sub", a, b, alpha);
   const out = binaryForward(BinaryOp.Sub, a, bb);
   if (bb !== b && bb instanceof Tensor) bb.dispose();
   // d(a - αb) = da - α db
@@ -383,6 +387,7 @@ export const reciprocal = unaryOp({
 /** -1, 0 or 1 by the sign of each element (0 for NaN); its gradient is zero, as torch's. */
 export function sign(x: Tensor): Tensor {
   checkTensor("sign", x);
+  if (x.dtype === "bool") return x.clone(); // torch: a bool's sign is itself
   const p = castTo(gt(x, 0), x.dtype === "float32" ? "float32" : "int32");
   const n = castTo(lt(x, 0), p.dtype);
   const out = binaryForward(BinaryOp.Sub, p, n);

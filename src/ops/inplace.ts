@@ -10,7 +10,7 @@ import { isGradEnabled } from "../autograd/grad-mode";
 import { broadcastShapes, broadcastStrides, sameShape, fmt } from "../shape";
 import { promote, promoteScalar } from "../dtype";
 import { castTo, fillRaw, checkTensor, copyStrided } from "./dispatch";
-import { binaryInto, scalarInto, checkOperand } from "./elementwise";
+import { binaryInto, scalarInto, checkOperand, checkAlpha } from "./elementwise";
 
 const names = ["add_", "sub_", "mul_", "div_"];
 
@@ -58,6 +58,7 @@ function update(op: BinaryOp, t: Tensor, other: TensorOrScalar, alpha = 1): Tens
   if (!sameShape(shape, t.shape)) {
     throw new RangeError(`${name}: the operand of shape ${fmt(other.shape)} does not broadcast to the tensor's shape ${fmt(t.shape)}`);
   }
+  checkAlpha(name, d !== "float32", alpha);
   let y = castTo(other, d);
   if (alpha !== 1) {
     const scaled = Tensor.empty(y.shape, d);

@@ -186,10 +186,10 @@ function indexArray(op: string, index: Tensor | readonly number[], len: number, 
   }
   for (let j = 0; j < idx.length; j++) {
     const v = idx[j];
-    if (v < -len || v >= len) {
-      throw new RangeError(`${op}: index ${v} is out of range for a dim of size ${len} (${where}expected ${-len} <= index < ${len})`);
+    // torch's index_select takes no negative indices
+    if (v < 0 || v >= len) {
+      throw new RangeError(`${op}: index ${v} is out of range for a dim of size ${len} (${where}expected 0 <= index < ${len})`);
     }
-    if (v < 0) idx[j] = v + len;
   }
   return idx;
 }
