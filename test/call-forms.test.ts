@@ -55,6 +55,16 @@ describe("options after positional arguments, against torch 1.13", () => {
       s.backward();
       return a.grad!;
     },
+    "the gradient of F.normalize at a norm equal to eps": () => {
+      const a = tensor([[3, 4]], { requiresGrad: true });
+      F.normalize(a, { eps: 5 }).backward(tensor([[1, 0]], { dtype: "float32" }));
+      return a.grad!;
+    },
+    "klDiv's target gradient, at t = 0 too": () => {
+      const kt = tensor([0, 1, 0.5], { requiresGrad: true });
+      F.klDiv(tensor([-1, -2, -0.5]), kt, "sum").backward();
+      return kt.grad!;
+    },
     "s = a.sum(); s.backward(); s.backward(): a.grad": () => {
       const a = leafOf(x);
       const s = a.sum();
@@ -84,7 +94,7 @@ describe("options after positional arguments, against torch 1.13", () => {
       else values.forEach((v, i) => (Number.isNaN(expected[i]) ? expect(v).toBeNaN() : expect(v).toBeCloseTo(expected[i], 5)));
     });
   }
-  it("covers every case of the fixture", () => expect(Object.keys(fixture.cases).length).toBe(74));
+  it("covers every case of the fixture", () => expect(Object.keys(fixture.cases).length).toBe(76));
 });
 
 describe("torch's named tuples and flags in JS", () => {

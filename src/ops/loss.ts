@@ -259,7 +259,7 @@ export function klDiv(input: Tensor, target: Tensor, options?: KLDivOptions | Re
   return scope(() => reduce(pointwise("klDiv", "KlDivBackward0", input, target,
     (x, t) => (lt ? Math.exp(t) * (t - x) : t === 0 ? -t * x : t * Math.log(t) - t * x),
     (_x, t) => (lt ? -Math.exp(t) : -t),
-    (x, t) => (lt ? Math.exp(t) * (t - x + 1) : t === 0 ? 0 : Math.log(t) + 1 - x),
+    (x, t) => (lt ? Math.exp(t) * (t - x + 1) : t === 0 ? NaN : Math.log(t) + 1 - x), // NaN at t = 0: torch's xlogy backward
   ), o.reduction, input.ndim === 0 ? 1 : input.shape[0]));
 }
 

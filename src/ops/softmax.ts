@@ -9,8 +9,9 @@ import { isGradEnabled } from "../autograd/grad-mode";
 import { sum } from "./reduce";
 import { checkTensor, requiredDim, checkFloat, named } from "./dispatch";
 import { vectorNorm, type NormOrd } from "./statistics";
-import { add, div, relu, sub, mul, exp } from "./elementwise";
+import { div, sub, mul, exp } from "./elementwise";
 import { scope } from "../lifetime";
+import { clamp } from "./binary";
 
 export interface SoftmaxOptions {
   dim: number;
@@ -49,6 +50,6 @@ export function normalize(x: Tensor, p?: number | NormalizeOptions, dim?: number
   const e = o.eps ?? 1e-12;
   return scope(() => {
     const n = vectorNorm(x, o.p ?? 2, o.dim ?? 1, true);
-    return div(x, add(relu(sub(n, e)), e)); // max(n, eps) = eps + relu(n - eps)
+    return div(x, clamp(n, e)); // max(n, eps), whose gradient passes where n >= eps (torch's clamp_min)
   });
 }
