@@ -571,7 +571,7 @@ const cases: Case[] = [
   {
     family: "autograd", name: "an in-place op whose operand requires grad", example: "zeros(2).add_(x)",
     run: () => zeros(2).add_(leaf([1, 2])), type: Error,
-    message: /^add_: the operand requires grad, but in-place ops record no graph; detach\(\) it, or use the out-of-place op$/,
+    message: /^add_: in-place ops record no graph, and the operand requires grad; use the out-of-place op, or detach\(\) first$/,
     after: () => {
       const x = leaf([1, 2]);
       const y = zeros(2).add_(x.detach());
@@ -649,7 +649,7 @@ const cases: Case[] = [
   {
     family: "autograd", name: "in-place update inside a graph", example: "x.mul(2).add_(1)",
     run: () => leaf([1, 2]).mul(2).add_(1), type: Error,
-    message: /^add_: in-place operations on a tensor that is part of an autograd graph \(produced by MulBackward0\) are not supported; use the out-of-place op$/,
+    message: /^add_: in-place ops record no graph, and the tensor is part of one \(made by MulBackward0\); use the out-of-place op, or detach\(\) first$/,
   },
   {
     family: "autograd", name: "requiresGrad of a non-leaf", example: "x.mul(2).requiresGrad = false",

@@ -22,21 +22,14 @@ const names = ["add_", "sub_", "mul_", "div_"];
 export function checkWritable(op: string, t: Tensor, operand?: unknown): void {
   t.assertAlive(op);
   if (!isGradEnabled()) return;
-  if ((operand as Tensor | null)?.requiresGrad === true && !t.requiresGrad) {
-    throw new Error(`${op}: the operand requires grad, but in-place ops record no graph; detach() it, or use the out-of-place op`);
-  }
   if (t.requiresGrad && t.isLeaf) {
     throw new Error(
       `${op}: a leaf tensor that requires grad (shape ${fmt(t.shape)}) is being used in an in-place operation; ` +
         "wrap the update in noGrad(() => ...)",
     );
   }
-  if (t.requiresGrad) {
-    throw new Error(
-      `${op}: in-place operations on a tensor that is part of an autograd graph (produced by ${t.gradFn!.name}) ` +
-        "are not supported; use the out-of-place op",
-    );
-  }
+  const graph = t.requiresGrad ? `the tensor is part of one (made by ${t.gradFn!.name})` : (operand as Tensor | null)?.requiresGrad === true ? "the operand requires grad" : "";
+  if (graph) throw new Error(`${op}: in-place ops record no graph, and ${graph}; use the out-of-place op, or detach() first`);
 }
 
 function update(op: BinaryOp, t: Tensor, other: TensorOrScalar, alpha = 1): Tensor {
