@@ -38,12 +38,11 @@ function checkScalar(op: string, s: unknown): asserts s is number {
 /** out = a op b on tensors or a tensor and a number, with promotion and broadcasting; no graph. */
 export function binaryForward(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar): Tensor {
   const name = binaryNames[op];
-  if (typeof a !== "object" || a === null) {
+  if (!(a instanceof Tensor)) {
     checkScalar(name, a);
     if (!(b instanceof Tensor)) throw new TypeError(`${name}: at least one operand must be a Tensor`);
     return scalarForward(op, b, a, true);
   }
-  if (!(a instanceof Tensor)) throw new TypeError(`${name}: expected a Tensor or a number, got ${Object.prototype.toString.call(a)}`);
   if (!(b instanceof Tensor)) {
     checkScalar(name, b);
     return scalarForward(op, a, b, false);
@@ -412,7 +411,7 @@ function spread(t: Tensor, shape: Shape): Tensor {
 
 export function checkOperand(op: string, v: unknown): asserts v is TensorOrScalar {
   if (isT(v)) v.assertAlive(op);
-  else if (typeof v !== "number") throw new TypeError(`${op}: expected a Tensor or a number, got ${describeValue(v)}`);
+  else checkScalar(op, v);
 }
 
 /**
