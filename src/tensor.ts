@@ -427,7 +427,7 @@ export class Tensor {
   t(): Tensor { return shp.t(this); }
   permute(...dims: number[] | [number[]]): Tensor { return shp.permute(this, dims.flat()); }
   reshape(...shape: number[] | [number[]]): Tensor { return shp.reshape(this, shape.flat()); }
-  view(...shape: number[] | [number[]]): Tensor { return shp.reshape(this, shape.flat()); }
+  view(...shape: number[] | [number[]]): Tensor { return shp.view(this, shape.flat()); }
   /** Merges dims startDim..endDim (negative from the end) into one, as torch.flatten: `x.flatten(1)` keeps the batch dim. */
   flatten(startDim?: number | shp.FlattenOptions, endDim?: number): Tensor { return shp.flatten(this, startDim, endDim); }
   squeeze(dim?: number | { dim?: number }): Tensor { return shp.squeeze(this, dim); }

@@ -14,7 +14,12 @@ import { indexAdd, putView, takeView } from "./indexing";
 import { sumTo } from "./reduce";
 
 /** Same data, new shape (one dim may be -1); shares memory like torch's view. */
-export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+export const reshape = (x: Tensor, shape: readonly number[]): Tensor => reshapeAs("ReshapeAliasBackward0", x, shape);
+/** torch's view: reshape (a wasmgrad tensor is always contiguous), under view's node name. */
+export const view = (x: Tensor, shape: readonly number[]): Tensor => reshapeAs("ViewBackward0", x, shape);
+
+/** reshape, recording the node torch names for the op that reshapes (squeeze, unsqueeze, view, ...). */
+function reshapeAs(node: string, x: Tensor, shape: readonly number[]): Tensor {
   checkTensor("reshape", x);
   const dims = [...shape];
   const infer = dims.indexOf(-1);
@@ -35,7 +40,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const out = x.alias(dims);
   // d reshape(x) = reshape(dx) back
   if (!tracks(x)) return out;
-  return record(out, "ViewBackward0", [x], (g) => [reshape(g, x.shape)]);
+  return record(out, node, [x], (g) => [reshape(g, x.shape)]);
 }
 
 /** Whether perm swaps the last two dims and keeps the others (t(), .T, transpose(-2, -1)). */
@@ -101,8 +106,9 @@ export function transpose(x: Tensor, dim0: number | { dim0: number; dim1: number
 
 /** torch's .T: dims reversed; 0-d and 1-D tensors come back as they are. */
 export function reverseDims(x: Tensor): Tensor {
+  checkTensor("T", x);
   if (x.ndim < 2) return x;
-  if (x.ndim === 2) return t(x);
+  if (x.ndim === 2) return swap2(x, "PermuteBackward0"); // torch 1.13's .T is a permute
   return permute(x, x.shape.map((_, i) => x.ndim - 1 - i));
 }
 
@@ -110,19 +116,22 @@ export function reverseDims(x: Tensor): Tensor {
 export function t(x: Tensor): Tensor {
   checkTensor("t", x);
   if (x.ndim > 2) throw new RangeError(`t: expects a tensor with <= 2 dims, but got ${x.ndim} dims (shape ${fmt(x.shape)})`);
-  if (x.ndim < 2) return x;
+  return x.ndim < 2 ? x : swap2(x, "TBackward0");
+}
+
+/** A matrix transposed, under the node name of the op that asked (t, .T). */
+function swap2(x: Tensor, node: string): Tensor {
   const out = permuteForward(x, SWAP2);
   if (!tracks(x)) return out;
-  return record(out, "TBackward0", [x], (g) => [t(g)]);
+  return record(out, node, [x], (g) => [t(g)]);
 }
 
 export function squeeze(x: Tensor, dimArg?: number | { dim?: number }): Tensor {
   checkTensor("squeeze", x);
   const dim = named<{ dim?: number }>("squeeze", { dim: dimArg }).dim;
-  if (dim === undefined) return reshape(x, x.shape.filter((s) => s !== 1));
+  if (dim === undefined) return reshapeAs("SqueezeBackward0", x, x.shape.filter((s) => s !== 1));
   const d = normDim("squeeze", dim, x.ndim);
-  if (x.ndim === 0 || x.shape[d] !== 1) return reshape(x, x.shape);
-  return reshape(x, x.shape.filter((_, i) => i !== d));
+  return reshapeAs("SqueezeBackward1", x, x.ndim === 0 || x.shape[d] !== 1 ? x.shape : x.shape.filter((_, i) => i !== d));
 }
 
 export function unsqueeze(x: Tensor, dim: number | { dim: number }): Tensor {
@@ -130,7 +139,7 @@ export function unsqueeze(x: Tensor, dim: number | { dim: number }): Tensor {
   const d = normDim("unsqueeze", named<{ dim: number }>("unsqueeze", { dim }).dim, x.ndim + 1);
   const shape = [...x.shape];
   shape.splice(d, 0, 1);
-  return reshape(x, shape);
+  return reshapeAs("UnsqueezeBackward0", x, shape);
 }
 
 export interface FlattenOptions {
