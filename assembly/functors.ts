@@ -151,7 +151,7 @@ export function fop(op: i32, x: f32, y: f32): f32 {
 
 export const ICMP: i32 = 16;
 
-// Integer power by squaring; a negative exponent is rejected in TS as torch does.
+// Integer power by squaring (TS rejects a negative number as the exponent, as torch does; a tensor may hold them).
 function ipow(x: i32, e: i32): i32 {
   // torch's integer pow: a negative exponent gives 1 for 1, ±1 for -1, and 0 for any other base
   if (e < 0) return x == 1 ? 1 : x == -1 ? (e & 1 ? -1 : 1) : 0;

@@ -51,9 +51,12 @@ export function binaryForward(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar
   b.assertAlive(name);
   let d = promote(a.dtype, b.dtype);
   // as in torch, bools add as or and multiply as and (maximum and minimum), and divide as floats
-  if (d === "bool") op = op === BinaryOp.Add ? BinaryOp.Maximum : op === BinaryOp.Mul ? BinaryOp.Minimum : op;
-  if (d === "bool" && op !== BinaryOp.Maximum && op !== BinaryOp.Minimum && op !== BinaryOp.Div) {
-    throw new TypeError(`${name}: arithmetic on two bool tensors is not supported; convert one with .int() or .float()`);
+  if (d === "bool") {
+    if (op === BinaryOp.Add) op = BinaryOp.Maximum;
+    else if (op === BinaryOp.Mul) op = BinaryOp.Minimum;
+    else if (op !== BinaryOp.Maximum && op !== BinaryOp.Minimum && op !== BinaryOp.Div) {
+      throw new TypeError(`${name}: arithmetic on two bool tensors is not supported; convert one with .int() or .float()`);
+    }
   }
   if (op === BinaryOp.Div) d = floatOf(d);
   if (d === "int32") checkDivisor(op, b);
@@ -135,12 +138,12 @@ export function checkAlpha(name: string, integral: boolean, alpha: number): void
   }
 }
 
-/** alpha·b for add and sub; between bools it is b. */
+/** alpha·b for add and sub; between bools it is b, or all false for alpha 0 (torch's bool arithmetic). */
 function scaled(name: string, a: TensorOrScalar, b: TensorOrScalar, alpha: number): TensorOrScalar {
   if (alpha === 1) return b;
   const integral = (v: TensorOrScalar) => (isT(v) ? v.dtype !== "float32" : Number.isInteger(v));
   checkAlpha(name, integral(a) && integral(b), alpha);
-  if (isT(b) && b.dtype === "bool" && isT(a) && a.dtype === "bool") return b;
+  if (isT(b) && b.dtype === "bool" && isT(a) && a.dtype === "bool") return alpha ? b : filled(b.shape, 0, "bool");
   return typeof b === "number" ? b * alpha : binaryForward(BinaryOp.Mul, b, alpha);
 }
 

@@ -176,7 +176,7 @@ export function sliceAssign_<T extends Tensor>(x: T, entries: readonly SliceEntr
   return x;
 }
 
-/** A value operand in x's dtype (a 0-d tensor for a number); refuses one that would need a graph. */
+/** A value operand in x's dtype (a 0-d tensor for a number). */
 function valueOf(op: string, x: Tensor, value: TensorOrScalar): Tensor {
   if (typeof value === "number") return filled([], value, x.dtype);
   checkTensor(op, value);
