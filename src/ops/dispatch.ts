@@ -111,17 +111,20 @@ export function checkFloat(op: string, x: unknown): asserts x is Tensor {
 export function castTo(t: Tensor, d: DType): Tensor {
   if (t.dtype === d) return t;
   const out = Tensor.empty(t.shape, d);
-  if (t.dtype === "float32") {
-    if (d === "bool") floatToBool(t, out);
-    else k().cast_f32_i32(t.ptr, out.ptr, t.numel());
-  } else if (d === "float32") {
-    k().cast_i32_f32(t.ptr, out.ptr, t.numel());
-  } else if (d === "bool") {
+  if (d === "float32") k().cast_i32_f32(t.ptr, out.ptr, t.numel());
+  else if (t.dtype !== "float32") {
+    // int32 and bool store the same 32-bit integers: a copy (to bool: made 0 or 1)
     k().copy32(t.ptr, out.ptr, t.numel());
-    boolify(out);
-  } else {
-    k().copy32(t.ptr, out.ptr, t.numel());
-  }
+    if (d === "bool") boolify(out);
+  } else if (d === "bool") floatToBool(t, out);
+  else k().cast_f32_i32(t.ptr, out.ptr, t.numel());
+  return out;
+}
+
+/** A copy of x with its own memory, of its dtype and shape; no graph. */
+export function copyOf(x: Tensor): Tensor {
+  const out = Tensor.empty(x.shape, x.dtype);
+  k().copy32(x.ptr, out.ptr, x.numel());
   return out;
 }
 

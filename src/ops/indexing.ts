@@ -13,7 +13,7 @@ import { i32 } from "../backend/memory";
 import { IndexMode } from "../backend/kernels";
 import { fmt, normDim, numel, broadcastShapes, broadcastStrides, sameShape, stridesOf, type Shape } from "../shape";
 import { record, tracks } from "../autograd/node";
-import { writeMeta, checkTensor, castTo, filled, describeValue, named } from "./dispatch";
+import { writeMeta, checkTensor, castTo, copyOf, filled, describeValue, named } from "./dispatch";
 import { sumTo } from "./reduce";
 import { mul, whereOp } from "./elementwise";
 import { checkWritable, copy_ } from "./inplace";
@@ -56,8 +56,7 @@ export function takeView(name: string, x: Tensor, v: View): Tensor {
  */
 export function putView(name: string, x: Tensor, v: View, src: Tensor): Tensor {
   const s = castTo(src, x.dtype);
-  const out = Tensor.empty(x.shape, x.dtype);
-  k().copy32(x.ptr, out.ptr, x.numel());
+  const out = copyOf(x);
   copyView(s, broadcastView(s, v.shape), out, v);
   if (s !== src) s.dispose();
   if (!tracks(x, src)) return out;
@@ -150,9 +149,7 @@ function target(op: string, x: Tensor, inplace: boolean, operand?: unknown): Ten
     x.bumpVersion();
     return x;
   }
-  const out = Tensor.empty(x.shape, x.dtype);
-  k().copy32(x.ptr, out.ptr, x.numel());
-  return out;
+  return copyOf(x);
 }
 
 /**

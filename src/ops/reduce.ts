@@ -8,7 +8,7 @@ import { normDim, fmt, sameShape, rows, type Shape } from "../shape";
 import { record } from "../autograd/node";
 import { isGradEnabled } from "../autograd/grad-mode";
 import { exec } from "../backend/tape";
-import { bitsOf, castTo, fillRaw, checkTensor, checkFloat, filled, named, valuesIndices, type ValuesIndices } from "./dispatch";
+import { bitsOf, castTo, copyOf, fillRaw, checkTensor, checkFloat, filled, named, valuesIndices, type ValuesIndices } from "./dispatch";
 import { scatter } from "./indexing";
 import { expand, reshape } from "./shape";
 import { div, mul, eq } from "./elementwise";
@@ -65,7 +65,7 @@ export function sumForward(x: Tensor, dims: number[] | null, keepdim: boolean): 
       if (cur !== src) cur.dispose();
       cur = next;
     }
-    if (cur === src) cur = src.clone();
+    if (cur === src) cur = copyOf(src);
     out = keepdim ? cur : reshape(cur, x.shape.filter((_, i) => !dims.includes(i)));
     if (out !== cur) cur.dispose();
   }

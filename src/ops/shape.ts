@@ -9,7 +9,7 @@ import { fmt, normDim, numel, broadcastStrides, sameShape, rows, stridesOf, type
 import { record, tracks } from "../autograd/node";
 import { isGradEnabled } from "../autograd/grad-mode";
 import { recordingTape } from "../backend/tape";
-import { fillRaw, checkTensor, filled, named, copyStrided } from "./dispatch";
+import { fillRaw, checkTensor, filled, named, copyStrided, copyOf } from "./dispatch";
 import { indexAdd, putView, takeView } from "./indexing";
 import { sumTo } from "./reduce";
 
@@ -248,8 +248,7 @@ export function diag(x: Tensor, diagonal = 0): Tensor {
 /** A copy with its own memory. */
 export function clone(x: Tensor): Tensor {
   checkTensor("clone", x);
-  const out = Tensor.empty(x.shape, x.dtype);
-  k().copy32(x.ptr, out.ptr, x.numel());
+  const out = copyOf(x);
   if (!tracks(x)) return out;
   return record(out, "CloneBackward0", [x], (g) => [g]);
 }

@@ -11,7 +11,7 @@ import { fmt, normDim, rows, type Shape } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { noGrad } from "../autograd/grad-mode";
 import { scope } from "../lifetime";
-import { castTo, checkTensor, checkFloat, fillRaw, filled, named, valuesIndices, type ValuesIndices } from "./dispatch";
+import { castTo, copyOf, checkTensor, checkFloat, fillRaw, filled, named, valuesIndices, type ValuesIndices } from "./dispatch";
 import { normDims, keptShape, unreduce, sum, mean, sumForward, type DimOptions, type DimArg } from "./reduce";
 import { reshape, diag, unsqueeze, indexSelect, squeeze } from "./shape";
 import { sort } from "./sort";
@@ -124,7 +124,7 @@ function extremumKeep(op: string, x: Tensor, dims: number[] | null, isMin: boole
     if (cur !== x) cur.dispose();
     cur = next;
   }
-  return cur === x ? noGrad(() => x.clone()) : cur;
+  return cur === x ? copyOf(x) : cur;
 }
 
 function amaxmin(op: string, isMin: boolean, x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {

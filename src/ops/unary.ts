@@ -4,19 +4,11 @@
 // (round with decimals, the NaN/Inf tests, nanToNum) are short compositions.
 
 import { Tensor } from "../tensor";
-import { k } from "../backend/module";
 import { BinaryOp, UnaryOp, UnaryParamOp } from "../backend/kernels";
 import { record, tracks } from "../autograd/node";
 import { broadcastShapes } from "../shape";
-import { checkTensor, filled, describeValue, named } from "./dispatch";
+import { checkTensor, filled, describeValue, named, copyOf } from "./dispatch";
 import { unaryOp, unaryForward, binaryForward, binaryInto, zeroGrad, add, mul, div, neg, exp, eq, ne, lt } from "./elementwise";
-
-/** The integer result of floor, ceil, round and trunc: the values themselves (a copy, as torch gives). */
-function same(x: Tensor): Tensor {
-  const out = Tensor.empty(x.shape, x.dtype);
-  if (x.numel() > 0) k().copy32(x.ptr, out.ptr, x.numel());
-  return out;
-}
 
 // ---- logarithms and exponentials ---------------------------------------------------
 
@@ -50,12 +42,12 @@ export const erf = unaryOp({
   grad: ["ErfBackward0", "x", (g, x) => mul(mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI)), g)], // d erf x = 2/√π e^(-x²) dx
 });
 
-// ---- rounding (integers are their own floor, ceil, round and trunc) -------------------
+// ---- rounding (integers are their own floor, ceil, round and trunc: a copy, as torch gives) ---
 
-export const floor = unaryOp({ name: "floor", op: UnaryOp.Floor, ints: same, grad: ["FloorBackward0", null, zeroGrad] }); // a step: d = 0
-export const ceil = unaryOp({ name: "ceil", op: UnaryOp.Ceil, ints: same, grad: ["CeilBackward0", null, zeroGrad] });
-export const trunc = unaryOp({ name: "trunc", op: UnaryOp.Trunc, ints: same, grad: ["TruncBackward0", null, zeroGrad] });
-const round0 = unaryOp({ name: "round", op: UnaryOp.Round, ints: same, grad: ["RoundBackward0", null, zeroGrad] });
+export const floor = unaryOp({ name: "floor", op: UnaryOp.Floor, ints: copyOf, grad: ["FloorBackward0", null, zeroGrad] }); // a step: d = 0
+export const ceil = unaryOp({ name: "ceil", op: UnaryOp.Ceil, ints: copyOf, grad: ["CeilBackward0", null, zeroGrad] });
+export const trunc = unaryOp({ name: "trunc", op: UnaryOp.Trunc, ints: copyOf, grad: ["TruncBackward0", null, zeroGrad] });
+const round0 = unaryOp({ name: "round", op: UnaryOp.Round, ints: copyOf, grad: ["RoundBackward0", null, zeroGrad] });
 export const frac = unaryOp({
   name: "frac", op: UnaryOp.Frac, // torch refuses integers
   grad: ["FracBackward0", null, (g) => g], // d(x - trunc x) = dx
@@ -127,7 +119,7 @@ export function nanToNum(x: Tensor, nan?: number | null | NanToNumOptions, posin
   for (const [key, v] of Object.entries(o)) {
     if (v !== null && v !== undefined && typeof v !== "number") throw new TypeError(`nanToNum: ${key} must be a number or null, got ${describeValue(v)}`);
   }
-  if (x.dtype !== "float32") return same(x);
+  if (x.dtype !== "float32") return copyOf(x);
   const out = unaryForward(UnaryParamOp.NanToNum, "nanToNum", x, [o.nan ?? 0, o.posinf ?? F32_MAX, o.neginf ?? -F32_MAX]);
   // d nanToNum = [x finite] dx
   if (!tracks(x)) return out;
