@@ -30,16 +30,35 @@ export function normDims(op: string, dim: number | number[], ndim: number): numb
   return out;
 }
 
-/** Sum along one dim, keeping it with size 1. */
-function sumDimKeep(x: Tensor, d: number): Tensor {
-  const shape = [...x.shape];
-  const [outer, len, inner] = rows(shape, d);
-  shape[d] = 1;
+/** The normalized dims of o.dim, null for all of them. */
+export function dimsOf(op: string, o: DimOptions, ndim: number): number[] | null {
+  return o.dim == null ? null : normDims(op, o.dim, ndim);
+}
+
+/** How many elements a reduction over dims (null: all) sees. */
+export function countOf(shape: Shape, dims: number[] | null): number {
+  let n = 1;
+  shape.forEach((s, i) => (dims === null || dims.includes(i)) && (n *= s));
+  return n;
+}
+
+/** The sums of x's rows along d (null: all of x, as one row) in a tensor of `shape`. */
+function sumRows(x: Tensor, d: number | null, shape: Shape): Tensor {
+  const [outer, len, inner] = rows(x.shape, d);
   const out = Tensor.empty(shape, x.dtype);
+  // written by the kernel even for one element (a captured step may replay it)
   if (len === 0) fillRaw(out, 0);
-  else if (x.dtype === "float32") k().sum_dim_f32(x.ptr, out.ptr, outer, len, inner);
-  else k().sum_dim_i32(x.ptr, out.ptr, outer, len, inner);
+  else (x.dtype === "float32" ? k().sum_dim_f32 : k().sum_dim_i32)(x.ptr, out.ptr, outer, len, inner);
   return out;
+}
+
+/** The max (or min) of x's rows along d (null: all of x) and where it is, in tensors of `shape`; no graph. */
+export function maxRows(x: Tensor, d: number | null, shape: Shape, isMin: boolean): [values: Tensor, indices: Tensor] {
+  const [outer, len, inner] = rows(x.shape, d);
+  const values = Tensor.empty(shape, x.dtype), indices = Tensor.empty(shape, "int32");
+  // bool is stored as the int32s 0 and 1
+  if (values.numel() > 0) (x.dtype === "float32" ? k().max_dim_f32 : k().max_dim_i32)(x.ptr, values.ptr, indices.ptr, outer, len, inner, isMin);
+  return [values, indices];
 }
 
 /** The sum without a graph; int and bool tensors sum to int32. */
@@ -47,11 +66,7 @@ export function sumForward(x: Tensor, dims: number[] | null, keepdim: boolean): 
   const src = x.dtype === "bool" ? castTo(x, "int32") : x;
   let out: Tensor;
   if (dims === null) {
-    out = Tensor.empty([], src.dtype);
-    // the sum along one dim of length n, written by the kernel (a captured step may replay it)
-    if (src.numel() === 0) fillRaw(out, 0);
-    else if (src.dtype === "float32") k().sum_dim_f32(src.ptr, out.ptr, 1, src.numel(), 1);
-    else k().sum_dim_i32(src.ptr, out.ptr, 1, src.numel(), 1);
+    out = sumRows(src, null, []);
     if (keepdim) {
       const kept = reshape(out, x.shape.map(() => 1));
       out.dispose();
@@ -61,7 +76,7 @@ export function sumForward(x: Tensor, dims: number[] | null, keepdim: boolean): 
     let cur = src;
     // a 0-d tensor accepts dim 0 (or -1) like torch, and there is nothing to sum along it
     for (const d of x.ndim === 0 ? [] : [...dims].sort((a, b) => b - a)) {
-      const next = sumDimKeep(cur, d);
+      const next = sumRows(cur, d, keptShape(cur.shape, [d]));
       if (cur !== src) cur.dispose();
       cur = next;
     }
@@ -109,7 +124,7 @@ export function unreduce(g: Tensor, inputShape: Shape, dims: number[] | null, di
 export function sum(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
   checkTensor("sum", x);
   const o = named<DimOptions>("sum", { dim, keepdim });
-  const dims = o.dim == null ? null : normDims("sum", o.dim, x.ndim);
+  const dims = dimsOf("sum", o, x.ndim);
   const out = sumForward(x, dims, !!o.keepdim);
   // d Σx = broadcast of the output gradient
   return record(out, dims === null ? "SumBackward0" : "SumBackward1", [x], (g) => [unreduce(g, x.shape, dims)]);
@@ -118,9 +133,7 @@ export function sum(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
 export function mean(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
   checkFloat("mean", x);
   const o = named<DimOptions>("mean", { dim, keepdim });
-  const dims = o.dim == null ? null : normDims("mean", o.dim, x.ndim);
-  let count = 1;
-  for (let i = 0; i < x.ndim; i++) if (dims === null || dims.includes(i)) count *= x.shape[i];
+  const dims = dimsOf("mean", o, x.ndim), count = countOf(x.shape, dims);
   const out = sumForward(x, dims, !!o.keepdim);
   k().binary_scalar_f32(3, out.ptr, count, out.ptr, out.numel(), false); // sum / n in place, as torch divides
   // d mean(x) = broadcast(g) / n
@@ -134,36 +147,16 @@ function extremum(x: Tensor, isMin: boolean, dimArg?: number | DimOptions, keepd
   const name = isMin ? "min" : "max";
   checkTensor(name, x);
   const { dim, keepdim } = named<{ dim?: number; keepdim?: boolean }>(name, { dim: dimArg, keepdim: keepdimArg });
-  const src = x.dtype === "bool" ? castTo(x, "int32") : x;
   if (dim == null) {
     if (x.numel() === 0) throw new RangeError(`${name}: the tensor of shape ${fmt(x.shape)} is empty; specify a dim or use a non-empty tensor`);
-    const out = Tensor.empty([], x.dtype);
-    const where = Tensor.empty([], "int32");
-    if (src.dtype === "float32") k().max_dim_f32(src.ptr, out.ptr, where.ptr, 1, src.numel(), 1, isMin);
-    else k().max_dim_i32(src.ptr, out.ptr, where.ptr, 1, src.numel(), 1, isMin);
+    const [out, where] = maxRows(x, null, [], isMin);
     where.dispose();
-    if (src !== x) src.dispose();
-    // The gradient is shared evenly between the elements equal to the result (torch's evenly_distribute_backward).
-    return record(out, isMin ? "MinBackward1" : "MaxBackward1", [x], (g) => {
-      const mask = castTo(eq(x, out), "float32");
-      const count = mask.sum().item();
-      const r = mul(mask, div(g, count));
-      mask.dispose();
-      return [r];
-    }, [x, out]);
+    return record(out, isMin ? "MinBackward1" : "MaxBackward1", [x], (g) => [evenly(g, x, out, null)], [x, out]);
   }
   const d = normDim(name, dim, x.ndim);
-  const shape = [...x.shape];
-  const [outer, len, inner] = rows(shape, d);
-  if (len === 0) throw new RangeError(`${name}: cannot reduce over dim ${dim} of size 0 (shape ${fmt(x.shape)})`);
-  if (x.ndim > 0) shape[d] = 1;
-  const values = Tensor.empty(shape, x.dtype);
-  const indices = Tensor.empty(shape, "int32");
-  if (values.numel() > 0) {
-    if (src.dtype === "float32") k().max_dim_f32(src.ptr, values.ptr, indices.ptr, outer, len, inner, isMin);
-    else k().max_dim_i32(src.ptr, values.ptr, indices.ptr, outer, len, inner, isMin);
-  }
-  if (src !== x) src.dispose();
+  if (x.shape[d] === 0) throw new RangeError(`${name}: cannot reduce over dim ${dim} of size 0 (shape ${fmt(x.shape)})`);
+  const shape = keptShape(x.shape, [d]);
+  const [values, indices] = maxRows(x, d, shape, isMin);
   let v = values, ix = indices;
   if (!keepdim && x.ndim > 0) {
     const squeezed = shape.filter((_, i) => i !== d);
@@ -189,6 +182,12 @@ export function min(x: Tensor): Tensor;
 export function min(x: Tensor, dim: number | DimOptions, keepdim?: boolean): MaxResult;
 export function min(x: Tensor, dim?: number | DimOptions, keepdim?: boolean): Tensor | MaxResult {
   return extremum(x, true, dim, keepdim);
+}
+
+/** The gradient g of y, the max, min or median of x over dims, shared evenly between the elements equal to it (torch's evenly_distribute_backward). */
+export function evenly(g: Tensor, x: Tensor, y: Tensor, dims: number[] | null): Tensor {
+  const mask = castTo(eq(x, reshape(y, keptShape(x.shape, dims))), "float32");
+  return mul(mask, div(unreduce(g, x.shape, dims), sum(mask, dims ?? [], true)));
 }
 
 /**

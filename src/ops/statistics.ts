@@ -4,7 +4,6 @@
 // gradient; a node of their own where torch's rule differs (ties, zeros).
 
 import { Tensor } from "../tensor";
-import { k } from "../backend/module";
 import { f32, i32 } from "../backend/memory";
 import { exec } from "../backend/tape";
 import { fmt, normDim, rows, type Shape } from "../shape";
@@ -12,7 +11,7 @@ import { record, tracks } from "../autograd/node";
 import { noGrad } from "../autograd/grad-mode";
 import { scope } from "../lifetime";
 import { castTo, copyOf, checkTensor, checkFloat, fillRaw, filled, named, valuesIndices, type ValuesIndices } from "./dispatch";
-import { normDims, keptShape, unreduce, sum, mean, sumForward, type DimOptions, type DimArg } from "./reduce";
+import { normDims, dimsOf, countOf, keptShape, maxRows, evenly, sum, mean, sumForward, type DimOptions, type DimArg } from "./reduce";
 import { reshape, diag, unsqueeze, indexSelect, squeeze } from "./shape";
 import { sort } from "./sort";
 import { add, sub, mul, div, pow, abs, sqrt, log, exp, eq, ne, gt, where } from "./elementwise";
@@ -21,18 +20,6 @@ import { gather } from "./indexing";
 
 export { type DimOptions, type DimArg };
 
-/** The normalized dims of o.dim, null for all of them. */
-function dimsOf(op: string, o: DimOptions, ndim: number): number[] | null {
-  return o.dim === undefined || o.dim === null ? null : normDims(op, o.dim, ndim);
-}
-
-/** Whether dim i is reduced, and how many elements a reduction over dims sees. */
-const reduced = (dims: number[] | null, i: number) => dims === null || dims.includes(i);
-function countOf(shape: Shape, dims: number[] | null): number {
-  let n = 1;
-  shape.forEach((s, i) => reduced(dims, i) && (n *= s));
-  return n;
-}
 
 /** The shape after reducing dim d (null: all), keeping it as 1 or dropping it. */
 function reducedShape(shape: Shape, d: number | null, keepdim: boolean): number[] {
@@ -100,12 +87,8 @@ function argExtremum(op: string, isMin: boolean, x: Tensor, dim?: DimArg, keepdi
   if (len === 0 && (d === null || outer * inner > 0)) {
     throw new RangeError(`${op}: cannot reduce over a dim of size 0 (shape ${fmt(x.shape)}); ${d === null ? "specify a dim" : `dim ${o.dim} is empty`}`);
   }
-  const src = x.dtype === "bool" ? castTo(x, "int32") : x;
-  const shape = reducedShape(x.shape, d, !!o.keepdim);
-  const vals = Tensor.empty(shape, src.dtype), idx = Tensor.empty(shape, "int32");
-  if (idx.numel() > 0) (src.dtype === "float32" ? k().max_dim_f32 : k().max_dim_i32)(src.ptr, vals.ptr, idx.ptr, outer, len, inner, isMin);
+  const [vals, idx] = maxRows(x, d, reducedShape(x.shape, d, !!o.keepdim), isMin);
   vals.dispose();
-  if (src !== x) src.dispose();
   return idx;
 }
 
@@ -116,10 +99,8 @@ export const argmin = (x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor => ar
 function extremumKeep(op: string, x: Tensor, dims: number[] | null, isMin: boolean): Tensor {
   let cur = x;
   for (const d of dims ?? x.shape.map((_, i) => i)) {
-    const [outer, len, inner] = rows(cur.shape, d);
-    if (len === 0) throw new RangeError(`${op}: cannot reduce over dim ${d} of size 0 (shape ${fmt(x.shape)})`);
-    const next = Tensor.empty(keptShape(cur.shape, [d]), cur.dtype), where = Tensor.empty(next.shape, "int32");
-    if (next.numel() > 0) (cur.dtype === "float32" ? k().max_dim_f32 : k().max_dim_i32)(cur.ptr, next.ptr, where.ptr, outer, len, inner, isMin);
+    if (cur.shape[d] === 0) throw new RangeError(`${op}: cannot reduce over dim ${d} of size 0 (shape ${fmt(x.shape)})`);
+    const [next, where] = maxRows(cur, d, keptShape(cur.shape, [d]), isMin);
     where.dispose();
     if (cur !== x) cur.dispose();
     cur = next;
@@ -133,15 +114,11 @@ function amaxmin(op: string, isMin: boolean, x: Tensor, dim?: DimArg, keepdim?: 
   const dims = dimsOf(op, o, x.ndim);
   if (x.ndim === 0 && x.numel() === 0) throw new RangeError(`${op}: the tensor is empty`);
   const kept = extremumKeep(op, x, x.ndim === 0 ? [] : dims, isMin);
-  const out = o.keepdim ? kept : reshape(kept, x.shape.filter((_, i) => !reduced(dims, i)));
+  const out = o.keepdim ? kept : reshape(kept, x.shape.filter((_, i) => dims !== null && !dims.includes(i)));
   if (out !== kept) kept.dispose();
   if (!tracks(x)) return out;
   // the gradient is shared evenly between the elements equal to the result (torch's amax backward)
-  return record(out, isMin ? "AminBackward0" : "AmaxBackward0", [x], (g) => {
-    const r = reshape(out, keptShape(x.shape, dims));
-    const mask = castTo(eq(x, r), "float32");
-    return [mul(mask, div(unreduce(g, x.shape, dims), sum(mask, dims ?? [], true)))];
-  }, [x, out]);
+  return record(out, isMin ? "AminBackward0" : "AmaxBackward0", [x], (g) => [evenly(g, x, out, dims)], [x, out]);
 }
 
 export const amax = (x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor => amaxmin("amax", false, x, dim, keepdim);
@@ -348,11 +325,7 @@ export function median(x: Tensor, dim?: number | DimOptions, keepdim?: boolean):
     }));
     indices.dispose();
     if (!tracks(x)) return values;
-    // the gradient is shared evenly between the elements equal to the median (torch's evenly_distribute_backward)
-    return record(values, "MedianBackward0", [x], (g) => {
-      const mask = castTo(eq(x, values), "float32");
-      return [mul(mask, div(g, sum(mask)))];
-    }, [x, values]);
+    return record(values, "MedianBackward0", [x], (g) => [evenly(g, x, values, null)], [x, values]);
   }
   const d = normDim("median", o.dim as number, x.ndim);
   const len = x.ndim === 0 ? 1 : x.shape[d];
