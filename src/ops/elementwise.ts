@@ -264,17 +264,8 @@ export function pow(base: TensorOrScalar, exponent: TensorOrScalar): Tensor {
   return record(out, "PowBackward1", [b, e], (g) => {
     // the first term is 0 where the exponent is 0 (torch), not 0 · 0^-1 = NaN at a base of 0
     const ga = b.requiresGrad ? sumTo(mul(g, zeroWhere(mul(e, pow(b, sub(e, 1))), eq(e, 0))), b.shape) : null;
-    let gb: Tensor | null = null;
-    if (e.requiresGrad) {
-      const t = mul(out, log(b));
-      const zeroBase = mul(castTo(eq(b, 0), "float32"), castTo(ge(e, 0), "float32")); // broadcasts to t's shape
-      const to = t.offset, zo = zeroBase.offset, n = t.numel();
-      exec(() => {
-        const v = f32();
-        for (let i = 0; i < n; i++) if (v[zo + i] !== 0) v[to + i] = 0;
-      });
-      gb = sumTo(mul(g, t), e.shape);
-    }
+    // the second is 0 where a = 0 and b >= 0 (two bool tensors multiply as and)
+    const gb = e.requiresGrad ? sumTo(mul(g, zeroWhere(mul(out, log(b)), binaryForward(BinaryOp.Mul, eq(b, 0), ge(e, 0)))), e.shape) : null;
     return [ga, gb];
   }, [b, e, out]);
 }
