@@ -111,13 +111,10 @@ export function checkFloat(op: string, x: unknown): asserts x is Tensor {
 export function castTo(t: Tensor, d: DType): Tensor {
   if (t.dtype === d) return t;
   const out = Tensor.empty(t.shape, d);
-  if (d === "float32") k().cast_i32_f32(t.ptr, out.ptr, t.numel());
-  else if (t.dtype !== "float32") {
-    // int32 and bool store the same 32-bit integers: a copy (to bool: made 0 or 1)
-    k().copy32(t.ptr, out.ptr, t.numel());
-    if (d === "bool") boolify(out);
-  } else if (d === "bool") floatToBool(t, out);
-  else k().cast_f32_i32(t.ptr, out.ptr, t.numel());
+  if (d === "bool") toBool(t, out);
+  else if (d === "float32") k().cast_i32_f32(t.ptr, out.ptr, t.numel());
+  else if (t.dtype === "float32") k().cast_f32_i32(t.ptr, out.ptr, t.numel());
+  else k().copy32(t.ptr, out.ptr, t.numel()); // bool to int32: the same 0s and 1s
   return out;
 }
 
@@ -128,20 +125,12 @@ export function copyOf(x: Tensor): Tensor {
   return out;
 }
 
-/** torch's float -> bool is x != 0, so 0.5 and NaN are true (truncating to int first would make them false). */
-function floatToBool(t: Tensor, out: Tensor): void {
-  const a = t.offset, o = out.offset, n = t.numel();
+/** torch's cast to bool is x != 0, so 0.5 and NaN are true (truncating a float to int first would make them false). */
+function toBool(t: Tensor, out: Tensor): void {
+  const a = t.offset, o = out.offset, n = t.numel(), isF = t.dtype === "float32";
   exec(() => {
-    const f = f32(), v = i32();
-    for (let i = 0; i < n; i++) v[o + i] = f[a + i] !== 0 ? 1 : 0;
-  });
-}
-
-function boolify(t: Tensor): void {
-  const o = t.offset, n = t.numel();
-  exec(() => {
-    const v = i32();
-    for (let i = 0; i < n; i++) v[o + i] = v[o + i] !== 0 ? 1 : 0;
+    const src = isF ? f32() : i32(), v = i32();
+    for (let i = 0; i < n; i++) v[o + i] = src[a + i] !== 0 ? 1 : 0;
   });
 }
 
