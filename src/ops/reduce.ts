@@ -65,14 +65,8 @@ export function maxRows(x: Tensor, d: number | null, shape: Shape, isMin: boolea
 export function sumForward(x: Tensor, dims: number[] | null, keepdim: boolean): Tensor {
   const src = x.dtype === "bool" ? castTo(x, "int32") : x;
   let out: Tensor;
-  if (dims === null) {
-    out = sumRows(src, null, []);
-    if (keepdim) {
-      const kept = reshape(out, x.shape.map(() => 1));
-      out.dispose();
-      out = kept;
-    }
-  } else {
+  if (dims === null) out = sumRows(src, null, reducedShape(x.shape, null, keepdim));
+  else {
     let cur = src;
     // a 0-d tensor accepts dim 0 (or -1) like torch, and there is nothing to sum along it
     for (const d of x.ndim === 0 ? [] : [...dims].sort((a, b) => b - a)) {
@@ -81,7 +75,7 @@ export function sumForward(x: Tensor, dims: number[] | null, keepdim: boolean): 
       cur = next;
     }
     if (cur === src) cur = copyOf(src);
-    out = keepdim ? cur : reshape(cur, x.shape.filter((_, i) => !dims.includes(i)));
+    out = dropDims(cur, dims, keepdim);
     if (out !== cur) cur.dispose();
   }
   if (src !== x) src.dispose();
@@ -91,6 +85,16 @@ export function sumForward(x: Tensor, dims: number[] | null, keepdim: boolean): 
 /** The shape of a reduction's output with the reduced dims kept as 1. */
 export function keptShape(shape: Shape, dims: number[] | null): number[] {
   return shape.map((s, i) => (dims === null || dims.includes(i) ? 1 : s));
+}
+
+/** The shape of a reduction's output over dims (null: all): the dims kept as 1, or dropped. */
+export function reducedShape(shape: Shape, dims: number[] | null, keepdim: boolean): number[] {
+  return keepdim ? keptShape(shape, dims) : shape.filter((_, i) => dims !== null && !dims.includes(i));
+}
+
+/** r, a reduction over dims with them kept as 1, without them unless keepdim. */
+export function dropDims(r: Tensor, dims: number[] | null, keepdim: boolean): Tensor {
+  return keepdim ? r : reshape(r, reducedShape(r.shape, dims, false));
 }
 
 /**
@@ -155,16 +159,8 @@ function extremum(x: Tensor, isMin: boolean, dimArg?: number | DimOptions, keepd
   }
   const d = normDim(name, dim, x.ndim);
   if (x.shape[d] === 0) throw new RangeError(`${name}: cannot reduce over dim ${dim} of size 0 (shape ${fmt(x.shape)})`);
+  const [v, ix] = maxRows(x, d, reducedShape(x.shape, [d], !!keepdim), isMin);
   const shape = keptShape(x.shape, [d]);
-  const [values, indices] = maxRows(x, d, shape, isMin);
-  let v = values, ix = indices;
-  if (!keepdim && x.ndim > 0) {
-    const squeezed = shape.filter((_, i) => i !== d);
-    v = reshape(values, squeezed);
-    ix = reshape(indices, squeezed);
-    values.dispose();
-    indices.dispose();
-  }
   // The gradient goes to the position of the extremum along the dim.
   record(v, isMin ? "MinBackward0" : "MaxBackward0", [x], (g) => [
     x.ndim === 0 ? g : scatter(filled(x.shape, 0), d, reshape(ix, shape), reshape(g, shape)),

@@ -6,12 +6,12 @@
 import { Tensor } from "../tensor";
 import { f32, i32 } from "../backend/memory";
 import { exec } from "../backend/tape";
-import { fmt, normDim, rows, type Shape } from "../shape";
+import { fmt, normDim, rows } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { noGrad } from "../autograd/grad-mode";
 import { scope } from "../lifetime";
 import { castTo, copyOf, checkTensor, checkFloat, fillRaw, filled, named, valuesIndices, type ValuesIndices } from "./dispatch";
-import { normDims, dimsOf, countOf, keptShape, maxRows, evenly, sum, mean, sumForward, type DimOptions, type DimArg } from "./reduce";
+import { normDims, dimsOf, countOf, keptShape, reducedShape, dropDims, maxRows, evenly, sum, mean, sumForward, type DimOptions, type DimArg } from "./reduce";
 import { reshape, diag, unsqueeze, indexSelect, squeeze } from "./shape";
 import { sort } from "./sort";
 import { add, sub, mul, div, pow, abs, sqrt, log, exp, eq, ne, gt, where } from "./elementwise";
@@ -21,11 +21,6 @@ import { gather } from "./indexing";
 export { type DimOptions, type DimArg };
 
 
-/** The shape after reducing dim d (null: all), keeping it as 1 or dropping it. */
-function reducedShape(shape: Shape, d: number | null, keepdim: boolean): number[] {
-  if (d === null) return keepdim ? shape.map(() => 1) : [];
-  return shape.flatMap((s, i) => (i !== d ? [s] : keepdim ? [1] : []));
-}
 
 
 /** One dim or none (all), as prod, argmax, median take. */
@@ -43,7 +38,7 @@ export function prod(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
   const d = oneDim("prod", x, o.dim);
   const [outer, len, inner] = rows(x.shape, d);
   const src = x.dtype === "bool" ? castTo(x, "int32") : x;
-  const out = Tensor.empty(reducedShape(x.shape, d, d === null ? false : !!o.keepdim), src.dtype);
+  const out = Tensor.empty(d === null ? [] : reducedShape(x.shape, [d], !!o.keepdim), src.dtype);
   const isF = src.dtype === "float32", xo = src.offset, oo = out.offset;
   exec(() => {
     const v = isF ? f32() : i32();
@@ -87,7 +82,7 @@ function argExtremum(op: string, isMin: boolean, x: Tensor, dim?: DimArg, keepdi
   if (len === 0 && (d === null || outer * inner > 0)) {
     throw new RangeError(`${op}: cannot reduce over a dim of size 0 (shape ${fmt(x.shape)}); ${d === null ? "specify a dim" : `dim ${o.dim} is empty`}`);
   }
-  const [vals, idx] = maxRows(x, d, reducedShape(x.shape, d, !!o.keepdim), isMin);
+  const [vals, idx] = maxRows(x, d, reducedShape(x.shape, d === null ? null : [d], !!o.keepdim), isMin);
   vals.dispose();
   return idx;
 }
@@ -114,7 +109,7 @@ function amaxmin(op: string, isMin: boolean, x: Tensor, dim?: DimArg, keepdim?: 
   const dims = dimsOf(op, o, x.ndim);
   if (x.ndim === 0 && x.numel() === 0) throw new RangeError(`${op}: the tensor is empty`);
   const kept = extremumKeep(op, x, x.ndim === 0 ? [] : dims, isMin);
-  const out = o.keepdim ? kept : reshape(kept, x.shape.filter((_, i) => dims !== null && !dims.includes(i)));
+  const out = dropDims(kept, dims, !!o.keepdim);
   if (out !== kept) kept.dispose();
   if (!tracks(x)) return out;
   // the gradient is shared evenly between the elements equal to the result (torch's amax backward)
@@ -188,8 +183,7 @@ export function logsumexp(x: Tensor, dim: DimArg, keepdim?: boolean): Tensor {
   const all = dims ?? x.shape.map((_, i) => i);
   return scope(() => {
     const xf = castTo(x, "float32");
-    let n = 1;
-    for (const d of all) n *= x.ndim === 0 ? 1 : x.shape[d];
+    const n = countOf(x.shape, dims);
     const m = n === 0 ? Tensor.empty(keptShape(x.shape, all), "float32") : noGrad(() => extremumKeep("logsumexp", xf, x.ndim === 0 ? [] : all, false));
     const mo = m.offset, mn = m.numel();
     exec(() => {
@@ -197,7 +191,7 @@ export function logsumexp(x: Tensor, dim: DimArg, keepdim?: boolean): Tensor {
       for (let i = mo; i < mo + mn; i++) if (!Number.isFinite(v[i]) || n === 0) v[i] = 0; // an infinite max shifts by 0
     });
     const out = add(log(sum(exp(sub(xf, m)), all, true)), m);
-    return o.keepdim ? out : reshape(out, x.shape.filter((_, i) => !all.includes(i)));
+    return dropDims(out, all, !!o.keepdim);
   });
 }
 
@@ -247,7 +241,7 @@ export function matrixNorm(x: Tensor, ord: NormOrd | NormOptions = "fro", dim?: 
   const [rowDim, colDim] = p === 1 || p === -1 ? ds : [ds[1], ds[0]];
   return scope(() => {
     const r = (p > 0 ? amax : amin)(sum(abs(x), rowDim, true), colDim, true);
-    return kd ? r : reshape(r, x.shape.filter((_, i) => !ds.includes(i)));
+    return dropDims(r, ds, kd);
   });
 }
 
