@@ -40,6 +40,45 @@ describe("maxPool2d", () => {
       expect(F.maxPool2d(tensor([[[1, NaN], [3, 2]]]), 2).toArray()).toEqual([[[NaN]]]);
     });
   });
+  it("picks torch's index (the first maximum; a later NaN wins) on random shapes with ties, NaN and ±Inf", () => {
+    // torch 1.13's CPU loop (max_pool2d_with_indices): the window clipped to the image, a start
+    // below 0 moved up by the dilation, then `if (val > maxval || isnan(val))` in row-major order
+    const values = [0, -0, 1, -1, 2, NaN, Infinity, -Infinity];
+    const r = mulberry32(7);
+    const pick = (n: number) => Math.floor(r() * n);
+    for (let trial = 0; trial < 60; trial++) {
+      const k = [1 + pick(3), 1 + pick(3)], s = [1 + pick(3), 1 + pick(3)], d = [1 + pick(2), 1 + pick(2)];
+      const p = k.map((kk) => pick(Math.floor(kk / 2) + 1)), ceil = r() < 0.5;
+      const h = d[0] * (k[0] - 1) + 1 + pick(6), w = d[1] * (k[1] - 1) + 1 + pick(14), planes = 1 + pick(3);
+      const data = Array.from({ length: planes * h * w }, () => values[pick(values.length)]);
+      const size = (len: number, i: number) => {
+        let o = Math.floor((len + 2 * p[i] - d[i] * (k[i] - 1) - 1 + (ceil ? s[i] - 1 : 0)) / s[i]) + 1;
+        if (ceil && (o - 1) * s[i] >= len + p[i]) o--;
+        return o;
+      };
+      const ho = size(h, 0), wo = size(w, 1), want: number[] = [], wantIdx: number[] = [];
+      for (let q = 0; q < planes; q++) for (let i = 0; i < ho; i++) for (let j = 0; j < wo; j++) {
+        let hs = i * s[0] - p[0], ws = j * s[1] - p[1];
+        const he = Math.min(hs + (k[0] - 1) * d[0] + 1, h), we = Math.min(ws + (k[1] - 1) * d[1] + 1, w);
+        while (hs < 0) hs += d[0];
+        while (ws < 0) ws += d[1];
+        let m = -Infinity, mi = hs * w + ws;
+        for (let ih = hs; ih < he; ih += d[0]) for (let iw = ws; iw < we; iw += d[1]) {
+          const v = data[(q * h + ih) * w + iw];
+          if (v > m || Number.isNaN(v)) { m = v; mi = ih * w + iw; }
+        }
+        want.push(m);
+        wantIdx.push(mi);
+      }
+      scope(() => {
+        const x = tensor(data).reshape(planes, h, w);
+        const [y, idx] = F.maxPool2d(x, { kernelSize: k, stride: s, padding: p, dilation: d, ceilMode: ceil, returnIndices: true }) as Tensor[];
+        const where = `kernel ${k}, stride ${s}, padding ${p}, dilation ${d}, ceil ${ceil}, input ${planes}x${h}x${w}`;
+        expect(Array.from(y.data()), where).toEqual(want); // -0 and 0 told apart: the value is the chosen element
+        expect(Array.from(idx.data()), where).toEqual(wantIdx);
+      });
+    }
+  });
 });
 
 describe("avgPool2d", () => {
