@@ -362,8 +362,21 @@ export const sigmoid = unaryOp({
 export const relu = unaryOp({
   // torch keeps an integer dtype: relu(int) is max(x, 0) in int
   name: "relu", op: UnaryOp.Relu, ints: (x) => binaryForward(BinaryOp.Maximum, x, 0), boolHint: TO_INT,
-  grad: ["ReluBackward0", "y", (g, x, y) => where(le(y, 0), 0, g)], // d relu = [x > 0] dx (dx at NaN, as torch)
+  grad: ["ReluBackward0", "y", (g, x, y) => reluBackward(g, y)],
 });
+
+/**
+ * d relu = [x > 0] dx, dx at NaN (torch's threshold_backward: g where y > 0, else 0), in one
+ * pass: y = relu(x) is never negative nor -0, so its bits are zero exactly where y is 0, and
+ * where32 can take them as its condition and y itself as the 0. It is linear in g, and so
+ * is its own backward (torch's ThresholdBackwardBackward0).
+ */
+function reluBackward(g: Tensor, y: Tensor): Tensor {
+  const out = Tensor.empty(g.shape);
+  k().where32(y.ptr, g.ptr, y.ptr, out.ptr, out.numel());
+  return tracks(g) ? record(out, "ThresholdBackwardBackward0", [g], (gg) => [reluBackward(gg, y)], [y]) : out;
+}
+
 export const sqrt = unaryOp({
   name: "sqrt", op: UnaryOp.Sqrt, ints: "float",
   grad: ["SqrtBackward0", "y", (g, x, y) => div(g, mul(y, 2))], // d √x = dx / (2√x)

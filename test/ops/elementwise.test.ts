@@ -285,6 +285,16 @@ describe("dtypes, shapes and special cases", () => {
       "WhereBackward0", "NanToNumBackward0"]);
   }));
 
+  it("relu's gradient is torch's threshold_backward: g where relu(x) > 0 (and at NaN), 0 elsewhere, even for a NaN or Inf g", () => wg.scope(() => {
+    const x = wg.tensor([2, -1, 0, -0, NaN, Infinity, -Infinity, 3], { requiresGrad: true });
+    const g = wg.tensor([NaN, NaN, Infinity, 5, 7, -2, Infinity, -0], { requiresGrad: true });
+    const [gx] = wg.autograd.grad(wg.relu(x), [x], { gradOutputs: g, createGraph: true });
+    expect(gx.toArray()).toEqual([NaN, 0, 0, 0, 7, -2, 0, -0]);
+    expect(gx.gradFn!.name).toBe("ThresholdBackwardBackward0"); // torch 1.13's node for a gradient made with createGraph
+    const [gg] = wg.autograd.grad(gx, [g], { gradOutputs: wg.tensor([1, 2, 3, 4, 5, 6, 7, 8]).float() });
+    expect(gg.toArray()).toEqual([1, 0, 0, 0, 5, 6, 0, 8]);
+  }));
+
   it("forward ops free their temporaries", () => {
     const before = wg.memoryStats().bytesInUse;
     wg.scope(() => {
