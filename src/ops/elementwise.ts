@@ -9,9 +9,9 @@ import { broadcastShapes, broadcastStrides, sameShape, fmt, type Shape } from ".
 import { f32, i32 } from "../backend/memory";
 import { exec } from "../backend/tape";
 import { record, tracks } from "../autograd/node";
-import { castTo, writeMeta, filled, checkTensor, describeValue, copyStrided } from "./dispatch";
+import { castTo, writeMeta, filled, checkTensor, describeValue } from "./dispatch";
 import { sumTo } from "./reduce";
-import { expand } from "./shape";
+import { expand, spread } from "./shape";
 
 const binaryNames = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "fmod", "remainder"];
 
@@ -407,14 +407,6 @@ export function square(x: Tensor): Tensor {
 }
 
 // ---- where --------------------------------------------------------------------------------
-
-/** t spread to `shape` (a copy when it is not that shape already); no graph. */
-function spread(t: Tensor, shape: Shape): Tensor {
-  if (sameShape(t.shape, shape)) return t;
-  const out = Tensor.empty(shape, t.dtype);
-  copyStrided(t, broadcastStrides(t.shape, shape), out);
-  return out;
-}
 
 export function checkOperand(op: string, v: unknown): asserts v is TensorOrScalar {
   if (isT(v)) v.assertAlive(op);

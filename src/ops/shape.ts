@@ -158,6 +158,14 @@ export function flatten(x: Tensor, startDim?: number | FlattenOptions, endDim?: 
   return reshape(x, shape);
 }
 
+/** x broadcast to `shape` (a copy when it is not that shape already); no graph. */
+export function spread(x: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(x.shape, shape)) return x;
+  const out = Tensor.empty(shape, x.dtype);
+  copyStrided(x, broadcastStrides(x.shape, shape), out);
+  return out;
+}
+
 /** Broadcasts x to `shape` (a copy; -1 keeps a dim). */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor("expand", x);
@@ -173,10 +181,8 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
     }
     return want;
   });
-  if (sameShape(target, x.shape)) return x;
-  const out = Tensor.empty(target, x.dtype);
-  copyStrided(x, broadcastStrides(x.shape, target), out);
-  if (!tracks(x)) return out;
+  const out = spread(x, target);
+  if (out === x || !tracks(x)) return out;
   return record(out, "ExpandBackward0", [x], (g) => [sumTo(g, x.shape)]); // the adjoint of a broadcast is a sum
 }
 
