@@ -7,6 +7,8 @@
 // outside the image. Paddings may be negative (a crop); ho and wo are given.
 // adjoint: x[...] += cols[...] instead (col2im; x zeroed by the caller).
 
+import { binary_f32 } from "./elementwise";
+
 @inline function fillF32(p: usize, v: f32, n: i32): void {
   for (let i = 0; i < n; i++) store<f32>(p + (<usize>i << 2), v);
 }
@@ -30,7 +32,10 @@ export function im2col_f32(
             if (!adjoint) fillF32(cols, value, wo);
           } else {
             const base = ih * w + off;
-            if (adjoint) {
+            if (adjoint && sw == 1) {
+              const q = img + (<usize>(base + lo) << 2);
+              binary_f32(0, q, cols + (<usize>lo << 2), q, hi - lo); // a row of adds, four lanes at a time
+            } else if (adjoint) {
               for (let ow = lo; ow < hi; ow++) {
                 const q = img + (<usize>(base + ow * sw) << 2);
                 store<f32>(q, load<f32>(q) + load<f32>(cols + (<usize>ow << 2)));
