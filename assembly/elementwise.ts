@@ -148,7 +148,8 @@ export function binary_f32(op: i32, a: usize, b: usize, out: usize, n: usize): v
 }
 
 // s + a and s * a are a + s and a * s, as torch computes them (__radd__ and
-// __rmul__ are add and mul): one loop each, not two.
+// __rmul__ are add and mul), and wasm's max and min are symmetric (a NaN on
+// either side gives NaN, ±0 give +0 for max and -0 for min): one loop each, not two.
 export function binary_scalar_f32(op: i32, a: usize, s: f32, out: usize, n: usize, reversed: bool): void {
   switch (op) {
     case 0: mapScalar<f32, Add>(a, s, out, n, false); break;
@@ -156,8 +157,8 @@ export function binary_scalar_f32(op: i32, a: usize, s: f32, out: usize, n: usiz
     case 2: mapScalar<f32, Mul>(a, s, out, n, false); break;
     case 3: mapScalar<f32, Div>(a, s, out, n, reversed); break;
     case 4: mapScalar<f32, Pow>(a, s, out, n, reversed); break;
-    case 5: mapScalar<f32, Maximum>(a, s, out, n, reversed); break;
-    case 6: mapScalar<f32, Minimum>(a, s, out, n, reversed); break;
+    case 5: mapScalar<f32, Maximum>(a, s, out, n, false); break;
+    case 6: mapScalar<f32, Minimum>(a, s, out, n, false); break;
     default:
       for (let i: usize = 0; i < n; i++) {
         const x = load<f32>(a + (i << 2));
