@@ -203,10 +203,26 @@ export function binary_bcast_f32(op: i32, a: usize, b: usize, out: usize, nd: i3
 
 // out[i] = a[i] op b[i], with a and b advancing sa and sb bytes (0: broadcast).
 function irow(op: i32, a: usize, sa: usize, b: usize, sb: usize, out: usize, n: usize): void {
-  for (let i: usize = 0; i < n; i++) {
-    store<i32>(out + (i << 2), iop(op, load<i32>(a), load<i32>(b)));
-    a += sa; b += sb;
+  let i: usize = 0;
+  // float comparisons of a contiguous row are hot in backward rules (clamp's, max's,
+  // leakyRelu's) and masks: four lanes at a time
+  if (op >= FCMP && sa == 4 && sb <= 4) i = fcmpLanes(op - FCMP, a, b, sb, out, n);
+  for (; i < n; i++) store<i32>(out + (i << 2), iop(op, load<i32>(a + i * sa), load<i32>(b + i * sb)));
+}
+
+// The comparison codes of fcmp from the lanes' <, == and > masks (NaN sets none of
+// them, so only != holds), as 0/1; b advances sb bytes (4, or 0 for one value).
+// Returns how many elements it wrote.
+function fcmpLanes(op: i32, a: usize, b: usize, sb: usize, out: usize, n: usize): usize {
+  const lt = i32x4.splat(-i32(op == 2 || op == 3)), gt = i32x4.splat(-i32(op >= 4));
+  const eq = i32x4.splat(-i32(op != 2 && op != 4)), ne = i32x4.splat(-i32(op == 1));
+  let i: usize = 0;
+  for (; i + 4 <= n; i += 4) {
+    const x = v128.load(a + (i << 2)), y = sb ? v128.load(b + (i << 2)) : v128.load32_splat(b);
+    const r = v128.or(v128.or(v128.and(f32x4.lt(x, y), lt), v128.and(f32x4.eq(x, y), eq)), v128.and(f32x4.gt(x, y), gt));
+    v128.store(out + (i << 2), i32x4.shr_u(v128.xor(r, ne), 31));
   }
+  return i;
 }
 
 // The broadcast walk (meta as above, no counters needed) by recursion over the
