@@ -111,7 +111,7 @@ export function clamp(x: Tensor, min?: Bound | ClampOptions, max?: Bound): Tenso
   // d clamp = dx where min <= x <= max (the bounds included), dmin where x < min < max, dmax where x > max or max < min
   const l = lo ?? -Infinity, h = hi ?? Infinity, inputs = [x, lo, hi].filter(isT);
   return record(out, numbers ? "ClampBackward1" : "ClampBackward0", inputs, (g) => {
-    const grads = [x.requiresGrad ? sumTo(keepWhere(logicalAnd(ge(x, l), le(x, h)), g), x.shape) : null];
+    const grads = [x.requiresGrad ? sumTo(keepWhere(ge(x, l), keepWhere(le(x, h), g)), x.shape) : null]; // two SIMD selects, no int32 pass
     if (isT(lo)) grads.push(lo.requiresGrad ? sumTo(keepWhere(logicalAnd(lt(x, lo), lt(lo, h)), g), lo.shape) : null);
     if (isT(hi)) grads.push(hi.requiresGrad ? sumTo(keepWhere(logicalOr(gt(x, hi), lt(hi, l)), g), hi.shape) : null);
     return grads;

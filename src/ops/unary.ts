@@ -137,7 +137,8 @@ function logical(name: string, a: Tensor, b: Tensor, op: BinaryOp | null): Tenso
   checkTensor(name, a);
   checkTensor(name, b);
   const shape = broadcastShapes(name, a.shape, b.shape);
-  const x = ne(a, 0), y = ne(b, 0);
+  // a bool tensor is its own truth value (0/1 in int32 storage); anything else compares with 0
+  const x = a.dtype === "bool" ? a : ne(a, 0), y = b.dtype === "bool" ? b : ne(b, 0);
   let out: Tensor;
   if (op === null) out = ne(x, y);
   else {
@@ -145,8 +146,8 @@ function logical(name: string, a: Tensor, b: Tensor, op: BinaryOp | null): Tenso
     out = Tensor.empty(shape, "bool");
     binaryInto(op, x, y, out);
   }
-  x.dispose();
-  y.dispose();
+  if (x !== a) x.dispose();
+  if (y !== b) y.dispose();
   return out;
 }
 

@@ -259,6 +259,13 @@ describe("dtypes, shapes and special cases", () => {
     expect(x.logicalOr(y).toArray()).toEqual([[true, true, true, true], [false, true, true, false]]);
     expect(x.logicalXor(y).toArray()).toEqual([[true, false, false, true], [false, true, true, false]]);
     expect(x.logicalNot().toArray()).toEqual([true, false, false, true]);
+    // bool operands are their own truth values (not compared with 0 first), and stay alive
+    const m = wg.tensor([true, false, true, false]), n = wg.tensor([[true], [false]]);
+    expect(m.logicalAnd(n).toArray()).toEqual([[true, false, true, false], [false, false, false, false]]);
+    expect(m.logicalOr(n).toArray()).toEqual([[true, true, true, true], [true, false, true, false]]);
+    expect(m.logicalXor(n).toArray()).toEqual([[false, true, false, true], [true, false, true, false]]);
+    expect(m.logicalAnd(x).toArray()).toEqual([false, false, true, false]);
+    expect([m.toArray(), n.toArray()]).toEqual([[true, false, true, false], [[true], [false]]]);
     expect(wg.isinf(wg.tensor([Infinity, -Infinity, NaN, 1])).toArray()).toEqual([true, true, false, false]);
     expect(wg.isfinite(wg.tensor([Infinity, -Infinity, NaN, 1])).toArray()).toEqual([false, false, false, true]);
   }));
