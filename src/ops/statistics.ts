@@ -20,7 +20,6 @@ import { gather } from "./indexing";
 
 export { type DimOptions, type DimArg };
 
-
 /** One dim or none (all), as prod, argmax, median take. */
 function oneDim(op: string, x: Tensor, dim: number | number[] | null | undefined): number | null {
   if (dim === undefined || dim === null) return null;
