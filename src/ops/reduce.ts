@@ -11,7 +11,7 @@ import { exec } from "../backend/tape";
 import { bitsOf, castTo, copyOf, fillRaw, checkTensor, checkFloat, filled, named, valuesIndices, type ValuesIndices } from "./dispatch";
 import { scatter } from "./indexing";
 import { expand, reshape } from "./shape";
-import { div, mul, eq } from "./elementwise";
+import { div, mul, eq, ne, where } from "./elementwise";
 
 /** dim, keepdim: positional, or in an options object (`x.sum({ dim: 1, keepdim: true })`). */
 export interface DimOptions {
@@ -155,7 +155,7 @@ function extremum(x: Tensor, isMin: boolean, dimArg?: number | DimOptions, keepd
     if (x.numel() === 0) throw new RangeError(`${name}: the tensor of shape ${fmt(x.shape)} is empty; specify a dim or use a non-empty tensor`);
     const [out, where] = maxRows(x, null, [], isMin);
     where.dispose();
-    return record(out, isMin ? "MinBackward1" : "MaxBackward1", [x], (g) => [evenly(g, x, out, null)], [x, out]);
+    return record(out, isMin ? "MinBackward1" : "MaxBackward1", [x], (g) => [evenly(g, x, out, null, true)], [x, out]);
   }
   const d = normDim(name, dim, x.ndim);
   if (x.shape[d] === 0) throw new RangeError(`${name}: cannot reduce over dim ${dim} of size 0 (shape ${fmt(x.shape)})`);
@@ -180,9 +180,15 @@ export function min(x: Tensor, dim?: number | DimOptions, keepdim?: boolean): Te
   return extremum(x, true, dim, keepdim);
 }
 
-/** The gradient g of y, the max, min or median of x over dims, shared evenly between the elements equal to it (torch's evenly_distribute_backward). */
-export function evenly(g: Tensor, x: Tensor, y: Tensor, dims: number[] | null): Tensor {
-  const mask = castTo(eq(x, reshape(y, keptShape(x.shape, dims))), "float32");
+/**
+ * The gradient g of y, the max, min or median of x over dims, shared evenly between the
+ * elements equal to it. With nanWins (torch's evenly_distribute_backward, for the max, min
+ * and median of all) a NaN result is shared between the NaNs; amax and amin only compare,
+ * so a NaN result gives NaN, as in torch.
+ */
+export function evenly(g: Tensor, x: Tensor, y: Tensor, dims: number[] | null, nanWins = false): Tensor {
+  const r = reshape(y, keptShape(x.shape, dims));
+  const mask = castTo(nanWins ? where(ne(r, r), ne(x, x), eq(x, r)) : eq(x, r), "float32");
   return mul(mask, div(unreduce(g, x.shape, dims), sum(mask, dims ?? [], true)));
 }
 

@@ -15,7 +15,7 @@ import { normDims, dimsOf, countOf, keptShape, reducedShape, dropDims, maxRows, 
 import { reshape, diag, unsqueeze, indexSelect, squeeze } from "./shape";
 import { sort } from "./sort";
 import { add, sub, mul, div, pow, abs, sqrt, log, exp, eq, ne, gt, where } from "./elementwise";
-import { isnan } from "./unary";
+import { isnan, isfinite } from "./unary";
 import { gather } from "./indexing";
 
 export { type DimOptions, type DimArg };
@@ -181,12 +181,8 @@ export function logsumexp(x: Tensor, dim: DimArg, keepdim?: boolean): Tensor {
   return scope(() => {
     const xf = castTo(x, "float32");
     const n = countOf(x.shape, dims);
-    const m = n === 0 ? Tensor.empty(keptShape(x.shape, all), "float32") : noGrad(() => extremumKeep("logsumexp", xf, x.ndim === 0 ? [] : all, false));
-    const mo = m.offset, mn = m.numel();
-    exec(() => {
-      const v = f32();
-      for (let i = mo; i < mo + mn; i++) if (!Number.isFinite(v[i]) || n === 0) v[i] = 0; // an infinite max shifts by 0
-    });
+    const max = n === 0 ? filled(keptShape(x.shape, all), 0) : noGrad(() => extremumKeep("logsumexp", xf, x.ndim === 0 ? [] : all, false));
+    const m = where(isfinite(max), max, 0); // an infinite max shifts by 0
     const out = add(log(sum(exp(sub(xf, m)), all, true)), m);
     return dropDims(out, all, !!o.keepdim);
   });
@@ -316,7 +312,7 @@ export function median(x: Tensor, dim?: number | DimOptions, keepdim?: boolean):
     }));
     indices.dispose();
     if (!tracks(x)) return values;
-    return record(values, "MedianBackward0", [x], (g) => [evenly(g, x, values, null)], [x, values]);
+    return record(values, "MedianBackward0", [x], (g) => [evenly(g, x, values, null, true)], [x, values]);
   }
   const d = normDim("median", o.dim as number, x.ndim);
   const len = x.ndim === 0 ? 1 : x.shape[d];

@@ -118,3 +118,27 @@ describe("positional and options forms", () => {
     expect(i.logsumexp(1).dtype).toBe("float32");
   });
 });
+
+describe("gradients at NaN, as torch 1.13 gives them", () => {
+  const grad = (f: (x: Tensor) => Tensor, data: number[][] | number[]) => W.scope(() => {
+    const x = tensor(data, { requiresGrad: true });
+    f(x).sum().backward();
+    return x.grad!.toArray();
+  });
+  it("the max, min and median of all share the gradient between the NaNs (evenly_distribute_backward)", () => {
+    expect(grad((x) => x.max(), [1, NaN, 2, NaN])).toEqual([0, 0.5, 0, 0.5]);
+    expect(grad((x) => x.min(), [[NaN, 1], [2, 3]])).toEqual([[1, 0], [0, 0]]);
+    expect(grad((x) => x.median(), [1, NaN, 2])).toEqual([0, 1, 0]);
+    expect(grad((x) => x.max(), [1, 3, 3])).toEqual([0, 0.5, 0.5]);
+  });
+  it("amax and amin only compare with the result, so a NaN result gives NaN", () => {
+    expect(grad((x) => x.amax(1), [[1, NaN], [2, 3]])).toEqual([[NaN, NaN], [0, 1]]);
+    expect(grad((x) => x.amin(), [1, NaN])).toEqual([NaN, NaN]);
+  });
+  it("logsumexp shifts an infinite or NaN max by 0", () => {
+    expect(W.scope(() => tensor([[-Infinity, -Infinity], [Infinity, 1], [NaN, 1], [1000, 1000]]).logsumexp(1).toArray()))
+      .toEqual([-Infinity, Infinity, NaN, Math.fround(1000.6931762695312)]);
+    expect(grad((x) => x.logsumexp(1), [[Infinity, 1], [1000, 1000]])).toEqual([[NaN, 0], [0.5, 0.5]]);
+    expect(W.scope(() => W.zeros(0, 3).logsumexp(0).toArray())).toEqual([-Infinity, -Infinity, -Infinity]);
+  });
+});
