@@ -38,7 +38,7 @@ export function dimsOf(op: string, o: DimOptions, ndim: number): number[] | null
 /** How many elements a reduction over dims (null: all) sees. */
 export function countOf(shape: Shape, dims: number[] | null): number {
   let n = 1;
-  shape.forEach((s, i) => (dims === null || dims.includes(i)) && (n *= s));
+  for (let i = 0; i < shape.length; i++) if (dims === null || dims.includes(i)) n *= shape[i];
   return n;
 }
 
@@ -48,7 +48,8 @@ function sumRows(x: Tensor, d: number | null, shape: Shape): Tensor {
   const out = Tensor.empty(shape, x.dtype);
   // written by the kernel even for one element (a captured step may replay it)
   if (len === 0) fillRaw(out, 0);
-  else (x.dtype === "float32" ? k().sum_dim_f32 : k().sum_dim_i32)(x.ptr, out.ptr, outer, len, inner);
+  else if (x.dtype === "float32") k().sum_dim_f32(x.ptr, out.ptr, outer, len, inner);
+  else k().sum_dim_i32(x.ptr, out.ptr, outer, len, inner);
   return out;
 }
 
@@ -65,7 +66,7 @@ export function maxRows(x: Tensor, d: number | null, shape: Shape, isMin: boolea
 export function sumForward(x: Tensor, dims: number[] | null, keepdim: boolean): Tensor {
   const src = x.dtype === "bool" ? castTo(x, "int32") : x;
   let out: Tensor;
-  if (dims === null) out = sumRows(src, null, reducedShape(x.shape, null, keepdim));
+  if (dims === null) out = sumRows(src, null, keepdim ? keptShape(x.shape, null) : []);
   else {
     let cur = src;
     // a 0-d tensor accepts dim 0 (or -1) like torch, and there is nothing to sum along it
@@ -89,7 +90,11 @@ export function keptShape(shape: Shape, dims: number[] | null): number[] {
 
 /** The shape of a reduction's output over dims (null: all): the dims kept as 1, or dropped. */
 export function reducedShape(shape: Shape, dims: number[] | null, keepdim: boolean): number[] {
-  return keepdim ? keptShape(shape, dims) : shape.filter((_, i) => dims !== null && !dims.includes(i));
+  // a loop, not filter with a closure: this is on every reduction's path
+  const out: number[] = [];
+  for (let i = 0; i < shape.length; i++) if (dims !== null && !dims.includes(i)) out.push(shape[i]);
+  else if (keepdim) out.push(1);
+  return out;
 }
 
 /** r, a reduction over dims with them kept as 1, without them unless keepdim. */
