@@ -2,7 +2,7 @@
 // (see bench/README.md). Each workload of each library runs in its own child
 // process with a timeout; a library that fails shows "n/a" with the reason.
 //
-//   npm run bench                  # full run (~10 min), writes bench/RESULTS.md and bench/results.json
+//   npm run bench                  # full run (~40 min with the cold rows), writes bench/RESULTS.md and bench/results.json
 //   npm run bench -- --quick       # smoke run (fewer steps, runs and sizes), writes bench/RESULTS-quick.md
 //   npm run bench -- --libs=wasmgrad,torch --workloads=W1,W3   # a subset (writes nothing unless --write)
 
