@@ -239,11 +239,7 @@ function normIndex(i: number, n: number): number {
 
 /** Indices of python `seq[start:stop]` for a sequence of length n. */
 function pySlice(start: number, stop: number, n: number): number[] {
-  const a = normIndex(start, n);
-  const b = normIndex(stop, n);
-  const out: number[] = [];
-  for (let i = a; i < b; i++) out.push(i);
-  return out;
+  return pyRange(normIndex(start, n), normIndex(stop, n));
 }
 
 /** Indices of python `range(a, b)`. */
@@ -338,15 +334,14 @@ function tensorStrWithFormatter(
   return '[' + slices.join(',' + '\n'.repeat(nd - 1) + ' '.repeat(indent + 1)) + ']';
 }
 
-function addSuffixes(tensorStr: string, suffixes: string[], indent: number, forceNewline: boolean): string {
+function addSuffixes(tensorStr: string, suffixes: string[], indent: number): string {
   const parts = [tensorStr];
   let lastLineLen = tensorStr.length - tensorStr.lastIndexOf('\n') + 1;
   for (const suffix of suffixes) {
     const suffixLen = suffix.length;
-    if (forceNewline || lastLineLen + suffixLen + 2 > PRINT_OPTS.linewidth) {
+    if (lastLineLen + suffixLen + 2 > PRINT_OPTS.linewidth) {
       parts.push(',\n' + ' '.repeat(indent) + suffix);
       lastLineLen = indent + suffixLen;
-      forceNewline = false;
     } else {
       parts.push(', ' + suffix);
       lastLineLen += suffixLen + 2;
@@ -418,5 +413,5 @@ export function formatTensor(
   if (info.gradFn !== undefined && info.gradFn !== null) suffixes.push('grad_fn=<' + info.gradFn + '>');
   else if (info.requiresGrad) suffixes.push('requires_grad=True');
 
-  return addSuffixes(prefix + tensorStr, suffixes, indent, false);
+  return addSuffixes(prefix + tensorStr, suffixes, indent);
 }
