@@ -394,8 +394,8 @@ export function formatTensor(
     if (dtype !== 'float32') suffixes.push('dtype=' + TORCH_DTYPE_NAME[dtype]);
     tensorStr = '[]';
   } else {
-    const conv =
-      dtype === 'float32' ? Math.fround : dtype === 'bool' ? (x: number) => (x ? 1 : 0) : (x: number) => x;
+    // (a bool's value needs no conversion: plainStr prints any nonzero as True)
+    const conv = dtype === 'float32' ? Math.fround : (x: number) => x;
     const view = new View(data, shape, conv);
     const summarize = numel > PRINT_OPTS.threshold;
     let values: number[];
