@@ -30,9 +30,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: Reduction | Loss
   if (reduction !== "none" && fusable(input, target)) return fusedMse(input, target, reduction === "mean", false);
   broadcastShapes("mseLoss", input.shape, target.shape);
   const d = sub(input, target);
-  const sq = mul(d, d);
-  if (reduction === "none") return sq;
-  return reduction === "sum" ? sum(sq) : mean(sq);
+  return reduce(mul(d, d), reduction);
 }
 
 /**
