@@ -78,7 +78,6 @@ export function tensor(data: NestedArray | ArrayLike<number> | Tensor, options: 
     shape = parsed.shape;
     flat = parsed.values;
     inferred = parsed.allBool ? "bool" : parsed.allInt && !options.requiresGrad ? "int32" : "float32";
-    if (shape.length > 0 && parsed.values.length === 0) inferred = "float32";
   }
   const dtype = dtypeOf("tensor", options, inferred);
   const out = Tensor.empty(shape, dtype);
@@ -146,7 +145,7 @@ function flatten(data: unknown): { shape: number[]; values: number[]; allInt: bo
     }
   };
   walk(data, 0, "");
-  if (values.length === 0) allBool = false;
+  if (values.length === 0) allBool = allInt = false; // an empty list is float32
   return { shape, values, allInt, allBool };
 }
 
