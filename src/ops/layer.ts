@@ -69,14 +69,15 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx?: number | n
     throw new RangeError(`embedding: Padding_idx must be within num_embeddings (${num}), got ${pad}`);
   }
   for (const v of input.data()) if (v < 0 || v >= num) throw new RangeError(`embedding: index out of range in self: index ${v} is not in [0, ${num})`);
-  const flat = reshape(input, [input.numel()]);
-  const rows = noGrad(() => indexSelect(weight, 0, flat));
-  flat.dispose();
+  const idx = reshape(input, [input.numel()]);
+  const rows = noGrad(() => indexSelect(weight, 0, idx));
   const out = reshape(rows, [...input.shape, dim]);
   rows.dispose();
-  if (!tracks(weight)) return out;
+  if (!tracks(weight)) {
+    idx.dispose();
+    return out;
+  }
   const p = pad === null ? -1 : pad < 0 ? pad + num : pad;
-  const idx = reshape(input, [input.numel()]);
   // dW[idx[j]] += dy[j], except the padding row
   return record(out, "EmbeddingBackward0", [weight], (g) => {
     // recording a graph (createGraph): the same sum as an indexAdd, which can be differentiated again
