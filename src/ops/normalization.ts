@@ -5,7 +5,7 @@
 // torch's NativeLayerNormBackward0 and friends).
 
 import { Tensor } from "../tensor";
-import { fmt } from "../shape";
+import { fmt, numel } from "../shape";
 import { tracks } from "../autograd/node";
 import { noGrad } from "../autograd/grad-mode";
 import { scope } from "../lifetime";
@@ -70,7 +70,7 @@ export function groupNorm(input: Tensor, numGroups: number, w?: Tensor | null | 
   }
   for (const t of [weight, b]) if (t && (t.ndim !== 1 || t.numel() !== c)) throw new RangeError(`groupNorm: expected weight and bias of shape [${c}], got ${fmt(t.shape)}`);
   return composite(tracks(input, weight) || tracks(b), () => {
-    const y = standardize(reshape(input, [n, numGroups, (c / numGroups) * (input.shape.slice(2).reduce((a, d) => a * d, 1))]), [2], o.eps ?? 1e-5)[0];
+    const y = standardize(reshape(input, [n, numGroups, (c / numGroups) * numel(input.shape.slice(2))]), [2], o.eps ?? 1e-5)[0];
     return affine(reshape(y, input.shape), weight, b, channelShape(input));
   });
 }
