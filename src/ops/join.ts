@@ -6,7 +6,7 @@
 import { Tensor } from "../tensor";
 import { promote } from "../dtype";
 import { k } from "../backend/module";
-import { fmt, normDim, stridesOf, type Shape } from "../shape";
+import { fmt, normDim, sameShape, stridesOf, type Shape } from "../shape";
 import { record, tracks } from "../autograd/node";
 import { writeMeta, checkTensor, castTo, filled, describeValue } from "./dispatch";
 import { reshape, unsqueeze } from "./shape";
@@ -89,7 +89,7 @@ export function stack(tensors: readonly Tensor[], dimOrOptions: DimArg = 0): Ten
   checkList("stack", tensors);
   const s0 = tensors[0].shape;
   tensors.forEach((t, i) => {
-    if (t.shape.length !== s0.length || t.shape.some((s, j) => s !== s0[j])) {
+    if (!sameShape(t.shape, s0)) {
       throw new RangeError(`stack: expects each tensor to be of equal size, but got ${fmt(s0)} at entry 0 and ${fmt(t.shape)} at entry ${i}`);
     }
   });
