@@ -67,22 +67,17 @@ export class Adam extends Optimizer {
     this.maximize = options.maximize ?? false;
   }
 
-  step(): void {
-    checkOption(this.name, "learning rate (lr)", this.lr, 0);
-    this.params.forEach((p, i) => {
-      const g = this.gradOf(p, i);
-      if (!g) return;
-      let s = this.#states.get(p);
-      if (!s) {
-        s = { step: 0, expAvg: this.stateBuffer(p), expAvgSq: this.stateBuffer(p), maxExpAvgSq: this.amsgrad ? this.stateBuffer(p) : null };
-        this.#states.set(p, s);
-      }
-      const state = s;
-      const pp = p.ptr, gp = g.ptr, m = s.expAvg.ptr, v = s.expAvgSq.ptr, vmax = s.maxExpAvgSq ? s.maxExpAvgSq.ptr : 0, n = p.numel();
-      p.bumpVersion();
-      // A thunk: the bias corrections change every step, and a captured step must replay them so.
-      exec(() => this.#update(state, pp, gp, m, v, vmax, n));
-    });
+  protected update(p: Tensor, g: Tensor): void {
+    let s = this.#states.get(p);
+    if (!s) {
+      s = { step: 0, expAvg: this.stateBuffer(p), expAvgSq: this.stateBuffer(p), maxExpAvgSq: this.amsgrad ? this.stateBuffer(p) : null };
+      this.#states.set(p, s);
+    }
+    const state = s;
+    const pp = p.ptr, gp = g.ptr, m = s.expAvg.ptr, v = s.expAvgSq.ptr, vmax = s.maxExpAvgSq ? s.maxExpAvgSq.ptr : 0, n = p.numel();
+    p.bumpVersion();
+    // A thunk: the bias corrections change every step, and a captured step must replay them so.
+    exec(() => this.#update(state, pp, gp, m, v, vmax, n));
   }
 
   #update(s: AdamState, p: number, g: number, m: number, v: number, vmax: number, n: number): void {

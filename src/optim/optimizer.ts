@@ -54,8 +54,20 @@ export abstract class Optimizer {
     }
   }
 
+  /** The learning rate; it may be changed between steps (a schedule), and is checked at each. */
+  abstract lr: number;
+
   /** Updates every parameter that has a gradient. */
-  abstract step(): void;
+  step(): void {
+    checkOption(this.name, "learning rate (lr)", this.lr, 0);
+    this.params.forEach((p, i) => {
+      const g = this.#gradOf(p, i);
+      if (g) this.update(p, g);
+    });
+  }
+
+  /** The update of one parameter p, by its gradient g. */
+  protected abstract update(p: Tensor, g: Tensor): void;
 
   /** Frees the optimizer's state (momentum buffers, moments); the parameters are untouched. */
   dispose(): void {
@@ -75,7 +87,7 @@ export abstract class Optimizer {
   }
 
   /** The parameter's gradient, checked; null when it has none (the parameter is skipped, as in torch). */
-  protected gradOf(p: Tensor, i: number): Tensor | null {
+  #gradOf(p: Tensor, i: number): Tensor | null {
     p.assertAlive(`${this.name}.step`);
     const g = p.grad;
     if (g === null) return null;

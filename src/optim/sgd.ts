@@ -52,26 +52,21 @@ export class SGD extends Optimizer {
     }
   }
 
-  step(): void {
-    checkOption("SGD", "learning rate (lr)", this.lr, 0);
-    this.params.forEach((p, i) => {
-      const g = this.gradOf(p, i);
-      if (!g) return;
-      let buf = this.#buffers.get(p);
-      let first = buf === undefined;
-      if (this.momentum !== 0 && !buf) this.#buffers.set(p, (buf = this.stateBuffer(p)));
-      const pp = p.ptr, gp = g.ptr, bp = buf ? buf.ptr : 0, n = p.numel();
-      p.bumpVersion();
-      // A thunk, so that a captured step replays it with the optimizer's current settings.
-      exec(() => {
-        // torch casts each Python-double scalar to float32 where the tensor op takes it.
-        k().sgd_step_f32(
-          pp, gp, bp, n,
-          Math.fround(-this.lr), Math.fround(this.momentum), Math.fround(1 - this.dampening), Math.fround(this.weightDecay),
-          this.nesterov, this.maximize, first,
-        );
-        first = false;
-      });
+  protected update(p: Tensor, g: Tensor): void {
+    let buf = this.#buffers.get(p);
+    let first = buf === undefined;
+    if (this.momentum !== 0 && !buf) this.#buffers.set(p, (buf = this.stateBuffer(p)));
+    const pp = p.ptr, gp = g.ptr, bp = buf ? buf.ptr : 0, n = p.numel();
+    p.bumpVersion();
+    // A thunk, so that a captured step replays it with the optimizer's current settings.
+    exec(() => {
+      // torch casts each Python-double scalar to float32 where the tensor op takes it.
+      k().sgd_step_f32(
+        pp, gp, bp, n,
+        Math.fround(-this.lr), Math.fround(this.momentum), Math.fround(1 - this.dampening), Math.fround(this.weightDecay),
+        this.nesterov, this.maximize, first,
+      );
+      first = false;
     });
   }
 
