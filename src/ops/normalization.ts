@@ -5,7 +5,7 @@
 // torch's NativeLayerNormBackward0 and friends).
 
 import { Tensor } from "../tensor";
-import { fmt, numel } from "../shape";
+import { fmt, numel, sameShape } from "../shape";
 import { tracks } from "../autograd/node";
 import { noGrad } from "../autograd/grad-mode";
 import { scope } from "../lifetime";
@@ -47,10 +47,10 @@ export function layerNorm(input: Tensor, normalizedShape: number | number[], w?:
   checkParams("layerNorm", input, weight, b);
   const ns = typeof normalizedShape === "number" ? [normalizedShape] : normalizedShape;
   const tail = input.shape.slice(input.ndim - ns.length);
-  if (ns.length === 0 || ns.length > input.ndim || fmt(tail) !== fmt(ns)) {
+  if (ns.length === 0 || ns.length > input.ndim || !sameShape(tail, ns)) {
     throw new RangeError(`layerNorm: Given normalized_shape=${fmt(ns)}, expected input with shape [*, ${ns.join(", ")}], but got input of size${fmt(input.shape)}`);
   }
-  for (const t of [weight, b]) if (t && fmt(t.shape) !== fmt(ns)) throw new RangeError(`layerNorm: expected weight and bias of shape ${fmt(ns)}, got ${fmt(t.shape)}`);
+  for (const t of [weight, b]) if (t && !sameShape(t.shape, ns)) throw new RangeError(`layerNorm: expected weight and bias of shape ${fmt(ns)}, got ${fmt(t.shape)}`);
   return composite(tracks(input, weight) || tracks(b), () =>
     affine(standardize(input, ns.map((_, i) => input.ndim - 1 - i), o.eps ?? 1e-5)[0], weight, b));
 }
