@@ -361,14 +361,14 @@ export function crossEntropy(input: Tensor, target: Tensor, weight?: LossArg<Cla
   if (!(eps >= 0 && eps <= 1)) throw new RangeError(`crossEntropy: labelSmoothing must be between 0 and 1, got ${eps}`);
   const reduction = o.reduction as Reduction;
   if (target.dtype === "float32" && sameShape(input.shape, target.shape)) {
-    // class probabilities: -Σ_c w_c·t_c·log_softmax(x)_c, smoothed t·(1 - eps) + eps/C; the mean is over the samples
+    // class probabilities: -Σ_c w_c·t_c·log_softmax(x)_c, smoothed t·(1 - eps) + eps/C; the mean is over the samples (a batchmean)
     const c = input.shape[cd];
     return scope(() => {
       const t = eps > 0 ? add(mul(target, 1 - eps), eps / c) : target;
       let terms = mul(logSoftmax(input, cd), t);
       if (w) terms = mul(terms, reshape(w, input.shape.map((s, i) => (i === cd ? s : 1))));
       const l = neg(sum(terms, cd));
-      return reduction === "mean" ? div(sum(l), input.numel() / c) : reduce(l, reduction);
+      return reduce(l, reduction === "mean" ? "batchmean" : reduction, input.numel() / c);
     });
   }
   return indexedLoss("crossEntropy", input, target, o, w, ignore, eps, true);
