@@ -72,7 +72,7 @@ function pool(name: string, mode: number, x: Tensor, p: number, h: number, w: nu
 }
 
 /** Windows along one dim: torch's pooling_output_shape, then each window's [start, end) and size, clipped or not. */
-function windows(op: string, x: Tensor, n: number, kk: number, s: number, p: number, d: number, ceil: boolean, avg: boolean, includePad: boolean): number[][] {
+function windows(op: string, n: number, kk: number, s: number, p: number, d: number, ceil: boolean, avg: boolean, includePad: boolean): number[][] {
   if (p > kk / 2) throw new RangeError(`${op}: pad should be at most half of kernel size, but got pad=${p} and kernel_size=${kk}`);
   let o = Math.floor((n + 2 * p - d * (kk - 1) - 1 + (ceil ? s - 1 : 0)) / s) + 1;
   if (ceil && (o - 1) * s >= n + p) o--;
@@ -98,7 +98,7 @@ function pool2d(op: string, avg: boolean, input: Tensor, kernelSize: number | nu
   const pd = ints(op, "padding", o.padding ?? 0, 2, 0), dl = avg ? [1, 1] : ints(op, "dilation", o.dilation ?? 1, 2, 1);
   const div = o.divisorOverride ?? 0;
   if (!(div > 0 || o.divisorOverride == null)) throw new RangeError(`${op}: divisor must be a positive integer, got ${div}`);
-  const [rows, cols] = [h, w].map((n, i) => windows(op, input, n, ks[i], st[i], pd[i], dl[i], o.ceilMode === true, avg, o.countIncludePad !== false));
+  const [rows, cols] = [h, w].map((n, i) => windows(op, n, ks[i], st[i], pd[i], dl[i], o.ceilMode === true, avg, o.countIncludePad !== false));
   const ho = rows[0].length, wo = cols[0].length;
   if (ho < 1 || wo < 1) {
     throw new RangeError(`${op}: Given input size: (${input.shape[input.ndim - 3]}x${h}x${w}). Calculated output size: (${input.shape[input.ndim - 3]}x${ho}x${wo}). Output size is too small`);
