@@ -67,12 +67,14 @@ function fusedMse(a: Tensor, b: Tensor, isMean: boolean, powForm: boolean): Tens
   }
   // torch's F.mse_loss node, or the last node of meanSquaredError's composition
   return record(out, powForm ? "MeanBackward0" : "MseLossBackward0", [a, b], (g) => {
-    // recording a graph (createGraph): da = 2·d·g / n in differentiable ops, d given the node of a - b it came from
-    const recording = isGradEnabled();
-    const ga = recording
-      ? mul(record(d.alias(d.shape), "SubBackward0", [a, b], (h) => [h, neg(h)]), div(mul(g, 2), isMean ? n : 1))
-      : Tensor.empty(a.shape, "float32");
-    if (!recording) k().mse_backward_f32(d.ptr, g.ptr, ga.ptr, n, isMean ? n : 1, powForm);
+    let ga: Tensor;
+    if (isGradEnabled()) {
+      // recording a graph (createGraph): da = 2·d·g / n in differentiable ops, d given the node of a - b it came from
+      ga = mul(record(d.alias(d.shape), "SubBackward0", [a, b], (h) => [h, neg(h)]), div(mul(g, 2), isMean ? n : 1));
+    } else {
+      ga = Tensor.empty(a.shape, "float32");
+      k().mse_backward_f32(d.ptr, g.ptr, ga.ptr, n, isMean ? n : 1, powForm);
+    }
     const gb = b.requiresGrad ? neg(ga) : null;
     if (a.requiresGrad) return [ga, gb];
     ga.dispose();
