@@ -292,11 +292,7 @@ function summarizedValues(v: View, offset: number, d: number, out: number[]): vo
   }
   const stride = v.strides[d];
   const idx = shownIndices(v.shape[d], true, nd === 1).filter((i) => i !== null);
-  if (nd === 1) {
-    for (const i of idx) out.push(v.at(offset + i * stride));
-    return;
-  }
-  if (idx.length === 0) throw new Error('stack expects a non-empty TensorList');
+  if (nd > 1 && idx.length === 0) throw new Error('stack expects a non-empty TensorList');
   for (const i of idx) summarizedValues(v, offset + i * stride, d + 1, out);
 }
 
