@@ -283,17 +283,17 @@ class View {
   }
 }
 
-/** Values of get_summarized_data(self) (order irrelevant for the formatter). */
-function summarizedValues(v: View, offset: number, d: number, out: number[]): void {
+/** The values printed: all of them, or when summarized those of get_summarized_data(self) (order irrelevant for the formatter). */
+function shownValues(v: View, offset: number, d: number, summarize: boolean, out: number[]): void {
   const nd = v.shape.length - d;
   if (nd === 0) {
     out.push(v.at(offset));
     return;
   }
   const stride = v.strides[d];
-  const idx = shownIndices(v.shape[d], true, nd === 1).filter((i) => i !== null);
+  const idx = shownIndices(v.shape[d], summarize, nd === 1).filter((i) => i !== null);
   if (nd > 1 && idx.length === 0) throw new Error('stack expects a non-empty TensorList');
-  for (const i of idx) summarizedValues(v, offset + i * stride, d + 1, out);
+  for (const i of idx) shownValues(v, offset + i * stride, d + 1, summarize, out);
 }
 
 function vectorStr(v: View, offset: number, indent: number, summarize: boolean, fmt: Formatter): string {
@@ -394,14 +394,8 @@ export function formatTensor(
     const conv = dtype === 'float32' ? Math.fround : (x: number) => x;
     const view = new View(data, shape, conv);
     const summarize = numel > PRINT_OPTS.threshold;
-    let values: number[];
-    if (summarize) {
-      values = [];
-      summarizedValues(view, 0, 0, values);
-    } else {
-      values = new Array(numel);
-      for (let i = 0; i < numel; i++) values[i] = view.at(i);
-    }
+    const values: number[] = [];
+    shownValues(view, 0, 0, summarize, values);
     const fmt = new Formatter(values, dtype);
     tensorStr = tensorStrWithFormatter(view, 0, 0, indent, summarize, fmt);
   }
